@@ -1,0 +1,3 @@
+module github.com/cnnc/cnnc
+
+go 1.26.8

@@ -1,0 +1,94 @@
+package ir
+
+// MaxPool takes the maximum over each window (ONNX MaxPool, Keras
+// MaxPooling2D). Padding never wins: padded positions count as -Inf.
+type MaxPool struct {
+	Window
+	Layout Layout
+}
+
+// OpType returns "MaxPool".
+func (*MaxPool) OpType() string { return "MaxPool" }
+
+// Infer is MaxPool's shape rule.
+func (p *MaxPool) Infer(in []Type) ([]Type, error) {
+	p.Layout = imageLayout(p.Layout)
+	return inferPool("MaxPool", &p.Window, p.Layout, in)
+}
+
+// AveragePool averages each window (ONNX AveragePool, Keras
+// AveragePooling2D).
+type AveragePool struct {
+	Window
+	Layout Layout
+	// CountIncludePad divides by the full window size, padding included;
+	// otherwise only by the number of input elements in the window
+	// (Keras' behaviour with padding="same").
+	CountIncludePad bool
+}
+
+// OpType returns "AveragePool".
+func (*AveragePool) OpType() string { return "AveragePool" }
+
+// Infer is AveragePool's shape rule.
+func (p *AveragePool) Infer(in []Type) ([]Type, error) {
+	p.Layout = imageLayout(p.Layout)
+	return inferPool("AveragePool", &p.Window, p.Layout, in)
+}
+
+func inferPool(op string, w *Window, layout Layout, in []Type) ([]Type, error) {
+	if err := need(op, in, 1); err != nil {
+		return nil, err
+	}
+	if err := needFloat(op, in, 0); err != nil {
+		return nil, err
+	}
+	n, c, sp, err := spatial(op, in[0], layout, 3)
+	if err != nil {
+		return nil, err
+	}
+	out, err := w.resolve(op, sp)
+	if err != nil {
+		return nil, shapeErr(op, in, "%v", err)
+	}
+	return []Type{{DType: in[0].DType, Shape: assemble(n, c, out, layout), Layout: layout}}, nil
+}
+
+// GlobalAveragePool averages over all spatial positions, keeping them as
+// size-1 dimensions: [N,C,H,W] -> [N,C,1,1].
+type GlobalAveragePool struct{ Layout Layout }
+
+// OpType returns "GlobalAveragePool".
+func (*GlobalAveragePool) OpType() string { return "GlobalAveragePool" }
+
+// Infer is GlobalAveragePool's shape rule.
+func (p *GlobalAveragePool) Infer(in []Type) ([]Type, error) {
+	p.Layout = imageLayout(p.Layout)
+	return inferGlobalPool("GlobalAveragePool", p.Layout, in)
+}
+
+// GlobalMaxPool takes the maximum over all spatial positions.
+type GlobalMaxPool struct{ Layout Layout }
+
+// OpType returns "GlobalMaxPool".
+func (*GlobalMaxPool) OpType() string { return "GlobalMaxPool" }
+
+// Infer is GlobalMaxPool's shape rule.
+func (p *GlobalMaxPool) Infer(in []Type) ([]Type, error) {
+	p.Layout = imageLayout(p.Layout)
+	return inferGlobalPool("GlobalMaxPool", p.Layout, in)
+}
+
+func inferGlobalPool(op string, layout Layout, in []Type) ([]Type, error) {
+	if err := need(op, in, 1); err != nil {
+		return nil, err
+	}
+	if err := needFloat(op, in, 0); err != nil {
+		return nil, err
+	}
+	n, c, sp, err := spatial(op, in[0], layout, 3)
+	if err != nil {
+		return nil, err
+	}
+	return []Type{{DType: in[0].DType, Shape: assemble(n, c, ints(len(sp), 1), layout), Layout: layout}}, nil
+}
