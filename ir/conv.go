@@ -165,14 +165,16 @@ func (c *ConvTranspose) Infer(in []Type) ([]Type, error) {
 			if len(target) != k {
 				return nil, shapeErr("ConvTranspose", in, "output_shape %v does not fit %d spatial dimensions", target, k)
 			}
+			// A negative total (output_shape larger than the full
+			// output) gives negative pads: extra output positions that
+			// only the bias reaches. Halving rounds down, as ONNX's
+			// reference implementation does.
 			total := full - target[i]
-			if total < 0 {
-				return nil, shapeErr("ConvTranspose", in, "output_shape %v is larger than the full output", target)
-			}
+			half := floorDiv(total, 2)
 			if c.AutoPad == PadSameUpper {
-				c.Pads[i], c.Pads[k+i] = total/2, total-total/2
+				c.Pads[i], c.Pads[k+i] = half, total-half
 			} else {
-				c.Pads[i], c.Pads[k+i] = total-total/2, total/2
+				c.Pads[i], c.Pads[k+i] = total-half, half
 			}
 			out[i] = target[i]
 		case c.AutoPad == PadValid:
@@ -195,4 +197,12 @@ func (c *ConvTranspose) Infer(in []Type) ([]Type, error) {
 		return nil, err
 	}
 	return []Type{y}, nil
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
 }

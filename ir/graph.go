@@ -65,6 +65,9 @@ type Graph struct {
 	// BatchName is the name the source model gave its symbolic batch
 	// dimension ("N", "batch_size"), if any.
 	BatchName string
+	// Plan is the memory plan, set by the planning pass before code
+	// generation; nil before.
+	Plan *MemoryPlan
 }
 
 // NewGraph returns an empty graph named name.
