@@ -1,5 +1,7 @@
 package ir
 
+import "fmt"
+
 // BatchNormalization in inference mode: y = (x - mean) / sqrt(var +
 // Epsilon) * scale + bias, per channel.
 //
@@ -49,6 +51,11 @@ func (b *InstanceNormalization) Infer(in []Type) ([]Type, error) {
 func inferChannelNorm(op string, layout Layout, in []Type, last int) ([]Type, error) {
 	if err := needFloat(op, in, 0); err != nil {
 		return nil, err
+	}
+	for i := 1; i <= last; i++ {
+		if !in[i].DType.IsFloat() {
+			return nil, fmt.Errorf("%s: input %d is %s, want a floating-point tensor", op, i, in[i].DType)
+		}
 	}
 	x := in[0]
 	if len(x.Shape) < 2 {

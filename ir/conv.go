@@ -28,6 +28,9 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 	if err := needFloat("Conv", in, 0); err != nil {
 		return nil, err
 	}
+	if err := sameType("Conv", in, 1, 2, 3); err != nil {
+		return nil, err
+	}
 	c.Layout = imageLayout(c.Layout)
 	x, w := in[0], in[1]
 	n, ch, sp, err := spatial("Conv", x, c.Layout, 3)
@@ -100,6 +103,9 @@ func (c *ConvTranspose) Infer(in []Type) ([]Type, error) {
 		return nil, err
 	}
 	if err := needFloat("ConvTranspose", in, 0); err != nil {
+		return nil, err
+	}
+	if err := sameType("ConvTranspose", in, 1, 2); err != nil {
 		return nil, err
 	}
 	c.Layout = imageLayout(c.Layout)

@@ -24,6 +24,9 @@ func (g *Gemm) Infer(in []Type) ([]Type, error) {
 	if err := needFloat("Gemm", in, 0); err != nil {
 		return nil, err
 	}
+	if err := sameType("Gemm", in, 1, 2); err != nil {
+		return nil, err
+	}
 	a, b := in[0].Shape, in[1].Shape
 	if len(a) != 2 || len(b) != 2 {
 		return nil, shapeErr("Gemm", in, "A and B must be matrices")

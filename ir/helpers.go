@@ -117,3 +117,14 @@ func checkSize(op string, s Shape) error {
 	}
 	return nil
 }
+
+// sameType checks that the present inputs at idx have input 0's element
+// type (weights, biases and statistics of a float op).
+func sameType(op string, in []Type, idx ...int) error {
+	for _, i := range idx {
+		if i < len(in) && in[i].Known() && in[i].DType != in[0].DType {
+			return fmt.Errorf("%s: input %d is %s, input 0 is %s", op, i, in[i].DType, in[0].DType)
+		}
+	}
+	return nil
+}

@@ -48,6 +48,9 @@ func TestShapeRules(t *testing.T) {
 		{"global avg nchw", &GlobalAveragePool{}, []Type{f32(1, 512, 7, 7)}, []Type{typ(Float32, NCHW, 1, 512, 1, 1)}, ""},
 		{"global max nhwc", &GlobalMaxPool{Layout: NHWC}, []Type{typ(Float32, NHWC, N, 7, 7, 8)}, []Type{typ(Float32, NHWC, N, 1, 1, 8)}, ""},
 		{"pool rank 2", &MaxPool{Window: Window{Kernel: []int{2}}}, []Type{f32(4, 4)}, nil, "rank 2"},
+		{"pool window all padding", &MaxPool{Window: Window{Kernel: []int{2}, Pads: []int{2, 0}}}, []Type{f32(1, 1, 4)}, nil, "must be smaller than the window"},
+		{"reduce empty axes means all", &ReduceSum{Reduce{Axes: []int{}}}, []Type{f32(2, 3)}, []Type{f32()}, ""},
+		{"conv int weights", &Conv{}, []Type{f32(1, 2, 5, 5), typ(Int32, LayoutAny, 6, 2, 3, 3)}, nil, "input 1 is i32"},
 
 		// Matrix products.
 		{"gemm dense", &Gemm{Alpha: 1, Beta: 1}, []Type{f32(N, 9216), f32(9216, 128), f32(128)}, []Type{f32(N, 128)}, ""},

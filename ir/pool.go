@@ -51,6 +51,14 @@ func inferPool(op string, w *Window, layout Layout, in []Type) ([]Type, error) {
 	if err != nil {
 		return nil, shapeErr(op, in, "%v", err)
 	}
+	// A pad as wide as the window would make windows that see only
+	// padding, which have no maximum or mean (PyTorch rejects them too).
+	k := len(sp)
+	for i := 0; i < k; i++ {
+		if eff := (w.Kernel[i]-1)*w.Dilations[i] + 1; w.Pads[i] >= eff || w.Pads[k+i] >= eff {
+			return nil, shapeErr(op, in, "pads %v must be smaller than the window %v on every axis", w.Pads, w.Kernel)
+		}
+	}
 	return []Type{{DType: in[0].DType, Shape: assemble(n, c, out, layout), Layout: layout}}, nil
 }
 

@@ -4,7 +4,8 @@ import "sort"
 
 // Reduce holds the attributes shared by the reduction ops.
 type Reduce struct {
-	// Axes to reduce; nil means all axes, unless NoopWithEmptyAxes.
+	// Axes to reduce; none (nil or empty) means all axes, unless
+	// NoopWithEmptyAxes.
 	Axes              []int
 	KeepDims          bool
 	NoopWithEmptyAxes bool
@@ -49,7 +50,7 @@ func (r *ReduceMin) Infer(in []Type) ([]Type, error) { return r.infer("ReduceMin
 // Reduced reports, for each axis of a rank-r input, whether it is reduced.
 func (r *Reduce) Reduced(rank int) []bool {
 	red := make([]bool, rank)
-	if r.Axes == nil {
+	if len(r.Axes) == 0 {
 		if !r.NoopWithEmptyAxes {
 			for i := range red {
 				red[i] = true
@@ -69,7 +70,7 @@ func (r *Reduce) infer(op string, in []Type) ([]Type, error) {
 	}
 	x := in[0]
 	rank := len(x.Shape)
-	if r.Axes != nil {
+	if len(r.Axes) > 0 {
 		seen := make(map[int]bool)
 		for i, a := range r.Axes {
 			n, err := NormAxis(a, rank)

@@ -10,6 +10,14 @@
 // Shapes are static except the batch dimension: dimension 0 of a value may be
 // Batch, which stands for a size chosen at run time.
 //
+// An op's fields mean exactly what they hold: there are no hidden defaults,
+// so Gemm{} multiplies by Alpha 0 and ShapeOf{} takes no dimensions. A
+// frontend writes the source format's defaults (ONNX Gemm's alpha 1,
+// LeakyRelu's 0.01, Shape's end "to the last axis" as math.MaxInt)
+// explicitly. The exceptions are the slice fields of window and axis
+// attributes, where nil means the obvious default (strides 1, no pads, all
+// axes), documented on each field.
+//
 // The package imports only the standard library, so that anything may
 // depend on it.
 package ir

@@ -1,0 +1,176 @@
+package passes
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/cnnc/cnnc/ir"
+)
+
+// Alignment of arena offsets in float32 elements (64 bytes: a cache line
+// and an AVX-512 register).
+const Alignment = 16
+
+// IsAlias reports whether n's output is its input's data viewed with
+// another shape, so that it can share the input's memory.
+func IsAlias(n *ir.Node) bool {
+	switch n.Op.(type) {
+	case *ir.Reshape, *ir.Flatten, *ir.Squeeze, *ir.Unsqueeze, *ir.Identity, *ir.Dropout:
+		return !n.Inputs[0].IsConst()
+	}
+	return false
+}
+
+// Im2colLen is the number of float32 elements of the im2col matrix a
+// convolution node needs per batch item and group, or 0 when it needs none
+// (an NHWC 1x1 convolution with stride 1 and no padding reads its input as
+// the GEMM's A matrix; a depthwise convolution runs its own kernel).
+func Im2colLen(n *ir.Node) int {
+	c, ok := n.Op.(*ir.Conv)
+	if !ok || c.Layout != ir.NHWC || len(n.Outputs[0].Shape) != 4 || IsDepthwise(n) {
+		return 0
+	}
+	w := n.Inputs[1].Shape
+	pointwise := true
+	for i := range c.Kernel {
+		pointwise = pointwise && c.Kernel[i] == 1 && c.Strides[i] == 1 && c.Pads[i] == 0 && c.Pads[len(c.Kernel)+i] == 0
+	}
+	if pointwise && c.Group == 1 {
+		return 0
+	}
+	y := n.Outputs[0].Shape
+	return y[1] * y[2] * w[1] * w[2] * w[3]
+}
+
+// IsDepthwise reports whether a convolution filters each input channel on
+// its own (group == input channels), which has its own kernel instead of
+// im2col + GEMM.
+func IsDepthwise(n *ir.Node) bool {
+	c, ok := n.Op.(*ir.Conv)
+	return ok && c.Group > 1 && n.Inputs[1].Shape[1] == 1
+}
+
+// PlanMemory assigns every run-time value computed by the graph an offset
+// in one float32 arena (g.Plan), reusing memory between values whose live
+// ranges do not overlap: greedy placement, largest buffer first, at the
+// lowest aligned offset free for its whole live range. Reshapes share
+// their input's memory; graph inputs stay in the caller's slice.
+func PlanMemory(g *ir.Graph) error {
+	type buffer struct {
+		root      *ir.Value
+		node      *ir.Node // scratch owner, nil for values
+		size      int
+		def, last int
+		offset    int
+		order     int
+	}
+	var bufs []*buffer
+	byRoot := make(map[*ir.Value]*buffer)
+	inputs := make(map[*ir.Value]bool)
+	for _, v := range g.Inputs {
+		inputs[v] = true
+	}
+	root := make(map[*ir.Value]*ir.Value)
+	rootOf := func(v *ir.Value) *ir.Value {
+		if r, ok := root[v]; ok {
+			return r
+		}
+		return v
+	}
+	for _, n := range g.Nodes {
+		if IsAlias(n) {
+			root[n.Outputs[0]] = rootOf(n.Inputs[0])
+		}
+	}
+	for _, iv := range Liveness(g) {
+		v := iv.Value
+		r := rootOf(v)
+		if inputs[r] {
+			continue
+		}
+		if v.Producer != nil && len(v.Shape) > 0 && v.DType != ir.Float32 {
+			return fmt.Errorf("%s: value %q is %s at run time; generated code computes in float32 only", Where(v.Producer), v.Name, v.DType)
+		}
+		b, ok := byRoot[r]
+		if !ok {
+			b = &buffer{root: r, size: r.Shape.PerBatch(), def: iv.Def, last: iv.LastUse, order: len(bufs)}
+			byRoot[r] = b
+			bufs = append(bufs, b)
+		}
+		b.def = min(b.def, iv.Def)
+		b.last = max(b.last, iv.LastUse)
+	}
+	for i, n := range g.Nodes {
+		if k := Im2colLen(n); k > 0 {
+			bufs = append(bufs, &buffer{node: n, size: k, def: i, last: i, order: len(bufs)})
+		}
+	}
+	// Largest first; ties in definition order, so the plan is deterministic.
+	sorted := append([]*buffer(nil), bufs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].size > sorted[j].size })
+	var placed []*buffer
+	size := 0
+	for _, b := range sorted {
+		var busy []*buffer
+		for _, p := range placed {
+			if p.def <= b.last && b.def <= p.last {
+				busy = append(busy, p)
+			}
+		}
+		sort.Slice(busy, func(i, j int) bool { return busy[i].offset < busy[j].offset })
+		off := 0
+		for _, p := range busy {
+			if off+b.size <= p.offset {
+				break
+			}
+			off = max(off, align(p.offset+p.size))
+		}
+		b.offset = off
+		placed = append(placed, b)
+		size = max(size, off+b.size)
+	}
+	plan := &ir.MemoryPlan{Size: align(size), Offset: make(map[*ir.Value]int), Scratch: make(map[*ir.Node]ir.Extent)}
+	for _, b := range bufs {
+		if b.node != nil {
+			plan.Scratch[b.node] = ir.Extent{Offset: b.offset, Len: b.size}
+		} else {
+			plan.Offset[b.root] = b.offset
+		}
+	}
+	for v, r := range root {
+		if off, ok := plan.Offset[r]; ok {
+			plan.Offset[v] = off
+		}
+	}
+	g.Plan = plan
+	return nil
+}
+
+func align(n int) int { return (n + Alignment - 1) / Alignment * Alignment }
+
+// Codegen is the pipeline that prepares a typed graph for code generation.
+func Codegen() []Pass {
+	return []Pass{
+		{Name: "infer-shapes", Run: InferShapes, Doc: "resolve padding modes and compute every value's type"},
+		{Name: "remove-identity", Run: RemoveIdentity, Doc: "drop Identity, Dropout and no-op Casts"},
+		{Name: "fold-constants", Run: FoldConstants, Doc: "evaluate nodes whose inputs are all constants"},
+		{Name: "fold-batchnorm", Run: FoldBatchNorm, Doc: "fold BatchNormalization into the preceding Conv's weights and bias"},
+		{Name: "fuse-bias", Run: FuseBias, Doc: "turn MatMul by a constant into Gemm; fold constant Adds into Conv/Gemm biases"},
+		{Name: "fuse-residual", Run: FuseResidual, Doc: "add a residual in the epilogue of the Conv that produces one Add input"},
+		{Name: "fuse-activation", Run: FuseActivation, Doc: "apply activations in the epilogue of the preceding Conv or Gemm"},
+		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
+		{Name: "plan-memory", Run: PlanMemory, Doc: "place run-time values in one reusable arena"},
+	}
+}
+
+// PlannedArenaBytes runs the code-generation pipeline on a copy of g and
+// returns the size of the arena the generated code would use per batch
+// item, in bytes.
+func PlannedArenaBytes(g *ir.Graph) (int64, error) {
+	c := g.Clone()
+	m := &Manager{Passes: Codegen()}
+	if err := m.Run(c); err != nil {
+		return 0, err
+	}
+	return int64(c.Plan.Size) * 4, nil
+}
