@@ -1,7 +1,6 @@
 package passes
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/cnnc/cnnc/ir"
@@ -51,7 +50,8 @@ func IsDepthwise(n *ir.Node) bool {
 }
 
 // PlanMemory assigns every run-time value computed by the graph an offset
-// in one float32 arena (g.Plan), reusing memory between values whose live
+// in one float32 arena (g.Plan), one slot per element (the code generator
+// rejects values of other types), reusing memory between values whose live
 // ranges do not overlap: greedy placement, largest buffer first, at the
 // lowest aligned offset free for its whole live range. Reshapes share
 // their input's memory; graph inputs stay in the caller's slice.
@@ -87,9 +87,6 @@ func PlanMemory(g *ir.Graph) error {
 		r := rootOf(v)
 		if inputs[r] {
 			continue
-		}
-		if v.Producer != nil && len(v.Shape) > 0 && v.DType != ir.Float32 {
-			return fmt.Errorf("%s: value %q is %s at run time; generated code computes in float32 only", Where(v.Producer), v.Name, v.DType)
 		}
 		b, ok := byRoot[r]
 		if !ok {

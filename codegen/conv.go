@@ -1,0 +1,124 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/cnnc/cnnc/ir"
+	"github.com/cnnc/cnnc/passes"
+)
+
+// conv emits a 2-D NHWC convolution: a depthwise kernel, a plain GEMM for
+// a 1x1 stride-1 unpadded one, and im2col + GEMM per group otherwise, each
+// with bias, residual and activation fused into the store step.
+func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
+	x, wv, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	if op.Layout != ir.NHWC || len(y.Shape) != 4 {
+		return unsupportedf("a %d-D convolution", len(y.Shape)-2)
+	}
+	if !wv.IsConst() {
+		return unsupportedf("a convolution with run-time weights")
+	}
+	if b := n.Input(2); b != nil && !b.IsConst() {
+		return unsupportedf("a convolution with a run-time bias")
+	}
+	xs, ys, ws := batch1(x.Shape), batch1(y.Shape), wv.Shape
+	batch, h, w, c := xs[0], xs[1], xs[2], xs[3]
+	oh, ow, m := ys[1], ys[2], ys[3]
+	kh, kw := ws[2], ws[3]
+	groups := op.Group
+	cing, coutg := c/groups, m/groups
+	inLen, outLen := h*w*c, oh*ow*m
+
+	bias := ""
+	if b := n.Input(2); b != nil {
+		bias = gen.weightSlice(b.Name, b.Const)
+	}
+	wref := gen.constant(wv.Const)
+	win := gen.window(n, &op.Window)
+	ep := gen.names.ident("ep", n.Name)
+	src, err := gen.buf(x)
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(y)
+	if err != nil {
+		return err
+	}
+	res := ""
+	if r := n.Input(3); r != nil {
+		if res, err = gen.buf(r); err != nil {
+			return err
+		}
+	}
+
+	gen.line("{")
+	gen.line("x, y := %s, %s", src, dst)
+	if res != "" {
+		gen.line("r := %s", res)
+	}
+	loop := batch > 1
+	xi, yi, ri := "x", "y", "r"
+	if loop {
+		gen.line("for b := 0; b < %d; b++ {", batch)
+		xi = fmt.Sprintf("x[b*%d:(b+1)*%d]", inLen, inLen)
+		yi = fmt.Sprintf("y[b*%d:(b+1)*%d]", outLen, outLen)
+		ri = fmt.Sprintf("r[b*%d:(b+1)*%d]", outLen, outLen)
+	}
+	switch {
+	case passes.IsDepthwise(n):
+		lit, err := epilogueLit(bias, op.Activation)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
+		fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
+		pk := gen.names.ident("dw", n.Name)
+		fmt.Fprintf(&gen.wfields, "\t%s []float32 // %s, depthwise\n", pk, comment(wv.Name))
+		fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackDepthwise(all[%d:%d], %d, %d, %d)\n", pk, wref.off, wref.off+wref.n, m, kh, kw)
+		if res != "" {
+			gen.line("m.%s.Residual = %s", ep, ri)
+		}
+		gen.line("runtime.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, m, xi, win, m/c, pk, ep)
+	default:
+		fmt.Fprintf(&gen.mfields, "\t%s [%d]runtime.Epilogue\n", ep, groups)
+		pk := gen.names.ident("pk", n.Name)
+		fmt.Fprintf(&gen.wfields, "\t%s [%d]*runtime.PackedB // %s\n", pk, groups, comment(wv.Name))
+		per := coutg * cing * kh * kw
+		for g := 0; g < groups; g++ {
+			fmt.Fprintf(&gen.wload, "\tw.%s[%d] = runtime.PackConv(all[%d:%d], %d, %d, %d, %d)\n", pk, g, wref.off+g*per, wref.off+(g+1)*per, coutg, cing, kh, kw)
+			gb := ""
+			if bias != "" {
+				gb = fmt.Sprintf("%s[%d:%d]", bias, g*coutg, (g+1)*coutg)
+			}
+			lit, err := epilogueLit(gb, op.Activation)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&gen.mnew, "\tm.%s[%d] = %s\n", ep, g, lit)
+		}
+		k := kh * kw * cing
+		rows := oh * ow
+		gen.gemms = append(gen.gemms, [2]int{rows, k})
+		if scratch, ok := gen.g.Plan.Scratch[n]; ok {
+			col := fmt.Sprintf("a[%d:%d]", scratch.Offset, scratch.Offset+scratch.Len)
+			gen.line("for g := 0; g < %d; g++ {", groups)
+			gen.line("runtime.Im2col(%s, %s, &%s, g*%d, %d)", col, xi, win, cing, cing)
+			if res != "" {
+				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
+			}
+			gen.line("m.pool.Sgemm(%d, %s, %d, w.%s[g], %s[g*%d:], %d, &m.%s[g], m.work)", rows, col, k, pk, yi, coutg, m, ep)
+			gen.line("}")
+		} else {
+			// 1x1, stride 1, no padding: the NHWC input is A itself.
+			if res != "" {
+				gen.line("m.%s[0].Residual = %s", ep, ri)
+			}
+			gen.line("m.pool.Sgemm(%d, %s, %d, w.%s[0], %s, %d, &m.%s[0], m.work)", rows, xi, c, pk, yi, m, ep)
+		}
+	}
+	if loop {
+		gen.line("}")
+	}
+	gen.line("}")
+	return nil
+}

@@ -1,0 +1,180 @@
+package codegen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cnnc/cnnc/ir"
+)
+
+// node writes the code of one node into forward, headed by a comment that
+// names it.
+func (gen *gen) node(n *ir.Node) error {
+	out := n.Outputs[0]
+	fmt.Fprintf(&gen.body, "\n\t// %s: %s -> %s\n", comment(n.Name), n.Op.OpType(), out.Type)
+	switch op := n.Op.(type) {
+	case *ir.Conv:
+		return gen.conv(n, op)
+	case *ir.Gemm:
+		return gen.gemm(n, op)
+	case *ir.MatMul:
+		return gen.matmul(n)
+	case *ir.MaxPool:
+		return gen.pool(n, &op.Window, op.Layout, "MaxPool", "")
+	case *ir.AveragePool:
+		return gen.pool(n, &op.Window, op.Layout, "AvgPool", ", "+strconv.FormatBool(op.CountIncludePad))
+	case *ir.GlobalAveragePool:
+		return gen.globalPool(n, op.Layout, "GlobalAvgPool")
+	case *ir.GlobalMaxPool:
+		return gen.globalPool(n, op.Layout, "GlobalMaxPool")
+	case *ir.BatchNormalization:
+		return gen.batchNorm(n, op)
+	case *ir.Softmax:
+		return gen.softmax(n, "Softmax", op.Axis, op.Coerce2D)
+	case *ir.LogSoftmax:
+		return gen.softmax(n, "LogSoftmax", op.Axis, op.Coerce2D)
+	case *ir.Transpose:
+		return gen.transpose(n, op)
+	case *ir.Concat:
+		return gen.concat(n, op)
+	case *ir.Pad:
+		return gen.pad(n, op)
+	case *ir.Slice:
+		return gen.slice(n, op)
+	case *ir.Gather:
+		return gen.gather(n, op)
+	case *ir.ReduceMean:
+		return gen.reduce(n, &op.Reduce, "mean")
+	case *ir.ReduceSum:
+		return gen.reduce(n, &op.Reduce, "sum")
+	case *ir.ReduceMax:
+		return gen.reduce(n, &op.Reduce, "max")
+	case *ir.ReduceMin:
+		return gen.reduce(n, &op.Reduce, "min")
+	case *ir.Reshape, *ir.Flatten, *ir.Squeeze, *ir.Unsqueeze, *ir.Identity, *ir.Dropout:
+		return gen.alias(n)
+	}
+	if act, ok := n.Op.(ir.Activation); ok {
+		return gen.activation(n, act)
+	}
+	if expr, ok := unaryExpr(n.Op); ok {
+		return gen.unary(n, expr)
+	}
+	if expr, ok := binaryExpr(n.Op, len(n.Inputs)); ok {
+		return gen.broadcast(n, expr)
+	}
+	return unsupportedf("the %s op", n.Op.OpType())
+}
+
+// alias emits nothing for a reshape: its output shares the input's memory
+// (the memory plan gave both one offset). Only when the input is a
+// constant does data move: it is copied once, at New.
+func (gen *gen) alias(n *ir.Node) error {
+	in, out := n.Inputs[0], n.Outputs[0]
+	if _, ok := gen.g.Plan.Offset[out]; ok && (in.IsConst() || gen.g.Plan.Offset[in] != gen.g.Plan.Offset[out]) {
+		src, err := gen.buf(in)
+		if err != nil {
+			return err
+		}
+		dst, err := gen.buf(out)
+		if err != nil {
+			return err
+		}
+		gen.line("copy(%s, %s)", dst, src)
+		return nil
+	}
+	gen.line("// (shares its input's memory)")
+	return nil
+}
+
+// actFields maps a fused or stand-alone activation to the runtime's
+// ActKind and its two parameters, written out in full (the runtime has no
+// defaults).
+func actFields(act ir.Activation) (kind string, alpha, beta float64, err error) {
+	switch a := act.(type) {
+	case nil:
+		return "runtime.ActNone", 0, 0, nil
+	case *ir.Relu:
+		return "runtime.ActRelu", 0, 0, nil
+	case *ir.LeakyRelu:
+		return "runtime.ActLeakyRelu", a.Alpha, 0, nil
+	case *ir.Sigmoid:
+		return "runtime.ActSigmoid", 0, 0, nil
+	case *ir.Tanh:
+		return "runtime.ActTanh", 0, 0, nil
+	case *ir.HardSigmoid:
+		return "runtime.ActHardSigmoid", a.Alpha, a.Beta, nil
+	case *ir.HardSwish:
+		return "runtime.ActHardSwish", 0, 0, nil
+	case *ir.Clip:
+		return "runtime.ActClip", a.Min, a.Max, nil
+	case *ir.Elu:
+		return "runtime.ActElu", a.Alpha, 0, nil
+	case *ir.Selu:
+		return "runtime.ActSelu", a.Alpha, a.Gamma, nil
+	case *ir.Softplus:
+		return "runtime.ActSoftplus", 0, 0, nil
+	}
+	return "", 0, 0, unsupportedf("the %s activation", act.OpType())
+}
+
+// epilogueLit is the runtime.Epilogue literal for a bias expression and an
+// activation.
+func epilogueLit(bias string, act ir.Activation) (string, error) {
+	kind, alpha, beta, err := actFields(act)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	if bias != "" {
+		parts = append(parts, "Bias: "+bias)
+	}
+	if kind != "runtime.ActNone" {
+		parts = append(parts, "Act: "+kind)
+	}
+	if alpha != 0 {
+		parts = append(parts, "Alpha: "+floatLit(alpha))
+	}
+	if beta != 0 {
+		parts = append(parts, "Beta: "+floatLit(beta))
+	}
+	return "runtime.Epilogue{" + strings.Join(parts, ", ") + "}", nil
+}
+
+// activation applies a stand-alone activation: copy, then the runtime's
+// in-place kernel.
+func (gen *gen) activation(n *ir.Node, act ir.Activation) error {
+	kind, alpha, beta, err := actFields(act)
+	if err != nil {
+		return err
+	}
+	src, dst, err := gen.inOut(n)
+	if err != nil {
+		return err
+	}
+	gen.line("copy(%s, %s)", dst, src)
+	gen.line("runtime.Activate(%s, %s, %s, %s)", dst, kind, floatLit(alpha), floatLit(beta))
+	return nil
+}
+
+// inOut returns the buffers of a one-input, one-output node.
+func (gen *gen) inOut(n *ir.Node) (src, dst string, err error) {
+	if src, err = gen.buf(n.Inputs[0]); err != nil {
+		return "", "", err
+	}
+	dst, err = gen.buf(n.Outputs[0])
+	return src, dst, err
+}
+
+// window declares the runtime.Window of a 2-D NHWC convolution or pool
+// and returns its name.
+func (gen *gen) window(n *ir.Node, w *ir.Window) string {
+	x, y := batch1(n.Inputs[0].Shape), batch1(n.Outputs[0].Shape)
+	id := gen.names.ident("win", n.Name)
+	fmt.Fprintf(&gen.decls, "var %s = runtime.Window{H: %d, W: %d, C: %d, KH: %d, KW: %d, StrideH: %d, StrideW: %d, DilH: %d, DilW: %d, PadT: %d, PadL: %d, PadB: %d, PadR: %d, OH: %d, OW: %d}\n\n",
+		id, x[1], x[2], x[3], w.Kernel[0], w.Kernel[1], w.Strides[0], w.Strides[1], w.Dilations[0], w.Dilations[1],
+		w.Pads[0], w.Pads[1], w.Pads[2], w.Pads[3], y[1], y[2])
+	gen.windows = append(gen.windows, id)
+	return id
+}

@@ -1,0 +1,15 @@
+package onnx
+
+import (
+	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
+	"github.com/cnnc/cnnc/ir"
+)
+
+// importGather imports Gather (negative indices from opset 11, which the
+// IR accepts at every opset).
+func importGather(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
+	if err := arity(in, 2, 2); err != nil {
+		return nil, err
+	}
+	return one(b.add1(&ir.Gather{Axis: b.attrs().intIn("axis", 0, -maxDim, maxDim)}, in...))
+}

@@ -1,0 +1,50 @@
+package onnx
+
+import (
+	"errors"
+
+	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
+	"github.com/cnnc/cnnc/ir"
+)
+
+// importMaxPool imports MaxPool. ceil_mode and dilations exist from opset
+// 10; storage_order (8+) only orders the Indices output, which cnnc does
+// not compute (a model that reads it is rejected).
+func importMaxPool(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
+	if err := arity(in, 1, 1); err != nil {
+		return nil, err
+	}
+	a := b.attrs()
+	w := window(a, opset >= 10)
+	if opset >= 10 {
+		w.CeilMode = a.bool("ceil_mode", false)
+	}
+	if opset >= 8 {
+		a.ignore("storage_order")
+	}
+	if w.Kernel == nil {
+		return nil, errors.New("kernel_shape is required")
+	}
+	return one(b.add1(&ir.MaxPool{Window: w}, in[0]))
+}
+
+// importAveragePool imports AveragePool: count_include_pad from opset 7,
+// ceil_mode from 10, dilations from 19.
+func importAveragePool(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
+	if err := arity(in, 1, 1); err != nil {
+		return nil, err
+	}
+	a := b.attrs()
+	w := window(a, opset >= 19)
+	if opset >= 10 {
+		w.CeilMode = a.bool("ceil_mode", false)
+	}
+	op := &ir.AveragePool{Window: w}
+	if opset >= 7 {
+		op.CountIncludePad = a.bool("count_include_pad", false)
+	}
+	if w.Kernel == nil {
+		return nil, errors.New("kernel_shape is required")
+	}
+	return one(b.add1(op, in[0]))
+}

@@ -1,0 +1,209 @@
+// Package conformance locates and loads the third-party conformance data
+// in ../shared/conformance (ONNX backend tests and exported models) for
+// the tests of several packages.
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/cnnc/cnnc/frontend/onnx"
+	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
+	"github.com/cnnc/cnnc/ir"
+)
+
+// Folder is one folder of the conformance data with the tolerance its
+// reference outputs were produced for.
+type Folder struct {
+	Name       string
+	RTol, ATol float64
+}
+
+// Folders are the conformance folders: the ONNX backend tests are judged
+// with the ONNX runner's tolerance, whole models with a looser absolute
+// one.
+var Folders = []Folder{
+	{"onnx-node", 1e-3, 1e-7},
+	{"onnx-pytorch-converted", 1e-3, 1e-7},
+	{"onnx-pytorch-operator", 1e-3, 1e-7},
+	{"models", 1e-3, 1e-5},
+}
+
+// RepoRoot finds the module root by walking up from the working
+// directory to go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// Shared returns ../shared beside the repository. When it is missing the
+// test fails under CI (CI=true) and is skipped elsewhere, so that a fresh
+// clone passes go test ./... on its own.
+func Shared(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(RepoRoot(t), "..", "shared")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("../shared is missing under CI: %v", err)
+		}
+		t.Skipf("skipping: ../shared (conformance data, tutorial) not found beside the repository: %v", err)
+	}
+	return dir
+}
+
+// Dir returns ../shared/conformance, with Shared's rules.
+func Dir(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(Shared(t), "conformance")
+}
+
+// Case is one test directory: a model and its data sets, each imported
+// with the graph inputs that the model needs at compile time (the node
+// tests feed shapes and axes as inputs) bound to that set's values.
+type Case struct {
+	Folder Folder
+	Name   string // the test directory's name
+	Dir    string
+	Sets   []Set
+}
+
+// Set is one test_data_set_N: a typed graph, the run-time inputs in graph
+// order, and the expected outputs.
+type Set struct {
+	Name            string
+	Graph           *ir.Graph
+	Inputs, Outputs []*ir.Tensor
+}
+
+// Tests lists the test directories of a folder, sorted.
+func Tests(root string, f Folder) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, f.Name))
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, e := range entries {
+		dir := filepath.Join(root, f.Name, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "model.onnx")); err == nil {
+			dirs = append(dirs, dir)
+		}
+	}
+	sort.Strings(dirs)
+	return dirs, nil
+}
+
+// Load imports a test directory. An error wrapping onnx.ErrUnsupported
+// means cnnc does not claim the model (the test is skipped with it); any
+// other error is a failure.
+func Load(f Folder, dir string) (*Case, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{Folder: f, Name: filepath.Base(dir), Dir: dir}
+	// Unsupported models are rejected before their data is read: the data
+	// of a sequence-typed input, say, is no TensorProto.
+	if _, err := onnx.Import(data, onnx.Options{}); errors.Is(err, onnx.ErrUnsupported) {
+		return nil, err
+	}
+	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
+	sort.Strings(sets)
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("%s: no test_data_set_* directories", dir)
+	}
+	for _, set := range sets {
+		s, err := loadSet(data, set)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(set), err)
+		}
+		c.Sets = append(c.Sets, *s)
+	}
+	return c, nil
+}
+
+func loadSet(model []byte, dir string) (*Set, error) {
+	names, err := runTimeInputNames(model)
+	if err != nil {
+		return nil, err
+	}
+	ins, outs, err := onnx.LoadTestDataSet(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) != len(names) {
+		return nil, fmt.Errorf("%d inputs for a model with %d run-time inputs", len(ins), len(names))
+	}
+	byName := make(map[string]*ir.Tensor)
+	for i, n := range names {
+		byName[n] = ins[i]
+	}
+	opts := onnx.Options{Constants: map[string]*ir.Tensor{}}
+	var g *ir.Graph
+	for {
+		g, err = onnx.Import(model, opts)
+		var rte *onnx.RunTimeInputError
+		if !errors.As(err, &rte) || rte.Batch || len(rte.GraphInputs) == 0 {
+			break
+		}
+		bound := false
+		for _, n := range rte.GraphInputs {
+			if _, done := opts.Constants[n]; !done && byName[n] != nil {
+				opts.Constants[n] = byName[n]
+				bound = true
+			}
+		}
+		if !bound {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	feed := make([]*ir.Tensor, len(g.Inputs))
+	for i, v := range g.Inputs {
+		if feed[i] = byName[v.Name]; feed[i] == nil {
+			return nil, fmt.Errorf("no test data for graph input %q", v.Name)
+		}
+	}
+	return &Set{Name: filepath.Base(dir), Graph: g, Inputs: feed, Outputs: outs}, nil
+}
+
+// runTimeInputNames lists the graph inputs that are not initializers, in
+// order: the inputs test data sets provide.
+func runTimeInputNames(model []byte) ([]string, error) {
+	var m pb.ModelProto
+	if err := m.Unmarshal(model); err != nil {
+		return nil, err
+	}
+	if m.Graph == nil {
+		return nil, fmt.Errorf("model has no graph")
+	}
+	inits := make(map[string]bool)
+	for _, t := range m.Graph.Initializer {
+		inits[t.Name] = true
+	}
+	var names []string
+	for _, vi := range m.Graph.Input {
+		if !inits[vi.Name] {
+			names = append(names, vi.Name)
+		}
+	}
+	return names, nil
+}

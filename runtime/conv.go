@@ -1,0 +1,114 @@
+package runtime
+
+import "strconv"
+
+// convChunk is how many output pixels Conv2D turns into im2col rows at a
+// time: a multiple of every kernel's mr and the GEMM's M block, so that each
+// chunk is one M block whose A rows are still in cache when the GEMM reads
+// them.
+const convChunk = 96
+
+// Conv2DWorkSize returns the scratch (in float32s) that Conv2D needs for
+// the window g with a GEMM inner dimension k = KH*KW*cin: room for one chunk
+// of im2col rows, or nothing when the convolution is 1x1, stride 1 and
+// unpadded (A is then the input itself).
+func Conv2DWorkSize(g *Window, k int) int {
+	if directConv(g) {
+		return 0
+	}
+	return min(g.OutPixels(), convChunk) * k
+}
+
+// directConv reports whether the input is already the im2col matrix.
+func directConv(g *Window) bool {
+	return g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 &&
+		g.PadT == 0 && g.PadL == 0 && g.PadB == 0 && g.PadR == 0 && g.OH == g.H && g.OW == g.W
+}
+
+// Conv2D is a convolution of one NHWC image as Im2col followed by Sgemm,
+// done a chunk of output pixels at a time so that the im2col rows go
+// from cache to the GEMM instead of through memory. It reads input channels
+// [c0, c0+cin), where cin = b.K()/(KH*KW), and writes b.N() output channels
+// per pixel into dst at stride ldd, applying ep as Sgemm does (Residual laid
+// out like dst). b is the filter bank packed by PackConv; for a grouped
+// convolution call it once per group with that group's PackedB, c0 and a
+// dst starting at the group's first output channel, and ldd = all output
+// channels. A 1x1, stride-1, unpadded convolution is a plain GEMM on the
+// input and needs no scratch.
+//
+// Contract: g passes Check; b.K() is a multiple of KH*KW and c0+cin <= C;
+// len(src) >= g.InLen(); len(dst) >= (OH*OW-1)*ldd + b.N(), ldd >= b.N();
+// len(work) >= Conv2DWorkSize(g, b.K()). It never allocates.
+func Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32) {
+	var plan gemmPlan
+	var cj convJob
+	if !cj.init("Conv2D", &plan, dst, ldd, src, g, c0, b, ep, work, 1) {
+		return
+	}
+	cj.run(&plan, 0, plan.m)
+}
+
+// convJob is the im2col half of a Conv2D call, or of one worker's share.
+type convJob struct {
+	src     []float32
+	g       Window
+	c0, cin int
+	work    []float32 // this goroutine's chunk of scratch
+}
+
+// init checks a Conv2D call and sets up its GEMM plan. threads is the
+// number of scratch chunks work must hold. It reports false when there is
+// nothing to compute.
+func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32, threads int) bool {
+	if b == nil {
+		panic("runtime." + fn + ": nil PackedB")
+	}
+	taps := g.KH * g.KW
+	if taps < 1 || b.k%taps != 0 {
+		panic("runtime." + fn + ": K=" + strconv.Itoa(b.k) + " is not a multiple of the kernel's " + strconv.Itoa(taps) + " taps")
+	}
+	cin := b.k / taps
+	if c0 < 0 || c0+cin > g.C || cin < 1 {
+		panic("runtime." + fn + ": input channels [" + strconv.Itoa(c0) + ", " + strconv.Itoa(c0+cin) + ") outside [0, " + strconv.Itoa(g.C) + ")")
+	}
+	checkLen(fn, "src", len(src), g.InLen())
+	m := g.OutPixels()
+	if directConv(g) {
+		// The input rows are the A rows; the channel offset is a column
+		// offset of A.
+		if !plan.init(fn, m, src[c0:], g.C, b, dst, ldd, ep, work) {
+			return false
+		}
+		plan.checkA(fn)
+		return true
+	}
+	checkLen(fn, "work", len(work), threads*Conv2DWorkSize(g, b.k))
+	// A comes a chunk at a time, from work.
+	if !plan.init(fn, m, nil, b.k, b, dst, ldd, ep, nil) {
+		return false
+	}
+	*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work}
+	return true
+}
+
+// run computes output pixels [r0, r1) of the convolution, r0 a multiple of
+// convChunk.
+func (cj *convJob) run(plan *gemmPlan, r0, r1 int) {
+	if cj.src == nil {
+		plan.run(r0, r1, 0, plan.panels)
+		return
+	}
+	k := plan.k
+	for i := r0; i < r1; i += convChunk {
+		i1 := min(r1, i+convChunk)
+		im2colRows(cj.work, cj.src, &cj.g, cj.c0, cj.cin, i, i1)
+		sub := plan.rows(i, i1, cj.work, k)
+		sub.run(0, i1-i, 0, sub.panels)
+	}
+}
+
+// run0 writes all the im2col rows of a convolution of a single chunk into
+// work, for a GEMM split by panels instead of by chunks.
+func (cj *convJob) run0(plan *gemmPlan) {
+	im2colRows(cj.work, cj.src, &cj.g, cj.c0, cj.cin, 0, plan.m)
+}

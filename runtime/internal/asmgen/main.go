@@ -1,0 +1,340 @@
+// Command asmgen writes the assembly kernels of package runtime (the SGEMM
+// micro-kernels and the depthwise convolution, in sgemm_amd64.s, with their
+// Go declarations in sgemm_stubs_amd64.go) with avo.
+//
+// It lives in its own module so that avo and its dependencies never appear
+// in the requirements of programs that import the runtime. Run it through
+// go generate in the runtime directory:
+//
+//	go generate ./runtime
+//
+// # Kernel shape
+//
+// Each kernel computes one tile C[0:mr, 0:w] = A[0:mr, 0:kc] x B[0:kc, 0:w]
+// where A is read in place (mr rows at stride lda) and B is one packed panel
+// (kc rows of w contiguous values). The w columns are held as nv vectors per
+// row, the mr rows as broadcasts of A, so the tile lives in mr*nv
+// accumulator registers. Rows are addressed from a base register per five
+// rows with lda and 3*lda index registers (scales 1, 2 and 4 reach the
+// rest), so no per-row pointer needs incrementing.
+//
+// Small tiles do not have the eight independent FMA chains that hide the
+// FMA latency (4 cycles, 2 per cycle), so they split K over up to four sets
+// of accumulators and add the sets at the end.
+//
+// The store step adds C (accumulate), the bias row, a residual tile, clamps
+// and applies a leaky slope, each only if its flag is set; the flags and
+// their order must match the tAcc..tLeaky constants in kernel.go. AVX-512
+// kernels mask the columns beyond nw in every load and store of C, the bias
+// and the residual, so the last panel needs no special case; AVX2 kernels
+// always store w columns and the Go driver gives them a scratch tile when
+// fewer are wanted.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Tile flags; keep in sync with kernel.go.
+const (
+	tAcc = 1 << iota
+	tBias
+	tRes
+	tClamp
+	tLeaky
+)
+
+type isa struct {
+	name   string // function name prefix
+	vbytes int    // vector size in bytes
+	mr     int    // rows per tile
+	masked bool   // AVX-512 opmask stores
+	regs   int    // vector registers
+}
+
+var (
+	avx512 = isa{name: "sgemmAVX512", vbytes: 64, mr: 12, masked: true, regs: 32}
+	avx2   = isa{name: "sgemmAVX2", vbytes: 32, mr: 6, masked: false, regs: 16}
+)
+
+const signature = "func(mr, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32)"
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, nv := range []int{2, 1} {
+		kernel(avx512, nv)
+	}
+	for _, nv := range []int{2, 1} {
+		kernel(avx2, nv)
+	}
+	depthwise(avx512)
+	depthwise(avx2)
+	Generate()
+}
+
+// param is the stack address of a parameter of the function being built.
+func param(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// vec returns vector register i of the ISA.
+func (s isa) vec(i int) VecPhysical {
+	if s.vbytes == 64 {
+		return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+			Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
+	}
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
+}
+
+// rowAddr addresses row i of a matrix whose row stride (bytes) is in l and
+// 3*stride in l3, from a base register per group of five rows.
+func rowAddr(bases []GPPhysical, l, l3 GPPhysical, i, disp int) Mem {
+	m := Mem{Base: bases[i/5], Disp: disp}
+	switch i % 5 {
+	case 1:
+		m.Index, m.Scale = l, 1
+	case 2:
+		m.Index, m.Scale = l, 2
+	case 3:
+		m.Index, m.Scale = l3, 1
+	case 4:
+		m.Index, m.Scale = l, 4
+	}
+	return m
+}
+
+// setBases loads base pointers for as many groups of five rows as mr needs:
+// bases[g] = first + 5*g*stride.
+func setBases(bases []GPPhysical, first Op, l GPPhysical, mr int) {
+	MOVQ(first, bases[0])
+	for g := 1; g*5 < mr; g++ {
+		LEAQ(Mem{Base: bases[g-1], Index: l, Scale: 4}, bases[g])
+		ADDQ(l, bases[g])
+	}
+}
+
+func kernel(s isa, nv int) {
+	name := fmt.Sprintf("%sx%d", s.name, nv*s.vbytes/4)
+	TEXT(name, NOSPLIT, signature)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes a tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
+	Load(Param("mr"), R9)
+	for mr := s.mr; mr >= 1; mr-- {
+		CMPQ(R9, Imm(uint64(mr)))
+		JEQ(LabelRef(fmt.Sprintf("%s_mr%d", name, mr)))
+	}
+	RET()
+	for mr := s.mr; mr >= 1; mr-- {
+		Label(fmt.Sprintf("%s_mr%d", name, mr))
+		body(s, name, nv, mr)
+	}
+}
+
+func body(s isa, name string, nv, mr int) {
+	lbl := func(x string) string { return fmt.Sprintf("%s_mr%d_%s", name, mr, x) }
+	const unroll = 4
+	// Accumulator sets: enough chains to cover FMA latency, at most one
+	// per unrolled step, within the register budget.
+	sets := 1
+	for sets < unroll && sets*mr*nv < 8 && 2*sets*mr*nv+nv+2 <= s.regs {
+		sets *= 2
+	}
+	acc := func(set, i, v int) VecPhysical { return s.vec(set*mr*nv + i*nv + v) }
+	bvec := func(v int) VecPhysical { return s.vec(s.regs - 2 - nv + v) }
+	tmp := func(j int) VecPhysical { return s.vec(s.regs - 2 + j) }
+	bstep := nv * s.vbytes // bytes of B per k
+
+	kc, bp, l, l3, cnt := RAX, RBX, RCX, RDX, R9
+	bases := []GPPhysical{RSI, RDI, R8}
+
+	Load(Param("kc"), kc)
+	Load(Param("b"), bp)
+	Load(Param("lda"), l)
+	SHLQ(Imm(2), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, param("a"), l, mr)
+
+	zero := func(r VecPhysical) {
+		if s.masked {
+			VPXORD(r, r, r)
+		} else {
+			VXORPS(r, r, r)
+		}
+	}
+	for set := 0; set < sets; set++ {
+		for i := 0; i < mr; i++ {
+			for v := 0; v < nv; v++ {
+				zero(acc(set, i, v))
+			}
+		}
+	}
+
+	step := func(u, set int) {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(Mem{Base: bp, Disp: u*bstep + v*s.vbytes}, bvec(v))
+		}
+		for i := 0; i < mr; i++ {
+			t := tmp(i % 2)
+			VBROADCASTSS(rowAddr(bases, l, l3, i, 4*u), t)
+			for v := 0; v < nv; v++ {
+				VFMADD231PS(bvec(v), t, acc(set, i, v))
+			}
+		}
+	}
+	advance := func(k int) {
+		for g := 0; g*5 < mr; g++ {
+			ADDQ(U32((4 * k)), bases[g])
+		}
+		ADDQ(U32((k * bstep)), bp)
+	}
+
+	MOVQ(kc, cnt)
+	SHRQ(Imm(2), cnt)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	for u := 0; u < unroll; u++ {
+		step(u, u%sets)
+	}
+	advance(unroll)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("loop")))
+
+	Label(lbl("tail"))
+	ANDQ(Imm(unroll-1), kc)
+	JZ(LabelRef(lbl("sum")))
+	Label(lbl("tailloop"))
+	step(0, 0)
+	advance(1)
+	DECQ(kc)
+	JNZ(LabelRef(lbl("tailloop")))
+
+	Label(lbl("sum"))
+	for set := 1; set < sets; set++ {
+		for i := 0; i < mr; i++ {
+			for v := 0; v < nv; v++ {
+				VADDPS(acc(set, i, v), acc(0, i, v), acc(0, i, v))
+			}
+		}
+	}
+
+	// Store step. C rows are addressed like A's, from their own bases.
+	flags := R13
+	Load(Param("flags"), flags)
+	Load(Param("ldc"), l)
+	SHLQ(Imm(2), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, param("c"), l, mr)
+	masks := []OpmaskPhysical{K1, K2}
+	if s.masked {
+		Load(Param("mask"), R9)
+		KMOVW(R9L, K1)
+		SHRL(Imm(16), R9L)
+		KMOVW(R9L, K2)
+	}
+	// addMem adds a memory vector (masked to the stored columns on
+	// AVX-512) to an accumulator.
+	addMem := func(m Mem, v int, a VecPhysical) {
+		if s.masked {
+			VADDPS(m, a, masks[v], a)
+		} else {
+			VADDPS(m, a, a)
+		}
+	}
+
+	TESTQ(U32(tAcc), flags)
+	JZ(LabelRef(lbl("noacc")))
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			addMem(rowAddr(bases, l, l3, i, v*s.vbytes), v, acc(0, i, v))
+		}
+	}
+	Label(lbl("noacc"))
+
+	TESTQ(U32(tBias), flags)
+	JZ(LabelRef(lbl("nobias")))
+	Load(Param("bias"), R10)
+	for v := 0; v < nv; v++ {
+		m := Mem{Base: R10, Disp: v * s.vbytes}
+		if s.masked {
+			VMOVUPS_Z(m, masks[v], bvec(v))
+		} else {
+			VMOVUPS(m, bvec(v))
+		}
+	}
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VADDPS(bvec(v), acc(0, i, v), acc(0, i, v))
+		}
+	}
+	Label(lbl("nobias"))
+
+	TESTQ(U32(tRes), flags)
+	JZ(LabelRef(lbl("nores")))
+	rbases := []GPPhysical{R10, R11, R12}
+	setBases(rbases, param("res"), l, mr)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			addMem(rowAddr(rbases, l, l3, i, v*s.vbytes), v, acc(0, i, v))
+		}
+	}
+	Label(lbl("nores"))
+
+	TESTQ(U32(tClamp), flags)
+	JZ(LabelRef(lbl("noclamp")))
+	VBROADCASTSS(param("lo"), tmp(0))
+	VBROADCASTSS(param("hi"), tmp(1))
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			a := acc(0, i, v)
+			// The accumulator is the last source so that NaN passes
+			// through max and min unchanged.
+			VMAXPS(a, tmp(0), a)
+			VMINPS(a, tmp(1), a)
+		}
+	}
+	Label(lbl("noclamp"))
+
+	TESTQ(U32(tLeaky), flags)
+	JZ(LabelRef(lbl("noleaky")))
+	VBROADCASTSS(param("alpha"), tmp(0))
+	zero(tmp(1))
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			a := acc(0, i, v)
+			const ltOQ = 0x11
+			if s.masked {
+				VCMPPS(Imm(ltOQ), tmp(1), a, K3)
+				VMULPS(tmp(0), a, K3, a)
+			} else {
+				// The registers after the first accumulator set are
+				// free by now: other sets are summed, B is consumed.
+				prod, mask := s.vec(mr*nv), s.vec(mr*nv+1)
+				VMULPS(tmp(0), a, prod)
+				VCMPPS(Imm(ltOQ), tmp(1), a, mask)
+				VBLENDVPS(mask, prod, a, a)
+			}
+		}
+	}
+	Label(lbl("noleaky"))
+
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			m := rowAddr(bases, l, l3, i, v*s.vbytes)
+			if s.masked {
+				VMOVUPS(acc(0, i, v), masks[v], m)
+			} else {
+				VMOVUPS(acc(0, i, v), m)
+			}
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,22 @@
+//go:build !amd64 || purego
+
+package runtime
+
+func availableKernels() []*kernel { return []*kernel{goKernel} }
+
+func pickKernel() *kernel { return goKernel }
+
+// asmTile is never called without assembly kernels; it exists so that the
+// portable build compiles the same driver.
+func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+	panic("runtime: no assembly kernel " + kern.name)
+}
+
+func depthwiseISAs() []isa { return []isa{isaGo} }
+
+func depthwiseWidth() int { return 0 }
+
+// depthwiseAsm is never called without assembly kernels.
+func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride int, offs []int, w []float32, c int, bias []float32, flags uint, lo, hi float32) {
+	panic("runtime: no depthwise assembly")
+}

@@ -1,0 +1,337 @@
+package runtime
+
+import (
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Pool is a fixed set of worker goroutines that Pool methods split kernels
+// across. Create one with NewPool, at initialization, and share it between
+// models if you like: calls on one Pool are serialized (each call uses every
+// worker), so concurrent callers wait for each other rather than
+// oversubscribing the CPUs.
+//
+// A nil *Pool is valid and runs everything on the calling goroutine, so
+// generated code can call pool methods unconditionally.
+type Pool struct {
+	mu      sync.Mutex
+	workers []*poolWorker
+	closed  bool
+}
+
+// A poolWorker is handed jobs through seq and reports through done rather
+// than through channels alone: waking a parked goroutine costs tens of
+// microseconds on some machines (as much as a whole small GEMM), and a
+// goroutine readied by a channel send tends to wait for the sender's own P.
+// So a worker spins (yielding) for a while after each job, and the caller
+// spins for completion; only a worker idle for longer than spinTime parks on
+// wake.
+type poolWorker struct {
+	seq    atomic.Uint64 // bumped by the caller after writing job
+	done   atomic.Uint64 // set to seq by the worker after finishing it
+	parked atomic.Bool   // the worker is (about to be) blocked on wake
+	wake   chan struct{}
+	job    poolJob
+}
+
+// spinTime is how long an idle worker polls for the next job before
+// parking. Layers of a network follow each other within microseconds, so
+// workers stay awake through a whole prediction and park soon after it.
+const spinTime = 500 * time.Microsecond
+
+// poolJob is one worker's share of a call. It holds everything by value so
+// that a call's arguments never escape to the heap through the workers.
+type poolJob struct {
+	kind           jobKind
+	gemm           gemmPlan
+	conv           convJob
+	dw             dwJob
+	m0, m1, p0, p1 int
+}
+
+type jobKind uint8
+
+const (
+	jobQuit jobKind = iota
+	jobGemm         // gemm rows [m0, m1), panels [p0, p1)
+	jobConv         // conv output pixels [m0, m1)
+	jobDepthwise    // depthwise output rows [m0, m1)
+)
+
+func (j *poolJob) run() {
+	switch j.kind {
+	case jobGemm:
+		j.gemm.run(j.m0, j.m1, j.p0, j.p1)
+	case jobConv:
+		j.conv.run(&j.gemm, j.m0, j.m1)
+	case jobDepthwise:
+		j.dw.run(j.m0, j.m1)
+	}
+}
+
+// NewPool starts a pool that runs kernels on threads goroutines, the
+// caller's included (threads-1 are started). threads <= 0 means
+// GOMAXPROCS. A pool of one thread is valid and runs everything inline.
+func NewPool(threads int) *Pool {
+	if threads <= 0 {
+		threads = goruntime.GOMAXPROCS(0)
+	}
+	p := &Pool{}
+	for i := 1; i < threads; i++ {
+		w := &poolWorker{wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go w.loop()
+	}
+	// A pool dropped without Close would leave its workers parked forever;
+	// the workers do not reference the Pool, so it can be collected and
+	// its workers stopped.
+	goruntime.AddCleanup(p, stopWorkers, p.workers)
+	return p
+}
+
+func stopWorkers(ws []*poolWorker) {
+	for _, w := range ws {
+		w.job = poolJob{kind: jobQuit}
+		w.start()
+	}
+}
+
+// Threads returns the number of goroutines a call may use, the caller's
+// included (1 for a nil or closed pool).
+func (p *Pool) Threads() int {
+	if p == nil {
+		return 1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return 1
+	}
+	return len(p.workers) + 1
+}
+
+// Close stops the worker goroutines. Later calls run on the caller's
+// goroutine only. Close must not run concurrently with a call in progress
+// on the same pool from another goroutine (it waits for it).
+func (p *Pool) Close() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.closed = true
+	stopWorkers(p.workers)
+}
+
+// start hands the job in w.job to the worker.
+func (w *poolWorker) start() {
+	w.seq.Add(1)
+	if w.parked.Swap(false) {
+		w.wake <- struct{}{}
+	}
+}
+
+// wait returns once the worker has finished the job last started.
+func (w *poolWorker) wait() {
+	want := w.seq.Load()
+	for i := 0; w.done.Load() != want; i++ {
+		if i > 100 {
+			goruntime.Gosched()
+		}
+	}
+}
+
+func (w *poolWorker) loop() {
+	var last uint64
+	for {
+		w.next(last)
+		last = w.seq.Load()
+		if w.job.kind == jobQuit {
+			return
+		}
+		w.job.run()
+		w.job = poolJob{} // drop references to the caller's slices
+		w.done.Store(last)
+	}
+}
+
+// next returns when seq has moved past last: first by polling, yielding the
+// P so that a GOMAXPROCS=1 program still makes progress, then by parking.
+func (w *poolWorker) next(last uint64) {
+	start := time.Now()
+	for i := 0; w.seq.Load() == last; i++ {
+		if i < 64 {
+			continue
+		}
+		goruntime.Gosched()
+		if i%64 != 0 || time.Since(start) < spinTime {
+			continue
+		}
+		// Park. The caller bumps seq before swapping parked, so either
+		// it sees parked and sends, or the check below sees its bump.
+		w.parked.Store(true)
+		if w.seq.Load() != last {
+			if !w.parked.Swap(false) {
+				<-w.wake // the caller sent anyway; drain it
+			}
+			return
+		}
+		<-w.wake
+		return
+	}
+}
+
+// minParallelFlops is the smallest GEMM (2*m*n*k) worth splitting: handing
+// work to a goroutine and waiting for it costs around a microsecond, the
+// time of a 200 kFLOP product. Tests lower it to split everything.
+var minParallelFlops = float64(1 << 20)
+
+// Sgemm is Sgemm split across the pool's goroutines: by rows of A and C when
+// there are enough of them, otherwise by column panels of B. The contract,
+// results and zero allocation are those of the package-level Sgemm, which a
+// nil pool calls; the result is the same bit for bit, since every element
+// is computed by the same code. work is as for Sgemm.
+func (p *Pool) Sgemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *Epilogue, work []float32) {
+	if p == nil || len(p.workers) == 0 {
+		Sgemm(m, a, lda, b, c, ldc, ep, work)
+		return
+	}
+	var plan gemmPlan
+	if !plan.init("Pool.Sgemm", m, a, lda, b, c, ldc, ep, work) {
+		return
+	}
+	plan.checkA("Pool.Sgemm")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gemm(&plan)
+}
+
+// threads returns how many goroutines a call of the given size should use.
+// The caller holds p.mu.
+func (p *Pool) threads(flops float64) int {
+	if p.closed || flops < minParallelFlops {
+		return 1
+	}
+	return len(p.workers) + 1
+}
+
+// gemm runs a checked plan across the pool. The caller holds p.mu.
+func (p *Pool) gemm(plan *gemmPlan) {
+	m := plan.m
+	threads := p.threads(2 * float64(m) * float64(plan.n) * float64(max(plan.k, 1)))
+	mr := plan.kern.mr
+	// Prefer splitting M: each part then streams all of B once, which is
+	// cheap next to its share of the arithmetic, and writes whole rows.
+	byRows := m >= threads*mr*2 || plan.panels < threads
+	parts := threads
+	if byRows {
+		parts = min(parts, (m+mr-1)/mr)
+	} else {
+		parts = min(parts, plan.panels)
+	}
+	tiles := (m + mr - 1) / mr
+	for i := 0; i < parts; i++ {
+		j := poolJob{kind: jobGemm, gemm: *plan, m0: 0, m1: m, p0: 0, p1: plan.panels}
+		if byRows {
+			// Row shares are multiples of mr, so only the last share
+			// has a short tile.
+			j.m0 = min(m, tiles*i/parts*mr)
+			j.m1 = min(m, tiles*(i+1)/parts*mr)
+		} else {
+			j.p0 = plan.panels * i / parts
+			j.p1 = plan.panels * (i + 1) / parts
+		}
+		p.share(i, parts, &j)
+	}
+}
+
+// share hands part i of parts to worker i, or runs it on the caller's
+// goroutine when it is the last part, and then waits for all of them.
+// The caller holds p.mu.
+func (p *Pool) share(i, parts int, j *poolJob) {
+	if i < parts-1 {
+		w := p.workers[i]
+		w.job = *j
+		w.start()
+		return
+	}
+	j.run()
+	for _, w := range p.workers[:parts-1] {
+		w.wait()
+	}
+}
+
+// Conv2DWorkSize is Conv2DWorkSize for Pool.Conv2D: one chunk of scratch
+// per thread.
+func (p *Pool) Conv2DWorkSize(g *Window, k int) int {
+	return p.Threads() * Conv2DWorkSize(g, k)
+}
+
+// Conv2D is Conv2D split across the pool's goroutines, by chunks of output
+// pixels, each goroutine with its own part of work, whose length must be at
+// least p.Conv2DWorkSize(g, b.K()). Small outputs (a single chunk) are
+// turned into im2col rows once and the GEMM is split by column panels. A nil
+// pool calls Conv2D.
+func (p *Pool) Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32) {
+	if p == nil || len(p.workers) == 0 {
+		Conv2D(dst, ldd, src, g, c0, b, ep, work)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	nthreads := len(p.workers) + 1
+	if p.closed {
+		nthreads = 1
+	}
+	var plan gemmPlan
+	var cj convJob
+	if !cj.init("Pool.Conv2D", &plan, dst, ldd, src, g, c0, b, ep, work, nthreads) {
+		return
+	}
+	m := plan.m
+	chunks := (m + convChunk - 1) / convChunk
+	if cj.src == nil || chunks == 1 {
+		if cj.src != nil {
+			cj.run0(&plan)
+			plan.a, plan.lda = cj.work, plan.k
+		}
+		p.gemm(&plan)
+		return
+	}
+	threads := p.threads(2 * float64(m) * float64(plan.n) * float64(plan.k))
+	parts := min(threads, chunks)
+	chunkWork := Conv2DWorkSize(g, plan.k)
+	for i := 0; i < parts; i++ {
+		j := poolJob{kind: jobConv, gemm: plan, conv: cj}
+		j.conv.work = cj.work[i*chunkWork : (i+1)*chunkWork]
+		j.m0 = min(m, chunks*i/parts*convChunk)
+		j.m1 = min(m, chunks*(i+1)/parts*convChunk)
+		p.share(i, parts, &j)
+	}
+}
+
+// DepthwiseConv is DepthwiseConv split across the pool's goroutines by
+// output rows. A nil pool calls DepthwiseConv.
+func (p *Pool) DepthwiseConv(dst []float32, ldd int, src []float32, g *Window, mult int, w []float32, ep *Epilogue) {
+	if p == nil || len(p.workers) == 0 {
+		DepthwiseConv(dst, ldd, src, g, mult, w, ep)
+		return
+	}
+	var dw dwJob
+	dw.init("Pool.DepthwiseConv", dst, ldd, src, g, mult, w, ep)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Depthwise work is light per output, so it is split from a quarter of
+	// the GEMM threshold.
+	threads := p.threads(4 * 2 * float64(g.OutPixels()*g.C*mult*g.KH*g.KW))
+	parts := min(threads, g.OH)
+	for i := 0; i < parts; i++ {
+		j := poolJob{kind: jobDepthwise, dw: dw, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
+		p.share(i, parts, &j)
+	}
+}
