@@ -1,7 +1,9 @@
 package codegen
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/cnnc/cnnc/ir"
 )
@@ -9,14 +11,14 @@ import (
 // batchNorm emits a BatchNormalization that could not be folded into a
 // convolution as a per-channel scale and shift computed at compile time.
 func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
-	for _, v := range n.Inputs[1:5] {
-		if !v.IsConst() {
-			return unsupportedf("BatchNormalization with run-time statistics")
-		}
-	}
 	x, y := n.Inputs[0], n.Outputs[0]
 	shape := batch1(x.Shape)
 	axis := op.Layout.ChannelAxis(len(shape))
+	for _, v := range n.Inputs[1:5] {
+		if !v.IsConst() {
+			return gen.batchNormRunTime(n, op, shape, axis)
+		}
+	}
 	c := shape[axis]
 	scale, shift := ir.Zeros(ir.Float32, ir.Shape{c}), ir.Zeros(ir.Float32, ir.Shape{c})
 	for i := 0; i < c; i++ {
@@ -44,5 +46,113 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 		{buf: sh, strides: str},
 	}
 	gen.loops(shape, ops, func(o string) string { return "o[" + o + "] = x0*x1 + x2" })
+	return nil
+}
+
+// batchNormRunTime is BatchNormalization whose statistics are run-time
+// tensors: the formula element by element.
+func (gen *gen) batchNormRunTime(n *ir.Node, op *ir.BatchNormalization, shape ir.Shape, axis int) error {
+	str := make([]int, len(shape))
+	str[axis] = 1
+	ops := []operand{{strides: contiguous(shape)}, {strides: contiguous(shape)}}
+	var err error
+	if ops[0].buf, err = gen.buf(n.Outputs[0]); err != nil {
+		return err
+	}
+	if ops[1].buf, err = gen.buf(n.Inputs[0]); err != nil {
+		return err
+	}
+	for _, v := range n.Inputs[1:5] {
+		b, err := gen.buf(v)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, operand{buf: b, strides: str})
+	}
+	gen.loops(shape, ops, func(o string) string {
+		return fmt.Sprintf("o[%s] = (x0-x3)/float32(math.Sqrt(float64(x4)+%s))*x1 + x2", o, strconv.FormatFloat(op.Epsilon, 'g', -1, 64))
+	})
+	return nil
+}
+
+// instanceNorm normalizes each (item, channel) plane of NCHW data by its
+// own mean and variance, accumulated in float64.
+func (gen *gen) instanceNorm(n *ir.Node, op *ir.InstanceNormalization) error {
+	if op.Layout == ir.NHWC {
+		return unsupportedf("InstanceNormalization in NHWC layout")
+	}
+	shape := batch1(n.Inputs[0].Shape)
+	c, plane := shape[1], 1
+	for _, d := range shape[2:] {
+		plane *= d
+	}
+	src, dst, err := gen.inOut(n)
+	if err != nil {
+		return err
+	}
+	scale, err := gen.buf(n.Inputs[1])
+	if err != nil {
+		return err
+	}
+	bias, err := gen.buf(n.Inputs[2])
+	if err != nil {
+		return err
+	}
+	gen.line("{")
+	gen.line("x, y, scale, bias := %s, %s, %s, %s", src, dst, scale, bias)
+	gen.line("for p := 0; p < %d; p++ {", shape[0]*c)
+	gen.line("xs, ys := x[p*%d:(p+1)*%d], y[p*%d:(p+1)*%d]", plane, plane, plane, plane)
+	gen.line("var sum, sq float64")
+	gen.line("for _, v := range xs {")
+	gen.line("sum += float64(v)")
+	gen.line("}")
+	gen.line("mean := sum / %d", plane)
+	gen.line("for _, v := range xs {")
+	gen.line("d := float64(v) - mean")
+	gen.line("sq += d * d")
+	gen.line("}")
+	gen.line("inv := 1 / math.Sqrt(sq/%d+%s)", plane, strconv.FormatFloat(op.Epsilon, 'g', -1, 64))
+	gen.line("s, b := float64(scale[p%%%d]), float64(bias[p%%%d])", c, c)
+	gen.line("for i, v := range xs {")
+	gen.line("ys[i] = float32((float64(v)-mean)*inv*s + b)")
+	gen.line("}")
+	gen.line("}")
+	gen.line("}")
+	return nil
+}
+
+// lrn emits local response normalization across the channels of NCHW
+// data.
+func (gen *gen) lrn(n *ir.Node, op *ir.LRN) error {
+	if op.Layout == ir.NHWC {
+		return unsupportedf("LRN in NHWC layout")
+	}
+	shape := batch1(n.Inputs[0].Shape)
+	c, plane := shape[1], 1
+	for _, d := range shape[2:] {
+		plane *= d
+	}
+	lo, hi := (op.Size-1)/2, (op.Size-1)-(op.Size-1)/2
+	src, dst, err := gen.inOut(n)
+	if err != nil {
+		return err
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	gen.line("{")
+	gen.line("x, y := %s, %s", src, dst)
+	gen.line("for b := 0; b < %d; b++ {", shape[0])
+	gen.line("for ch := 0; ch < %d; ch++ {", c)
+	gen.line("for i := 0; i < %d; i++ {", plane)
+	gen.line("var sq float64")
+	gen.line("for k := max(0, ch-%d); k <= min(%d, ch+%d); k++ {", lo, c-1, hi)
+	gen.line("v := float64(x[(b*%d+k)*%d+i])", c, plane)
+	gen.line("sq += v * v")
+	gen.line("}")
+	gen.line("at := (b*%d+ch)*%d + i", c, plane)
+	gen.line("y[at] = float32(float64(x[at]) / math.Pow(%s+%s*sq, %s))", f(op.Bias), f(op.Alpha/float64(op.Size)), f(op.Beta))
+	gen.line("}")
+	gen.line("}")
+	gen.line("}")
+	gen.line("}")
 	return nil
 }

@@ -122,3 +122,75 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	gen.line("}")
 	return nil
 }
+
+// convTranspose emits a 1-D or 2-D ConvTranspose on NCHW data as direct
+// loops: every input element scatters into the output positions its
+// kernel taps reach. It is not a hot path in the CNNs cnnc targets.
+func (gen *gen) convTranspose(n *ir.Node, op *ir.ConvTranspose) error {
+	x, wv, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	if op.Layout == ir.NHWC || len(y.Shape) < 3 || len(y.Shape) > 4 {
+		return unsupportedf("a %d-D ConvTranspose in %s layout", len(y.Shape)-2, op.Layout)
+	}
+	xs, ys, ws := batch1(x.Shape), batch1(y.Shape), wv.Shape
+	// View 1-D as 2-D with a unit height.
+	k, s, d, pb := op.Kernel, op.Strides, op.Dilations, op.Pads
+	if len(xs) == 3 {
+		xs, ys = ir.Shape{xs[0], xs[1], 1, xs[2]}, ir.Shape{ys[0], ys[1], 1, ys[2]}
+		ws = ir.Shape{ws[0], ws[1], 1, ws[2]}
+		k, s, d, pb = []int{1, k[0]}, []int{1, s[0]}, []int{1, d[0]}, []int{0, pb[0], 0, pb[1]}
+	}
+	batch, c, h, w := xs[0], xs[1], xs[2], xs[3]
+	m, oh, ow := ys[1], ys[2], ys[3]
+	groups := op.Group
+	cg, mg := c/groups, m/groups
+	src, err := gen.buf(x)
+	if err != nil {
+		return err
+	}
+	wt, err := gen.buf(wv)
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(y)
+	if err != nil {
+		return err
+	}
+	gen.line("{")
+	gen.line("x, wt, y := %s, %s, %s", src, wt, dst)
+	if b := n.Input(2); b != nil {
+		bias, err := gen.buf(b)
+		if err != nil {
+			return err
+		}
+		gen.line("bias := %s", bias)
+		gen.line("for i := range y {")
+		gen.line("y[i] = bias[(i/%d)%%%d]", oh*ow, m)
+		gen.line("}")
+	} else {
+		gen.line("clear(y)")
+	}
+	gen.line("for n := 0; n < %d; n++ {", batch)
+	gen.line("for g := 0; g < %d; g++ {", groups)
+	gen.line("for ci := g * %d; ci < (g+1)*%d; ci++ {", cg, cg)
+	gen.line("for ih := 0; ih < %d; ih++ {", h)
+	gen.line("for iw := 0; iw < %d; iw++ {", w)
+	gen.line("v := x[((n*%d+ci)*%d+ih)*%d+iw]", c, h, w)
+	gen.line("for j := 0; j < %d; j++ {", mg)
+	gen.line("co := g*%d + j", mg)
+	gen.line("for kh := 0; kh < %d; kh++ {", k[0])
+	gen.line("oh := ih*%d - %d + kh*%d", s[0], pb[0], d[0])
+	gen.line("if oh < 0 || oh >= %d {", oh)
+	gen.line("continue")
+	gen.line("}")
+	gen.line("for kw := 0; kw < %d; kw++ {", k[1])
+	gen.line("ow := iw*%d - %d + kw*%d", s[1], pb[1], d[1])
+	gen.line("if ow < 0 || ow >= %d {", ow)
+	gen.line("continue")
+	gen.line("}")
+	gen.line("y[((n*%d+co)*%d+oh)*%d+ow] += v * wt[((ci*%d+j)*%d+kh)*%d+kw]", m, oh, ow, mg, ws[2], ws[3])
+	for i := 0; i < 8; i++ {
+		gen.line("}")
+	}
+	gen.line("}")
+	return nil
+}

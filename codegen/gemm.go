@@ -14,14 +14,11 @@ import (
 // Run-time weights get plain loops.
 func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 	a, bv, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
-	if op.TransA {
-		return unsupportedf("Gemm with transA")
-	}
-	if a.IsConst() {
-		return unsupportedf("Gemm with a constant A")
-	}
 	as, ys := batch1(a.Shape), batch1(y.Shape)
 	m, k, nn := as[0], as[1], ys[1]
+	if op.TransA {
+		m, k = as[1], as[0]
+	}
 	src, err := gen.buf(a)
 	if err != nil {
 		return err
@@ -34,6 +31,9 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 	if op.Beta == 0 {
 		cv = nil
 	}
+	if !bv.IsConst() || op.TransA || a.IsConst() {
+		return gen.gemmLoops(n, op, src, dst, m, k, nn, cv)
+	}
 	bias, viaResidual := "", false
 	if cv != nil {
 		if vec, ok := columnVector(cv, nn); ok && cv.IsConst() {
@@ -45,9 +45,6 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 		} else {
 			viaResidual = true
 		}
-	}
-	if !bv.IsConst() {
-		return gen.gemmLoops(n, op, src, dst, m, k, nn, cv)
 	}
 	// Fold alpha into the packed weights.
 	bt := bv.Const
@@ -119,6 +116,10 @@ func (gen *gen) gemmLoops(n *ir.Node, op *ir.Gemm, src, dst string, m, k, nn int
 	if op.TransB {
 		bIdx = "j*%d+kk"
 	}
+	aIdx := fmt.Sprintf("i*%d+kk", k)
+	if op.TransA {
+		aIdx = fmt.Sprintf("kk*%d+i", m)
+	}
 	ld := nn
 	if op.TransB {
 		ld = k
@@ -136,7 +137,7 @@ func (gen *gen) gemmLoops(n *ir.Node, op *ir.Gemm, src, dst string, m, k, nn int
 	gen.line("for j := 0; j < %d; j++ {", nn)
 	gen.line("var s float32")
 	gen.line("for kk := 0; kk < %d; kk++ {", k)
-	gen.line("s += x[i*%d+kk] * wt[%s]", k, fmt.Sprintf(bIdx, ld))
+	gen.line("s += x[%s] * wt[%s]", aIdx, fmt.Sprintf(bIdx, ld))
 	gen.line("}")
 	gen.line("y[i*%d+j] += %s * s", nn, floatLit(op.Alpha))
 	gen.line("}")

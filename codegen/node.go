@@ -16,6 +16,12 @@ func (gen *gen) node(n *ir.Node) error {
 	switch op := n.Op.(type) {
 	case *ir.Conv:
 		return gen.conv(n, op)
+	case *ir.ConvTranspose:
+		return gen.convTranspose(n, op)
+	case *ir.InstanceNormalization:
+		return gen.instanceNorm(n, op)
+	case *ir.LRN:
+		return gen.lrn(n, op)
 	case *ir.Gemm:
 		return gen.gemm(n, op)
 	case *ir.MatMul:

@@ -61,7 +61,7 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 	if c.CeilMode {
 		return nil, fmt.Errorf("Conv: ceil_mode is a pooling attribute")
 	}
-	out, err := c.resolve("Conv", sp)
+	out, err := c.resolve(sp)
 	if err != nil {
 		return nil, shapeErr("Conv", in, "%v", err)
 	}

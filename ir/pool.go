@@ -47,7 +47,7 @@ func inferPool(op string, w *Window, layout Layout, in []Type) ([]Type, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := w.resolve(op, sp)
+	out, err := w.resolve(sp)
 	if err != nil {
 		return nil, shapeErr(op, in, "%v", err)
 	}

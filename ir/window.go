@@ -47,10 +47,10 @@ type Window struct {
 // resolve fills defaults (strides and dilations 1, pads 0), turns AutoPad
 // into explicit pads for the given spatial input sizes, and returns the
 // spatial output sizes. An output that would be empty is an error.
-func (w *Window) resolve(op string, in []int) ([]int, error) {
+func (w *Window) resolve(in []int) ([]int, error) {
 	n := len(in)
 	if len(w.Kernel) != n {
-		return nil, fmt.Errorf("%s: kernel has %d dimensions, input has %d spatial dimensions", op, len(w.Kernel), n)
+		return nil, fmt.Errorf("kernel has %d dimensions, input has %d spatial dimensions", len(w.Kernel), n)
 	}
 	if w.Strides == nil {
 		w.Strides = ints(n, 1)
@@ -62,17 +62,17 @@ func (w *Window) resolve(op string, in []int) ([]int, error) {
 		w.Pads = ints(2*n, 0)
 	}
 	if len(w.Strides) != n || len(w.Dilations) != n || len(w.Pads) != 2*n {
-		return nil, fmt.Errorf("%s: strides %v, dilations %v and pads %v do not fit %d spatial dimensions", op, w.Strides, w.Dilations, w.Pads, n)
+		return nil, fmt.Errorf("strides %v, dilations %v and pads %v do not fit %d spatial dimensions", w.Strides, w.Dilations, w.Pads, n)
 	}
 	for i := 0; i < n; i++ {
 		if w.Kernel[i] < 1 || w.Strides[i] < 1 || w.Dilations[i] < 1 {
-			return nil, fmt.Errorf("%s: kernel %v, strides %v and dilations %v must be positive", op, w.Kernel, w.Strides, w.Dilations)
+			return nil, fmt.Errorf("kernel %v, strides %v and dilations %v must be positive", w.Kernel, w.Strides, w.Dilations)
 		}
 		if w.Kernel[i] > maxDim || w.Strides[i] > maxDim || w.Dilations[i] > maxDim {
-			return nil, fmt.Errorf("%s: kernel %v, strides %v or dilations %v is out of range", op, w.Kernel, w.Strides, w.Dilations)
+			return nil, fmt.Errorf("kernel %v, strides %v or dilations %v is out of range", w.Kernel, w.Strides, w.Dilations)
 		}
 		if w.Pads[i] < 0 || w.Pads[n+i] < 0 || w.Pads[i] > maxDim || w.Pads[n+i] > maxDim {
-			return nil, fmt.Errorf("%s: pads %v must be between 0 and 2^31", op, w.Pads)
+			return nil, fmt.Errorf("pads %v must be between 0 and 2^31", w.Pads)
 		}
 	}
 	out := make([]int, n)
@@ -94,8 +94,8 @@ func (w *Window) resolve(op string, in []int) ([]int, error) {
 		}
 		span := in[i] + w.Pads[i] + w.Pads[n+i] - eff
 		if span < 0 {
-			return nil, fmt.Errorf("%s: window %d (kernel %d, dilation %d) is larger than the padded input %d (input %d, pads %d+%d) on spatial axis %d",
-				op, eff, w.Kernel[i], w.Dilations[i], in[i]+w.Pads[i]+w.Pads[n+i], in[i], w.Pads[i], w.Pads[n+i], i)
+			return nil, fmt.Errorf("window %d (kernel %d, dilation %d) is larger than the padded input %d (input %d, pads %d+%d) on spatial axis %d",
+				eff, w.Kernel[i], w.Dilations[i], in[i]+w.Pads[i]+w.Pads[n+i], in[i], w.Pads[i], w.Pads[n+i], i)
 		}
 		if w.CeilMode {
 			out[i] = (span+s-1)/s + 1

@@ -104,7 +104,7 @@ func TestWindowPaddingModes(t *testing.T) {
 			if tc.pads != nil {
 				w.Pads = append([]int(nil), tc.pads...)
 			}
-			out, err := w.resolve("test", []int{tc.in})
+			out, err := w.resolve([]int{tc.in})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +115,7 @@ func TestWindowPaddingModes(t *testing.T) {
 				t.Errorf("AutoPad left as %v", w.AutoPad)
 			}
 			// Resolving again must change nothing.
-			again, err := w.resolve("test", []int{tc.in})
+			again, err := w.resolve([]int{tc.in})
 			if err != nil || again[0] != out[0] {
 				t.Errorf("second resolve gave %v, %v", again, err)
 			}
@@ -138,7 +138,7 @@ func TestWindowErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := tc.w.resolve("test", tc.in)
+			_, err := tc.w.resolve(tc.in)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want it to contain %q", err, tc.want)
 			}

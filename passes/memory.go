@@ -155,6 +155,7 @@ func Codegen() []Pass {
 		{Name: "fuse-bias", Run: FuseBias, Doc: "turn MatMul by a constant into Gemm; fold constant Adds into Conv/Gemm biases"},
 		{Name: "fuse-residual", Run: FuseResidual, Doc: "add a residual in the epilogue of the Conv that produces one Add input"},
 		{Name: "fuse-activation", Run: FuseActivation, Doc: "apply activations in the epilogue of the preceding Conv or Gemm"},
+		{Name: "lift-1d", Run: Lift1D, Doc: "run 1-D convolutions and pools as 2-D ones with a unit height"},
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
 		{Name: "plan-memory", Run: PlanMemory, Doc: "place run-time values in one reusable arena"},
 	}

@@ -146,7 +146,7 @@ func (b *builder) shapeError(l *layer, n *ir.Node, x *ir.Value, err error) error
 	if errors.As(err, &se) {
 		msg = se.Msg
 	}
-	// Shape rules prefix their op name ("Conv: ..."), sometimes twice;
+	// Shape rules prefix their op name ("Conv: ...");
 	// the layer's name says more.
 	for {
 		op := n.Op.OpType() + ": "
