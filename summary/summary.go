@@ -134,7 +134,7 @@ func (s *Summary) Write(w io.Writer, opts Options) error {
 	}
 	rows := make([][]string, len(s.Rows))
 	for i, r := range s.Rows {
-		rows[i] = []string{r.Name + " (" + r.Type + ")", r.Shape.Keras(), strconv.FormatInt(r.Params, 10)}
+		rows[i] = []string{display(r.Name) + " (" + display(r.Type) + ")", r.Shape.Keras(), strconv.FormatInt(r.Params, 10)}
 		if opts.MACsColumn {
 			rows[i] = append(rows[i], Thousands(r.MACs))
 		}
@@ -158,7 +158,7 @@ func (s *Summary) Write(w io.Writer, opts Options) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Model: %s\n", strconv.Quote(s.Name))
+	fmt.Fprintf(&b, "Model: %s\n", strconv.QuoteToGraphic(s.Name))
 	line("_")
 	row(headers)
 	line("=")
@@ -200,4 +200,16 @@ func Thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// display quotes a model string that holds control characters (a newline,
+// a terminal escape), so that a hostile name cannot break the table or
+// the terminal showing it.
+func display(s string) string {
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/cnnc/cnnc/frontend"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,7 +28,7 @@ func newEngine(name string, g *ir.Graph) (engine.Engine, error) {
 	case "ref":
 		return engine.Ref(g), nil
 	case "go":
-		return engine.Go(g, engine.GoOptions{Log: os.Stderr})
+		return engine.Go(g, engine.GoOptions{})
 	}
 	return nil, usageError(fmt.Sprintf("unknown engine %q; want %s", name, strings.Join(engine.Names, " or ")))
 }
@@ -37,8 +39,8 @@ func checkCmd() *command {
 		args:  "MODEL [DATA_DIR...]",
 		short: "run the model on stored inputs and compare with the stored outputs",
 		example: "cnnc check -engine go ../shared/conformance/models/mnist-8/model.onnx\n" +
-			"  cnnc check -engine go testdata/tutorial_125_mnist.cnn   (a .cnn model is checked against the reference engine)",
-		flags: func(fs *flag.FlagSet) func([]string) error {
+			"  cnnc check -engine go testdata/tutorial_125_mnist.cnn   (without data, against the reference engine on a random input)",
+		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
 			mf := addModelFlags(fs)
 			eng := engineFlag(fs)
 			rtol := fs.Float64("rtol", 1e-3, "relative tolerance")
@@ -47,45 +49,31 @@ func checkCmd() *command {
 				if len(positional) == 0 {
 					return usageError("no model given")
 				}
+				if *eng != "ref" && *eng != "go" {
+					return usageError(fmt.Sprintf("unknown engine %q; want %s", *eng, strings.Join(engine.Names, " or ")))
+				}
 				path, dirs := positional[0], positional[1:]
-				g, err := mf.load(path, passes.Analysis())
-				if err != nil {
-					return err
-				}
-				e, err := newEngine(*eng, g)
-				if err != nil {
-					return err
-				}
-				defer e.Close()
 				if len(dirs) == 0 {
 					dirs, _ = filepath.Glob(filepath.Join(filepath.Dir(path), "test_data_set_*"))
 					sort.Strings(dirs)
 				}
-				var sets []dataSet
-				for _, d := range dirs {
-					in, out, err := onnx.LoadTestDataSet(d)
-					if err != nil {
-						return err
-					}
-					sets = append(sets, dataSet{d, in, out})
+				sets, err := loadSets(mf, path, dirs, *eng)
+				if err != nil {
+					return err
 				}
-				if len(sets) == 0 {
-					// No stored outputs (a .cnn model): the reference engine's
-					// outputs on a seeded random input are the expected ones.
-					if e.Name() == "ref" {
-						return usageError(fmt.Sprintf("%s has no test_data_set_* beside it; give a DATA_DIR, or use -engine go to compare generated code with the reference engine", path))
-					}
-					in := engine.RandomInputs(g, 1, 1)
-					want, err := engine.Ref(g).Run(in)
-					if err != nil {
-						return err
-					}
-					sets = append(sets, dataSet{"random input (seed 1) against the ref engine", in, want})
+				engines, err := newEngines(*eng, sets)
+				if err != nil {
+					return err
 				}
+				defer func() {
+					for _, e := range engines {
+						e.Close()
+					}
+				}()
 				failed := 0
-				for _, s := range sets {
-					fmt.Printf("%s:\n", s.name)
-					ok, err := runSet(e, g, s, *rtol, *atol)
+				for i, s := range sets {
+					fmt.Fprintf(out, "%s:\n", s.name)
+					ok, err := runSet(out, engines[i], s, *rtol, *atol)
 					if err != nil {
 						return fmt.Errorf("%s: %w", s.name, err)
 					}
@@ -94,21 +82,106 @@ func checkCmd() *command {
 					}
 				}
 				if failed > 0 {
-					return fmt.Errorf("%d of %d data sets differ (engine %s, rtol %g, atol %g)", failed, len(sets), e.Name(), *rtol, *atol)
+					return fmt.Errorf("%d of %d data sets differ (engine %s, rtol %g, atol %g)", failed, len(sets), *eng, *rtol, *atol)
 				}
-				fmt.Printf("ok: %d data sets agree (engine %s, rtol %g, atol %g)\n", len(sets), e.Name(), *rtol, *atol)
+				fmt.Fprintf(out, "ok: %d data sets agree (engine %s, rtol %g, atol %g)\n", len(sets), *eng, *rtol, *atol)
 				return nil
 			}
 		},
 	}
 }
 
+// loadSets reads the data sets. An ONNX model is imported once per set,
+// so that inputs it needs at compile time (a node test's shape or pads)
+// are bound to the set's values. Without data, the reference engine's
+// outputs on a seeded random input are the expected ones.
+func loadSets(mf *modelFlags, path string, dirs []string, eng string) ([]dataSet, error) {
+	var sets []dataSet
+	if frontend.KindOf(path) == frontend.ONNX && len(dirs) > 0 {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dirs {
+			ins, outs, err := onnx.LoadTestDataSet(d)
+			if err != nil {
+				return nil, err
+			}
+			g, feed, err := onnx.ImportWithInputs(data, onnx.Options{Dims: mf.dims}, ins)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if err := mf.run(path, g, passes.Analysis()); err != nil {
+				return nil, err
+			}
+			sets = append(sets, dataSet{d, g, feed, outs})
+		}
+		return sets, nil
+	}
+	g, err := mf.load(path, passes.Analysis())
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dirs {
+		ins, outs, err := onnx.LoadTestDataSet(d)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, dataSet{d, g, ins, outs})
+	}
+	if len(sets) == 0 {
+		if eng == "ref" {
+			return nil, usageError(fmt.Sprintf("%s has no test_data_set_* beside it; give a DATA_DIR, or use -engine go to compare generated code with the reference engine", path))
+		}
+		in := engine.RandomInputs(g, 1, 1)
+		want, err := engine.Ref(g).Run(in)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, dataSet{"random input (seed 1) against the ref engine", g, in, want})
+	}
+	return sets, nil
+}
+
+// newEngines makes one engine per data set; the Go engine builds all of
+// them in one go build.
+func newEngines(name string, sets []dataSet) ([]engine.Engine, error) {
+	engines := make([]engine.Engine, len(sets))
+	if name == "ref" {
+		for i, s := range sets {
+			engines[i] = engine.Ref(s.graph)
+		}
+		return engines, nil
+	}
+	graphs := make([]*ir.Graph, len(sets))
+	for i, s := range sets {
+		graphs[i] = s.graph
+	}
+	built, errs, err := engine.GoMany(graphs, engine.GoOptions{})
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range errs {
+		if e != nil {
+			for _, b := range built {
+				if b != nil {
+					b.Close()
+				}
+			}
+			return nil, fmt.Errorf("%s: %w", sets[i].name, e)
+		}
+	}
+	return built, nil
+}
+
 type dataSet struct {
 	name          string
+	graph         *ir.Graph
 	inputs, wants []*ir.Tensor
 }
 
-func runSet(e engine.Engine, g *ir.Graph, s dataSet, rtol, atol float64) (bool, error) {
+func runSet(out io.Writer, e engine.Engine, s dataSet, rtol, atol float64) (bool, error) {
+	g := s.graph
 	if len(s.wants) != len(g.Outputs) {
 		return false, fmt.Errorf("holds %d outputs, the model has %d", len(s.wants), len(g.Outputs))
 	}
@@ -119,7 +192,7 @@ func runSet(e engine.Engine, g *ir.Graph, s dataSet, rtol, atol float64) (bool, 
 	ok := true
 	for i, want := range s.wants {
 		r := check.Compare(got[i], want, rtol, atol)
-		fmt.Println("  " + check.Line(i, g.Outputs[i].Name, r))
+		fmt.Fprintln(out, "  "+check.Line(i, g.Outputs[i].Name, r))
 		ok = ok && r.OK
 	}
 	return ok, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -20,9 +21,9 @@ func compileCmd() *command {
 		short: "write a Go package for the model: model.go, the embedded weights, and a test with a benchmark",
 		example: "cnnc compile testdata/tutorial_125_mnist.cnn -o ./mnist -pkg mnist\n" +
 			"  //go:generate go run github.com/cnnc/cnnc/cmd/cnnc compile model.onnx -o . -pkg mymodel",
-		flags: func(fs *flag.FlagSet) func([]string) error {
+		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
 			mf := addModelFlags(fs)
-			out := fs.String("o", "", "output `DIR` (created if missing)")
+			outDir := fs.String("o", "", "output `DIR` (created if missing)")
 			pkg := fs.String("pkg", "", "Go package `NAME` (default: from the model's name)")
 			withTest := fs.Bool("test", true, "also write model_test.go and testdata/golden.bin: a test against the reference evaluator, an allocation test and a benchmark")
 			return func(positional []string) error {
@@ -30,7 +31,7 @@ func compileCmd() *command {
 				if err != nil {
 					return err
 				}
-				if *out == "" {
+				if *outDir == "" {
 					return usageError("-o DIR is required")
 				}
 				if *pkg != "" && !codegen.ValidPackageName(*pkg) {
@@ -71,7 +72,7 @@ func compileCmd() *command {
 				if err != nil {
 					return fmt.Errorf("%s: %w", path, err)
 				}
-				return writeFiles(*out, files)
+				return writeFiles(*outDir, files)
 			}
 		},
 	}

@@ -26,7 +26,9 @@ import (
 // command is one subcommand: its flags, usage text and body.
 type command struct {
 	name, args, short, example string
-	flags                      func(fs *flag.FlagSet) func(positional []string) error
+	// flags declares the command's flags on fs and returns its body, which
+	// writes its results to out.
+	flags func(fs *flag.FlagSet, out io.Writer) func(positional []string) error
 }
 
 func commands() []*command {
@@ -61,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fs := flag.NewFlagSet("cnnc "+c.name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		body := c.flags(fs)
+		body := c.flags(fs, stdout)
 		fs.Usage = func() {
 			fmt.Fprintf(stderr, "usage: cnnc %s [flags] %s\n\n%s\n\nexample:\n  %s\n\nflags:\n", c.name, c.args, c.short, c.example)
 			fs.PrintDefaults()

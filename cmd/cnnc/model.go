@@ -36,18 +36,23 @@ func (m *modelFlags) load(path string, pipeline []passes.Pass) (*ir.Graph, error
 	if err != nil {
 		return nil, err
 	}
+	return g, m.run(path, g, pipeline)
+}
+
+// run runs the passes on g, honouring -dump-after.
+func (m *modelFlags) run(path string, g *ir.Graph, pipeline []passes.Pass) error {
 	mgr := &passes.Manager{Passes: pipeline}
 	if m.dumpAfter != "" {
 		mgr.DumpAfter = splitList(m.dumpAfter)
 		mgr.Dump = m.dump
 		if err := mgr.CheckNames(mgr.DumpAfter); err != nil {
-			return nil, usageError(fmt.Sprintf("-dump-after: %v", err))
+			return usageError(fmt.Sprintf("-dump-after: %v", err))
 		}
 	}
 	if err := mgr.Run(g); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return g, nil
+	return nil
 }
 
 func onePath(positional []string) (string, error) {

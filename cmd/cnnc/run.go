@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -18,7 +19,7 @@ func runCmd() *command {
 		args:    "MODEL",
 		short:   "run the model on an input (a TensorProto .pb file, or seeded random data) and print or save the outputs",
 		example: "cnnc run -input ../shared/conformance/models/mnist-8/test_data_set_0/input_0.pb ../shared/conformance/models/mnist-8/model.onnx",
-		flags: func(fs *flag.FlagSet) func([]string) error {
+		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
 			mf := addModelFlags(fs)
 			eng := engineFlag(fs)
 			var inputs stringsFlag
@@ -75,10 +76,10 @@ func runCmd() *command {
 						if err := os.WriteFile(file, data, 0o644); err != nil {
 							return err
 						}
-						fmt.Printf("output %d %q %v -> %s\n", i, name, t.Shape, file)
+						fmt.Fprintf(out, "output %d %q %v -> %s\n", i, name, t.Shape, file)
 						continue
 					}
-					fmt.Printf("output %d %q %v\n%s\n", i, name, t.Shape, describe(t))
+					fmt.Fprintf(out, "output %d %q %v\n%s\n", i, name, t.Shape, describe(t))
 				}
 				return nil
 			}

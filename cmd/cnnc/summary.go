@@ -2,7 +2,7 @@ package main
 
 import (
 	"flag"
-	"os"
+	"io"
 
 	"github.com/cnnc/cnnc/passes"
 	"github.com/cnnc/cnnc/summary"
@@ -14,7 +14,7 @@ func summaryCmd() *command {
 		args:    "MODEL",
 		short:   "print the model's layers, output shapes, parameter counts, MACs and memory, as Keras' model.summary() does",
 		example: "cnnc summary testdata/tutorial_125_mnist.cnn",
-		flags: func(fs *flag.FlagSet) func([]string) error {
+		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
 			mf := addModelFlags(fs)
 			macs := fs.Bool("macs", false, "add a per-layer MACs column")
 			return func(positional []string) error {
@@ -32,7 +32,7 @@ func summaryCmd() *command {
 				if n, err := passes.PlannedArenaBytes(g); err == nil {
 					s.ArenaBytes = n
 				}
-				return s.Write(os.Stdout, summary.Options{MACsColumn: *macs})
+				return s.Write(out, summary.Options{MACsColumn: *macs})
 			}
 		},
 	}

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"github.com/cnnc/cnnc/internal/tutorial"
 	"os"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestGrammarDoc(t *testing.T) {
 	for name := range activations {
 		mention(name + "`")
 	}
-	blocks := pythonBlocks(strings.Split(doc, "\n"))
+	blocks := tutorial.PythonBlocks(strings.Split(doc, "\n"))
 	if len(blocks) < 3 {
 		t.Fatalf("%d python examples", len(blocks))
 	}

@@ -119,10 +119,6 @@ func runConformanceTest(t *testing.T, dir string, rtol, atol float64, reason *st
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := InputNames(data)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Unsupported models are skipped before their data is read: the data
 	// of a sequence-typed input, say, is no TensorProto.
 	if _, err := Import(data, Options{}); errors.Is(err, ErrUnsupported) {
@@ -138,44 +134,17 @@ func runConformanceTest(t *testing.T, dir string, rtol, atol float64, reason *st
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ins) != len(names) {
-			t.Fatalf("%s: %d inputs for a model with %d run-time inputs", set, len(ins), len(names))
+		tensors := make([]*ir.Tensor, len(ins))
+		for i := range ins {
+			tensors[i] = ins[i].Tensor
 		}
-		byName := make(map[string]*ir.Tensor)
-		for i, n := range names {
-			byName[n] = ins[i].Tensor
-		}
-		opts := Options{Constants: map[string]*ir.Tensor{}}
-		var g *ir.Graph
-		for {
-			g, err = Import(data, opts)
-			var rte *RunTimeInputError
-			if !errors.As(err, &rte) || rte.Batch || len(rte.GraphInputs) == 0 {
-				break
-			}
-			bound := false
-			for _, n := range rte.GraphInputs {
-				if _, done := opts.Constants[n]; !done && byName[n] != nil {
-					opts.Constants[n] = byName[n]
-					bound = true
-				}
-			}
-			if !bound {
-				break
-			}
-		}
+		g, feed, err := ImportWithInputs(data, Options{}, tensors)
 		if errors.Is(err, ErrUnsupported) {
 			*reason = err.Error()
 			t.Skip(err)
 		}
 		if err != nil {
 			t.Fatal(err)
-		}
-		feed := make([]*ir.Tensor, len(g.Inputs))
-		for i, v := range g.Inputs {
-			if feed[i] = byName[v.Name]; feed[i] == nil {
-				t.Fatalf("no test data for graph input %q", v.Name)
-			}
 		}
 		got, err := eval.Run(g, feed)
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/cnnc/cnnc/frontend/onnx"
-	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
 	"github.com/cnnc/cnnc/ir"
 )
 
@@ -139,71 +138,13 @@ func Load(f Folder, dir string) (*Case, error) {
 }
 
 func loadSet(model []byte, dir string) (*Set, error) {
-	names, err := runTimeInputNames(model)
-	if err != nil {
-		return nil, err
-	}
 	ins, outs, err := onnx.LoadTestDataSet(dir)
 	if err != nil {
 		return nil, err
 	}
-	if len(ins) != len(names) {
-		return nil, fmt.Errorf("%d inputs for a model with %d run-time inputs", len(ins), len(names))
-	}
-	byName := make(map[string]*ir.Tensor)
-	for i, n := range names {
-		byName[n] = ins[i]
-	}
-	opts := onnx.Options{Constants: map[string]*ir.Tensor{}}
-	var g *ir.Graph
-	for {
-		g, err = onnx.Import(model, opts)
-		var rte *onnx.RunTimeInputError
-		if !errors.As(err, &rte) || rte.Batch || len(rte.GraphInputs) == 0 {
-			break
-		}
-		bound := false
-		for _, n := range rte.GraphInputs {
-			if _, done := opts.Constants[n]; !done && byName[n] != nil {
-				opts.Constants[n] = byName[n]
-				bound = true
-			}
-		}
-		if !bound {
-			break
-		}
-	}
+	g, feed, err := onnx.ImportWithInputs(model, onnx.Options{}, ins)
 	if err != nil {
 		return nil, err
 	}
-	feed := make([]*ir.Tensor, len(g.Inputs))
-	for i, v := range g.Inputs {
-		if feed[i] = byName[v.Name]; feed[i] == nil {
-			return nil, fmt.Errorf("no test data for graph input %q", v.Name)
-		}
-	}
 	return &Set{Name: filepath.Base(dir), Graph: g, Inputs: feed, Outputs: outs}, nil
-}
-
-// runTimeInputNames lists the graph inputs that are not initializers, in
-// order: the inputs test data sets provide.
-func runTimeInputNames(model []byte) ([]string, error) {
-	var m pb.ModelProto
-	if err := m.Unmarshal(model); err != nil {
-		return nil, err
-	}
-	if m.Graph == nil {
-		return nil, fmt.Errorf("model has no graph")
-	}
-	inits := make(map[string]bool)
-	for _, t := range m.Graph.Initializer {
-		inits[t.Name] = true
-	}
-	var names []string
-	for _, vi := range m.Graph.Input {
-		if !inits[vi.Name] {
-			names = append(names, vi.Name)
-		}
-	}
-	return names, nil
 }

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnnc/cnnc/engine"
+	"github.com/cnnc/cnnc/internal/conformance"
+	"github.com/cnnc/cnnc/internal/tutorial"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/summary")
+
+// cnnc runs the command line in-process.
+func cnnc(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func repo(t *testing.T, path string) string {
+	return filepath.Join(conformance.RepoRoot(t), path)
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := cnnc(t, "help")
+	if code != 0 {
+		t.Fatalf("cnnc help exits %d", code)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, "  "+c.name+" ") || !strings.Contains(out, c.example) {
+			t.Errorf("cnnc help does not show %s and its example:\n%s", c.name, out)
+		}
+	}
+	for _, c := range commands() {
+		code, _, errOut := cnnc(t, c.name, "-h")
+		if code != 0 || !strings.Contains(errOut, "usage: cnnc "+c.name) || !strings.Contains(errOut, "example:") {
+			t.Errorf("cnnc %s -h exits %d:\n%s", c.name, code, errOut)
+		}
+	}
+	if code, _, _ := cnnc(t); code != 2 {
+		t.Errorf("cnnc without arguments exits %d, want 2", code)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"summary"}, 2, "no model given"},
+		{[]string{"summary", "a.cnn", "b.cnn"}, 2, "want one model"},
+		{[]string{"summary", "-nosuchflag", "x.cnn"}, 2, "flag provided but not defined"},
+		{[]string{"summary", "model.txt"}, 1, "unknown model format"},
+		{[]string{"summary", "missing.cnn"}, 1, "missing.cnn"},
+		{[]string{"compile", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, "-o DIR is required"},
+		{[]string{"compile", "-o", t.TempDir(), "-pkg", "My-Pkg", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, "not a plain lower-case Go package name"},
+		{[]string{"summary", "-dump-after", "nope", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, `no pass named "nope"`},
+		{[]string{"summary", "-dim", "N=0", "x.onnx"}, 2, "must be a positive integer"},
+		{[]string{"check", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, "has no test_data_set_*"},
+		{[]string{"check", "-engine", "c", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, `unknown engine "c"`},
+		{[]string{"summary", "-weights", "w.npz", "x.onnx"}, 1, "applies to DSL models only"},
+	}
+	for _, tc := range tests {
+		code, _, errOut := cnnc(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("cnnc %s: exit %d, want %d; stderr:\n%s\nwant it to contain %q", strings.Join(tc.args, " "), code, tc.code, errOut, tc.want)
+		}
+	}
+}
+
+// cnnc summary on the tutorial's models, as pasted, prints the tutorial's
+// tables: every row's type, output shape and parameter count, and the
+// three totals lines verbatim.
+func TestSummaryReproducesTutorial(t *testing.T) {
+	for _, m := range tutorial.Models(t) {
+		t.Run(m.Section, func(t *testing.T) {
+			code, out, errOut := cnnc(t, "summary", repo(t, "testdata/"+m.File))
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			got, err := tutorial.ParseSummary(out)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			want := m.Table.Rows
+			if m.ExtraRow {
+				want = want[:len(want)-1]
+			}
+			if len(got.Rows) != len(want) {
+				t.Fatalf("%d rows, the tutorial has %d:\n%s", len(got.Rows), len(want), out)
+			}
+			for i := range want {
+				if !got.Rows[i].Matches(want[i]) {
+					t.Errorf("row %d: %v, the tutorial has %v", i, got.Rows[i], want[i])
+				}
+			}
+			if strings.Join(got.TotalLines, "\n") != strings.Join(m.Table.TotalLines, "\n") {
+				t.Errorf("totals\n%s\nthe tutorial has\n%s", strings.Join(got.TotalLines, "\n"), strings.Join(m.Table.TotalLines, "\n"))
+			}
+		})
+	}
+}
+
+// The full summary output is golden, for the DSL models and ONNX ones.
+func TestSummaryGolden(t *testing.T) {
+	models := map[string]string{
+		"tutorial_124":  repo(t, "testdata/tutorial_124.cnn"),
+		"tutorial_125":  repo(t, "testdata/tutorial_125_mnist.cnn"),
+		"tutorial_126":  repo(t, "testdata/tutorial_126_cifar.cnn"),
+		"mnist-8_macs":  filepath.Join(conformance.Dir(t), "models", "mnist-8", "model.onnx"),
+		"pool_zoo_macs": filepath.Join(conformance.Dir(t), "models", "pool_zoo", "model.onnx"),
+	}
+	for name, path := range models {
+		t.Run(name, func(t *testing.T) {
+			args := []string{"summary", path}
+			if strings.HasSuffix(name, "_macs") {
+				args = []string{"summary", "-macs", path}
+			}
+			code, out, errOut := cnnc(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden := repo(t, filepath.Join("testdata", "summary", name+".golden"))
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != string(want) {
+				t.Errorf("summary differs from %s (rerun with -update if intended):\n%s", golden, out)
+			}
+		})
+	}
+}
+
+// cnnc compile writes a package that builds, vets and passes its own
+// generated tests (reference outputs, zero allocations, wrong sizes,
+// batches) in a module of its own, and writes it byte-identically twice.
+func TestCompileWritesWorkingPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generated package")
+	}
+	app, err := engine.WriteModule(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(app, "mnist")
+	model := repo(t, "testdata/tutorial_125_mnist.cnn")
+	if code, _, errOut := cnnc(t, "compile", model, "-o", dir, "-pkg", "mnist"); code != 0 {
+		t.Fatalf("compile exits %d: %s", code, errOut)
+	}
+	first, err := os.ReadFile(filepath.Join(dir, "model.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := t.TempDir()
+	if code, _, errOut := cnnc(t, "compile", "-o", again, "-pkg", "mnist", model); code != 0 {
+		t.Fatalf("second compile exits %d: %s", code, errOut)
+	}
+	for _, f := range []string{"model.go", "model_test.go", "weights.bin", "testdata/golden.bin"} {
+		a, errA := os.ReadFile(filepath.Join(dir, f))
+		b, errB := os.ReadFile(filepath.Join(again, f))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two compiles (%v, %v)", f, errA, errB)
+		}
+	}
+	if !bytes.Contains(first, []byte("Total params: 1,199,882")) {
+		t.Error("the package doc lacks the summary table")
+	}
+	for _, args := range [][]string{{"vet", "-mod=mod", "./..."}, {"test", "-mod=mod", "-count=1", "./..."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = app
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+func TestCheckAndRun(t *testing.T) {
+	mnist := filepath.Join(conformance.Dir(t), "models", "mnist-8")
+	code, out, errOut := cnnc(t, "check", filepath.Join(mnist, "model.onnx"))
+	if code != 0 || !strings.Contains(out, "ok: 3 data sets agree (engine ref") {
+		t.Errorf("check exits %d:\n%s%s", code, out, errOut)
+	}
+	// Judged against another data set's outputs, the check fails.
+	bad := t.TempDir()
+	for _, f := range []struct{ from, to string }{{"test_data_set_0/input_0.pb", "input_0.pb"}, {"test_data_set_1/output_0.pb", "output_0.pb"}} {
+		data, err := os.ReadFile(filepath.Join(mnist, f.from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bad, f.to), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut = cnnc(t, "check", filepath.Join(mnist, "model.onnx"), bad)
+	if code != 1 || !strings.Contains(out, "FAIL") || !strings.Contains(errOut, "1 of 1 data sets differ") {
+		t.Errorf("check against wrong outputs exits %d:\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = cnnc(t, "run", "-input", filepath.Join(mnist, "test_data_set_0", "input_0.pb"), filepath.Join(mnist, "model.onnx"))
+	if code != 0 || !strings.Contains(out, `output 0 "Plus214_Output_0" [1,10]`) || !strings.Contains(out, "argmax 2") {
+		t.Errorf("run exits %d:\n%s%s", code, out, errOut)
+	}
+	prefix := filepath.Join(t.TempDir(), "out")
+	if code, _, errOut := cnnc(t, "run", "-o", prefix, repo(t, "testdata/tutorial_124.cnn")); code != 0 {
+		t.Fatalf("run -o exits %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(prefix + "0.pb"); err != nil {
+		t.Error(err)
+	}
+	if code, _, errOut := cnnc(t, "run", "-input", filepath.Join(mnist, "test_data_set_0", "input_0.pb"), repo(t, "testdata/tutorial_126_cifar.cnn")); code != 1 || !strings.Contains(errOut, "model wants") {
+		t.Errorf("run with a wrong-shaped input exits %d: %s", code, errOut)
+	}
+}
