@@ -168,6 +168,8 @@ var dwGeoms = append([]Window{
 	{H: 12, W: 13, C: 80, KH: 3, KW: 3, StrideH: 1, StrideW: 2, DilH: 2, DilW: 2, PadT: 2, PadL: 1, PadB: 2, PadR: 3, OH: 12, OW: 7},
 	{H: 7, W: 7, C: 48, KH: 7, KW: 7, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 3, PadL: 3, PadB: 3, PadR: 3, OH: 7, OW: 7},
 	{H: 4, W: 4, C: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 3, PadL: 3, PadB: 3, PadR: 3, OH: 8, OW: 8},
+	{H: 2, W: 2, C: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 2, OW: 2}, // no interior
+	{H: 6, W: 9, C: 37, KH: 3, KW: 3, StrideH: 1, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 6, OW: 5}, // channel tail
 	{H: 3, W: 20, C: 64, KH: 1, KW: 9, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 0, PadL: 4, PadB: 0, PadR: 4, OH: 3, OW: 20},
 }, convGeoms...)
 

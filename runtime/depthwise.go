@@ -81,78 +81,114 @@ func (d *dwJob) run(oh0, oh1 int) {
 	depthwiseRows(d.dst, d.ldd, d.src, &d.g, d.mult, d.w, d.bias, d.res, d.act, d.alpha, d.beta, oh0, oh1)
 }
 
-// maxAsmTaps bounds the kernel taps the assembly path takes; the offsets
-// table lives on the stack.
+// maxAsmTaps bounds the kernel taps the assembly path takes; its table of
+// offsets lives on the stack.
 const maxAsmTaps = 64
 
 // depthwiseRows computes output rows [oh0, oh1) of DepthwiseConv.
 //
-// Each output row splits into the columns whose windows are clipped by the
-// left or right padding, computed here in Go, and the interior run, whose
-// pixels all see the same taps at the same offsets and go to the assembly
-// kernel when there is one (multiplier 1, channels a multiple of its
-// vector width).
+// With assembly (multiplier 1, at least one vector of channels), every
+// pixel goes to the kernel with a table of the taps that fall inside the
+// image: one call for the interior run of each row, whose pixels share a
+// table, and one per border pixel. Channels beyond the last whole vector,
+// and everything else, are done in Go.
 func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w, bias, res []float32, act ActKind, alpha, beta float32, oh0, oh1 int) {
 	c := g.C
 	cout := c * mult
-	vw := depthwiseWidth()
-	simd := vw > 0 && mult == 1 && c%vw == 0 && g.KH*g.KW <= maxAsmTaps
-	// Interior columns: every kw tap inside the image.
-	owLo, owHi := 0, 0
-	if simd {
-		owLo = min(g.OW, (g.PadL+g.StrideW-1)/g.StrideW)
-		if last := g.W - 1 - (g.KW-1)*g.DilW + g.PadL; last >= 0 {
-			owHi = min(g.OW, last/g.StrideW+1)
-		}
-		if owHi <= owLo {
-			simd = false
-		}
+	cv := 0 // channels the assembly does
+	if vw := depthwiseWidth(); vw > 0 && mult == 1 && g.KH*g.KW <= maxAsmTaps {
+		cv = c - c%vw
 	}
-	// What the kernel can do in its store step; the rest is left to
-	// epilogueRow.
+	if cv == 0 {
+		for oh := oh0; oh < oh1; oh++ {
+			kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+			depthwisePixels(dst, ldd, src, g, mult, w, bias, res, act, alpha, beta, oh, kh0, kh1, 0, g.OW)
+		}
+		return
+	}
+	// Interior columns: every kw tap inside the image.
+	owLo := min(g.OW, (g.PadL+g.StrideW-1)/g.StrideW)
+	owHi := owLo
+	if last := g.W - 1 - (g.KW-1)*g.DilW + g.PadL; last >= 0 {
+		owHi = max(owLo, min(g.OW, last/g.StrideW+1))
+	}
+	// What the kernel does in its store step; epilogueRow does the rest.
 	var flags uint
 	var lo, hi float32
-	post := res != nil || act != ActNone
 	if bias != nil {
 		flags |= tBias
 	}
+	post := res != nil || act != ActNone
 	if l, h, ok := act.clampRange(alpha, beta); ok && res == nil {
 		flags |= tClamp
 		lo, hi = l, h
 		post = false
 	}
-	var offs [maxAsmTaps]int
+	var table [2 * maxAsmTaps]int
 	for oh := oh0; oh < oh1; oh++ {
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
-		if !simd {
-			depthwisePixels(dst, ldd, src, g, mult, w, bias, res, act, alpha, beta, oh, kh0, kh1, 0, g.OW)
-			continue
-		}
-		depthwisePixels(dst, ldd, src, g, mult, w, bias, res, act, alpha, beta, oh, kh0, kh1, 0, owLo)
-		ntaps := (kh1 - kh0) * g.KW
-		taps := offs[:ntaps]
-		for t := range taps {
-			kh, kw := t/g.KW, t%g.KW
-			taps[t] = 4 * ((kh*g.DilH*g.W + kw*g.DilW) * c)
-		}
-		p := (oh*g.OW + owLo) * ldd
-		in := src
-		if ntaps > 0 {
-			ih := oh*g.StrideH - g.PadT + kh0*g.DilH
-			in = src[(ih*g.W+owLo*g.StrideW-g.PadL)*c:]
-		}
-		depthwiseAsm(owHi-owLo, dst[p:], ldd, in, g.StrideW*c, taps, w[kh0*g.KW*c:], c, bias, flags, lo, hi)
-		if post {
-			for ow := owLo; ow < owHi; ow++ {
-				q := (oh*g.OW + ow) * ldd
-				var rrow []float32
-				if res != nil {
-					rrow = res[q : q+cout]
-				}
-				epilogueRow(dst[q:q+cout], nil, rrow, act, alpha, beta)
+		ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+		for ow := 0; ow < g.OW; {
+			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+			n := 1
+			if ow == owLo && owHi > owLo {
+				n = owHi - owLo
 			}
+			// Taps relative to the input pixel (ih0, first valid column).
+			taps := table[:0]
+			for kh := kh0; kh < kh1; kh++ {
+				for kw := kw0; kw < kw1; kw++ {
+					in := ((kh-kh0)*g.DilH*g.W + (kw-kw0)*g.DilW) * c
+					taps = append(taps, 4*in, 4*(kh*g.KW+kw)*c)
+				}
+			}
+			p := (oh*g.OW + ow) * ldd
+			in := src
+			if len(taps) > 0 {
+				in = src[(ih0*g.W+ow*g.StrideW-g.PadL+kw0*g.DilW)*c:]
+			}
+			depthwiseAsm(n, dst[p:], ldd, in, g.StrideW*c, taps, w, cv, bias, flags, lo, hi)
+			for q := ow; q < ow+n; q++ {
+				pq := (oh*g.OW + q) * ldd
+				out := dst[pq : pq+cout]
+				if cv < c {
+					depthwiseTail(out, src, g, w, bias, oh, q, kh0, kh1, cv)
+					if flags&tClamp != 0 {
+						Activate(out[cv:], act, alpha, beta)
+					}
+				}
+				if post {
+					var rrow []float32
+					if res != nil {
+						rrow = res[pq : pq+cout]
+					}
+					epilogueRow(out, nil, rrow, act, alpha, beta)
+				}
+			}
+			ow += n
 		}
-		depthwisePixels(dst, ldd, src, g, mult, w, bias, res, act, alpha, beta, oh, kh0, kh1, owHi, g.OW)
+	}
+}
+
+// depthwiseTail computes channels [c0, C) of output pixel (oh, ow), with
+// bias, for multiplier 1.
+func depthwiseTail(out, src []float32, g *Window, w, bias []float32, oh, ow, kh0, kh1, c0 int) {
+	c := g.C
+	tail := out[c0:c]
+	if bias != nil {
+		copy(tail, bias[c0:c])
+	} else {
+		clear(tail)
+	}
+	kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+	for kh := kh0; kh < kh1; kh++ {
+		ih := oh*g.StrideH - g.PadT + kh*g.DilH
+		for kw := kw0; kw < kw1; kw++ {
+			iw := ow*g.StrideW - g.PadL + kw*g.DilW
+			s := (ih*g.W+iw)*c + c0
+			t := (kh*g.KW+kw)*c + c0
+			fmaRow(tail, src[s:s+len(tail)], w[t:t+len(tail)])
+		}
 	}
 }
 

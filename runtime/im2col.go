@@ -65,6 +65,9 @@ func (g *Window) OutPixels() int { return g.OH * g.OW }
 // o*stride - pad + k*dil falls inside [0, size).
 func kRange(o, stride, pad, dil, k, size int) (k0, k1 int) {
 	start := o*stride - pad
+	if start >= 0 && start+(k-1)*dil < size {
+		return 0, k // the common case, without the divisions below
+	}
 	// First tap with start + k*dil >= 0.
 	if start < 0 {
 		k0 = min(k, (-start+dil-1)/dil)
@@ -113,16 +116,20 @@ func im2colRows(dst, src []float32, g *Window, c0, cn, r0, r1 int) {
 		row := dst[(r-r0)*k : (r-r0)*k+k]
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
 		kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, kw, g.W)
-		clear(row[:kh0*kcn])
-		clear(row[kh1*kcn:])
+		if kh0 > 0 || kh1 < g.KH {
+			clear(row[:kh0*kcn])
+			clear(row[kh1*kcn:])
+		}
 		iw0 := ow*g.StrideW - g.PadL
 		for kh := kh0; kh < kh1; kh++ {
 			ih := oh*g.StrideH - g.PadT + kh*g.DilH
 			seg := row[kh*kcn : kh*kcn+kcn]
-			clear(seg[:kw0*cn])
-			clear(seg[kw1*cn:])
-			if kw0 == kw1 {
-				continue // the window's columns are all padding
+			if kw0 > 0 || kw1 < kw {
+				clear(seg[:kw0*cn])
+				clear(seg[kw1*cn:])
+				if kw0 == kw1 {
+					continue // the window's columns are all padding
+				}
 			}
 			base := ih*rowC + c0
 			if contiguous {

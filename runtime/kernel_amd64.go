@@ -108,16 +108,17 @@ func depthwiseWidth() int {
 	return 0
 }
 
-// depthwiseAsm runs the depthwise assembly kernel; see the asmgen command
-// for the contract. The caller has checked every address it implies.
-func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride int, offs []int, w []float32, c int, bias []float32, flags uint, lo, hi float32) {
+// depthwiseAsm runs the depthwise assembly kernel on npix pixels; taps
+// holds (input, weight) byte-offset pairs. See the asmgen command for the
+// contract. The caller has checked every address it implies.
+func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride int, taps []int, w []float32, c int, bias []float32, flags uint, lo, hi float32) {
 	var bp *float32
 	if flags&tBias != 0 {
 		bp = unsafe.SliceData(bias)
 	}
 	if dwISA == isaAVX512 {
-		depthwiseAVX512(npix, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(offs), len(offs), unsafe.SliceData(w), c, bp, flags, lo, hi)
+		depthwiseAVX512(npix, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, flags, lo, hi)
 		return
 	}
-	depthwiseAVX2(npix, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(offs), len(offs), unsafe.SliceData(w), c, bp, flags, lo, hi)
+	depthwiseAVX2(npix, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, flags, lo, hi)
 }

@@ -17,6 +17,6 @@ func depthwiseISAs() []isa { return []isa{isaGo} }
 func depthwiseWidth() int { return 0 }
 
 // depthwiseAsm is never called without assembly kernels.
-func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride int, offs []int, w []float32, c int, bias []float32, flags uint, lo, hi float32) {
+func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride int, taps []int, w []float32, c int, bias []float32, flags uint, lo, hi float32) {
 	panic("runtime: no depthwise assembly")
 }

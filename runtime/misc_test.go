@@ -220,6 +220,7 @@ func TestPoolSgemm(t *testing.T) {
 // TestAllocs checks that every hot kernel allocates nothing, with the
 // epilogue literal written at the call site as generated code does.
 func TestAllocs(t *testing.T) {
+	defer splitEverything()()
 	r := rand.New(rand.NewPCG(11, 11))
 	g := convGeoms[9]
 	src := randSlice(r, g.InLen())
@@ -233,11 +234,17 @@ func TestAllocs(t *testing.T) {
 	defer pool.Close()
 	work := make([]float32, SgemmWorkSize(g.OutPixels(), k))
 	conv := make([]float32, g.OutPixels()*32)
+	convWork := make([]float32, pool.Conv2DWorkSize(&g, k))
 	sm := make([]float32, 1000)
 	fns := map[string]func(){
 		"Im2col+Sgemm": func() {
 			Im2col(col, src, &g, 0, g.C)
 			Sgemm(g.OutPixels(), col, k, pb, conv, 32, &Epilogue{Bias: bias, Act: ActRelu}, work)
+		},
+		"Conv2D": func() {
+			Conv2D(conv, 32, src, &g, 0, pb, &Epilogue{Bias: bias, Act: ActRelu}, convWork)
+			pool.Conv2D(conv, 32, src, &g, 0, pb, &Epilogue{Bias: bias, Act: ActSigmoid}, convWork)
+			pool.DepthwiseConv(out, g.C*2, src, &g, 2, w, &Epilogue{Bias: bias, Act: ActRelu})
 		},
 		"Pool.Sgemm": func() {
 			pool.Sgemm(g.OutPixels(), col, k, pb, conv, 32, &Epilogue{Bias: bias, Act: ActHardSwish}, work)
@@ -289,18 +296,20 @@ func TestContractPanics(t *testing.T) {
 	pb := PackB(4, 3, make([]float32, 12), 3, false)
 	g := convGeoms[0]
 	calls := map[string]func(){
-		"short a":        func() { Sgemm(2, make([]float32, 7), 4, pb, make([]float32, 6), 3, nil, nil) },
-		"short c":        func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 5), 3, nil, nil) },
-		"small ldc":      func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 6), 2, nil, nil) },
-		"short bias":     func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 6), 3, &Epilogue{Bias: []float32{1}}, nil) },
-		"short residual": func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 6), 3, &Epilogue{Residual: []float32{1}}, nil) },
-		"short b":        func() { PackB(4, 3, make([]float32, 11), 3, false) },
-		"im2col range":   func() { Im2col(make([]float32, 1000), make([]float32, g.InLen()), &g, 2, 2) },
-		"im2col dst":     func() { Im2col(make([]float32, 10), make([]float32, g.InLen()), &g, 0, g.C) },
-		"pool src":       func() { MaxPool(make([]float32, 1000), make([]float32, 3), &g) },
-		"conv K":         func() { Conv2D(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 0, pb, nil, nil) },
-		"depthwise w":    func() { DepthwiseConv(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 1, nil, nil) },
-		"softmax":        func() { Softmax(make([]float32, 3), make([]float32, 4), 2, 2) },
+		"short a":    func() { Sgemm(2, make([]float32, 7), 4, pb, make([]float32, 6), 3, nil, nil) },
+		"short c":    func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 5), 3, nil, nil) },
+		"small ldc":  func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 6), 2, nil, nil) },
+		"short bias": func() { Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 6), 3, &Epilogue{Bias: []float32{1}}, nil) },
+		"short residual": func() {
+			Sgemm(2, make([]float32, 8), 4, pb, make([]float32, 6), 3, &Epilogue{Residual: []float32{1}}, nil)
+		},
+		"short b":      func() { PackB(4, 3, make([]float32, 11), 3, false) },
+		"im2col range": func() { Im2col(make([]float32, 1000), make([]float32, g.InLen()), &g, 2, 2) },
+		"im2col dst":   func() { Im2col(make([]float32, 10), make([]float32, g.InLen()), &g, 0, g.C) },
+		"pool src":     func() { MaxPool(make([]float32, 1000), make([]float32, 3), &g) },
+		"conv K":       func() { Conv2D(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 0, pb, nil, nil) },
+		"depthwise w":  func() { DepthwiseConv(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 1, nil, nil) },
+		"softmax":      func() { Softmax(make([]float32, 3), make([]float32, 4), 2, 2) },
 	}
 	for name, f := range calls {
 		func() {

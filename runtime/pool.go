@@ -54,10 +54,10 @@ type poolJob struct {
 type jobKind uint8
 
 const (
-	jobQuit jobKind = iota
-	jobGemm         // gemm rows [m0, m1), panels [p0, p1)
-	jobConv         // conv output pixels [m0, m1)
-	jobDepthwise    // depthwise output rows [m0, m1)
+	jobQuit      jobKind = iota
+	jobGemm              // gemm rows [m0, m1), panels [p0, p1)
+	jobConv              // conv output pixels [m0, m1)
+	jobDepthwise         // depthwise output rows [m0, m1)
 )
 
 func (j *poolJob) run() {

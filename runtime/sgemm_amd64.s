@@ -8333,10 +8333,11 @@ sgemmAVX2x8_mr1_noleaky:
 	VZEROUPPER
 	RET
 
-// func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride int, offs *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
+// func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
 // Requires: AVX, AVX512F
 TEXT ·depthwiseAVX512(SB), NOSPLIT, $0-96
 	MOVQ         npix+0(FP), R8
+	MOVQ         w+56(FP), R13
 	MOVQ         out+8(FP), R9
 	MOVQ         in+24(FP), R10
 	MOVQ         c+64(FP), R11
@@ -8371,9 +8372,7 @@ depthwiseAVX512_blk4_zero:
 	VPXORD Z3, Z3, Z3
 
 depthwiseAVX512_blk4_taps:
-	MOVQ  offs+40(FP), DI
-	MOVQ  w+56(FP), SI
-	ADDQ  AX, SI
+	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
 	JZ    depthwiseAVX512_blk4_store
@@ -8381,16 +8380,17 @@ depthwiseAVX512_blk4_taps:
 depthwiseAVX512_blk4_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
 	VMOVUPS     (DX)(AX*1), Z4
-	VFMADD231PS (SI), Z4, Z0
+	VFMADD231PS (SI)(AX*1), Z4, Z0
 	VMOVUPS     64(DX)(AX*1), Z5
-	VFMADD231PS 64(SI), Z5, Z1
+	VFMADD231PS 64(SI)(AX*1), Z5, Z1
 	VMOVUPS     128(DX)(AX*1), Z6
-	VFMADD231PS 128(SI), Z6, Z2
+	VFMADD231PS 128(SI)(AX*1), Z6, Z2
 	VMOVUPS     192(DX)(AX*1), Z7
-	VFMADD231PS 192(SI), Z7, Z3
-	ADDQ        $0x00000008, DI
-	ADDQ        R11, SI
+	VFMADD231PS 192(SI)(AX*1), Z7, Z3
+	ADDQ        $0x00000010, DI
 	DECQ        CX
 	JNZ         depthwiseAVX512_blk4_tap
 
@@ -8432,9 +8432,7 @@ depthwiseAVX512_blk2_zero:
 	VPXORD Z1, Z1, Z1
 
 depthwiseAVX512_blk2_taps:
-	MOVQ  offs+40(FP), DI
-	MOVQ  w+56(FP), SI
-	ADDQ  AX, SI
+	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
 	JZ    depthwiseAVX512_blk2_store
@@ -8442,12 +8440,13 @@ depthwiseAVX512_blk2_taps:
 depthwiseAVX512_blk2_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
 	VMOVUPS     (DX)(AX*1), Z2
-	VFMADD231PS (SI), Z2, Z0
+	VFMADD231PS (SI)(AX*1), Z2, Z0
 	VMOVUPS     64(DX)(AX*1), Z3
-	VFMADD231PS 64(SI), Z3, Z1
-	ADDQ        $0x00000008, DI
-	ADDQ        R11, SI
+	VFMADD231PS 64(SI)(AX*1), Z3, Z1
+	ADDQ        $0x00000010, DI
 	DECQ        CX
 	JNZ         depthwiseAVX512_blk2_tap
 
@@ -8481,9 +8480,7 @@ depthwiseAVX512_blk1_zero:
 	VPXORD Z0, Z0, Z0
 
 depthwiseAVX512_blk1_taps:
-	MOVQ  offs+40(FP), DI
-	MOVQ  w+56(FP), SI
-	ADDQ  AX, SI
+	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
 	JZ    depthwiseAVX512_blk1_store
@@ -8491,10 +8488,11 @@ depthwiseAVX512_blk1_taps:
 depthwiseAVX512_blk1_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
 	VMOVUPS     (DX)(AX*1), Z1
-	VFMADD231PS (SI), Z1, Z0
-	ADDQ        $0x00000008, DI
-	ADDQ        R11, SI
+	VFMADD231PS (SI)(AX*1), Z1, Z0
+	ADDQ        $0x00000010, DI
 	DECQ        CX
 	JNZ         depthwiseAVX512_blk1_tap
 
@@ -8523,10 +8521,11 @@ depthwiseAVX512_done:
 	VZEROUPPER
 	RET
 
-// func depthwiseAVX2(npix int, out *float32, ostride int, in *float32, istride int, offs *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
+// func depthwiseAVX2(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
 // Requires: AVX, FMA3
 TEXT ·depthwiseAVX2(SB), NOSPLIT, $0-96
 	MOVQ         npix+0(FP), R8
+	MOVQ         w+56(FP), R13
 	MOVQ         out+8(FP), R9
 	MOVQ         in+24(FP), R10
 	MOVQ         c+64(FP), R11
@@ -8561,9 +8560,7 @@ depthwiseAVX2_blk4_zero:
 	VXORPS Y3, Y3, Y3
 
 depthwiseAVX2_blk4_taps:
-	MOVQ  offs+40(FP), DI
-	MOVQ  w+56(FP), SI
-	ADDQ  AX, SI
+	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
 	JZ    depthwiseAVX2_blk4_store
@@ -8571,16 +8568,17 @@ depthwiseAVX2_blk4_taps:
 depthwiseAVX2_blk4_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
 	VMOVUPS     (DX)(AX*1), Y4
-	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS (SI)(AX*1), Y4, Y0
 	VMOVUPS     32(DX)(AX*1), Y5
-	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS 32(SI)(AX*1), Y5, Y1
 	VMOVUPS     64(DX)(AX*1), Y6
-	VFMADD231PS 64(SI), Y6, Y2
+	VFMADD231PS 64(SI)(AX*1), Y6, Y2
 	VMOVUPS     96(DX)(AX*1), Y7
-	VFMADD231PS 96(SI), Y7, Y3
-	ADDQ        $0x00000008, DI
-	ADDQ        R11, SI
+	VFMADD231PS 96(SI)(AX*1), Y7, Y3
+	ADDQ        $0x00000010, DI
 	DECQ        CX
 	JNZ         depthwiseAVX2_blk4_tap
 
@@ -8622,9 +8620,7 @@ depthwiseAVX2_blk2_zero:
 	VXORPS Y1, Y1, Y1
 
 depthwiseAVX2_blk2_taps:
-	MOVQ  offs+40(FP), DI
-	MOVQ  w+56(FP), SI
-	ADDQ  AX, SI
+	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
 	JZ    depthwiseAVX2_blk2_store
@@ -8632,12 +8628,13 @@ depthwiseAVX2_blk2_taps:
 depthwiseAVX2_blk2_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
 	VMOVUPS     (DX)(AX*1), Y2
-	VFMADD231PS (SI), Y2, Y0
+	VFMADD231PS (SI)(AX*1), Y2, Y0
 	VMOVUPS     32(DX)(AX*1), Y3
-	VFMADD231PS 32(SI), Y3, Y1
-	ADDQ        $0x00000008, DI
-	ADDQ        R11, SI
+	VFMADD231PS 32(SI)(AX*1), Y3, Y1
+	ADDQ        $0x00000010, DI
 	DECQ        CX
 	JNZ         depthwiseAVX2_blk2_tap
 
@@ -8671,9 +8668,7 @@ depthwiseAVX2_blk1_zero:
 	VXORPS Y0, Y0, Y0
 
 depthwiseAVX2_blk1_taps:
-	MOVQ  offs+40(FP), DI
-	MOVQ  w+56(FP), SI
-	ADDQ  AX, SI
+	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
 	JZ    depthwiseAVX2_blk1_store
@@ -8681,10 +8676,11 @@ depthwiseAVX2_blk1_taps:
 depthwiseAVX2_blk1_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
 	VMOVUPS     (DX)(AX*1), Y1
-	VFMADD231PS (SI), Y1, Y0
-	ADDQ        $0x00000008, DI
-	ADDQ        R11, SI
+	VFMADD231PS (SI)(AX*1), Y1, Y0
+	ADDQ        $0x00000010, DI
 	DECQ        CX
 	JNZ         depthwiseAVX2_blk1_tap
 

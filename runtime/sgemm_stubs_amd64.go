@@ -27,9 +27,9 @@ func sgemmAVX2x8(mr int, kc int, a *float32, lda int, b *float32, c *float32, ld
 // depthwiseAVX512 computes npix pixels of a depthwise convolution; see the asmgen command.
 //
 //go:noescape
-func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride int, offs *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
+func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
 
 // depthwiseAVX2 computes npix pixels of a depthwise convolution; see the asmgen command.
 //
 //go:noescape
-func depthwiseAVX2(npix int, out *float32, ostride int, in *float32, istride int, offs *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
+func depthwiseAVX2(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)

@@ -9,24 +9,28 @@ import (
 )
 
 // depthwise writes the depthwise-convolution kernel: for each of npix
-// output pixels (pixel p's c channels at out + p*ostride bytes, reading
-// input pixel base in + p*istride bytes) it computes
+// output pixels (pixel p's channels at out + p*ostride floats, its input
+// taps relative to in + p*istride floats) it computes, for ch < c,
 //
-//	out[ch] = bias[ch] + sum_t in[offs[t] + ch] * w[t*c + ch]
+//	out[ch] = bias[ch] + sum_t in[taps[2t] + ch] * w[taps[2t+1] + ch]
 //
-// over ntaps taps, whose byte offsets from the pixel base are in offs, then
-// clamps if flags say so (the tBias and tClamp flags of the GEMM). c must be
-// a multiple of the vector width. Channels go in blocks of four, two or one
-// vectors, so that wide layers keep four independent FMA chains in flight.
+// over ntaps taps, where the taps table holds byte offsets of each tap's
+// input pixel and of its weights, then clamps if flags say so (the tBias
+// and tClamp flags of the GEMM). c must be a multiple of the vector width;
+// the caller does any remaining channels. Channels go in blocks of four,
+// two or one vectors, so that wide layers keep four independent FMA chains
+// in flight. The table lets one kernel serve interior pixels (all taps) and
+// border pixels (the taps inside the image) alike.
 func depthwise(s isa) {
 	name := s.name[len("sgemm"):]
 	name = "depthwise" + name
-	TEXT(name, NOSPLIT, "func(npix int, out *float32, ostride int, in *float32, istride int, offs *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)")
+	TEXT(name, NOSPLIT, "func(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes npix pixels of a depthwise convolution; see the asmgen command.", name))
 
-	npix, outp, inp, cbytes, flags := R8, R9, R10, R11, R12
+	npix, outp, inp, cbytes, flags, wp := R8, R9, R10, R11, R12, R13
 	Load(Param("npix"), npix)
+	Load(Param("w"), wp)
 	Load(Param("out"), outp)
 	Load(Param("in"), inp)
 	Load(Param("c"), cbytes)
@@ -70,23 +74,23 @@ func depthwise(s isa) {
 			}
 		}
 		Label(blk + "_taps")
-		// Walk the taps: RDI = &offs[t], RSI = &w[t*c + cb], RCX = taps left.
-		Load(Param("offs"), RDI)
-		Load(Param("w"), RSI)
-		ADDQ(cb, RSI)
+		// Walk the taps: RDI = &taps[2t], RCX = taps left; RDX and RSI
+		// address the tap's input pixel and weights.
+		Load(Param("taps"), RDI)
 		Load(Param("ntaps"), RCX)
 		TESTQ(RCX, RCX)
 		JZ(LabelRef(blk + "_store"))
 		Label(blk + "_tap")
 		MOVQ(Mem{Base: RDI}, RDX)
 		ADDQ(inp, RDX)
+		MOVQ(Mem{Base: RDI, Disp: 8}, RSI)
+		ADDQ(wp, RSI)
 		for v := 0; v < nv; v++ {
 			x := s.vec(nv + v)
 			VMOVUPS(Mem{Base: RDX, Index: cb, Scale: 1, Disp: v * s.vbytes}, x)
-			VFMADD231PS(Mem{Base: RSI, Disp: v * s.vbytes}, x, acc(v))
+			VFMADD231PS(Mem{Base: RSI, Index: cb, Scale: 1, Disp: v * s.vbytes}, x, acc(v))
 		}
-		ADDQ(U32(8), RDI)
-		ADDQ(cbytes, RSI)
+		ADDQ(U32(16), RDI)
 		DECQ(RCX)
 		JNZ(LabelRef(blk + "_tap"))
 
