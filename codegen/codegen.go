@@ -151,6 +151,7 @@ type gen struct {
 	mnew      strings.Builder // statements of New
 	body      strings.Builder // statements of forward
 	gemms     [][2]int        // (m, k) of every Sgemm, to size the work buffer
+	convs     [][2]string     // (window, k) of every Conv2D, likewise
 	windows   []string        // runtime.Window variables, checked at load
 	fields    map[*ir.Tensor]string
 	needsMath bool

@@ -96,24 +96,21 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 			}
 			fmt.Fprintf(&gen.mnew, "\tm.%s[%d] = %s\n", ep, g, lit)
 		}
-		k := kh * kw * cing
-		rows := oh * ow
-		gen.gemms = append(gen.gemms, [2]int{rows, k})
-		if scratch, ok := gen.g.Plan.Scratch[n]; ok {
-			col := fmt.Sprintf("a[%d:%d]", scratch.Offset, scratch.Offset+scratch.Len)
-			gen.line("for g := 0; g < %d; g++ {", groups)
-			gen.line("runtime.Im2col(%s, %s, &%s, g*%d, %d)", col, xi, win, cing, cing)
-			if res != "" {
-				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
-			}
-			gen.line("m.pool.Sgemm(%d, %s, %d, w.%s[g], %s[g*%d:], %d, &m.%s[g], m.work)", rows, col, k, pk, yi, coutg, m, ep)
-			gen.line("}")
-		} else {
-			// 1x1, stride 1, no padding: the NHWC input is A itself.
+		// Conv2D runs im2col and the GEMM a chunk of output pixels at a
+		// time (a 1x1 stride-1 unpadded convolution reads the input as A).
+		gen.convs = append(gen.convs, [2]string{win, fmt.Sprint(kh * kw * cing)})
+		if groups == 1 {
 			if res != "" {
 				gen.line("m.%s[0].Residual = %s", ep, ri)
 			}
-			gen.line("m.pool.Sgemm(%d, %s, %d, w.%s[0], %s, %d, &m.%s[0], m.work)", rows, xi, c, pk, yi, m, ep)
+			gen.line("m.pool.Conv2D(%s, %d, %s, &%s, 0, w.%s[0], &m.%s[0], m.work)", yi, m, xi, win, pk, ep)
+		} else {
+			gen.line("for g := 0; g < %d; g++ {", groups)
+			if res != "" {
+				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
+			}
+			gen.line("m.pool.Conv2D(%s[g*%d:], %d, %s, &%s, g*%d, w.%s[g], &m.%s[g], m.work)", yi, coutg, m, xi, win, cing, pk, ep)
+			gen.line("}")
 		}
 	}
 	if loop {

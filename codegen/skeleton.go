@@ -158,20 +158,25 @@ type Model struct {
 	p("// New returns a Model. If the embedded weights are damaged, every call on\n// the Model returns the error.\nfunc New() *Model {\n")
 	p("\tloadOnce.Do(func() { loaded, loadErr = loadWeights() })\n\tm := &Model{w: loaded, err: loadErr}\n\tif m.err != nil {\n\t\treturn m\n\t}\n")
 	p("\tw := m.w\n\t_ = w\n\tm.arena = make([]float32, arenaLen)\n")
-	if len(gen.gemms) > 0 {
-		p("\twork := 0\n")
-		seen := map[[2]int]bool{}
-		for _, mk := range gen.gemms {
-			if !seen[mk] {
-				seen[mk] = true
-				p("\twork = max(work, runtime.SgemmWorkSize(%d, %d))\n", mk[0], mk[1])
-			}
-		}
-		p("\tm.work = make([]float32, work)\n")
-	}
+	p("\tm.sizeWork()\n")
 	b.WriteString(gen.mnew.String())
 	p("\treturn m\n}\n\n")
 
+	p("// sizeWork makes the scratch the kernels need: one im2col chunk per thread.\nfunc (m *Model) sizeWork() {\n\twork := 0\n")
+	seen := map[string]bool{}
+	for _, mk := range gen.gemms {
+		if c := fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", mk[0], mk[1]); !seen[c] {
+			seen[c] = true
+			p("\twork = max(work, %s)\n", c)
+		}
+	}
+	for _, wk := range gen.convs {
+		if c := fmt.Sprintf("m.pool.Conv2DWorkSize(&%s, %s)", wk[0], wk[1]); !seen[c] {
+			seen[c] = true
+			p("\twork = max(work, %s)\n", c)
+		}
+	}
+	p("\tif work > len(m.work) {\n\t\tm.work = make([]float32, work)\n\t}\n}\n\n")
 	p(`// SetThreads makes the matrix products run on n goroutines (1, the
 // default, runs everything on the caller's). Call Close when done with a
 // Model that has more than one thread.
@@ -180,6 +185,7 @@ func (m *Model) SetThreads(n int) {
 	if n > 1 {
 		m.pool = runtime.NewPool(n)
 	}
+	m.sizeWork()
 }
 
 // Close stops the goroutines SetThreads started; the Model stays usable,

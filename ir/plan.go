@@ -11,10 +11,4 @@ type MemoryPlan struct {
 	// Graph inputs are not placed: generated code reads them from the
 	// caller's slice.
 	Offset map[*Value]int
-	// Scratch is the element offset and length of a node's temporary
-	// buffer (an im2col matrix), live only while the node runs.
-	Scratch map[*Node]Extent
 }
-
-// Extent is a range of arena elements.
-type Extent struct{ Offset, Len int }

@@ -244,8 +244,7 @@ func TestLift1D(t *testing.T) {
 }
 
 // The memory plan never lets two values that are live at the same time
-// overlap, shares a reshape's memory with its input, and gives each im2col
-// its own scratch while its node runs.
+// overlap and shares a reshape's memory with its input.
 func TestPlanMemory(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	g, c := convGraph(rng, ir.NHWC)
@@ -278,17 +277,6 @@ func TestPlanMemory(t *testing.T) {
 			continue
 		}
 		spans = append(spans, span{iv.Value.Name, off, iv.Value.Shape.PerBatch(), iv.Def, iv.LastUse})
-	}
-	for i, n := range g.Nodes {
-		if e, ok := plan.Scratch[n]; ok {
-			if e.Len != Im2colLen(n) {
-				t.Errorf("%s scratch %d, want %d", n.Name, e.Len, Im2colLen(n))
-			}
-			spans = append(spans, span{n.Name + "/im2col", e.Offset, e.Len, i, i})
-		}
-	}
-	if len(plan.Scratch) != 2 {
-		t.Errorf("%d im2col buffers, want 2", len(plan.Scratch))
 	}
 	for i, a := range spans {
 		if a.off%Alignment != 0 || a.off+a.n > plan.Size {

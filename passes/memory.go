@@ -20,27 +20,6 @@ func IsAlias(n *ir.Node) bool {
 	return false
 }
 
-// Im2colLen is the number of float32 elements of the im2col matrix a
-// convolution node needs per batch item and group, or 0 when it needs none
-// (an NHWC 1x1 convolution with stride 1 and no padding reads its input as
-// the GEMM's A matrix; a depthwise convolution runs its own kernel).
-func Im2colLen(n *ir.Node) int {
-	c, ok := n.Op.(*ir.Conv)
-	if !ok || c.Layout != ir.NHWC || len(n.Outputs[0].Shape) != 4 || IsDepthwise(n) {
-		return 0
-	}
-	w := n.Inputs[1].Shape
-	pointwise := true
-	for i := range c.Kernel {
-		pointwise = pointwise && c.Kernel[i] == 1 && c.Strides[i] == 1 && c.Pads[i] == 0 && c.Pads[len(c.Kernel)+i] == 0
-	}
-	if pointwise && c.Group == 1 {
-		return 0
-	}
-	y := n.Outputs[0].Shape
-	return y[1] * y[2] * w[1] * w[2] * w[3]
-}
-
 // IsDepthwise reports whether a convolution filters each input channel on
 // its own (group == input channels), which has its own kernel instead of
 // im2col + GEMM.
@@ -54,11 +33,12 @@ func IsDepthwise(n *ir.Node) bool {
 // rejects values of other types), reusing memory between values whose live
 // ranges do not overlap: greedy placement, largest buffer first, at the
 // lowest aligned offset free for its whole live range. Reshapes share
-// their input's memory; graph inputs stay in the caller's slice.
+// their input's memory; graph inputs stay in the caller's slice. Kernel
+// scratch (im2col chunks) is not planned here: the generated Model sizes
+// it from the runtime, per thread.
 func PlanMemory(g *ir.Graph) error {
 	type buffer struct {
 		root      *ir.Value
-		node      *ir.Node // scratch owner, nil for values
 		size      int
 		def, last int
 		offset    int
@@ -97,11 +77,6 @@ func PlanMemory(g *ir.Graph) error {
 		b.def = min(b.def, iv.Def)
 		b.last = max(b.last, iv.LastUse)
 	}
-	for i, n := range g.Nodes {
-		if k := Im2colLen(n); k > 0 {
-			bufs = append(bufs, &buffer{node: n, size: k, def: i, last: i, order: len(bufs)})
-		}
-	}
 	// Largest first; ties in definition order, so the plan is deterministic.
 	sorted := append([]*buffer(nil), bufs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].size > sorted[j].size })
@@ -126,13 +101,9 @@ func PlanMemory(g *ir.Graph) error {
 		placed = append(placed, b)
 		size = max(size, off+b.size)
 	}
-	plan := &ir.MemoryPlan{Size: align(size), Offset: make(map[*ir.Value]int), Scratch: make(map[*ir.Node]ir.Extent)}
+	plan := &ir.MemoryPlan{Size: align(size), Offset: make(map[*ir.Value]int)}
 	for _, b := range bufs {
-		if b.node != nil {
-			plan.Scratch[b.node] = ir.Extent{Offset: b.offset, Len: b.size}
-		} else {
-			plan.Offset[b.root] = b.offset
-		}
+		plan.Offset[b.root] = b.offset
 	}
 	for v, r := range root {
 		if off, ok := plan.Offset[r]; ok {

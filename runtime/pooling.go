@@ -30,11 +30,9 @@ func MaxPool(dst, src []float32, g *Window) {
 					in := src[s : s+c]
 					in = in[:len(out)]
 					for i, v := range in {
-						// v > out[i] keeps a NaN already in out;
-						// the second test lets a NaN in v in.
-						if v > out[i] || v != v {
-							out[i] = v
-						}
+						// The builtin max is branch-free and, as ONNX
+						// wants, lets a NaN through from either side.
+						out[i] = max(out[i], v)
 					}
 				}
 			}

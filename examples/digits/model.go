@@ -32,7 +32,7 @@
 //	___________________________________________________________________
 //	MACs per image: 416,520
 //	Peak activation memory: 37,632 bytes per image
-//	Generated-code arena: 97,216 bytes per image
+//	Generated-code arena: 23,552 bytes per image
 package digits
 
 import (
@@ -86,7 +86,7 @@ var weightsBin []byte
 const (
 	weightsLen    = 61706 // float32 values in weights.bin
 	weightsSHA256 = "5834f4548a1f44f5939e15b4ce3768b596d9401c440e45058d992d364ee9504a"
-	arenaLen      = 24304 // float32 values of working memory per Model
+	arenaLen      = 5888 // float32 values of working memory per Model
 )
 
 var (
@@ -185,20 +185,27 @@ func New() *Model {
 	w := m.w
 	_ = w
 	m.arena = make([]float32, arenaLen)
-	work := 0
-	work = max(work, runtime.SgemmWorkSize(784, 25))
-	work = max(work, runtime.SgemmWorkSize(100, 150))
-	work = max(work, runtime.SgemmWorkSize(1, 400))
-	work = max(work, runtime.SgemmWorkSize(1, 120))
-	work = max(work, runtime.SgemmWorkSize(1, 84))
-	m.work = make([]float32, work)
+	m.sizeWork()
 	m.epConv2d[0] = runtime.Epilogue{Bias: w.fConv2dBias[0:6], Act: runtime.ActRelu}
 	m.epConv2d1[0] = runtime.Epilogue{Bias: w.fConv2d1Bias[0:16], Act: runtime.ActRelu}
 	m.epDense = runtime.Epilogue{Bias: w.fDenseBias, Act: runtime.ActRelu}
 	m.epDense1 = runtime.Epilogue{Bias: w.fDense1Bias, Act: runtime.ActRelu}
 	m.epDense2 = runtime.Epilogue{Bias: w.fDense2Bias}
-	m.outs[0] = m.arena[0:10:10]
+	m.outs[0] = m.arena[16:26:26]
 	return m
+}
+
+// sizeWork makes the scratch the kernels need: one im2col chunk per thread.
+func (m *Model) sizeWork() {
+	work := 0
+	work = max(work, runtime.SgemmWorkSize(1, 400))
+	work = max(work, runtime.SgemmWorkSize(1, 120))
+	work = max(work, runtime.SgemmWorkSize(1, 84))
+	work = max(work, m.pool.Conv2DWorkSize(&winConv2d, 25))
+	work = max(work, m.pool.Conv2DWorkSize(&winConv2d1, 150))
+	if work > len(m.work) {
+		m.work = make([]float32, work)
+	}
 }
 
 // SetThreads makes the matrix products run on n goroutines (1, the
@@ -209,6 +216,7 @@ func (m *Model) SetThreads(n int) {
 	if n > 1 {
 		m.pool = runtime.NewPool(n)
 	}
+	m.sizeWork()
 }
 
 // Close stops the goroutines SetThreads started; the Model stays usable,
@@ -298,49 +306,43 @@ func (m *Model) forward(in0 []float32) {
 
 	// conv2d: Conv -> f32[N,28,28,6] NHWC
 	{
-		x, y := in0, a[19600:24304]
-		for g := 0; g < 1; g++ {
-			runtime.Im2col(a[0:19600], x, &winConv2d, g*1, 1)
-			m.pool.Sgemm(784, a[0:19600], 25, w.pkConv2d[g], y[g*6:], 6, &m.epConv2d[g], m.work)
-		}
+		x, y := in0, a[0:4704]
+		m.pool.Conv2D(y, 6, x, &winConv2d, 0, w.pkConv2d[0], &m.epConv2d[0], m.work)
 	}
 
 	// max_pooling2d: MaxPool -> f32[N,14,14,6] NHWC
-	runtime.MaxPool(a[16608:17784], a[19600:24304], &winMaxPooling2d)
+	runtime.MaxPool(a[4704:5880], a[0:4704], &winMaxPooling2d)
 
 	// conv2d_1: Conv -> f32[N,10,10,16] NHWC
 	{
-		x, y := a[16608:17784], a[15008:16608]
-		for g := 0; g < 1; g++ {
-			runtime.Im2col(a[0:15000], x, &winConv2d1, g*6, 6)
-			m.pool.Sgemm(100, a[0:15000], 150, w.pkConv2d1[g], y[g*16:], 16, &m.epConv2d1[g], m.work)
-		}
+		x, y := a[4704:5880], a[0:1600]
+		m.pool.Conv2D(y, 16, x, &winConv2d1, 0, w.pkConv2d1[0], &m.epConv2d1[0], m.work)
 	}
 
 	// max_pooling2d_1: MaxPool -> f32[N,5,5,16] NHWC
-	runtime.MaxPool(a[0:400], a[15008:16608], &winMaxPooling2d1)
+	runtime.MaxPool(a[1600:2000], a[0:1600], &winMaxPooling2d1)
 
 	// flatten: Flatten -> f32[N,400]
 	// (shares its input's memory)
 
 	// dense: Gemm -> f32[N,120]
 	{
-		y := a[400:520]
-		m.pool.Sgemm(1, a[0:400], 400, w.pkDense, y, 120, &m.epDense, m.work)
+		y := a[0:120]
+		m.pool.Sgemm(1, a[1600:2000], 400, w.pkDense, y, 120, &m.epDense, m.work)
 	}
 
 	// dense_1: Gemm -> f32[N,84]
 	{
-		y := a[0:84]
-		m.pool.Sgemm(1, a[400:520], 120, w.pkDense1, y, 84, &m.epDense1, m.work)
+		y := a[128:212]
+		m.pool.Sgemm(1, a[0:120], 120, w.pkDense1, y, 84, &m.epDense1, m.work)
 	}
 
 	// dense_2: Gemm -> f32[N,10]
 	{
-		y := a[96:106]
-		m.pool.Sgemm(1, a[0:84], 84, w.pkDense2, y, 10, &m.epDense2, m.work)
+		y := a[0:10]
+		m.pool.Sgemm(1, a[128:212], 84, w.pkDense2, y, 10, &m.epDense2, m.work)
 	}
 
 	// dense_2/softmax: Softmax -> f32[N,10]
-	runtime.Softmax(a[0:10], a[96:106], 1, 10)
+	runtime.Softmax(a[16:26], a[0:10], 1, 10)
 }
