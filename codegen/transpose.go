@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"github.com/cnnc/cnnc/ir"
+	"slices"
 )
 
 // transpose emits a permutation of axes: the runtime's layout kernels for
@@ -15,10 +16,10 @@ func (gen *gen) transpose(n *ir.Node, op *ir.Transpose) error {
 	}
 	if len(xs) == 4 {
 		switch {
-		case equal(op.Perm, ir.PermNCHWToNHWC):
+		case slices.Equal(op.Perm, ir.PermNCHWToNHWC):
 			gen.line("runtime.NCHWToNHWC(%s, %s, %d, %d, %d)", dst, src, xs[0], xs[1], xs[2]*xs[3])
 			return nil
-		case equal(op.Perm, ir.PermNHWCToNCHW):
+		case slices.Equal(op.Perm, ir.PermNHWCToNCHW):
 			gen.line("runtime.NHWCToNCHW(%s, %s, %d, %d, %d)", dst, src, xs[0], xs[1]*xs[2], xs[3])
 			return nil
 		}
@@ -31,16 +32,4 @@ func (gen *gen) transpose(n *ir.Node, op *ir.Transpose) error {
 	ys := batch1(y.Shape)
 	gen.loops(ys, []operand{{buf: dst, strides: contiguous(ys)}, {buf: src, strides: str}}, func(o string) string { return "o[" + o + "] = x0" })
 	return nil
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

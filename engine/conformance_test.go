@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"fmt"
+	"github.com/cnnc/cnnc/internal/shared"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,7 +38,7 @@ func TestGoEngineConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds several hundred generated packages")
 	}
-	root := conformance.Dir(t)
+	root := shared.Conformance(t)
 	var cases []goCase
 	importSkips := map[string]int{}
 	for _, f := range conformance.Folders {
@@ -65,7 +66,7 @@ func TestGoEngineConformance(t *testing.T) {
 		}
 	}
 	for _, m := range []string{"tutorial_124.cnn", "tutorial_125_mnist.cnn", "tutorial_126_cifar.cnn"} {
-		g, err := dsl.Load(filepath.Join(conformance.RepoRoot(t), "testdata", m), dsl.Options{Seed: 1})
+		g, err := dsl.Load(filepath.Join(shared.RepoRoot(t), "testdata", m), dsl.Options{Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,5 +1,7 @@
 package ir
 
+import "slices"
+
 // Transpose permutes the axes: output axis i is input axis Perm[i]. A nil
 // Perm reverses the axes.
 type Transpose struct{ Perm []int }
@@ -42,22 +44,10 @@ func (t *Transpose) Infer(in []Type) ([]Type, error) {
 	}
 	layout := LayoutAny
 	switch {
-	case in[0].Layout == NCHW && equalInts(t.Perm, PermNCHWToNHWC):
+	case in[0].Layout == NCHW && slices.Equal(t.Perm, PermNCHWToNHWC):
 		layout = NHWC
-	case in[0].Layout == NHWC && equalInts(t.Perm, PermNHWCToNCHW):
+	case in[0].Layout == NHWC && slices.Equal(t.Perm, PermNHWCToNCHW):
 		layout = NCHW
 	}
 	return []Type{{DType: in[0].DType, Shape: out, Layout: layout}}, nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"github.com/cnnc/cnnc/internal/shared"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/cnnc/cnnc/engine"
-	"github.com/cnnc/cnnc/internal/conformance"
 	"github.com/cnnc/cnnc/internal/tutorial"
 )
 
@@ -25,7 +25,7 @@ func cnnc(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func repo(t *testing.T, path string) string {
-	return filepath.Join(conformance.RepoRoot(t), path)
+	return filepath.Join(shared.RepoRoot(t), path)
 }
 
 func TestHelp(t *testing.T) {
@@ -116,8 +116,8 @@ func TestSummaryGolden(t *testing.T) {
 		"tutorial_124":  repo(t, "testdata/tutorial_124.cnn"),
 		"tutorial_125":  repo(t, "testdata/tutorial_125_mnist.cnn"),
 		"tutorial_126":  repo(t, "testdata/tutorial_126_cifar.cnn"),
-		"mnist-8_macs":  filepath.Join(conformance.Dir(t), "models", "mnist-8", "model.onnx"),
-		"pool_zoo_macs": filepath.Join(conformance.Dir(t), "models", "pool_zoo", "model.onnx"),
+		"mnist-8_macs":  filepath.Join(shared.Conformance(t), "models", "mnist-8", "model.onnx"),
+		"pool_zoo_macs": filepath.Join(shared.Conformance(t), "models", "pool_zoo", "model.onnx"),
 	}
 	for name, path := range models {
 		t.Run(name, func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestCompileWritesWorkingPackage(t *testing.T) {
 }
 
 func TestCheckAndRun(t *testing.T) {
-	mnist := filepath.Join(conformance.Dir(t), "models", "mnist-8")
+	mnist := filepath.Join(shared.Conformance(t), "models", "mnist-8")
 	code, out, errOut := cnnc(t, "check", filepath.Join(mnist, "model.onnx"))
 	if code != 0 || !strings.Contains(out, "ok: 3 data sets agree (engine ref") {
 		t.Errorf("check exits %d:\n%s%s", code, out, errOut)

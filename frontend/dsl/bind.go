@@ -544,7 +544,7 @@ func (r *resolver) inputFromLayer(l *layer) {
 	case len(r.m.layers) == 0 && r.m.input == nil:
 		r.m.input = d
 	case len(r.m.layers) == 0:
-		if !equalInts(d.shape, r.m.input.shape) {
+		if !slices.Equal(d.shape, r.m.input.shape) {
 			r.errorf(d.pos, "%s: input shape %s disagrees with the input declared at %d:%d, %s", l.spec.class, tuple(d.shape), r.m.input.pos.Line, r.m.input.pos.Col, tuple(r.m.input.shape))
 		}
 	default:
@@ -585,16 +585,4 @@ func (r *resolver) shapeArgs(l *layer, names []string) *inputDecl {
 		d.batch = bs
 	}
 	return d
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

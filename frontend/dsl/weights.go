@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,7 +108,7 @@ func (w *npzWeights) get(l *layer, param string, shape []int, _ string, _, _ int
 		return nil, fmt.Errorf("weights file %s: array %q cannot be read as a numpy array", w.path, key)
 	}
 	got := hdr.Descr.Shape
-	if !equalInts(got, shape) {
+	if !slices.Equal(got, shape) {
 		return nil, fmt.Errorf("array %q in %s has shape %s, the layer needs %s (%s)", name, w.path, tuple(got), tuple(shape), weightLayout(l, param))
 	}
 	n := 1

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cnnc/cnnc/internal/shared"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,43 +39,12 @@ type outcome struct {
 	reason       string
 }
 
-// repoRoot finds the module root by walking up to go.mod.
-func repoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
-}
-
-// conformanceDir locates ../shared/conformance beside the repository. A
-// missing directory fails the test under CI and skips it elsewhere.
-func conformanceDir(t *testing.T) string {
-	dir := filepath.Join(repoRoot(t), "..", "shared", "conformance")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance data missing under CI: %v", err)
-		}
-		t.Skipf("conformance data not found (%v); it lives in ../shared/conformance beside the repository", err)
-	}
-	return dir
-}
-
 // TestConformance imports every model of the conformance folders, runs
 // each test data set through ir/eval and compares the outputs. A model
 // using something cnnc does not support is skipped with the reason; any
 // other failure fails. With -update-docs it rewrites docs/onnx.md.
 func TestConformance(t *testing.T) {
-	root := conformanceDir(t)
+	root := shared.Conformance(t)
 	var mu sync.Mutex
 	var results []outcome
 	for _, f := range conformanceFolders {
@@ -246,7 +216,7 @@ func countsSection(results []outcome) string {
 }
 
 func writeDocs(t *testing.T, results []outcome) {
-	path := filepath.Join(repoRoot(t), docPath)
+	path := filepath.Join(shared.RepoRoot(t), docPath)
 	doc := fmt.Sprintf(docHeader, MaxOpset) + opsTable() + "\n## Conformance\n\n" + countsSection(results)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -260,7 +230,7 @@ func writeDocs(t *testing.T, results []outcome) {
 // TestDocsUpToDate fails when docs/onnx.md's operator table differs from
 // the registry.
 func TestDocsUpToDate(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), docPath))
+	data, err := os.ReadFile(filepath.Join(shared.RepoRoot(t), docPath))
 	if err != nil {
 		t.Fatalf("%v; generate it with go test ./frontend/onnx -run TestConformance -update-docs", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"testing"
 
 	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/ir"
@@ -30,47 +29,6 @@ var Folders = []Folder{
 	{"onnx-pytorch-converted", 1e-3, 1e-7},
 	{"onnx-pytorch-operator", 1e-3, 1e-7},
 	{"models", 1e-3, 1e-5},
-}
-
-// RepoRoot finds the module root by walking up from the working
-// directory to go.mod.
-func RepoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
-}
-
-// Shared returns ../shared beside the repository. When it is missing the
-// test fails under CI (CI=true) and is skipped elsewhere, so that a fresh
-// clone passes go test ./... on its own.
-func Shared(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(RepoRoot(t), "..", "shared")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is missing under CI: %v", err)
-		}
-		t.Skipf("skipping: ../shared (conformance data, tutorial) not found beside the repository: %v", err)
-	}
-	return dir
-}
-
-// Dir returns ../shared/conformance, with Shared's rules.
-func Dir(t testing.TB) string {
-	t.Helper()
-	return filepath.Join(Shared(t), "conformance")
 }
 
 // Case is one test directory: a model and its data sets, each imported

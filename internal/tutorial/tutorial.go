@@ -6,14 +6,13 @@ package tutorial
 
 import (
 	"fmt"
+	"github.com/cnnc/cnnc/internal/shared"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/cnnc/cnnc/internal/conformance"
 )
 
 // Row is one layer line of a Keras model.summary() table.
@@ -100,7 +99,7 @@ const (
 // fails the test under CI and skips it elsewhere.
 func Models(t testing.TB) []Model {
 	t.Helper()
-	path := filepath.Join(conformance.Shared(t), "seed", "cnn-tutorial.md")
+	path := filepath.Join(shared.Dir(t), "seed", "cnn-tutorial.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/cnnc/cnnc/internal/shared"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,20 +13,15 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
-// onnxNodeDir holds the ONNX project's backend node tests (third-party
-// data, see its README.txt), in the shared directory that sits beside the
-// repository. The test below is skipped where it is absent.
-const onnxNodeDir = "../../../shared/conformance/onnx-node"
-
 // TestONNXNodeData checks the kernels whose edge cases are easiest to get
 // wrong (pool windows in ceil mode, count_include_pad, transposed
 // convolution geometry, LRN's channel window) against the ONNX project's
 // own expected outputs. Each case rebuilds the test's single node by hand,
 // attributes copied from its model.onnx; only the tensors are read.
 func TestONNXNodeData(t *testing.T) {
-	if _, err := os.Stat(onnxNodeDir); err != nil {
-		t.Skipf("ONNX node test data not available: %v", err)
-	}
+	// The ONNX project's backend node tests (third-party data, see its
+	// README.txt) beside the repository.
+	onnxNodeDir := filepath.Join(shared.Conformance(t), "onnx-node")
 	tests := []struct {
 		name string
 		op   ir.Op
