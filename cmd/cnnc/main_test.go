@@ -113,14 +113,19 @@ func TestSummaryReproducesTutorial(t *testing.T) {
 // The full summary output is golden, for the DSL models and ONNX ones.
 func TestSummaryGolden(t *testing.T) {
 	models := map[string]string{
-		"tutorial_124":  repo(t, "testdata/tutorial_124.cnn"),
-		"tutorial_125":  repo(t, "testdata/tutorial_125_mnist.cnn"),
-		"tutorial_126":  repo(t, "testdata/tutorial_126_cifar.cnn"),
-		"mnist-8_macs":  filepath.Join(shared.Conformance(t), "models", "mnist-8", "model.onnx"),
-		"pool_zoo_macs": filepath.Join(shared.Conformance(t), "models", "pool_zoo", "model.onnx"),
+		"tutorial_124":  "testdata/tutorial_124.cnn",
+		"tutorial_125":  "testdata/tutorial_125_mnist.cnn",
+		"tutorial_126":  "testdata/tutorial_126_cifar.cnn",
+		"mnist-8_macs":  "models/mnist-8/model.onnx",
+		"pool_zoo_macs": "models/pool_zoo/model.onnx",
 	}
 	for name, path := range models {
 		t.Run(name, func(t *testing.T) {
+			if strings.HasPrefix(path, "models/") {
+				path = filepath.Join(shared.Conformance(t), path)
+			} else {
+				path = repo(t, path)
+			}
 			args := []string{"summary", path}
 			if strings.HasSuffix(name, "_macs") {
 				args = []string{"summary", "-macs", path}
