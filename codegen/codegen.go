@@ -179,7 +179,7 @@ func numel(s ir.Shape) int { return batch1(s).NumElements(1) }
 func (gen *gen) check() error {
 	for i, v := range gen.g.Inputs {
 		if v.DType != ir.Float32 {
-			return unsupportedf("input %d (%s) of type %s", i, strconv.Quote(v.Name), v.DType)
+			return fmt.Errorf("codegen: input %d (%s): %w", i, strconv.Quote(v.Name), unsupportedf("a run-time %s value", v.DType))
 		}
 		for d, x := range v.Shape {
 			if x == ir.Batch && d != 0 {
@@ -189,7 +189,7 @@ func (gen *gen) check() error {
 	}
 	for i, v := range gen.g.Outputs {
 		if v.DType != ir.Float32 {
-			return unsupportedf("output %d (%s) of type %s", i, strconv.Quote(v.Name), v.DType)
+			return fmt.Errorf("codegen: output %d (%s): %w", i, strconv.Quote(v.Name), unsupportedf("a run-time %s value", v.DType))
 		}
 	}
 	for _, n := range gen.g.Nodes {
