@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"go/format"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -144,17 +143,16 @@ type gen struct {
 	blob   bytes.Buffer // weights.bin
 	consts map[*ir.Tensor]blobRef
 
-	decls     strings.Builder // package-level declarations
-	wfields   strings.Builder // fields of the shared weights struct
-	wload     strings.Builder // statements of loadWeights that fill them
-	mfields   strings.Builder // fields of Model
-	mnew      strings.Builder // statements of New
-	body      strings.Builder // statements of forward
-	gemms     [][2]int        // (m, k) of every Sgemm, to size the work buffer
-	convs     [][2]string     // (window, k) of every Conv2D, likewise
-	windows   []string        // runtime.Window variables, checked at load
-	fields    map[*ir.Tensor]string
-	needsMath bool
+	decls   strings.Builder // package-level declarations
+	wfields strings.Builder // fields of the shared weights struct
+	wload   strings.Builder // statements of loadWeights that fill them
+	mfields strings.Builder // fields of Model
+	mnew    strings.Builder // statements of New
+	body    strings.Builder // statements of forward
+	gemms   [][2]int        // (m, k) of every Sgemm, to size the work buffer
+	convs   [][2]string     // (window, k) of every Conv2D, likewise
+	windows []string        // runtime.Window variables, checked at load
+	fields  map[*ir.Tensor]string
 }
 
 // blobRef is a float32 array's place in weights.bin, in elements.
@@ -319,13 +317,4 @@ func numbered(src []byte) string {
 		lines[i] = fmt.Sprintf("%5d %s", i+1, lines[i])
 	}
 	return strings.Join(lines, "\n")
-}
-
-func sortedKeys[M ~map[K]V, K comparable, V any](m M, less func(a, b K) bool) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
-	return keys
 }

@@ -115,7 +115,11 @@ func (gen *gen) modelFile() ([]byte, error) {
 	}
 	p("}\n)\n\n")
 
-	p("// Batched reports whether dimension 0 of the inputs is a batch of any size\n// (run with %s) rather than fixed.\nconst Batched = %v\n\n", map[bool]string{true: "PredictBatch", false: "RunBatch"}[single], batched)
+	batchFn := "RunBatch"
+	if single {
+		batchFn = "PredictBatch"
+	}
+	p("// Batched reports whether dimension 0 of the inputs is a batch of any size\n// (run with %s) rather than fixed.\nconst Batched = %v\n\n", batchFn, batched)
 
 	p("//go:embed %s\nvar weightsBin []byte\n\n", weightsFile)
 	p("const (\n\tweightsLen    = %d // float32 values in %s\n\tweightsSHA256 = %s\n\tarenaLen      = %d // float32 values of working memory per Model\n)\n\n",

@@ -28,7 +28,6 @@ func (gen *gen) softmax(n *ir.Node, fn string, axis int, coerce bool) error {
 		gen.line("runtime.%s(%s, %s, %d, %d)", fn, dst, src, outer, d*inner)
 		return nil
 	}
-	gen.needsMath = true
 	gen.line("{")
 	gen.line("x, y := %s, %s", src, dst)
 	gen.line("for o := 0; o < %d; o++ {", outer)

@@ -25,7 +25,7 @@ func TestExpf(t *testing.T) {
 	for x := float32(-110); x < 90; x += 0.0137 {
 		check(x)
 	}
-	for _, x := range []float32{0, -0.0, 1e-30, -1e-30, 88.72, 88.73, -87.3, -103.9, -104, 1e30, -1e30,
+	for _, x := range []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88.72, 88.73, -87.3, -103.9, -104, 1e30, -1e30,
 		float32(math.Inf(1)), float32(math.Inf(-1))} {
 		check(x)
 	}

@@ -87,7 +87,7 @@ func TestCast(t *testing.T) {
 		want any // []float64 or []int64
 	}{
 		// Truncation toward zero, then int8 wrap-around (300 -> 44).
-		{"f32 to i8", f32(ir.Shape{5}, 1.7, -1.7, 300, -0.0, math.NaN()), ir.Int8, []int64{1, -1, 44, 0, 0}},
+		{"f32 to i8", f32(ir.Shape{5}, 1.7, -1.7, 300, math.Copysign(0, -1), math.NaN()), ir.Int8, []int64{1, -1, 44, 0, 0}},
 		{"f32 to bool", f32(ir.Shape{4}, 0, 0.5, -2, math.NaN()), ir.Bool, []int64{0, 1, 1, 1}},
 		{"f64 to f32", ir.NewFloatTensor(ir.Float64, ir.Shape{1}, []float64{1. / 3}), ir.Float32, []float64{float64(float32(1. / 3))}},
 		// Half precision: 1/3 -> 0.333251953125; 2049 ties to even 2048.
