@@ -79,8 +79,9 @@ func compileCmd() *command {
 }
 
 // writeFiles writes the generated files, leaving any other file in dir
-// alone; a file whose content is unchanged is not rewritten, so build
-// caches and timestamps stay valid.
+// alone. A file whose content is unchanged is not rewritten, so build
+// caches and timestamps stay valid; a changed one is written beside its
+// place and renamed over it, so that a failure never leaves half a file.
 func writeFiles(dir string, files []codegen.File) error {
 	for _, f := range files {
 		path := filepath.Join(dir, filepath.FromSlash(f.Name))
@@ -90,8 +91,24 @@ func writeFiles(dir string, files []codegen.File) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+		tmp, err := os.CreateTemp(filepath.Dir(path), ".cnnc-*")
+		if err != nil {
 			return err
+		}
+		_, werr := tmp.Write(f.Data)
+		cerr := tmp.Close()
+		if werr == nil {
+			werr = cerr
+		}
+		if werr == nil {
+			werr = os.Chmod(tmp.Name(), 0o644)
+		}
+		if werr == nil {
+			werr = os.Rename(tmp.Name(), path)
+		}
+		if werr != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("writing %s: %w", path, werr)
 		}
 	}
 	return nil

@@ -233,3 +233,26 @@ func TestCheckAndRun(t *testing.T) {
 		t.Errorf("run with a wrong-shaped input exits %d: %s", code, errOut)
 	}
 }
+
+// A model that fails to compile leaves the output directory as it was.
+func TestCompileFailureLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "model.go")
+	if err := os.WriteFile(keep, []byte("package mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.cnn")
+	if err := os.WriteFile(bad, []byte("model = Sequential()\nmodel.add(Conv2d(32, (3, 3), input_shape=(28, 28, 1)))\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := cnnc(t, "compile", bad, "-o", dir)
+	if code != 1 || !strings.Contains(errOut, "bad.cnn:2:11") || !strings.Contains(errOut, "Conv2D") {
+		t.Errorf("compile of a broken model exits %d:\n%s", code, errOut)
+	}
+	if data, err := os.ReadFile(keep); err != nil || string(data) != "package mine\n" {
+		t.Errorf("the existing file changed: %q, %v", data, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the output directory has %d entries, want the 1 it had", len(entries))
+	}
+}
