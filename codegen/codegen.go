@@ -296,7 +296,7 @@ func floatLit(f float64) string {
 	case math.IsInf(f, -1):
 		return "negInf"
 	case math.IsNaN(f):
-		return "nan"
+		return "float32(math.NaN())"
 	}
 	return strconv.FormatFloat(float64(float32(f)), 'g', -1, 32)
 }

@@ -50,6 +50,8 @@ func (gen *gen) node(n *ir.Node) error {
 		return gen.slice(n, op)
 	case *ir.Gather:
 		return gen.gather(n, op)
+	case *ir.Resize:
+		return gen.resize(n, op)
 	case *ir.ReduceMean:
 		return gen.reduce(n, &op.Reduce, "mean")
 	case *ir.ReduceSum:

@@ -23,13 +23,13 @@ func TestErrorMessages(t *testing.T) {
 		{
 			name: "unsupported ops listed together",
 			data: x2(13).
-				node("Resize", []string{"x"}, []string{"a"}).named("up1").
+				node("SpaceToDepth", []string{"x"}, []string{"a"}).named("up1").
 				node("Relu", []string{"a"}, []string{"b"}).
-				node("Resize", []string{"b"}, []string{"c"}).named("up2").
+				node("SpaceToDepth", []string{"b"}, []string{"c"}).named("up2").
 				node("Inverse", []string{"c"}, []string{"d"}).
 				node("HardSwish", []string{"d"}, []string{"e"}).named("hs").
 				output("e").bytes(),
-			want:  `model uses 3 unsupported operators: HardSwish (ai.onnx, opset 13) [supported at opsets 14 to 25] in node "hs"; Inverse (ai.onnx, opset 13) in node "Inverse_3"; Resize (ai.onnx, opset 13) in nodes "up1", "up2"`,
+			want:  `model uses 3 unsupported operators: HardSwish (ai.onnx, opset 13) [supported at opsets 14 to 25] in node "hs"; Inverse (ai.onnx, opset 13) in node "Inverse_3"; SpaceToDepth (ai.onnx, opset 13) in nodes "up1", "up2"`,
 			unsup: true,
 		},
 		{

@@ -97,6 +97,7 @@ func init() {
 		"ReduceSum":             reduceEntry(13, func(r ir.Reduce) ir.Op { return &ir.ReduceSum{Reduce: r} }),
 		"Relu":                  u(func() ir.Op { return &ir.Relu{} }),
 		"Reshape":               {min: 1, max: MaxOpset, fn: importReshape, notes: "shape attribute before opset 5, constant (or batch-symbolic) input from 5; allowzero (14+)"},
+		"Resize":                {min: 10, max: MaxOpset, fn: importResize, notes: "constant scales, sizes (may follow a symbolic batch) and roi; nearest, linear, cubic; every coordinate_transformation_mode but tf_half_pixel_for_nn (tf_crop_and_resize with sizes only); antialias (linear, cubic), axes, keep_aspect_ratio_policy (18+); opset 10 as Upsample; linear and cubic on float only"},
 		"Selu":                  {min: 1, max: MaxOpset, fn: importSelu, floatOnly: true},
 		"Shape":                 {min: 1, max: MaxOpset, fn: importShape, notes: "folded; start/end (15+); with a symbolic batch tracked symbolically"},
 		"Sigmoid":               uf(func() ir.Op { return &ir.Sigmoid{} }),
@@ -112,6 +113,7 @@ func init() {
 		"Tile":                  {min: 6, max: MaxOpset, fn: importTile, notes: "constant repeats; lowered to Concat"},
 		"Transpose":             {min: 1, max: MaxOpset, fn: importTranspose},
 		"Unsqueeze":             {min: 1, max: MaxOpset, fn: importUnsqueeze, notes: "axes attribute before opset 13, constant input from 13"},
+		"Upsample":              {min: 7, max: 9, fn: importUpsample, notes: "scales attribute (7) or constant input (9); asymmetric coordinates; nearest (floor, scales >= 1) or linear (float only)"},
 		"Where":                 {min: 9, max: MaxOpset, fn: importWhere},
 	}
 }

@@ -322,6 +322,8 @@ func kernelFor(op ir.Op) (kernel, error) {
 		return bind(evalSlice, op), nil
 	case *ir.Gather:
 		return bind(evalGather, op), nil
+	case *ir.Resize:
+		return bind(evalResize, op), nil
 	case *ir.ShapeOf:
 		return bind(evalShapeOf, op), nil
 	case *ir.Cast:
