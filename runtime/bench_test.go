@@ -148,17 +148,175 @@ func BenchmarkConv(b *testing.B) {
 	}
 }
 
-// BenchmarkMaxPool reports the input bandwidth of a 3x3 stride-2 pool.
-func BenchmarkMaxPool(b *testing.B) {
-	g := Window{H: 112, W: 112, C: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 56, OW: 56}
-	src := make([]float32, g.InLen())
-	for i := range src {
-		// Random data: a branchy kernel would mispredict, as on real activations.
-		src[i] = float32((i*2654435761)%1000) / 1000
+// poolBenchGeoms are ResNet's 3x3 stride-2 max pool and the tutorial's 2x2
+// pools.
+var poolBenchGeoms = []struct {
+	name string
+	g    Window
+}{
+	{"resnet_112x112x64_3x3s2", Window{H: 112, W: 112, C: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 56, OW: 56}},
+	{"mnist_24x24x64_2x2s2", Window{H: 24, W: 24, C: 64, KH: 2, KW: 2, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, OH: 12, OW: 12}},
+	{"cifar_30x30x32_2x2s2", Window{H: 30, W: 30, C: 32, KH: 2, KW: 2, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, OH: 15, OW: 15}},
+}
+
+// BenchmarkPooling reports the input bandwidth of MaxPool and AvgPool for
+// every instruction set (isa=... for benchstat -col /isa) and, with the
+// best one, on a pool of two goroutines (isa=pool2).
+func BenchmarkPooling(b *testing.B) {
+	defer func(old isa) { poolISA = old }(poolISA)
+	pool := NewPool(2)
+	defer pool.Close()
+	for _, l := range poolBenchGeoms {
+		g := l.g
+		src := make([]float32, g.InLen())
+		for i := range src {
+			// Random data: a branchy kernel would mispredict, as on real activations.
+			src[i] = float32((i*2654435761)%1000) / 1000
+		}
+		dst := make([]float32, g.OutPixels()*g.C)
+		for _, op := range []string{"max", "avg"} {
+			for _, is := range append(depthwiseISAs(), 99) {
+				var p *Pool
+				name := "pool2"
+				if is == 99 {
+					is, p = depthwiseISAs()[0], pool
+				} else {
+					name = is.String()
+				}
+				b.Run(fmt.Sprintf("shape=%s/op=%s/isa=%s", l.name, op, name), func(b *testing.B) {
+					poolISA = is
+					b.SetBytes(int64(4 * len(src)))
+					for b.Loop() {
+						if op == "max" {
+							p.MaxPool(dst, src, &g)
+						} else {
+							p.AvgPool(dst, src, &g, false)
+						}
+					}
+				})
+			}
+		}
 	}
-	dst := make([]float32, g.OutPixels()*g.C)
-	b.SetBytes(int64(4 * len(src)))
-	for i := 0; i < b.N; i++ {
-		MaxPool(dst, src, &g)
+}
+
+// winoBenchLayers are the 3x3 stride-1 layers of ResNet-18 and of the
+// tutorial's CNNs, as (window, output channels).
+var winoBenchLayers = []struct {
+	name string
+	g    Window
+	m    int
+}{
+	{"resnet_56x56x64", winoGeom(56, 56, 64, 1, 1, 1, 1), 64},
+	{"resnet_28x28x128", winoGeom(28, 28, 128, 1, 1, 1, 1), 128},
+	{"resnet_14x14x256", winoGeom(14, 14, 256, 1, 1, 1, 1), 256},
+	{"resnet_7x7x512", winoGeom(7, 7, 512, 1, 1, 1, 1), 512},
+	{"mnist_28x28x1to32_valid", winoGeom(28, 28, 1, 0, 0, 0, 0), 32},
+	{"mnist_26x26x32to64_valid", winoGeom(26, 26, 32, 0, 0, 0, 0), 64},
+	{"cifar_32x32x3to32_same", winoGeom(32, 32, 3, 1, 1, 1, 1), 32},
+	{"cifar_32x32x32to32_valid", winoGeom(32, 32, 32, 0, 0, 0, 0), 32},
+	{"cifar_15x15x32to64_same", winoGeom(15, 15, 32, 1, 1, 1, 1), 64},
+	{"cifar_15x15x64to64_valid", winoGeom(15, 15, 64, 0, 0, 0, 0), 64},
+}
+
+// BenchmarkWinograd compares WinogradConv3x3 with Conv2D on the same
+// layer, with a bias and ReLU fused, reporting GFLOP/s as the direct
+// convolution counts them (2*OH*OW*9*C*M per call), so the two rates
+// compare as speeds. how=... lets benchstat -col /how put them side by
+// side.
+func BenchmarkWinograd(b *testing.B) {
+	for _, l := range winoBenchLayers {
+		g, m := l.g, l.m
+		flops := 2 * float64(g.OutPixels()) * 9 * float64(g.C) * float64(m)
+		r := rand.New(rand.NewPCG(1, 1))
+		w := randSlice(r, m*g.C*9)
+		src := randSlice(r, g.InLen())
+		dst := make([]float32, g.OutPixels()*m)
+		ep := &Epilogue{Bias: randSlice(r, m), Act: ActRelu}
+		b.Run("layer="+l.name+"/how=conv2d", func(b *testing.B) {
+			pb := PackConv(w, m, g.C, 3, 3)
+			work := make([]float32, Conv2DWorkSize(&g, 9*g.C))
+			for b.Loop() {
+				Conv2D(dst, m, src, &g, 0, pb, ep, work)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		for _, tile := range []int{4, 2} {
+			b.Run(fmt.Sprintf("layer=%s/how=winograd%d", l.name, tile), func(b *testing.B) {
+				wt := PackWinograd(w, m, g.C, tile)
+				work := make([]float32, WinogradWorkSize(&g, m, tile))
+				for b.Loop() {
+					WinogradConv3x3(dst, m, src, &g, wt, ep, work)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkPoolWinograd is BenchmarkWinograd's F(4x4) and Conv2D on a
+// pool of two goroutines.
+func BenchmarkPoolWinograd(b *testing.B) {
+	pool := NewPool(2)
+	defer pool.Close()
+	for _, l := range winoBenchLayers {
+		g, m := l.g, l.m
+		flops := 2 * float64(g.OutPixels()) * 9 * float64(g.C) * float64(m)
+		r := rand.New(rand.NewPCG(1, 1))
+		w := randSlice(r, m*g.C*9)
+		src := randSlice(r, g.InLen())
+		dst := make([]float32, g.OutPixels()*m)
+		ep := &Epilogue{Bias: randSlice(r, m), Act: ActRelu}
+		b.Run("layer="+l.name+"/how=conv2d", func(b *testing.B) {
+			pb := PackConv(w, m, g.C, 3, 3)
+			work := make([]float32, pool.Conv2DWorkSize(&g, 9*g.C))
+			for b.Loop() {
+				pool.Conv2D(dst, m, src, &g, 0, pb, ep, work)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run("layer="+l.name+"/how=winograd4", func(b *testing.B) {
+			wt := PackWinograd(w, m, g.C, 4)
+			work := make([]float32, pool.WinogradWorkSize(&g, m, 4))
+			for b.Loop() {
+				pool.WinogradConv3x3(dst, m, src, &g, wt, ep, work)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// firstConvGeom is ResNet's first convolution: 7x7, stride 2, on the
+// three channels of a 224x224 image, where im2col rows are short runs.
+var firstConvGeom = Window{H: 224, W: 224, C: 3, KH: 7, KW: 7, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 3, PadL: 3, PadB: 3, PadR: 3, OH: 112, OW: 112}
+
+// BenchmarkFirstConv times ResNet's first convolution (64 filters) with
+// Conv2D, and Im2col alone on the same window, with the im2col copy in
+// assembly and in Go (isa=... for benchstat -col /isa).
+func BenchmarkFirstConv(b *testing.B) {
+	defer func(old isa) { im2colISA = old }(im2colISA)
+	g := firstConvGeom
+	k := g.KH * g.KW * g.C
+	r := rand.New(rand.NewPCG(1, 1))
+	src := randSlice(r, g.InLen())
+	pb := PackConv(randSlice(r, 64*k), 64, g.C, g.KH, g.KW)
+	ep := &Epilogue{Bias: randSlice(r, 64), Act: ActRelu}
+	for _, is := range depthwiseISAs() {
+		b.Run("how=im2col/isa="+is.String(), func(b *testing.B) {
+			im2colISA = is
+			dst := make([]float32, g.OutPixels()*k)
+			b.SetBytes(int64(4 * len(dst)))
+			for b.Loop() {
+				Im2col(dst, src, &g, 0, g.C)
+			}
+		})
+		b.Run("how=conv2d/isa="+is.String(), func(b *testing.B) {
+			im2colISA = is
+			dst := make([]float32, g.OutPixels()*64)
+			work := make([]float32, Conv2DWorkSize(&g, k))
+			for b.Loop() {
+				Conv2D(dst, 64, src, &g, 0, pb, ep, work)
+			}
+			b.ReportMetric(2*float64(g.OutPixels()*k*64)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
 }

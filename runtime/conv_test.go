@@ -51,9 +51,30 @@ func at(src []float32, g *Window, oh, ow, kh, kw, c int) (float64, bool) {
 	return float64(src[(ih*g.W+iw)*g.C+c]), true
 }
 
+// im2colGeoms add to convGeoms kernel rows of every length class of the
+// assembly copy: shorter than a vector, whole vectors, and whole vectors
+// plus an overlapping last one.
+var im2colGeoms = append([]Window{
+	{H: 17, W: 15, C: 3, KH: 7, KW: 7, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 3, PadL: 3, PadB: 3, PadR: 3, OH: 9, OW: 8},
+	{H: 9, W: 10, C: 20, KH: 3, KW: 3, StrideH: 2, StrideW: 1, DilH: 2, DilW: 1, PadT: 1, PadL: 0, PadB: 2, PadR: 1, OH: 5, OW: 9},
+	{H: 6, W: 7, C: 16, KH: 2, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 0, PadB: 0, PadR: 0, OH: 6, OW: 7},
+	{H: 8, W: 8, C: 2, KH: 3, KW: 2, StrideH: 1, StrideW: 3, DilH: 1, DilW: 1, PadT: 0, PadL: 2, PadB: 0, PadR: 2, OH: 6, OW: 4},
+}, convGeoms...)
+
 func TestIm2col(t *testing.T) {
+	defer func(old isa) { im2colISA = old }(im2colISA)
+	for _, is := range depthwiseISAs() {
+		im2colISA = is
+		t.Run(is.String(), testIm2col)
+	}
+}
+
+func testIm2col(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	for gi, g := range convGeoms {
+	for gi, g := range im2colGeoms {
+		if err := g.Check(); err != nil {
+			t.Fatal(err)
+		}
 		src := randSlice(r, g.InLen())
 		for _, cr := range [][2]int{{0, g.C}, {g.C / 2, g.C - g.C/2}, {g.C - 1, 1}} {
 			c0, cn := cr[0], cr[1]
@@ -238,48 +259,84 @@ func testDepthwise(t *testing.T) {
 	}
 }
 
+// poolGeoms add to convGeoms channel counts that exercise every channel
+// block of the pooling assembly (four, two and one vectors and a partial
+// one) and the usual 3x3 stride-2 and 2x2 pools.
+var poolGeoms = append([]Window{
+	{H: 12, W: 11, C: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 6, OW: 6},
+	{H: 9, W: 8, C: 117, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 5, OW: 4},
+	{H: 8, W: 8, C: 40, KH: 2, KW: 2, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, OH: 4, OW: 4},
+	{H: 7, W: 7, C: 24, KH: 2, KW: 2, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadB: 1, PadR: 1, OH: 4, OW: 4}, // ceil mode
+	{H: 6, W: 10, C: 9, KH: 3, KW: 5, StrideH: 1, StrideW: 1, DilH: 2, DilW: 1, PadT: 2, PadL: 0, PadB: 2, PadR: 4, OH: 6, OW: 10},
+	{H: 5, W: 5, C: 8, KH: 17, KW: 17, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 8, PadL: 8, PadB: 8, PadR: 8, OH: 5, OW: 5}, // too many taps for the table
+}, dwGeoms...)
+
 func TestPools(t *testing.T) {
-	r := rand.New(rand.NewPCG(4, 4))
-	for gi, g := range convGeoms {
-		src := randSlice(r, g.InLen())
-		maxOut := make([]float32, g.OutPixels()*g.C)
-		avgEx := make([]float32, g.OutPixels()*g.C)
-		avgIn := make([]float32, g.OutPixels()*g.C)
-		MaxPool(maxOut, src, &g)
-		AvgPool(avgEx, src, &g, false)
-		AvgPool(avgIn, src, &g, true)
-		for oh := 0; oh < g.OH; oh++ {
-			for ow := 0; ow < g.OW; ow++ {
-				for c := 0; c < g.C; c++ {
-					mx, sum, n, nPad := math.Inf(-1), 0.0, 0, 0
-					for kh := 0; kh < g.KH; kh++ {
-						for kw := 0; kw < g.KW; kw++ {
-							ph := oh*g.StrideH + kh*g.DilH // position in the padded image
-							pw := ow*g.StrideW + kw*g.DilW
-							if ph < g.H+g.PadT+g.PadB && pw < g.W+g.PadL+g.PadR {
-								nPad++
-							}
-							if v, ok := at(src, &g, oh, ow, kh, kw, c); ok {
-								mx = math.Max(mx, v)
-								sum += v
-								n++
-							}
+	defer func(old isa) { poolISA = old }(poolISA)
+	defer splitEverything()()
+	pool := NewPool(3)
+	defer pool.Close()
+	for _, is := range depthwiseISAs() {
+		poolISA = is
+		t.Run(is.String(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(4, 4))
+			for gi, g := range poolGeoms {
+				if err := g.Check(); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range []*Pool{nil, pool} {
+					testPools(t, r, p, gi, &g)
+				}
+			}
+		})
+	}
+}
+
+func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window) {
+	src := randSlice(r, g.InLen())
+	n := g.OutPixels() * g.C
+	// One element past the output shows a kernel writing too far.
+	maxOut := randSlice(r, n+1)
+	avgEx := randSlice(r, n+1)
+	avgIn := randSlice(r, n+1)
+	tail := maxOut[n]
+	p.MaxPool(maxOut, src, g)
+	p.AvgPool(avgEx, src, g, false)
+	p.AvgPool(avgIn, src, g, true)
+	if maxOut[n] != tail {
+		t.Fatalf("geometry %d: MaxPool wrote past its output", gi)
+	}
+	for oh := 0; oh < g.OH; oh++ {
+		for ow := 0; ow < g.OW; ow++ {
+			for c := 0; c < g.C; c++ {
+				mx, sum, n, nPad := math.Inf(-1), 0.0, 0, 0
+				for kh := 0; kh < g.KH; kh++ {
+					for kw := 0; kw < g.KW; kw++ {
+						ph := oh*g.StrideH + kh*g.DilH // position in the padded image
+						pw := ow*g.StrideW + kw*g.DilW
+						if ph < g.H+g.PadT+g.PadB && pw < g.W+g.PadL+g.PadR {
+							nPad++
+						}
+						if v, ok := at(src, g, oh, ow, kh, kw, c); ok {
+							mx = math.Max(mx, v)
+							sum += v
+							n++
 						}
 					}
-					i := (oh*g.OW+ow)*g.C + c
-					if !closeTo(maxOut[i], mx, 0) {
-						t.Fatalf("geometry %d: MaxPool[%d] = %v, want %v", gi, i, maxOut[i], mx)
-					}
-					wantEx, wantIn := 0.0, 0.0
-					if n > 0 {
-						wantEx = sum / float64(n)
-					}
-					if nPad > 0 {
-						wantIn = sum / float64(nPad)
-					}
-					if !closeTo(avgEx[i], wantEx, 1e-6) || !closeTo(avgIn[i], wantIn, 1e-6) {
-						t.Fatalf("geometry %d: AvgPool[%d] = %v / %v, want %v / %v", gi, i, avgEx[i], avgIn[i], wantEx, wantIn)
-					}
+				}
+				i := (oh*g.OW+ow)*g.C + c
+				if !closeTo(maxOut[i], mx, 0) {
+					t.Fatalf("geometry %d: MaxPool[%d] = %v, want %v", gi, i, maxOut[i], mx)
+				}
+				wantEx, wantIn := 0.0, 0.0
+				if n > 0 {
+					wantEx = sum / float64(n)
+				}
+				if nPad > 0 {
+					wantIn = sum / float64(nPad)
+				}
+				if !closeTo(avgEx[i], wantEx, 1e-6) || !closeTo(avgIn[i], wantIn, 1e-6) {
+					t.Fatalf("geometry %d: AvgPool[%d] = %v / %v, want %v / %v", gi, i, avgEx[i], avgIn[i], wantEx, wantIn)
 				}
 			}
 		}
@@ -309,13 +366,37 @@ func TestGlobalPools(t *testing.T) {
 	}
 }
 
+// TestMaxPoolNaN puts a NaN at every position of a window, in every lane
+// of a channel block, and checks that it wins on every instruction set.
 func TestMaxPoolNaN(t *testing.T) {
-	g := Window{H: 2, W: 2, C: 1, KH: 2, KW: 2, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: 1, OW: 1}
-	for _, src := range [][]float32{{float32(math.NaN()), 1, 2, 3}, {1, 2, float32(math.NaN()), 0}} {
-		out := []float32{0}
-		MaxPool(out, src, &g)
-		if !math.IsNaN(float64(out[0])) {
-			t.Errorf("MaxPool(%v) = %v, want NaN", src, out[0])
+	defer func(old isa) { poolISA = old }(poolISA)
+	nan := float32(math.NaN())
+	for _, is := range depthwiseISAs() {
+		poolISA = is
+		g := Window{H: 2, W: 2, C: 1, KH: 2, KW: 2, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: 1, OW: 1}
+		for _, src := range [][]float32{{nan, 1, 2, 3}, {1, 2, nan, 0}, {3, 2, 1, nan}} {
+			out := []float32{0}
+			MaxPool(out, src, &g)
+			if !math.IsNaN(float64(out[0])) {
+				t.Errorf("%v: MaxPool(%v) = %v, want NaN", is, src, out[0])
+			}
+		}
+		g = Window{H: 3, W: 3, C: 37, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: 1, OW: 1}
+		for pix := 0; pix < 9; pix++ {
+			src := make([]float32, g.InLen())
+			for i := range src {
+				src[i] = float32(i % 7)
+			}
+			for c := 0; c < g.C; c++ {
+				src[pix*g.C+c] = nan
+			}
+			out := make([]float32, g.C)
+			MaxPool(out, src, &g)
+			for c, v := range out {
+				if !math.IsNaN(float64(v)) {
+					t.Fatalf("%v: NaN at tap %d: channel %d = %v", is, pix, c, v)
+				}
+			}
 		}
 	}
 }

@@ -107,11 +107,7 @@ func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w
 		return
 	}
 	// Interior columns: every kw tap inside the image.
-	owLo := min(g.OW, (g.PadL+g.StrideW-1)/g.StrideW)
-	owHi := owLo
-	if last := g.W - 1 - (g.KW-1)*g.DilW + g.PadL; last >= 0 {
-		owHi = max(owLo, min(g.OW, last/g.StrideW+1))
-	}
+	owLo, owHi := interiorCols(g)
 	// What the kernel does in its store step; epilogueRow does the rest.
 	var flags uint
 	var lo, hi float32

@@ -102,19 +102,59 @@ func Im2col(dst, src []float32, g *Window, c0, cn int) {
 	im2colRows(dst, src, g, c0, cn, 0, g.OutPixels())
 }
 
+// interiorCols returns the output columns [lo, hi) whose kernel columns
+// all fall inside the image: the pixels that share one table of taps in
+// the assembly paths.
+func interiorCols(g *Window) (lo, hi int) {
+	lo = min(g.OW, (g.PadL+g.StrideW-1)/g.StrideW)
+	hi = lo
+	if last := g.W - 1 - (g.KW-1)*g.DilW + g.PadL; last >= 0 {
+		hi = max(lo, min(g.OW, last/g.StrideW+1))
+	}
+	return lo, hi
+}
+
 // im2colRows writes rows [r0, r1) of the im2col matrix into dst, whose first
 // row is row r0.
+//
+// When a kernel row reads whole pixels with no gaps, its KW taps are one
+// contiguous run of the input; with assembly, the interior pixels of each
+// output row (all kernel columns inside the image) then go to a kernel
+// that copies all their runs in one call.
 func im2colRows(dst, src []float32, g *Window, c0, cn, r0, r1 int) {
 	kw, kcn := g.KW, g.KW*cn
 	k := g.KH * kcn
 	rowC := g.W * g.C
-	// When a tap row reads whole pixels with no gaps, the KW taps of one
-	// kernel row are one contiguous run of the input.
 	contiguous := cn == g.C && g.DilW == 1
+	useAsm := contiguous && im2colISA != isaGo
+	owLo, owHi := interiorCols(g)
 	oh, ow := r0/g.OW, r0%g.OW
-	for r := r0; r < r1; r++ {
-		row := dst[(r-r0)*k : (r-r0)*k+k]
+	for r := r0; r < r1; {
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+		if useAsm && ow >= owLo && ow < owHi && kh0 < kh1 {
+			n := min(owHi-ow, r1-r)
+			rows := dst[(r-r0)*k : (r-r0+n)*k]
+			if kh0 > 0 || kh1 < g.KH {
+				for i := 0; i < n; i++ {
+					row := rows[i*k : i*k+k]
+					clear(row[:kh0*kcn])
+					clear(row[kh1*kcn:])
+				}
+			}
+			ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+			s := ih0*rowC + (ow*g.StrideW-g.PadL)*g.C
+			// The last pixel's last run ends inside the image; the
+			// slice expression checks it once for the call.
+			in := src[s : s+(n-1)*g.StrideW*g.C+(kh1-kh0-1)*g.DilH*rowC+kcn]
+			im2colAsm(n, rows[kh0*kcn:], k, in, g.StrideW*g.C, kh1-kh0, kcn, g.DilH*rowC)
+			r += n
+			if ow += n; ow == g.OW {
+				ow = 0
+				oh++
+			}
+			continue
+		}
+		row := dst[(r-r0)*k : (r-r0)*k+k]
 		kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, kw, g.W)
 		if kh0 > 0 || kh1 < g.KH {
 			clear(row[:kh0*kcn])
@@ -142,6 +182,7 @@ func im2colRows(dst, src []float32, g *Window, c0, cn, r0, r1 int) {
 				copyRun(seg[x*cn:x*cn+cn], src[s:s+cn])
 			}
 		}
+		r++
 		if ow++; ow == g.OW {
 			ow = 0
 			oh++
@@ -150,8 +191,8 @@ func im2colRows(dst, src []float32, g *Window, c0, cn, r0, r1 int) {
 }
 
 // copyRun is copy for the short runs of an im2col row: a first layer with
-// three input channels copies nine values at a time, where calling memmove
-// costs more than the copy.
+// three input channels copies nine values at a time, where calling
+// memmove costs more than the copy.
 func copyRun(dst, src []float32) {
 	if len(dst) > 32 {
 		copy(dst, src)

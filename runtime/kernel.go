@@ -58,6 +58,16 @@ var kernels = availableKernels()
 // tests switch it to run every path on one machine.
 var dwISA = depthwiseISAs()[0]
 
+// winoISA is the instruction set of the Winograd transforms; tests switch
+// it like dwISA.
+var winoISA = depthwiseISAs()[0]
+
+// poolISA is the instruction set of MaxPool and AvgPool.
+var poolISA = depthwiseISAs()[0]
+
+// im2colISA is the instruction set of the im2col copy.
+var im2colISA = depthwiseISAs()[0]
+
 // SgemmKernel names the micro-kernel that PackB selects on this machine:
 // "avx512", "avx2" or "go". It is meant for diagnostics and benchmarks.
 func SgemmKernel() string { return bestKernel.name }

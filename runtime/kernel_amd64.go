@@ -122,3 +122,78 @@ func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride in
 	}
 	depthwiseAVX2(npix, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, flags, lo, hi)
 }
+
+// tailLanes is the AVX2 lane mask of a partial channel vector: the eight
+// lanes from &tailLanes[8-n] enable the first n.
+var tailLanes = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// winoInputAsm runs the Winograd input transform in assembly; see
+// winoInput, which has checked the slices.
+func winoInputAsm(tile int, v []float32, ldv int, src []float32, rs, ps, c int) {
+	sp, vp := unsafe.SliceData(src), unsafe.SliceData(v)
+	mask := &tailLanes[8-c%8]
+	switch {
+	case winoISA == isaAVX512 && tile == 4:
+		winogradIn4AVX512(sp, rs, ps, vp, ldv, c, mask)
+	case winoISA == isaAVX512:
+		winogradIn2AVX512(sp, rs, ps, vp, ldv, c, mask)
+	case tile == 4:
+		winogradIn4AVX2(sp, rs, ps, vp, ldv, c, mask)
+	default:
+		winogradIn2AVX2(sp, rs, ps, vp, ldv, c, mask)
+	}
+}
+
+// winoOutputAsm runs the Winograd output transform and epilogue in
+// assembly; see winoOutput, which has checked the slices.
+func winoOutputAsm(tile int, u []float32, ldu int, dst []float32, ldd, rsd, rows, cols, m int, bias, res []float32, flags uint, lo, hi, alpha float32) {
+	var bp, rp *float32
+	if flags&tBias != 0 {
+		bp = unsafe.SliceData(bias)
+	}
+	if flags&tRes != 0 {
+		rp = unsafe.SliceData(res)
+	}
+	up, dp := unsafe.SliceData(u), unsafe.SliceData(dst)
+	mask := &tailLanes[8-m%8]
+	switch {
+	case winoISA == isaAVX512 && tile == 4:
+		winogradOut4AVX512(up, ldu, dp, ldd, rsd, rows, cols, m, bp, rp, flags, lo, hi, alpha, mask)
+	case winoISA == isaAVX512:
+		winogradOut2AVX512(up, ldu, dp, ldd, rsd, rows, cols, m, bp, rp, flags, lo, hi, alpha, mask)
+	case tile == 4:
+		winogradOut4AVX2(up, ldu, dp, ldd, rsd, rows, cols, m, bp, rp, flags, lo, hi, alpha, mask)
+	default:
+		winogradOut2AVX2(up, ldu, dp, ldd, rsd, rows, cols, m, bp, rp, flags, lo, hi, alpha, mask)
+	}
+}
+
+// poolAsm runs the max- or average-pooling kernel on n pixels; taps holds
+// byte offsets of the input pixels of a window. The caller has checked
+// every address they imply.
+func poolAsm(avg bool, n int, out []float32, ostride int, in []float32, istride int, taps []int, c int, scale float32) {
+	o, i, t := unsafe.SliceData(out), unsafe.SliceData(in), unsafe.SliceData(taps)
+	mask := &tailLanes[8-c%8]
+	switch {
+	case poolISA == isaAVX512 && avg:
+		avgPoolAVX512(n, o, ostride, i, istride, t, len(taps), c, scale, mask)
+	case poolISA == isaAVX512:
+		maxPoolAVX512(n, o, ostride, i, istride, t, len(taps), c, scale, mask)
+	case avg:
+		avgPoolAVX2(n, o, ostride, i, istride, t, len(taps), c, scale, mask)
+	default:
+		maxPoolAVX2(n, o, ostride, i, istride, t, len(taps), c, scale, mask)
+	}
+}
+
+// im2colAsm copies the runs of n im2col rows in assembly; the caller has
+// checked every address the arguments imply.
+func im2colAsm(n int, dst []float32, ldd int, src []float32, sstep, nruns, runlen, srun int) {
+	d, s := unsafe.SliceData(dst), unsafe.SliceData(src)
+	mask := &tailLanes[8-min(runlen, 8)]
+	if im2colISA == isaAVX512 {
+		im2colAVX512(n, d, ldd, s, sstep, nruns, runlen, srun, mask)
+		return
+	}
+	im2colAVX2(n, d, ldd, s, sstep, nruns, runlen, srun, mask)
+}

@@ -20,3 +20,23 @@ func depthwiseWidth() int { return 0 }
 func depthwiseAsm(npix int, out []float32, ostride int, in []float32, istride int, taps []int, w []float32, c int, bias []float32, flags uint, lo, hi float32) {
 	panic("runtime: no depthwise assembly")
 }
+
+// winoInputAsm is never called without assembly kernels.
+func winoInputAsm(tile int, v []float32, ldv int, src []float32, rs, ps, c int) {
+	panic("runtime: no Winograd assembly")
+}
+
+// winoOutputAsm is never called without assembly kernels.
+func winoOutputAsm(tile int, u []float32, ldu int, dst []float32, ldd, rsd, rows, cols, m int, bias, res []float32, flags uint, lo, hi, alpha float32) {
+	panic("runtime: no Winograd assembly")
+}
+
+// poolAsm is never called without assembly kernels.
+func poolAsm(avg bool, n int, out []float32, ostride int, in []float32, istride int, taps []int, c int, scale float32) {
+	panic("runtime: no pooling assembly")
+}
+
+// im2colAsm is never called without assembly kernels.
+func im2colAsm(n int, dst []float32, ldd int, src []float32, sstep, nruns, runlen, srun int) {
+	panic("runtime: no im2col assembly")
+}

@@ -255,6 +255,8 @@ func TestAllocs(t *testing.T) {
 		"Pools": func() {
 			MaxPool(out, src, &g)
 			AvgPool(out, src, &g, true)
+			pool.MaxPool(out, src, &g)
+			pool.AvgPool(out, src, &g, false)
 			GlobalAvgPool(out, src, g.H*g.W, g.C)
 			GlobalMaxPool(out, src, g.H*g.W, g.C)
 		},

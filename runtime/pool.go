@@ -48,6 +48,8 @@ type poolJob struct {
 	gemm           gemmPlan
 	conv           convJob
 	dw             dwJob
+	wino           winoJob
+	pooling        plJob
 	m0, m1, p0, p1 int
 }
 
@@ -58,6 +60,8 @@ const (
 	jobGemm              // gemm rows [m0, m1), panels [p0, p1)
 	jobConv              // conv output pixels [m0, m1)
 	jobDepthwise         // depthwise output rows [m0, m1)
+	jobWinograd          // Winograd tiles [m0, m1), panels [p0, p1)
+	jobPooling           // MaxPool or AvgPool output rows [m0, m1)
 )
 
 func (j *poolJob) run() {
@@ -68,6 +72,10 @@ func (j *poolJob) run() {
 		j.conv.run(&j.gemm, j.m0, j.m1)
 	case jobDepthwise:
 		j.dw.run(j.m0, j.m1)
+	case jobWinograd:
+		j.wino.run(j.m0, j.m1, j.p0, j.p1)
+	case jobPooling:
+		j.pooling.run(j.m0, j.m1)
 	}
 }
 
@@ -332,6 +340,98 @@ func (p *Pool) DepthwiseConv(dst []float32, ldd int, src []float32, g *Window, m
 	parts := min(threads, g.OH)
 	for i := 0; i < parts; i++ {
 		j := poolJob{kind: jobDepthwise, dw: dw, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
+		p.share(i, parts, &j)
+	}
+}
+
+// WinogradWorkSize is WinogradWorkSize for Pool.WinogradConv3x3: one
+// scratch area per thread.
+func (p *Pool) WinogradWorkSize(g *Window, m, tile int) int {
+	return p.Threads() * WinogradWorkSize(g, m, tile)
+}
+
+// WinogradConv3x3 is WinogradConv3x3 split across the pool's goroutines,
+// each with its own part of work, whose length must be at least
+// p.WinogradWorkSize(g, wt.M(), wt.Tile()). Images of several chunks of
+// tiles are split by chunks; smaller ones (the deep layers of a network, a
+// few tiles of many channels) by output channels, every goroutine
+// transforming the whole input but reading only its share of the filters,
+// which are then the bulk of the memory traffic. Either way every output
+// is computed by the same code as in the serial call, so the result is the
+// same bit for bit. A nil pool calls WinogradConv3x3.
+func (p *Pool) WinogradConv3x3(dst []float32, ldd int, src []float32, g *Window, wt *PackedWinograd, ep *Epilogue, work []float32) {
+	if p == nil || len(p.workers) == 0 {
+		WinogradConv3x3(dst, ldd, src, g, wt, ep, work)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	nthreads := len(p.workers) + 1
+	if p.closed {
+		nthreads = 1
+	}
+	var wj winoJob
+	if !wj.init("Pool.WinogradConv3x3", dst, ldd, src, g, wt, ep, work, nthreads) {
+		return
+	}
+	tiles := wj.tiles
+	threads := p.threads(2 * float64(len(wt.b)) * float64(tiles) * float64(wt.c) * float64(wt.m))
+	chunks := (tiles + wj.chunk - 1) / wj.chunk
+	byChunks := chunks >= threads || wj.panels < threads
+	parts := min(threads, chunks)
+	if !byChunks {
+		parts = min(threads, wj.panels)
+	}
+	per := WinogradWorkSize(g, wt.m, wt.n)
+	for i := 0; i < parts; i++ {
+		j := poolJob{kind: jobWinograd, wino: wj, m0: 0, m1: tiles, p0: 0, p1: wj.panels}
+		j.wino.work = wj.work[i*per : (i+1)*per]
+		if byChunks {
+			j.m0 = min(tiles, chunks*i/parts*wj.chunk)
+			j.m1 = min(tiles, chunks*(i+1)/parts*wj.chunk)
+		} else {
+			j.p0, j.p1 = wj.panels*i/parts, wj.panels*(i+1)/parts
+		}
+		p.share(i, parts, &j)
+	}
+}
+
+// MaxPool is MaxPool split across the pool's goroutines by output rows. A
+// nil pool calls MaxPool.
+func (p *Pool) MaxPool(dst, src []float32, g *Window) {
+	if p == nil || len(p.workers) == 0 {
+		MaxPool(dst, src, g)
+		return
+	}
+	var pj plJob
+	pj.init("Pool.MaxPool", dst, src, g, false, false)
+	p.pooling(&pj)
+}
+
+// AvgPool is AvgPool split across the pool's goroutines by output rows. A
+// nil pool calls AvgPool.
+func (p *Pool) AvgPool(dst, src []float32, g *Window, countIncludePad bool) {
+	if p == nil || len(p.workers) == 0 {
+		AvgPool(dst, src, g, countIncludePad)
+		return
+	}
+	var pj plJob
+	pj.init("Pool.AvgPool", dst, src, g, true, countIncludePad)
+	p.pooling(&pj)
+}
+
+// pooling runs a checked MaxPool or AvgPool across the pool.
+func (p *Pool) pooling(pj *plJob) {
+	g := &pj.g
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Pooling does one cheap operation per tap and moves the whole input
+	// through the cache, so like depthwise work it is split from a
+	// quarter of the GEMM threshold.
+	threads := p.threads(4 * 2 * float64(g.OutPixels()*g.C*g.KH*g.KW))
+	parts := min(threads, g.OH)
+	for i := 0; i < parts; i++ {
+		j := poolJob{kind: jobPooling, pooling: *pj, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
 		p.share(i, parts, &j)
 	}
 }

@@ -4,40 +4,15 @@ import "math"
 
 // MaxPool writes the maximum of each window of the NHWC image src into dst,
 // OH*OW rows of C channels. Padding counts as -Inf, so it never wins; a
-// window that lies entirely in the padding yields -Inf.
+// window that lies entirely in the padding yields -Inf. A NaN in a window
+// makes its result NaN.
 //
 // Contract: g passes Check; len(src) >= g.InLen(); len(dst) >=
 // g.OutPixels()*C. It never allocates.
 func MaxPool(dst, src []float32, g *Window) {
-	c := g.C
-	checkLen("MaxPool", "src", len(src), g.InLen())
-	checkLen("MaxPool", "dst", len(dst), g.OutPixels()*c)
-	negInf := float32(math.Inf(-1))
-	for oh := 0; oh < g.OH; oh++ {
-		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
-		for ow := 0; ow < g.OW; ow++ {
-			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
-			p := (oh*g.OW + ow) * c
-			out := dst[p : p+c]
-			for i := range out {
-				out[i] = negInf
-			}
-			for kh := kh0; kh < kh1; kh++ {
-				ih := oh*g.StrideH - g.PadT + kh*g.DilH
-				for kw := kw0; kw < kw1; kw++ {
-					iw := ow*g.StrideW - g.PadL + kw*g.DilW
-					s := (ih*g.W + iw) * c
-					in := src[s : s+c]
-					in = in[:len(out)]
-					for i, v := range in {
-						// The builtin max is branch-free and, as ONNX
-						// wants, lets a NaN through from either side.
-						out[i] = max(out[i], v)
-					}
-				}
-			}
-		}
-	}
+	var j plJob
+	j.init("MaxPool", dst, src, g, false, false)
+	j.run(0, g.OH)
 }
 
 // AvgPool writes the mean of each window of the NHWC image src into dst,
@@ -50,43 +25,169 @@ func MaxPool(dst, src []float32, g *Window) {
 // Contract: g passes Check; len(src) >= g.InLen(); len(dst) >=
 // g.OutPixels()*C. It never allocates.
 func AvgPool(dst, src []float32, g *Window, countIncludePad bool) {
+	var j plJob
+	j.init("AvgPool", dst, src, g, true, countIncludePad)
+	j.run(0, g.OH)
+}
+
+// plJob is a checked MaxPool or AvgPool call, or a worker's share of one.
+type plJob struct {
+	dst, src   []float32
+	g          Window
+	avg        bool
+	includePad bool
+}
+
+func (j *plJob) init(fn string, dst, src []float32, g *Window, avg, includePad bool) {
+	checkLen(fn, "src", len(src), g.InLen())
+	checkLen(fn, "dst", len(dst), g.OutPixels()*g.C)
+	*j = plJob{dst: dst, src: src, g: *g, avg: avg, includePad: includePad}
+}
+
+// maxPoolTaps bounds the window size the assembly takes: its table of tap
+// offsets lives on the stack. Larger windows, as big as a whole feature
+// map, are better served by GlobalMaxPool and GlobalAvgPool anyway.
+const maxPoolTaps = 256
+
+// run computes output rows [oh0, oh1).
+//
+// With assembly, every pixel goes to the kernel with a table of the taps
+// that fall inside the image: one call for the interior run of each row,
+// whose pixels share a table (and a divisor), and one per border pixel.
+func (j *plJob) run(oh0, oh1 int) {
+	g := &j.g
+	if poolISA == isaGo || g.KH*g.KW > maxPoolTaps {
+		for oh := oh0; oh < oh1; oh++ {
+			if j.avg {
+				avgPoolRow(j.dst, j.src, g, j.includePad, oh)
+			} else {
+				maxPoolRow(j.dst, j.src, g, oh)
+			}
+		}
+		return
+	}
 	c := g.C
-	checkLen("AvgPool", "src", len(src), g.InLen())
-	checkLen("AvgPool", "dst", len(dst), g.OutPixels()*c)
-	for oh := 0; oh < g.OH; oh++ {
+	// Interior columns: every kw tap inside the image.
+	owLo, owHi := interiorCols(g)
+	var table [maxPoolTaps]int
+	for oh := oh0; oh < oh1; oh++ {
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
 		nh := kh1 - kh0
-		if countIncludePad {
+		if j.includePad {
 			a, b := kRange(oh, g.StrideH, 0, g.DilH, g.KH, g.H+g.PadT+g.PadB)
 			nh = b - a
 		}
-		for ow := 0; ow < g.OW; ow++ {
+		ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+		for ow := 0; ow < g.OW; {
 			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
-			nw := kw1 - kw0
-			if countIncludePad {
-				a, b := kRange(ow, g.StrideW, 0, g.DilW, g.KW, g.W+g.PadL+g.PadR)
-				nw = b - a
+			n := 1
+			if ow == owLo && owHi > owLo {
+				n = owHi - owLo
 			}
 			p := (oh*g.OW + ow) * c
-			out := dst[p : p+c]
-			clear(out)
+			out := j.dst[p : p+n*c]
+			if kh0 == kh1 || kw0 == kw1 {
+				// The window lies in the padding.
+				fill := float32(math.Inf(-1))
+				if j.avg {
+					fill = 0
+				}
+				for i := range out {
+					out[i] = fill
+				}
+				ow += n
+				continue
+			}
+			// Taps relative to the input pixel (ih0, first valid column).
+			taps := table[:0]
 			for kh := kh0; kh < kh1; kh++ {
-				ih := oh*g.StrideH - g.PadT + kh*g.DilH
 				for kw := kw0; kw < kw1; kw++ {
-					iw := ow*g.StrideW - g.PadL + kw*g.DilW
-					s := (ih*g.W + iw) * c
-					in := src[s : s+c]
-					in = in[:len(out)]
-					for i, v := range in {
-						out[i] += v
-					}
+					taps = append(taps, 4*((kh-kh0)*g.DilH*g.W+(kw-kw0)*g.DilW)*c)
 				}
 			}
-			if n := nh * nw; n > 0 {
-				scale := 1 / float32(n)
-				for i := range out {
-					out[i] *= scale
+			base := (ih0*g.W + ow*g.StrideW - g.PadL + kw0*g.DilW) * c
+			// The last pixel's last tap is inside the image, which the
+			// slice expression checks once for the whole call.
+			in := j.src[base : base+(n-1)*g.StrideW*c+taps[len(taps)-1]/4+c]
+			var scale float32
+			if j.avg {
+				nw := kw1 - kw0
+				if j.includePad {
+					a, b := kRange(ow, g.StrideW, 0, g.DilW, g.KW, g.W+g.PadL+g.PadR)
+					nw = b - a
 				}
+				scale = 1 / float32(nh*nw)
+			}
+			poolAsm(j.avg, n, out, c, in, g.StrideW*c, taps, c, scale)
+			ow += n
+		}
+	}
+}
+
+// maxPoolRow computes output row oh of MaxPool in Go.
+func maxPoolRow(dst, src []float32, g *Window, oh int) {
+	c := g.C
+	negInf := float32(math.Inf(-1))
+	kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+	for ow := 0; ow < g.OW; ow++ {
+		kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+		p := (oh*g.OW + ow) * c
+		out := dst[p : p+c]
+		for i := range out {
+			out[i] = negInf
+		}
+		for kh := kh0; kh < kh1; kh++ {
+			ih := oh*g.StrideH - g.PadT + kh*g.DilH
+			for kw := kw0; kw < kw1; kw++ {
+				iw := ow*g.StrideW - g.PadL + kw*g.DilW
+				s := (ih*g.W + iw) * c
+				in := src[s : s+c]
+				in = in[:len(out)]
+				for i, v := range in {
+					// The builtin max is branch-free and, as ONNX
+					// wants, lets a NaN through from either side.
+					out[i] = max(out[i], v)
+				}
+			}
+		}
+	}
+}
+
+// avgPoolRow computes output row oh of AvgPool in Go.
+func avgPoolRow(dst, src []float32, g *Window, countIncludePad bool, oh int) {
+	c := g.C
+	kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+	nh := kh1 - kh0
+	if countIncludePad {
+		a, b := kRange(oh, g.StrideH, 0, g.DilH, g.KH, g.H+g.PadT+g.PadB)
+		nh = b - a
+	}
+	for ow := 0; ow < g.OW; ow++ {
+		kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+		nw := kw1 - kw0
+		if countIncludePad {
+			a, b := kRange(ow, g.StrideW, 0, g.DilW, g.KW, g.W+g.PadL+g.PadR)
+			nw = b - a
+		}
+		p := (oh*g.OW + ow) * c
+		out := dst[p : p+c]
+		clear(out)
+		for kh := kh0; kh < kh1; kh++ {
+			ih := oh*g.StrideH - g.PadT + kh*g.DilH
+			for kw := kw0; kw < kw1; kw++ {
+				iw := ow*g.StrideW - g.PadL + kw*g.DilW
+				s := (ih*g.W + iw) * c
+				in := src[s : s+c]
+				in = in[:len(out)]
+				for i, v := range in {
+					out[i] += v
+				}
+			}
+		}
+		if n := nh * nw; n > 0 {
+			scale := 1 / float32(n)
+			for i := range out {
+				out[i] *= scale
 			}
 		}
 	}

@@ -62,13 +62,27 @@ func packB(kern *kernel, k, n int, b []float32, ldb int, transB bool) *PackedB {
 		checkLen("PackB", "b", len(b), (rows-1)*ldb+cols)
 	}
 	p := &PackedB{k: k, n: n, kern: kern}
-	nr := kern.nr
-	panels := (n + nr - 1) / nr
+	p.data = make([]float32, p.size())
+	p.fill(b, ldb, transB)
+	return p
+}
+
+// size returns the number of values the packed panels take.
+func (p *PackedB) size() int {
+	nr := p.kern.nr
+	panels := (p.n + nr - 1) / nr
 	size := 0
 	for pn := 0; pn < panels; pn++ {
-		size += k * p.panelWidth(pn)
+		size += p.k * p.panelWidth(pn)
 	}
-	p.data = make([]float32, size)
+	return size
+}
+
+// fill packs B into p.data, which holds p.size() zeros.
+func (p *PackedB) fill(b []float32, ldb int, transB bool) {
+	k, n := p.k, p.n
+	nr := p.kern.nr
+	panels := (n + nr - 1) / nr
 	off := 0
 	for pn := 0; pn < panels; pn++ {
 		w := p.panelWidth(pn)
@@ -87,7 +101,6 @@ func packB(kern *kernel, k, n int, b []float32, ldb int, transB bool) *PackedB {
 		}
 		off += k * w
 	}
-	return p
 }
 
 // PackConv packs convolution filters stored as ONNX does, [cout][cin][kh][kw]

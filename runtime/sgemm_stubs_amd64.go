@@ -33,3 +33,73 @@ func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride i
 //
 //go:noescape
 func depthwiseAVX2(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
+
+// winogradIn4AVX512 computes the F(4x4, 3x3) input transform of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradIn4AVX512(src *float32, rs int, ps int, v *float32, ldv int, c int, mask *int32)
+
+// winogradOut4AVX512 computes the F(4x4, 3x3) output transform and epilogue of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradOut4AVX512(u *float32, ldu int, dst *float32, ldd int, rsd int, rows int, cols int, m int, bias *float32, res *float32, flags uint, lo float32, hi float32, alpha float32, mask *int32)
+
+// winogradIn2AVX512 computes the F(2x2, 3x3) input transform of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradIn2AVX512(src *float32, rs int, ps int, v *float32, ldv int, c int, mask *int32)
+
+// winogradOut2AVX512 computes the F(2x2, 3x3) output transform and epilogue of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradOut2AVX512(u *float32, ldu int, dst *float32, ldd int, rsd int, rows int, cols int, m int, bias *float32, res *float32, flags uint, lo float32, hi float32, alpha float32, mask *int32)
+
+// winogradIn4AVX2 computes the F(4x4, 3x3) input transform of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradIn4AVX2(src *float32, rs int, ps int, v *float32, ldv int, c int, mask *int32)
+
+// winogradOut4AVX2 computes the F(4x4, 3x3) output transform and epilogue of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradOut4AVX2(u *float32, ldu int, dst *float32, ldd int, rsd int, rows int, cols int, m int, bias *float32, res *float32, flags uint, lo float32, hi float32, alpha float32, mask *int32)
+
+// winogradIn2AVX2 computes the F(2x2, 3x3) input transform of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradIn2AVX2(src *float32, rs int, ps int, v *float32, ldv int, c int, mask *int32)
+
+// winogradOut2AVX2 computes the F(2x2, 3x3) output transform and epilogue of one tile; see the asmgen command.
+//
+//go:noescape
+func winogradOut2AVX2(u *float32, ldu int, dst *float32, ldd int, rsd int, rows int, cols int, m int, bias *float32, res *float32, flags uint, lo float32, hi float32, alpha float32, mask *int32)
+
+// maxPoolAVX512 computes npix pixels of max pooling; see the asmgen command.
+//
+//go:noescape
+func maxPoolAVX512(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, c int, scale float32, mask *int32)
+
+// avgPoolAVX512 computes npix pixels of average pooling; see the asmgen command.
+//
+//go:noescape
+func avgPoolAVX512(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, c int, scale float32, mask *int32)
+
+// im2colAVX512 copies the kernel rows of npix im2col rows; see the asmgen command.
+//
+//go:noescape
+func im2colAVX512(npix int, dst *float32, ldd int, src *float32, sstep int, nruns int, runlen int, srun int, mask *int32)
+
+// maxPoolAVX2 computes npix pixels of max pooling; see the asmgen command.
+//
+//go:noescape
+func maxPoolAVX2(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, c int, scale float32, mask *int32)
+
+// avgPoolAVX2 computes npix pixels of average pooling; see the asmgen command.
+//
+//go:noescape
+func avgPoolAVX2(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, c int, scale float32, mask *int32)
+
+// im2colAVX2 copies the kernel rows of npix im2col rows; see the asmgen command.
+//
+//go:noescape
+func im2colAVX2(npix int, dst *float32, ldd int, src *float32, sstep int, nruns int, runlen int, srun int, mask *int32)

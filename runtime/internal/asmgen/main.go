@@ -1,6 +1,7 @@
 // Command asmgen writes the assembly kernels of package runtime (the SGEMM
-// micro-kernels and the depthwise convolution, in sgemm_amd64.s, with their
-// Go declarations in sgemm_stubs_amd64.go) with avo.
+// micro-kernels, the depthwise convolution, the Winograd transforms,
+// pooling and the im2col copy, in sgemm_amd64.s, with their Go
+// declarations in sgemm_stubs_amd64.go) with avo.
 //
 // It lives in its own module so that avo and its dependencies never appear
 // in the requirements of programs that import the runtime. Run it through
@@ -73,6 +74,17 @@ func main() {
 	}
 	depthwise(avx512)
 	depthwise(avx2)
+	for _, s := range []isa{avx512, avx2} {
+		for _, f := range []winoAlgo{winoF4, winoF2} {
+			winoIn(s, f)
+			winoOut(s, f)
+		}
+	}
+	for _, s := range []isa{avx512, avx2} {
+		pooling(s, false)
+		pooling(s, true)
+		im2col(s)
+	}
 	Generate()
 }
 
