@@ -34,7 +34,10 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		bias = gen.weightSlice(b.Name, b.Const)
 	}
 	wref := gen.constant(wv.Const)
-	win := gen.window(n, &op.Window)
+	win, err := gen.window(n, &op.Window)
+	if err != nil {
+		return err
+	}
 	ep := gen.names.ident("ep", n.Name)
 	src, err := gen.buf(x)
 	if err != nil {

@@ -13,6 +13,10 @@ import (
 func (gen *gen) node(n *ir.Node) error {
 	out := n.Outputs[0]
 	fmt.Fprintf(&gen.body, "\n\t// %s: %s -> %s\n", comment(n.Name), n.Op.OpType(), out.Type)
+	if numel(out.Shape) == 0 && len(n.Outputs) == 1 {
+		gen.line("// (an empty result: nothing to compute)")
+		return nil
+	}
 	switch op := n.Op.(type) {
 	case *ir.Conv:
 		return gen.conv(n, op)
@@ -177,12 +181,17 @@ func (gen *gen) inOut(n *ir.Node) (src, dst string, err error) {
 
 // window declares the runtime.Window of a 2-D NHWC convolution or pool
 // and returns its name.
-func (gen *gen) window(n *ir.Node, w *ir.Window) string {
+func (gen *gen) window(n *ir.Node, w *ir.Window) (string, error) {
 	x, y := batch1(n.Inputs[0].Shape), batch1(n.Outputs[0].Shape)
+	if x.NumElements(1) == 0 {
+		// Only padding to slide over (runtime.Window wants every size
+		// positive).
+		return "", unsupportedf("a %s over an empty input", n.Op.OpType())
+	}
 	id := gen.names.ident("win", n.Name)
 	fmt.Fprintf(&gen.decls, "var %s = runtime.Window{H: %d, W: %d, C: %d, KH: %d, KW: %d, StrideH: %d, StrideW: %d, DilH: %d, DilW: %d, PadT: %d, PadL: %d, PadB: %d, PadR: %d, OH: %d, OW: %d}\n\n",
 		id, x[1], x[2], x[3], w.Kernel[0], w.Kernel[1], w.Strides[0], w.Strides[1], w.Dilations[0], w.Dilations[1],
 		w.Pads[0], w.Pads[1], w.Pads[2], w.Pads[3], y[1], y[2])
 	gen.windows = append(gen.windows, id)
-	return id
+	return id, nil
 }

@@ -13,7 +13,10 @@ func (gen *gen) pool(n *ir.Node, w *ir.Window, layout ir.Layout, fn, extra strin
 	if layout != ir.NHWC || len(y.Shape) != 4 {
 		return unsupportedf("a %d-D %s in %s layout", len(y.Shape)-2, n.Op.OpType(), layout)
 	}
-	win := gen.window(n, w)
+	win, err := gen.window(n, w)
+	if err != nil {
+		return err
+	}
 	return gen.perItem(x, y, func(src, dst string) {
 		gen.line("runtime.%s(%s, %s, &%s%s)", fn, dst, src, win, extra)
 	})

@@ -13,7 +13,7 @@ func (gen *gen) reduce(n *ir.Node, r *ir.Reduce, kind string) error {
 	x := n.Inputs[0]
 	xs := batch1(x.Shape)
 	red := r.Reduced(len(xs))
-	if x.Shape[0] == ir.Batch && red[0] {
+	if len(xs) > 0 && x.Shape[0] == ir.Batch && red[0] {
 		return unsupportedf("a reduction over the batch dimension")
 	}
 	src, dst, err := gen.inOut(n)

@@ -243,6 +243,34 @@ func TestLift1D(t *testing.T) {
 	}
 }
 
+// The nodes after a lifted one see its result through a Squeeze, without
+// the layout they recorded: the pass infers their types again, so that the
+// graph stays valid.
+func TestLift1DKeepsGraphValid(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{1, 2, 6}})
+	c := g.Apply("conv", &ir.Conv{Group: 1}, x, constant(rng, "w", 3, 2, 3))
+	g.Outputs = []*ir.Value{g.Apply("relu", &ir.Relu{}, c)}
+	runBoth(t, g, Lift1D)
+}
+
+// Global pools over 1-D data are lifted too (the Go engine has them in 2-D
+// only).
+func TestLift1DGlobalPools(t *testing.T) {
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 3, 7}})
+	a := g.Apply("gap", &ir.GlobalAveragePool{}, x)
+	m := g.Apply("gmp", &ir.GlobalMaxPool{}, x)
+	g.Outputs = []*ir.Value{g.Apply("sum", &ir.Add{}, a, m)}
+	runBoth(t, g, Lift1D, ToNHWC)
+	for _, n := range g.Nodes {
+		if len(n.Inputs[0].Shape) == 3 && strings.HasPrefix(n.Op.OpType(), "Global") {
+			t.Errorf("%s still runs on rank-3 data", n.Name)
+		}
+	}
+}
+
 // The memory plan never lets two values that are live at the same time
 // overlap and shares a reshape's memory with its input.
 func TestPlanMemory(t *testing.T) {
@@ -311,4 +339,60 @@ func TestCodegenPipelineKeepsResults(t *testing.T) {
 	if got := ops(g); got != "Transpose Conv GlobalAveragePool Flatten Gemm Softmax" {
 		t.Errorf("ops after: %s", got)
 	}
+}
+
+// A 0 in a Reshape's shape copies an input dimension. When the layout
+// pass hands the Reshape NHWC data (a flatten after a global pool), the
+// copied dimension must be the one the model meant, not the moved one.
+func TestToNHWCReshapeWithZeroEntries(t *testing.T) {
+	for _, batch := range []int{1, ir.Batch} {
+		g := ir.NewGraph("m")
+		x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{batch, 3, 5, 4}})
+		p := g.Apply("gmp", &ir.GlobalMaxPool{}, x)
+		r := g.Apply("flat", &ir.Reshape{Shape: []int64{1, 0}}, p)
+		if batch == ir.Batch {
+			r.Producer.Op = &ir.Reshape{Shape: []int64{0, 0}}
+		}
+		g.Outputs = []*ir.Value{g.Apply("sq", &ir.Mul{}, r, r)}
+		runBoth(t, g, ToNHWC)
+	}
+}
+
+// A Flatten of NHWC data is absorbed into the weights of the Gemms it
+// feeds only when it is their A operand and nothing else: as C (added
+// element by element) the features must stay in NCHW order, and a Gemm
+// reading it twice must not have its weights permuted twice.
+func TestToNHWCFlattenAlsoGemmC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{1, 2, 2, 2}})
+	c := g.Apply("conv", &ir.Conv{Group: 1}, x, constant(rng, "w", 2, 2, 1, 1))
+	f := g.Apply("flat", &ir.Flatten{Axis: 1}, c)
+	g.Outputs = []*ir.Value{g.Apply("dense", &ir.Gemm{Alpha: 1, Beta: 1}, f, constant(rng, "wd", 8, 8), f)}
+	runBoth(t, g, ToNHWC)
+}
+
+// Moving an empty tensor between layouts is a Reshape whose shape holds a
+// real 0, not a "copy this dimension" 0.
+func TestToNHWCEmptyChannels(t *testing.T) {
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{1, 3, 4, 4}})
+	none := g.Apply("none", &ir.Slice{Starts: []int64{1}, Ends: []int64{1}, Axes: []int64{1}}, x)
+	g.Outputs = []*ir.Value{g.Apply("pool", &ir.MaxPool{Window: ir.Window{Kernel: []int{2, 2}}}, none)}
+	runBoth(t, g, ToNHWC)
+}
+
+// An Add takes the layout of its first input that has one; when the
+// convolution that absorbs it as a residual labels its output otherwise,
+// the nodes reading the sum get their types inferred again.
+func TestFuseResidualKeepsGraphValid(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{1, 3, 4, 4}})
+	a := g.Apply("a", &ir.Conv{Group: 1}, x, constant(rng, "wa", 4, 3, 1, 1))
+	tr := g.Apply("t", &ir.Transpose{Perm: ir.PermNCHWToNHWC}, a) // labelled NHWC
+	b := g.Apply("b", &ir.Conv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}, Group: 1}, tr, constant(rng, "wb", 4, 4, 3, 3))
+	sum := g.Apply("sum", &ir.Add{}, tr, b)
+	g.Outputs = []*ir.Value{g.Apply("relu", &ir.Relu{}, sum)}
+	runBoth(t, g, FuseResidual)
 }

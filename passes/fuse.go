@@ -180,7 +180,9 @@ func FuseResidual(g *ir.Graph) error {
 		uses = g.Uses()
 	}
 	g.RemoveDead()
-	return nil
+	// The Add took the layout of its first input that had one, which may
+	// not be the convolution's: infer the types of its readers again.
+	return InferShapes(g)
 }
 
 // FuseActivation moves an activation that follows a Conv or Gemm into the

@@ -140,6 +140,12 @@ func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	case *ir.Reshape:
 		in, o := n.Inputs[0].Shape, n.Outputs[0].Shape
 		if anyNHWC && len(o) == 2 && o[0] == in[0] {
+			// A 0 in the shape copies an input dimension, which the
+			// layout change moves: spell the output shape out.
+			op.Shape, op.AllowZero = []int64{int64(o[0]), int64(o[1])}, true
+			if o[0] == ir.Batch {
+				op.Shape[0] = ir.ReshapeBatch
+			}
 			if ok, err := l.absorbFlatten(n, uses); ok || err != nil {
 				return err
 			}
@@ -311,7 +317,7 @@ func (l *layouter) relayout(v *ir.Value, perm []int, suffix string) (*ir.Value, 
 				shape[i] = ir.ReshapeBatch
 			}
 		}
-		op = &ir.Reshape{Shape: shape}
+		op = &ir.Reshape{Shape: shape, AllowZero: true} // a 0 is an empty dimension, not a copy
 	}
 	n := &ir.Node{Name: v.Name + suffix, Op: op, Inputs: []*ir.Value{v}}
 	n.Outputs = []*ir.Value{{Name: n.Name, Producer: n}}
@@ -323,8 +329,9 @@ func (l *layouter) relayout(v *ir.Value, perm []int, suffix string) (*ir.Value, 
 
 // absorbFlatten handles a Flatten (or an equivalent Reshape to [N, -1]) of
 // an NHWC value. When the flattened features go only into Gemms with
-// constant weights, it reorders those weights from (c, h, w) to (h, w, c)
-// feature order instead of moving the activations.
+// constant weights, as their A operand and nothing else, it reorders those
+// weights from (c, h, w) to (h, w, c) feature order instead of moving the
+// activations.
 func (l *layouter) absorbFlatten(n *ir.Node, uses map[*ir.Value][]*ir.Node) (bool, error) {
 	in := n.Inputs[0]
 	h, w, c := in.Shape[1], in.Shape[2], in.Shape[3]
@@ -335,7 +342,7 @@ func (l *layouter) absorbFlatten(n *ir.Node, uses map[*ir.Value][]*ir.Node) (boo
 		}
 		for _, u := range uses[flat] {
 			gm, ok := u.Op.(*ir.Gemm)
-			if !ok || gm.TransA || u.Inputs[0] != flat || u.Inputs[1] == flat || !u.Inputs[1].IsConst() {
+			if !ok || gm.TransA || u.Inputs[0] != flat || u.Inputs[1] == flat || u.Input(2) == flat || !u.Inputs[1].IsConst() {
 				return false, nil
 			}
 		}

@@ -4,10 +4,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
-// Lift1D rewrites 1-D convolutions and pools ([N, C, L] data) as 2-D ones
-// over [N, C, 1, L], so that the 2-D kernels of the generated code serve
-// them: an Unsqueeze before, the window extended with a unit first axis,
-// the weights reshaped to [M, C/group, 1, k], a Squeeze after.
+// Lift1D rewrites 1-D convolutions and pools, global ones included ([N,
+// C, L] data), as 2-D ones over [N, C, 1, L], so that the 2-D kernels of
+// the generated code serve them: an Unsqueeze before, the window extended
+// with a unit first axis, the weights reshaped to [M, C/group, 1, k], a
+// Squeeze after.
 func Lift1D(g *ir.Graph) error {
 	var out []*ir.Node
 	for _, n := range g.Nodes {
@@ -67,12 +68,14 @@ func Lift1D(g *ir.Graph) error {
 		out = append(out, down)
 	}
 	g.Nodes = out
-	return nil
+	// The Squeezes give the 1-D results without the layout the nodes
+	// reading them recorded: infer those again.
+	return InferShapes(g)
 }
 
 func liftable(n *ir.Node) bool {
 	switch n.Op.(type) {
-	case *ir.Conv, *ir.MaxPool, *ir.AveragePool:
+	case *ir.Conv, *ir.MaxPool, *ir.AveragePool, *ir.GlobalAveragePool, *ir.GlobalMaxPool:
 		return len(n.Outputs) == 1
 	}
 	return false
@@ -85,6 +88,10 @@ func layoutOf(op ir.Op) ir.Layout {
 	case *ir.MaxPool:
 		return o.Layout
 	case *ir.AveragePool:
+		return o.Layout
+	case *ir.GlobalAveragePool:
+		return o.Layout
+	case *ir.GlobalMaxPool:
 		return o.Layout
 	}
 	return ir.LayoutAny
