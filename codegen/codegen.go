@@ -149,8 +149,7 @@ type gen struct {
 	mfields strings.Builder // fields of Model
 	mnew    strings.Builder // statements of New
 	body    strings.Builder // statements of forward
-	gemms   [][2]int        // (m, k) of every Sgemm, to size the work buffer
-	convs   [][2]string     // (window, k) of every Conv2D, likewise
+	work    []string        // expressions of the scratch sizes the kernels need
 	windows []string        // runtime.Window variables, checked at load
 	fields  map[*ir.Tensor]string
 }

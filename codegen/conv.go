@@ -7,8 +7,9 @@ import (
 	"github.com/cnnc/cnnc/passes"
 )
 
-// conv emits a 2-D NHWC convolution: a depthwise kernel, a plain GEMM for
-// a 1x1 stride-1 unpadded one, and im2col + GEMM per group otherwise, each
+// conv emits a 2-D NHWC convolution: Winograd for the 3x3 stride-1 ones
+// where it pays (see winogradTile), a depthwise kernel, and im2col + GEMM
+// per group otherwise (a plain GEMM for a 1x1 stride-1 unpadded one), each
 // with bias, residual and activation fused into the store step.
 func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	x, wv, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
@@ -67,7 +68,23 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		yi = fmt.Sprintf("y[b*%d:(b+1)*%d]", outLen, outLen)
 		ri = fmt.Sprintf("r[b*%d:(b+1)*%d]", outLen, outLen)
 	}
+	tile := winogradTile(kh, kw, op.Strides[0], op.Strides[1], op.Dilations[0], op.Dilations[1], groups, c, m, oh*ow)
 	switch {
+	case tile != 0:
+		lit, err := epilogueLit(bias, op.Activation)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
+		fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
+		pk := gen.names.ident("wg", n.Name)
+		fmt.Fprintf(&gen.wfields, "\t%s *runtime.PackedWinograd // %s, F(%dx%d, 3x3)\n", pk, comment(wv.Name), tile, tile)
+		fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackWinograd(all[%d:%d], %d, %d, %d)\n", pk, wref.off, wref.off+wref.n, m, c, tile)
+		gen.work = append(gen.work, fmt.Sprintf("m.pool.WinogradWorkSize(&%s, %d, %d)", win, m, tile))
+		if res != "" {
+			gen.line("m.%s.Residual = %s", ep, ri)
+		}
+		gen.line("m.pool.WinogradConv3x3(%s, %d, %s, &%s, w.%s, &m.%s, m.work)", yi, m, xi, win, pk, ep)
 	case passes.IsDepthwise(n):
 		lit, err := epilogueLit(bias, op.Activation)
 		if err != nil {
@@ -101,7 +118,7 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		}
 		// Conv2D runs im2col and the GEMM a chunk of output pixels at a
 		// time (a 1x1 stride-1 unpadded convolution reads the input as A).
-		gen.convs = append(gen.convs, [2]string{win, fmt.Sprint(kh * kw * cing)})
+		gen.work = append(gen.work, fmt.Sprintf("m.pool.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
 		if groups == 1 {
 			if res != "" {
 				gen.line("m.%s[0].Residual = %s", ep, ri)

@@ -70,7 +70,7 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 	ep := gen.names.ident("ep", n.Name)
 	fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
 	fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
-	gen.gemms = append(gen.gemms, [2]int{m, k})
+	gen.work = append(gen.work, fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", m, k))
 	gen.line("{")
 	gen.line("y := %s", dst)
 	if viaResidual {
@@ -174,7 +174,7 @@ func (gen *gen) matmul(n *ir.Node) error {
 		pk := gen.names.ident("pk", n.Name)
 		fmt.Fprintf(&gen.wfields, "\t%s *runtime.PackedB // %s\n", pk, comment(b.Name))
 		fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackB(%d, %d, all[%d:%d], %d, false)\n", pk, k, nn, ref.off, ref.off+ref.n, nn)
-		gen.gemms = append(gen.gemms, [2]int{rows, k})
+		gen.work = append(gen.work, fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", rows, k))
 		gen.line("m.pool.Sgemm(%d, %s, %d, w.%s, %s, %d, nil, m.work)", rows, src, k, pk, dst, nn)
 		return nil
 	}

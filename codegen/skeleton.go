@@ -166,18 +166,12 @@ type Model struct {
 	b.WriteString(gen.mnew.String())
 	p("\treturn m\n}\n\n")
 
-	p("// sizeWork makes the scratch the kernels need: one im2col chunk per thread.\nfunc (m *Model) sizeWork() {\n\twork := 0\n")
+	p("// sizeWork makes the scratch the kernels need: an im2col chunk or Winograd tiles per thread.\nfunc (m *Model) sizeWork() {\n\twork := 0\n")
 	seen := map[string]bool{}
-	for _, mk := range gen.gemms {
-		if c := fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", mk[0], mk[1]); !seen[c] {
-			seen[c] = true
-			p("\twork = max(work, %s)\n", c)
-		}
-	}
-	for _, wk := range gen.convs {
-		if c := fmt.Sprintf("m.pool.Conv2DWorkSize(&%s, %s)", wk[0], wk[1]); !seen[c] {
-			seen[c] = true
-			p("\twork = max(work, %s)\n", c)
+	for _, w := range gen.work {
+		if !seen[w] {
+			seen[w] = true
+			p("\twork = max(work, %s)\n", w)
 		}
 	}
 	p("\tif work > len(m.work) {\n\t\tm.work = make([]float32, work)\n\t}\n}\n\n")

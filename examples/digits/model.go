@@ -195,14 +195,14 @@ func New() *Model {
 	return m
 }
 
-// sizeWork makes the scratch the kernels need: one im2col chunk per thread.
+// sizeWork makes the scratch the kernels need: an im2col chunk or Winograd tiles per thread.
 func (m *Model) sizeWork() {
 	work := 0
+	work = max(work, m.pool.Conv2DWorkSize(&winConv2d, 25))
+	work = max(work, m.pool.Conv2DWorkSize(&winConv2d1, 150))
 	work = max(work, runtime.SgemmWorkSize(1, 400))
 	work = max(work, runtime.SgemmWorkSize(1, 120))
 	work = max(work, runtime.SgemmWorkSize(1, 84))
-	work = max(work, m.pool.Conv2DWorkSize(&winConv2d, 25))
-	work = max(work, m.pool.Conv2DWorkSize(&winConv2d1, 150))
 	if work > len(m.work) {
 		m.work = make([]float32, work)
 	}
