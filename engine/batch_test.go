@@ -36,8 +36,8 @@ func withSymbolicBatch(t *testing.T, data []byte) []byte {
 
 // TestGoEngineSymbolicBatch exports the conformance models again with a
 // symbolic batch, compiles them and runs a batch of two copies of the
-// stored input through the generated RunBatch: each item must match the
-// stored output.
+// stored input through the generated RunBatch, on two threads: each item
+// must match the stored output.
 func TestGoEngineSymbolicBatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds generated packages")
@@ -45,7 +45,7 @@ func TestGoEngineSymbolicBatch(t *testing.T) {
 	root := filepath.Join(shared.Conformance(t), "models")
 	// mnist-8's Reshape hard-codes a batch of 1 ([1,256]); it imports only
 	// with --dim batch=1, which makes the batch static again.
-	names := []string{"seed_mnist", "seed_cifar", "seed_124", "pool_zoo"}
+	names := []string{"seed_mnist", "seed_cifar", "seed_124", "pool_zoo", "resnet18"}
 	var graphs []*ir.Graph
 	var ins, wants []*ir.Tensor
 	for _, name := range names {
@@ -71,7 +71,7 @@ func TestGoEngineSymbolicBatch(t *testing.T) {
 		ins = append(ins, twice(in[0]))
 		wants = append(wants, twice(out[0]))
 	}
-	engines, errs, err := engine.GoMany(graphs, engine.GoOptions{})
+	engines, errs, err := engine.GoMany(graphs, engine.GoOptions{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

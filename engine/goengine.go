@@ -26,6 +26,10 @@ type GoOptions struct {
 	Log io.Writer
 	// Keep leaves the temporary module in place for inspection.
 	Keep bool
+	// Threads is the number of goroutines the generated code's matrix
+	// products and convolutions use (Model.SetThreads); 0 or 1 runs them
+	// on one.
+	Threads int
 }
 
 // Go compiles g (which must be typed) into a Go package in a temporary
@@ -53,7 +57,7 @@ func GoMany(graphs []*ir.Graph, opts GoOptions) (engines []Engine, errs []error,
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &build{dir: dir, keep: opts.Keep}
+	b := &build{dir: dir, keep: opts.Keep, threads: max(opts.Threads, 1)}
 	engines, errs = make([]Engine, len(graphs)), make([]error, len(graphs))
 	var pkgs []generated
 	for i, g := range graphs {
@@ -86,9 +90,10 @@ func GoMany(graphs []*ir.Graph, opts GoOptions) (engines []Engine, errs []error,
 // build is a temporary module holding generated packages and the runner
 // program built from them.
 type build struct {
-	dir   string
-	keep  bool
-	users int
+	dir     string
+	keep    bool
+	threads int
+	users   int
 }
 
 func (b *build) remove() error {
@@ -244,7 +249,7 @@ func (e *goEngine) Run(inputs []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err := os.WriteFile(inPath, in.Bytes(), 0o644); err != nil {
 		return nil, err
 	}
-	if _, err := e.exec("-in", inPath, "-out", outPath); err != nil {
+	if _, err := e.exec("-in", inPath, "-out", outPath, "-threads", fmt.Sprint(e.b.threads)); err != nil {
 		return nil, err
 	}
 	data, err := os.ReadFile(outPath)
