@@ -396,3 +396,16 @@ func TestFuseResidualKeepsGraphValid(t *testing.T) {
 	g.Outputs = []*ir.Value{g.Apply("relu", &ir.Relu{}, sum)}
 	runBoth(t, g, FuseResidual)
 }
+
+// A Resize between convolutions stays in NHWC: its per-axis sizes and
+// scales are permuted instead of the data.
+func TestToNHWCResize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	g, c := convGraph(rng, ir.NCHW)
+	up := g.Apply("up", &ir.Resize{Sizes: []int{ir.Batch, 6, 10, 14}, Scales: []float64{1, 1, 2, 2}, Mode: ir.ResizeLinear, Coord: ir.ResizeHalfPixel}, c)
+	g.Outputs = []*ir.Value{g.Apply("conv2", &ir.Conv{Group: 1}, up, constant(rng, "w2", 2, 6, 3, 3))}
+	runBoth(t, g, ToNHWC)
+	if got := ops(g); got != "Transpose Conv Resize Conv Transpose" {
+		t.Errorf("ops after: %s", got)
+	}
+}

@@ -12,8 +12,9 @@ import (
 // a 1x1 convolution becomes a plain GEMM).
 //
 // Convolutions, pools and BatchNormalization on rank-4 NCHW values switch
-// to NHWC; element-wise ops, Concat, Pad and Softmax follow their inputs'
-// layout (constants are permuted at compile time); every other consumer
+// to NHWC; element-wise ops, Concat, Pad, Resize and Softmax follow their
+// inputs' layout (constants and per-axis attributes are permuted at compile
+// time); every other consumer
 // of an NHWC value, and every graph output, gets it back in NCHW through a
 // Transpose. Two cases need no data movement at all: a transpose of a
 // tensor whose channel or spatial extent is 1 is a Reshape, and a Flatten
@@ -119,6 +120,26 @@ func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 		if anyNHWC {
 			p := op.Pads
 			op.Pads = []int{p[0], p[2], p[3], p[1], p[4], p[6], p[7], p[5]}
+			return l.emitNHWC(n)
+		}
+	case *ir.Resize:
+		if anyNHWC && len(op.Sizes) == 4 {
+			// Resize works axis by axis: permute its per-axis attributes
+			// instead of the data (an upsampling in a feature pyramid
+			// stays between NHWC convolutions).
+			perm := ir.PermNCHWToNHWC
+			sizes, scales := make([]int, 4), make([]float64, 4)
+			for i, p := range perm {
+				sizes[i], scales[i] = op.Sizes[p], op.Scales[p]
+			}
+			op.Sizes, op.Scales = sizes, scales
+			if op.Roi != nil {
+				roi := make([]float64, 8)
+				for i, p := range perm {
+					roi[i], roi[4+i] = op.Roi[p], op.Roi[4+p]
+				}
+				op.Roi = roi
+			}
 			return l.emitNHWC(n)
 		}
 	case *ir.Softmax:
