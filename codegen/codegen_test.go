@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/codegen"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/ir"
@@ -178,5 +179,83 @@ func TestUnsupportedIsReported(t *testing.T) {
 	}
 	if _, err := codegen.Generate(ir.NewGraph("x"), codegen.Options{}); err == nil || codegen.IsUnsupported(err) {
 		t.Errorf("Generate without a memory plan = %v", err)
+	}
+}
+
+// The convolutions that winogradTile sends to Winograd F(4x4) and F(2x2)
+// (with bias, residual and activation) agree with the reference, on two
+// threads.
+func TestWinogradConvolutions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages")
+	}
+	build := func(c, m, hw int) *ir.Graph {
+		g := ir.NewGraph("wino")
+		x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{1, c, hw, hw}})
+		w := ir.Zeros(ir.Float32, ir.Shape{m, c, 3, 3})
+		for i := range w.Floats {
+			w.Floats[i] = float64(i%13)/13 - 0.45
+		}
+		b := ir.Zeros(ir.Float32, ir.Shape{m})
+		for i := range b.Floats {
+			b.Floats[i] = float64(i%5) / 10
+		}
+		same := ir.Window{Pads: []int{1, 1, 1, 1}}
+		conv := g.Apply("conv", &ir.Conv{Window: same, Group: 1}, x, ir.NewConst("w", w), ir.NewConst("b", b))
+		var sum *ir.Value = conv
+		if c == m {
+			sum = g.Apply("add", &ir.Add{}, conv, x)
+		}
+		g.Outputs = []*ir.Value{g.Apply("relu", &ir.Relu{}, sum)}
+		if err := passes.InferShapes(g); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	cases := []struct {
+		name      string
+		g         *ir.Graph
+		wantTiles string
+	}{
+		{"F(4x4) 32->32 24x24 residual", build(32, 32, 24), "F(4x4, 3x3)"},
+		{"F(4x4) 16->40 odd 17x17", build(16, 40, 17), "F(4x4, 3x3)"},
+		{"F(2x2) 352->352 10x10", build(352, 352, 10), "F(2x2, 3x3)"},
+	}
+	var graphs []*ir.Graph
+	for _, c := range cases {
+		cg := c.g.Clone()
+		if err := (&passes.Manager{Passes: passes.Codegen()}).Run(cg); err != nil {
+			t.Fatal(err)
+		}
+		files, err := codegen.Generate(cg, codegen.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(files[0].Data, []byte(c.wantTiles)) || !bytes.Contains(files[0].Data, []byte("WinogradConv3x3")) {
+			t.Errorf("%s: the generated code does not use Winograd %s", c.name, c.wantTiles)
+		}
+		graphs = append(graphs, c.g)
+	}
+	engines, errs, err := engine.GoMany(graphs, engine.GoOptions{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		if errs[i] != nil {
+			t.Fatalf("%s: %v", c.name, errs[i])
+		}
+		in := engine.RandomInputs(c.g, 1, 5)
+		want, err := engine.Ref(c.g).Run(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := engines[i].Run(in)
+		engines[i].Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := check.Compare(got[0], want[0], 1e-3, 1e-5); !r.OK {
+			t.Errorf("%s: %s", c.name, r)
+		}
 	}
 }
