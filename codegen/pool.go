@@ -18,7 +18,7 @@ func (gen *gen) pool(n *ir.Node, w *ir.Window, layout ir.Layout, fn, extra strin
 		return err
 	}
 	return gen.perItem(x, y, func(src, dst string) {
-		gen.line("runtime.%s(%s, %s, &%s%s)", fn, dst, src, win, extra)
+		gen.line("m.pool.%s(%s, %s, &%s%s)", fn, dst, src, win, extra)
 	})
 }
 

@@ -311,7 +311,7 @@ func (m *Model) forward(in0 []float32) {
 	}
 
 	// max_pooling2d: MaxPool -> f32[N,14,14,6] NHWC
-	runtime.MaxPool(a[4704:5880], a[0:4704], &winMaxPooling2d)
+	m.pool.MaxPool(a[4704:5880], a[0:4704], &winMaxPooling2d)
 
 	// conv2d_1: Conv -> f32[N,10,10,16] NHWC
 	{
@@ -320,7 +320,7 @@ func (m *Model) forward(in0 []float32) {
 	}
 
 	// max_pooling2d_1: MaxPool -> f32[N,5,5,16] NHWC
-	runtime.MaxPool(a[1600:2000], a[0:1600], &winMaxPooling2d1)
+	m.pool.MaxPool(a[1600:2000], a[0:1600], &winMaxPooling2d1)
 
 	// flatten: Flatten -> f32[N,400]
 	// (shares its input's memory)
