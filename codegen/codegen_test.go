@@ -90,12 +90,46 @@ func TestHostileNamesCompileVetAndPass(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, args := range [][]string{{"vet", "-mod=mod", "./..."}, {"test", "-mod=mod", "-count=1", "./..."}} {
+	goCmd := func(args ...string) ([]byte, error) {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = app
-		if out, err := cmd.CombinedOutput(); err != nil {
+		return cmd.CombinedOutput()
+	}
+	for _, args := range [][]string{{"vet", "-mod=mod", "./..."}, {"test", "-mod=mod", "-count=1", "./..."}} {
+		if out, err := goCmd(args...); err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+
+	// Damaged weights: every call returns the error, nothing panics.
+	weights := filepath.Join(app, "evil", "weights.bin")
+	data, err := os.ReadFile(weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(weights, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	damaged := `package evil
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDamagedWeights(t *testing.T) {
+	_, err := New().Run(make([]float32, inputLens[0]), make([]float32, inputLens[1]))
+	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("Run with damaged weights: %v", err)
+	}
+}
+`
+	if err := os.WriteFile(filepath.Join(app, "evil", "damaged_test.go"), []byte(damaged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := goCmd("test", "-mod=mod", "-count=1", "-run", "TestDamagedWeights", "./evil"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }
 
