@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
+	"github.com/cnnc/cnnc/passes"
 )
 
 // RuntimeImport is the import path of the kernels generated code calls.
@@ -243,18 +244,10 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 		n := numel(v.Shape)
 		return fmt.Sprintf("a[%d:%d]", off, off+n), nil
 	}
-	if p := v.Producer; p != nil && len(p.Inputs) > 0 && isAliasOp(p.Op) {
+	if p := v.Producer; p != nil && passes.IsAlias(p) {
 		return gen.buf(p.Inputs[0])
 	}
 	return "", fmt.Errorf("codegen: value %s has no memory", strconv.Quote(v.Name))
-}
-
-func isAliasOp(op ir.Op) bool {
-	switch op.(type) {
-	case *ir.Reshape, *ir.Flatten, *ir.Squeeze, *ir.Unsqueeze, *ir.Identity, *ir.Dropout:
-		return true
-	}
-	return false
 }
 
 func (gen *gen) line(format string, args ...any) {

@@ -59,55 +59,22 @@ func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	for _, in := range n.Inputs {
 		anyNHWC = anyNHWC || l.nhwc[in]
 	}
+	if lp := layoutField(n.Op); lp != nil && *lp != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
+		// BatchNormalization works in any layout: it moves only to follow
+		// NHWC data, never to make it.
+		if _, bn := n.Op.(*ir.BatchNormalization); !bn || anyNHWC {
+			idx := []int{0}
+			if _, conv := n.Op.(*ir.Conv); conv {
+				idx = append(idx, 3) // the residual
+			}
+			if err := l.convert(n, idx...); err != nil {
+				return err
+			}
+			*lp = ir.NHWC
+			return l.emitNHWC(n)
+		}
+	}
 	switch op := n.Op.(type) {
-	case *ir.Conv:
-		if op.Layout != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
-			if err := l.convert(n, 0, 3); err != nil {
-				return err
-			}
-			op.Layout = ir.NHWC
-			return l.emitNHWC(n)
-		}
-	case *ir.MaxPool:
-		if op.Layout != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
-			if err := l.convert(n, 0); err != nil {
-				return err
-			}
-			op.Layout = ir.NHWC
-			return l.emitNHWC(n)
-		}
-	case *ir.AveragePool:
-		if op.Layout != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
-			if err := l.convert(n, 0); err != nil {
-				return err
-			}
-			op.Layout = ir.NHWC
-			return l.emitNHWC(n)
-		}
-	case *ir.GlobalAveragePool:
-		if op.Layout != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
-			if err := l.convert(n, 0); err != nil {
-				return err
-			}
-			op.Layout = ir.NHWC
-			return l.emitNHWC(n)
-		}
-	case *ir.GlobalMaxPool:
-		if op.Layout != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
-			if err := l.convert(n, 0); err != nil {
-				return err
-			}
-			op.Layout = ir.NHWC
-			return l.emitNHWC(n)
-		}
-	case *ir.BatchNormalization:
-		if op.Layout != ir.NHWC && len(n.Inputs[0].Shape) == 4 && anyNHWC {
-			if err := l.convert(n, 0); err != nil {
-				return err
-			}
-			op.Layout = ir.NHWC
-			return l.emitNHWC(n)
-		}
 	case *ir.Concat:
 		if anyNHWC && len(n.Outputs[0].Shape) == 4 {
 			if err := l.convert(n, allIndices(n)...); err != nil {
@@ -189,6 +156,26 @@ func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 		}
 	}
 	return l.emit(n)
+}
+
+// layoutField points at the data-layout attribute of the image ops the
+// generated code computes in NHWC, nil for other ops.
+func layoutField(op ir.Op) *ir.Layout {
+	switch o := op.(type) {
+	case *ir.Conv:
+		return &o.Layout
+	case *ir.MaxPool:
+		return &o.Layout
+	case *ir.AveragePool:
+		return &o.Layout
+	case *ir.GlobalAveragePool:
+		return &o.Layout
+	case *ir.GlobalMaxPool:
+		return &o.Layout
+	case *ir.BatchNormalization:
+		return &o.Layout
+	}
+	return nil
 }
 
 func allIndices(n *ir.Node) []int {

@@ -17,7 +17,7 @@ func Lift1D(g *ir.Graph) error {
 			out = append(out, n)
 			continue
 		}
-		if l := layoutOf(n.Op); l == ir.NHWC {
+		if l := layoutField(n.Op); l != nil && *l == ir.NHWC {
 			out = append(out, n)
 			continue
 		}
@@ -79,22 +79,6 @@ func liftable(n *ir.Node) bool {
 		return len(n.Outputs) == 1
 	}
 	return false
-}
-
-func layoutOf(op ir.Op) ir.Layout {
-	switch o := op.(type) {
-	case *ir.Conv:
-		return o.Layout
-	case *ir.MaxPool:
-		return o.Layout
-	case *ir.AveragePool:
-		return o.Layout
-	case *ir.GlobalAveragePool:
-		return o.Layout
-	case *ir.GlobalMaxPool:
-		return o.Layout
-	}
-	return ir.LayoutAny
 }
 
 // lift prepends a unit axis to a 1-D window.
