@@ -13,7 +13,7 @@
 // An op's fields mean exactly what they hold: there are no hidden defaults,
 // so Gemm{} multiplies by Alpha 0 and ShapeOf{} takes no dimensions. A
 // frontend writes the source format's defaults (ONNX Gemm's alpha 1,
-// LeakyRelu's 0.01, Shape's end "to the last axis" as math.MaxInt)
+// LeakyRelu's 0.01, Shape's end as the input's rank when none is given)
 // explicitly. The exceptions are the slice fields of window and axis
 // attributes, where nil means the obvious default (strides 1, no pads, all
 // axes), documented on each field.

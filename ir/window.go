@@ -35,9 +35,14 @@ func (a AutoPad) String() string {
 // begin pads and then all end pads, as ONNX does: [h_begin, w_begin, h_end,
 // w_end].
 type Window struct {
-	Kernel    []int
-	Strides   []int
-	Pads      []int
+	// Kernel is the window's size; a Conv takes it from its weights when
+	// nil.
+	Kernel []int
+	// Strides default to 1 when nil.
+	Strides []int
+	// Pads default to 0 when nil.
+	Pads []int
+	// Dilations default to 1 when nil.
 	Dilations []int
 	AutoPad   AutoPad
 	// CeilMode rounds the output size up instead of down (pooling only).
