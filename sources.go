@@ -9,9 +9,10 @@ package cnnc
 
 import "embed"
 
-// Sources holds go.mod, go.sum and the runtime package's non-test files.
+// Sources holds go.mod, go.sum, the runtime package's non-test files and
+// the Go engine's runner package.
 //
-//go:embed go.mod go.sum runtime/*.go runtime/*.s
+//go:embed go.mod go.sum runtime/*.go runtime/*.s runtime/modeltest/*.go engine/runner/*.go
 var Sources embed.FS
 
 // ModulePath is this module's import path.

@@ -8,6 +8,12 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).batchNorm)
+	emit((*gen).instanceNorm)
+	emit((*gen).lrn)
+}
+
 // batchNorm emits a BatchNormalization that could not be folded into a
 // convolution as a per-channel scale and shift computed at compile time.
 func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
@@ -70,7 +76,7 @@ func (gen *gen) batchNormRunTime(n *ir.Node, op *ir.BatchNormalization, shape ir
 		ops = append(ops, operand{buf: b, strides: str})
 	}
 	gen.loops(shape, ops, func(o string) string {
-		return fmt.Sprintf("o[%s] = (x0-x3)/float32(math.Sqrt(float64(x4)+%s))*x1 + x2", o, strconv.FormatFloat(op.Epsilon, 'g', -1, 64))
+		return fmt.Sprintf("o[%s] = (x0-x3)/float32(%s.Sqrt(float64(x4)+%s))*x1 + x2", o, gen.imp("math"), strconv.FormatFloat(op.Epsilon, 'g', -1, 64))
 	})
 	return nil
 }
@@ -111,7 +117,7 @@ func (gen *gen) instanceNorm(n *ir.Node, op *ir.InstanceNormalization) error {
 	gen.line("d := float64(v) - mean")
 	gen.line("sq += d * d")
 	gen.line("}")
-	gen.line("inv := 1 / math.Sqrt(sq/%d+%s)", plane, strconv.FormatFloat(op.Epsilon, 'g', -1, 64))
+	gen.line("inv := 1 / %s.Sqrt(sq/%d+%s)", gen.imp("math"), plane, strconv.FormatFloat(op.Epsilon, 'g', -1, 64))
 	gen.line("s, b := float64(scale[p%%%d]), float64(bias[p%%%d])", c, c)
 	gen.line("for i, v := range xs {")
 	gen.line("ys[i] = float32((float64(v)-mean)*inv*s + b)")
@@ -149,7 +155,7 @@ func (gen *gen) lrn(n *ir.Node, op *ir.LRN) error {
 	gen.line("sq += v * v")
 	gen.line("}")
 	gen.line("at := (b*%d+ch)*%d + i", c, plane)
-	gen.line("y[at] = float32(float64(x[at]) / math.Pow(%s+%s*sq, %s))", f(op.Bias), f(op.Alpha/float64(op.Size)), f(op.Beta))
+	gen.line("y[at] = float32(float64(x[at]) / %s.Pow(%s+%s*sq, %s))", gen.imp("math"), f(op.Bias), f(op.Alpha/float64(op.Size)), f(op.Beta))
 	gen.line("}")
 	gen.line("}")
 	gen.line("}")

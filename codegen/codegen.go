@@ -4,9 +4,10 @@
 // embedded with go:embed and checked by length and SHA-256 when the first
 // Model is made.
 //
-// The input graph must have been through passes.Codegen(): shapes
-// inferred, constants folded, BatchNorm folded, activations fused, image
-// ops in NHWC, memory planned.
+// The input graph must have been through the optimizing passes
+// (passes.Codegen): constants folded, BatchNorm folded, activations fused,
+// image ops in NHWC, memory planned. Package compiler runs the whole
+// pipeline.
 package codegen
 
 import (
@@ -21,7 +22,6 @@ import (
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // RuntimeImport is the import path of the kernels generated code calls.
@@ -36,6 +36,9 @@ type Options struct {
 	Source string
 	// Summary is the model's summary table, printed in the package doc.
 	Summary string
+	// Threads is the number of goroutines a new Model runs its layers on;
+	// 0 means 1.
+	Threads int
 	// Golden, when set, is an input and the reference evaluator's outputs
 	// for it, recorded so that the generated test can compare Predict with
 	// them.
@@ -70,7 +73,8 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		g:      g,
 		pkg:    pkg,
 		opts:   opts,
-		names:  newNamer("w", "m", "a", "in", "out", "all", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v"),
+		file:   newGoFile("model.go", pkg),
+		names:  newNamer("w", "m", "a", "p", "s", "rt", "in", "out", "all", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
 		consts: make(map[*ir.Tensor]blobRef),
 		fields: make(map[*ir.Tensor]string),
 	}
@@ -139,6 +143,7 @@ type gen struct {
 	g     *ir.Graph
 	pkg   string
 	opts  Options
+	file  *goFile // model.go
 	names *namer
 
 	blob   bytes.Buffer // weights.bin
@@ -224,7 +229,7 @@ func (gen *gen) weightSlice(name string, t *ir.Tensor) string {
 	r := gen.constant(t)
 	id := gen.names.ident("f", name)
 	fmt.Fprintf(&gen.wfields, "\t%s []float32 // %s\n", id, comment(name))
-	fmt.Fprintf(&gen.wload, "\tw.%s = clone(all[%d:%d])\n", id, r.off, r.off+r.n)
+	fmt.Fprintf(&gen.wload, "\tw.%s = runtime.CopyOf(all[%d:%d])\n", id, r.off, r.off+r.n)
 	gen.fields[t] = "w." + id
 	return "w." + id
 }
@@ -244,11 +249,14 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 		n := numel(v.Shape)
 		return fmt.Sprintf("a[%d:%d]", off, off+n), nil
 	}
-	if p := v.Producer; p != nil && passes.IsAlias(p) {
+	if p := v.Producer; p != nil && ir.IsView(p) {
 		return gen.buf(p.Inputs[0])
 	}
 	return "", fmt.Errorf("codegen: value %s has no memory", strconv.Quote(v.Name))
 }
+
+// imp records that model.go uses the package at path and returns its name.
+func (gen *gen) imp(path string) string { return gen.file.Import(path) }
 
 func (gen *gen) line(format string, args ...any) {
 	fmt.Fprintf(&gen.body, "\t"+format+"\n", args...)
@@ -264,12 +272,12 @@ func (gen *gen) outputs() error {
 			return err
 		case strings.HasPrefix(src, "a["):
 			off := gen.g.Plan.Offset[v]
-			fmt.Fprintf(&gen.mnew, "\tm.outs[%d] = m.arena[%d:%d:%d]\n", i, off, off+n, off+n)
+			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = m.rt.Arena[%d:%d:%d]\n", i, off, off+n, off+n)
 		default:
 			// A constant or an input: copy it into a buffer the caller may
 			// read (and even change) without harming the model.
-			fmt.Fprintf(&gen.mnew, "\tm.outs[%d] = make([]float32, %d)\n", i, n)
-			gen.line("copy(m.outs[%d], %s)", i, src)
+			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = make([]float32, %d)\n", i, n)
+			gen.line("copy(m.rt.Outs[%d], %s)", i, src)
 		}
 	}
 	return nil
@@ -284,11 +292,11 @@ func (gen *gen) weightsHash() string {
 func floatLit(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
-		return "posInf"
+		return "runtime.Inf(1)"
 	case math.IsInf(f, -1):
-		return "negInf"
+		return "runtime.Inf(-1)"
 	case math.IsNaN(f):
-		return "float32(math.NaN())"
+		return "runtime.NaN()"
 	}
 	return strconv.FormatFloat(float64(float32(f)), 'g', -1, 32)
 }

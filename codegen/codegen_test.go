@@ -11,6 +11,7 @@ import (
 
 	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/codegen"
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/passes"
@@ -50,10 +51,10 @@ func hostileGraph() *ir.Graph {
 // data from the reference engine.
 func generate(t *testing.T, g *ir.Graph, pkg string) []codegen.File {
 	t.Helper()
-	if err := passes.InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
-	in := engine.RandomInputs(g, 1, 3)
+	in := compiler.RandomInputs(g, 1, 3)
 	want, err := engine.Ref(g).Run(in)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ import (
 )
 
 func TestDamagedWeights(t *testing.T) {
-	_, err := New().Run(make([]float32, inputLens[0]), make([]float32, inputLens[1]))
+	_, err := New().Run(make([]float32, Inputs[0].Len()), make([]float32, Inputs[1].Len()))
 	if err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("Run with damaged weights: %v", err)
 	}
@@ -201,7 +202,7 @@ func TestUnsupportedIsReported(t *testing.T) {
 	g := ir.NewGraph("ints")
 	x := g.AddInput("x", ir.Type{DType: ir.Int64, Shape: ir.Shape{3}})
 	g.Outputs = []*ir.Value{g.Apply("neg", &ir.Neg{}, x)}
-	if err := passes.InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	if err := (&passes.Manager{Passes: passes.Codegen()}).Run(g); err != nil {
@@ -241,7 +242,7 @@ func TestWinogradConvolutions(t *testing.T) {
 			sum = g.Apply("add", &ir.Add{}, conv, x)
 		}
 		g.Outputs = []*ir.Value{g.Apply("relu", &ir.Relu{}, sum)}
-		if err := passes.InferShapes(g); err != nil {
+		if err := g.Infer(); err != nil {
 			t.Fatal(err)
 		}
 		return g
@@ -278,7 +279,7 @@ func TestWinogradConvolutions(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("%s: %v", c.name, errs[i])
 		}
-		in := engine.RandomInputs(c.g, 1, 5)
+		in := compiler.RandomInputs(c.g, 1, 5)
 		want, err := engine.Ref(c.g).Run(in)
 		if err != nil {
 			t.Fatal(err)

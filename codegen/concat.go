@@ -4,6 +4,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).concat)
+}
+
 // concat copies each input's blocks into its place along the axis.
 func (gen *gen) concat(n *ir.Node, op *ir.Concat) error {
 	y := n.Outputs[0]

@@ -4,8 +4,12 @@ import (
 	"fmt"
 
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
+
+func init() {
+	emit((*gen).conv)
+	emit((*gen).convTranspose)
+}
 
 // conv emits a 2-D NHWC convolution: Winograd for the 3x3 stride-1 ones
 // where it pays (see winogradTile), a depthwise kernel, and im2col + GEMM
@@ -80,12 +84,12 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		pk := gen.names.ident("wg", n.Name)
 		fmt.Fprintf(&gen.wfields, "\t%s *runtime.PackedWinograd // %s, F(%dx%d, 3x3)\n", pk, comment(wv.Name), tile, tile)
 		fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackWinograd(all[%d:%d], %d, %d, %d)\n", pk, wref.off, wref.off+wref.n, m, c, tile)
-		gen.work = append(gen.work, fmt.Sprintf("m.pool.WinogradWorkSize(&%s, %d, %d)", win, m, tile))
+		gen.work = append(gen.work, fmt.Sprintf("p.WinogradWorkSize(&%s, %d, %d)", win, m, tile))
 		if res != "" {
 			gen.line("m.%s.Residual = %s", ep, ri)
 		}
-		gen.line("m.pool.WinogradConv3x3(%s, %d, %s, &%s, w.%s, &m.%s, m.work)", yi, m, xi, win, pk, ep)
-	case passes.IsDepthwise(n):
+		gen.line("m.rt.Pool.WinogradConv3x3(%s, %d, %s, &%s, w.%s, &m.%s, m.rt.Work)", yi, m, xi, win, pk, ep)
+	case op.Depthwise(wv.Shape):
 		lit, err := epilogueLit(bias, op.Activation)
 		if err != nil {
 			return err
@@ -118,18 +122,18 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		}
 		// Conv2D runs im2col and the GEMM a chunk of output pixels at a
 		// time (a 1x1 stride-1 unpadded convolution reads the input as A).
-		gen.work = append(gen.work, fmt.Sprintf("m.pool.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
+		gen.work = append(gen.work, fmt.Sprintf("p.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
 		if groups == 1 {
 			if res != "" {
 				gen.line("m.%s[0].Residual = %s", ep, ri)
 			}
-			gen.line("m.pool.Conv2D(%s, %d, %s, &%s, 0, w.%s[0], &m.%s[0], m.work)", yi, m, xi, win, pk, ep)
+			gen.line("m.rt.Pool.Conv2D(%s, %d, %s, &%s, 0, w.%s[0], &m.%s[0], m.rt.Work)", yi, m, xi, win, pk, ep)
 		} else {
 			gen.line("for g := 0; g < %d; g++ {", groups)
 			if res != "" {
 				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
 			}
-			gen.line("m.pool.Conv2D(%s[g*%d:], %d, %s, &%s, g*%d, w.%s[g], &m.%s[g], m.work)", yi, coutg, m, xi, win, cing, pk, ep)
+			gen.line("m.rt.Pool.Conv2D(%s[g*%d:], %d, %s, &%s, g*%d, w.%s[g], &m.%s[g], m.rt.Work)", yi, coutg, m, xi, win, cing, pk, ep)
 			gen.line("}")
 		}
 	}

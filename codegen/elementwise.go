@@ -7,91 +7,116 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
-// unaryExpr is the float32 expression of a unary op that is not one of the
-// runtime's activations, in terms of x0.
-func unaryExpr(op ir.Op) (string, bool) {
-	f := func(fn string) string { return "float32(math." + fn + "(float64(x0)))" }
-	switch op.(type) {
-	case *ir.Exp:
-		return f("Exp"), true
-	case *ir.Log:
-		return f("Log"), true
-	case *ir.Sqrt:
-		return f("Sqrt"), true
-	case *ir.Erf:
-		return f("Erf"), true
-	case *ir.Floor:
-		return f("Floor"), true
-	case *ir.Ceil:
-		return f("Ceil"), true
-	case *ir.Abs:
-		return f("Abs"), true
-	case *ir.Neg:
-		return "-x0", true
-	case *ir.Reciprocal:
-		return "1 / x0", true
-	}
-	return "", false
+func init() {
+	emit(alias[*ir.Identity])
+	emit(alias[*ir.Dropout])
+
+	// The activations run on the runtime's kernels (and fuse into a
+	// convolution's or GEMM's store step, see fuse-activation).
+	emit(activation[*ir.Relu])
+	emit(activation[*ir.LeakyRelu])
+	emit(activation[*ir.Sigmoid])
+	emit(activation[*ir.Tanh])
+	emit(activation[*ir.HardSigmoid])
+	emit(activation[*ir.HardSwish])
+	emit(activation[*ir.Clip])
+	emit(activation[*ir.Elu])
+	emit(activation[*ir.Selu])
+	emit(activation[*ir.Softplus])
+
+	// The other unary ops are an expression of x0 in a loop.
+	emit(unary[*ir.Exp](mathCall("Exp")))
+	emit(unary[*ir.Log](mathCall("Log")))
+	emit(unary[*ir.Sqrt](mathCall("Sqrt")))
+	emit(unary[*ir.Erf](mathCall("Erf")))
+	emit(unary[*ir.Floor](mathCall("Floor")))
+	emit(unary[*ir.Ceil](mathCall("Ceil")))
+	emit(unary[*ir.Abs](mathCall("Abs")))
+	emit(unary[*ir.Neg](plain("-x0")))
+	emit(unary[*ir.Reciprocal](plain("1 / x0")))
+
+	// Broadcasting ops: an expression of x0, x1, ... .
+	emit(broadcast[*ir.Add](plain("x0 + x1")))
+	emit(broadcast[*ir.Sub](plain("x0 - x1")))
+	emit(broadcast[*ir.Mul](plain("x0 * x1")))
+	emit(broadcast[*ir.Div](plain("x0 / x1")))
+	emit(broadcast[*ir.Pow](func(gen *gen, _ int) string {
+		return "float32(" + gen.imp("math") + ".Pow(float64(x0), float64(x1)))"
+	}))
+	// x for x >= 0, slope*x below: one of the two terms is zero.
+	emit(broadcast[*ir.PRelu](plain("max(x0, 0) + min(x0, 0)*x1")))
+	emit(broadcast[*ir.Max](variadic("max(", ", ", ")")))
+	emit(broadcast[*ir.Min](variadic("min(", ", ", ")")))
+	emit(broadcast[*ir.Sum](variadic("", " + ", "")))
+	emit(broadcast[*ir.Mean](func(_ *gen, n int) string {
+		return fmt.Sprintf("(%s) / %d", strings.Join(xs(n), " + "), n)
+	}))
+
+	const boolean = "bool values are not computed by generated code, which is float32 throughout"
+	noEmitter[*ir.Less](boolean)
+	noEmitter[*ir.Greater](boolean)
+	noEmitter[*ir.Equal](boolean)
+	noEmitter[*ir.Where](boolean + " (its condition)")
+	noEmitter[*ir.Cast]("a Cast to another type yields a run-time value other than float32 (a float-to-float32 Cast is removed by the passes)")
 }
 
-// binaryExpr is the float32 expression of a broadcasting op with n inputs,
-// in terms of x0, x1, ...
-func binaryExpr(op ir.Op, n int) (string, bool) {
-	xs := make([]string, n)
-	for i := range xs {
-		xs[i] = fmt.Sprintf("x%d", i)
-	}
-	switch op.(type) {
-	case *ir.Add:
-		return "x0 + x1", true
-	case *ir.Sub:
-		return "x0 - x1", true
-	case *ir.Mul:
-		return "x0 * x1", true
-	case *ir.Div:
-		return "x0 / x1", true
-	case *ir.Pow:
-		return "float32(math.Pow(float64(x0), float64(x1)))", true
-	case *ir.PRelu:
-		// x for x >= 0, slope*x below: one of the two terms is zero.
-		return "max(x0, 0) + min(x0, 0)*x1", true
-	case *ir.Max:
+// expr builds the float32 expression of an element-wise op with n inputs
+// named x0, x1, ...; gen lets it import what it calls.
+type expr func(gen *gen, n int) string
+
+func plain(s string) expr { return func(*gen, int) string { return s } }
+
+// mathCall is a float64 function of package math applied to x0.
+func mathCall(fn string) expr {
+	return func(gen *gen, _ int) string { return "float32(" + gen.imp("math") + "." + fn + "(float64(x0)))" }
+}
+
+// variadic joins x0 ... x(n-1) between open and close; a single input is
+// itself.
+func variadic(open, sep, close string) expr {
+	return func(_ *gen, n int) string {
 		if n == 1 {
-			return "x0", true
+			return "x0"
 		}
-		return "max(" + strings.Join(xs, ", ") + ")", true
-	case *ir.Min:
-		if n == 1 {
-			return "x0", true
-		}
-		return "min(" + strings.Join(xs, ", ") + ")", true
-	case *ir.Sum:
-		return strings.Join(xs, " + "), true
-	case *ir.Mean:
-		return fmt.Sprintf("(%s) / %d", strings.Join(xs, " + "), n), true
+		return open + strings.Join(xs(n), sep) + close
 	}
-	return "", false
 }
 
-func (gen *gen) unary(n *ir.Node, expr string) error {
-	dst, err := gen.buf(n.Outputs[0])
-	if err != nil {
-		return err
+func xs(n int) []string {
+	x := make([]string, n)
+	for i := range x {
+		x[i] = fmt.Sprintf("x%d", i)
 	}
-	return gen.broadcastInto(dst, n.Outputs[0].Shape, n.Inputs[:1], expr)
+	return x
 }
 
-func (gen *gen) broadcast(n *ir.Node, expr string) error {
-	dst, err := gen.buf(n.Outputs[0])
-	if err != nil {
-		return err
-	}
-	for _, in := range n.Inputs {
-		if in == nil {
-			return unsupportedf("an omitted input of %s", n.Op.OpType())
+func activation[O ir.Activation](gen *gen, n *ir.Node, op O) error {
+	return gen.activation(n, op)
+}
+
+func unary[O ir.Op](e expr) func(*gen, *ir.Node, O) error {
+	return func(gen *gen, n *ir.Node, _ O) error {
+		dst, err := gen.buf(n.Outputs[0])
+		if err != nil {
+			return err
 		}
+		return gen.broadcastInto(dst, n.Outputs[0].Shape, n.Inputs[:1], e(gen, 1))
 	}
-	return gen.broadcastInto(dst, n.Outputs[0].Shape, n.Inputs, expr)
+}
+
+func broadcast[O ir.Op](e expr) func(*gen, *ir.Node, O) error {
+	return func(gen *gen, n *ir.Node, _ O) error {
+		dst, err := gen.buf(n.Outputs[0])
+		if err != nil {
+			return err
+		}
+		for _, in := range n.Inputs {
+			if in == nil {
+				return unsupportedf("an omitted input of %s", n.Op.OpType())
+			}
+		}
+		return gen.broadcastInto(dst, n.Outputs[0].Shape, n.Inputs, e(gen, len(n.Inputs)))
+	}
 }
 
 // broadcastInto emits loops that set every element of dst (of shape out)

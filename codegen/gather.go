@@ -7,6 +7,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).gather)
+}
+
 // gather copies the blocks that constant indices pick along the axis.
 func (gen *gen) gather(n *ir.Node, op *ir.Gather) error {
 	x, idx, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]

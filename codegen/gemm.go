@@ -7,6 +7,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).gemm)
+	emit(func(gen *gen, n *ir.Node, _ *ir.MatMul) error { return gen.matmul(n) })
+}
+
 // gemm emits Y = act(alpha*op(A)*op(B) + beta*C). With constant weights B
 // (every Dense/Linear layer) it is one packed Sgemm: alpha is folded into
 // the packed B, a per-column C becomes the epilogue's bias, any other C is
@@ -79,7 +84,7 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 		}
 		gen.line("m.%s.Residual = y", ep)
 	}
-	gen.line("m.pool.Sgemm(%d, %s, %d, w.%s, y, %d, &m.%s, m.work)", m, src, k, pk, nn, ep)
+	gen.line("m.rt.Pool.Sgemm(%d, %s, %d, w.%s, y, %d, &m.%s, m.rt.Work)", m, src, k, pk, nn, ep)
 	gen.line("}")
 	return nil
 }
@@ -175,7 +180,7 @@ func (gen *gen) matmul(n *ir.Node) error {
 		fmt.Fprintf(&gen.wfields, "\t%s *runtime.PackedB // %s\n", pk, comment(b.Name))
 		fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackB(%d, %d, all[%d:%d], %d, false)\n", pk, k, nn, ref.off, ref.off+ref.n, nn)
 		gen.work = append(gen.work, fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", rows, k))
-		gen.line("m.pool.Sgemm(%d, %s, %d, w.%s, %s, %d, nil, m.work)", rows, src, k, pk, dst, nn)
+		gen.line("m.rt.Pool.Sgemm(%d, %s, %d, w.%s, %s, %d, nil, m.rt.Work)", rows, src, k, pk, dst, nn)
 		return nil
 	}
 	bsrc, err := gen.buf(b)

@@ -2,14 +2,14 @@ package codegen
 
 import (
 	"fmt"
-	"strconv"
+	"reflect"
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
 )
 
 // node writes the code of one node into forward, headed by a comment that
-// names it.
+// names it, through the emitter its op type registered.
 func (gen *gen) node(n *ir.Node) error {
 	out := n.Outputs[0]
 	fmt.Fprintf(&gen.body, "\n\t// %s: %s -> %s\n", comment(n.Name), n.Op.OpType(), out.Type)
@@ -17,87 +17,14 @@ func (gen *gen) node(n *ir.Node) error {
 		gen.line("// (an empty result: nothing to compute)")
 		return nil
 	}
-	switch op := n.Op.(type) {
-	case *ir.Conv:
-		return gen.conv(n, op)
-	case *ir.ConvTranspose:
-		return gen.convTranspose(n, op)
-	case *ir.InstanceNormalization:
-		return gen.instanceNorm(n, op)
-	case *ir.LRN:
-		return gen.lrn(n, op)
-	case *ir.Gemm:
-		return gen.gemm(n, op)
-	case *ir.MatMul:
-		return gen.matmul(n)
-	case *ir.MaxPool:
-		return gen.pool(n, &op.Window, op.Layout, "MaxPool", "")
-	case *ir.AveragePool:
-		return gen.pool(n, &op.Window, op.Layout, "AvgPool", ", "+strconv.FormatBool(op.CountIncludePad))
-	case *ir.GlobalAveragePool:
-		return gen.globalPool(n, op.Layout, "GlobalAvgPool")
-	case *ir.GlobalMaxPool:
-		return gen.globalPool(n, op.Layout, "GlobalMaxPool")
-	case *ir.BatchNormalization:
-		return gen.batchNorm(n, op)
-	case *ir.Softmax:
-		return gen.softmax(n, "Softmax", op.Axis, op.Coerce2D)
-	case *ir.LogSoftmax:
-		return gen.softmax(n, "LogSoftmax", op.Axis, op.Coerce2D)
-	case *ir.Transpose:
-		return gen.transpose(n, op)
-	case *ir.Concat:
-		return gen.concat(n, op)
-	case *ir.Pad:
-		return gen.pad(n, op)
-	case *ir.Slice:
-		return gen.slice(n, op)
-	case *ir.Gather:
-		return gen.gather(n, op)
-	case *ir.Resize:
-		return gen.resize(n, op)
-	case *ir.ReduceMean:
-		return gen.reduce(n, &op.Reduce, "mean")
-	case *ir.ReduceSum:
-		return gen.reduce(n, &op.Reduce, "sum")
-	case *ir.ReduceMax:
-		return gen.reduce(n, &op.Reduce, "max")
-	case *ir.ReduceMin:
-		return gen.reduce(n, &op.Reduce, "min")
-	case *ir.Reshape, *ir.Flatten, *ir.Squeeze, *ir.Unsqueeze, *ir.Identity, *ir.Dropout:
-		return gen.alias(n)
+	t := reflect.TypeOf(n.Op)
+	if f, ok := emitters[t]; ok {
+		return f(gen, n)
 	}
-	if act, ok := n.Op.(ir.Activation); ok {
-		return gen.activation(n, act)
-	}
-	if expr, ok := unaryExpr(n.Op); ok {
-		return gen.unary(n, expr)
-	}
-	if expr, ok := binaryExpr(n.Op, len(n.Inputs)); ok {
-		return gen.broadcast(n, expr)
+	if why, ok := notCompiled[t]; ok {
+		return unsupportedf("the %s op (%s)", n.Op.OpType(), why)
 	}
 	return unsupportedf("the %s op", n.Op.OpType())
-}
-
-// alias emits nothing for a reshape: its output shares the input's memory
-// (the memory plan gave both one offset). Only when the input is a
-// constant does data move: it is copied once, at New.
-func (gen *gen) alias(n *ir.Node) error {
-	in, out := n.Inputs[0], n.Outputs[0]
-	if _, ok := gen.g.Plan.Offset[out]; ok && (in.IsConst() || gen.g.Plan.Offset[in] != gen.g.Plan.Offset[out]) {
-		src, err := gen.buf(in)
-		if err != nil {
-			return err
-		}
-		dst, err := gen.buf(out)
-		if err != nil {
-			return err
-		}
-		gen.line("copy(%s, %s)", dst, src)
-		return nil
-	}
-	gen.line("// (shares its input's memory)")
-	return nil
 }
 
 // actFields maps a fused or stand-alone activation to the runtime's

@@ -7,6 +7,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).pad)
+}
+
 // pad emits Pad through one table per axis that maps each output position
 // to its source position (or -1 for the constant), which covers every mode
 // and negative (cropping) pads alike.
@@ -25,7 +29,7 @@ func (gen *gen) pad(n *ir.Node, op *ir.Pad) error {
 	for d := 0; d < r; d++ {
 		tab := make([]string, ys[d])
 		for i := range tab {
-			tab[i] = fmt.Sprint(padSource(i-op.Pads[d], xs[d], op.Mode))
+			tab[i] = fmt.Sprint(op.Source(i-op.Pads[d], xs[d]))
 		}
 		gen.line("t%d := [...]int{%s}", d, strings.Join(tab, ", "))
 		gen.line("for i%d, j%d := range t%d {", d, d, d)
@@ -53,29 +57,4 @@ func (gen *gen) pad(n *ir.Node, op *ir.Pad) error {
 	}
 	gen.line("}")
 	return nil
-}
-
-// padSource maps a position p of the padded axis (relative to the input's
-// start) to the input position it copies, or -1 for the constant.
-func padSource(p, size int, mode ir.PadMode) int {
-	if p >= 0 && p < size {
-		return p
-	}
-	switch mode {
-	case ir.PadEdge:
-		return min(max(p, 0), size-1)
-	case ir.PadWrap:
-		return ((p % size) + size) % size
-	case ir.PadReflect:
-		if size == 1 {
-			return 0
-		}
-		period := 2 * (size - 1)
-		q := ((p % period) + period) % period
-		if q >= size {
-			q = period - q
-		}
-		return q
-	}
-	return -1
 }

@@ -2,9 +2,25 @@ package codegen
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/cnnc/cnnc/ir"
 )
+
+func init() {
+	emit(func(gen *gen, n *ir.Node, op *ir.MaxPool) error {
+		return gen.pool(n, &op.Window, op.Layout, "MaxPool", "")
+	})
+	emit(func(gen *gen, n *ir.Node, op *ir.AveragePool) error {
+		return gen.pool(n, &op.Window, op.Layout, "AvgPool", ", "+strconv.FormatBool(op.CountIncludePad))
+	})
+	emit(func(gen *gen, n *ir.Node, op *ir.GlobalAveragePool) error {
+		return gen.globalPool(n, op.Layout, "GlobalAvgPool")
+	})
+	emit(func(gen *gen, n *ir.Node, op *ir.GlobalMaxPool) error {
+		return gen.globalPool(n, op.Layout, "GlobalMaxPool")
+	})
+}
 
 // pool emits a 2-D NHWC max or average pool through the runtime, one call
 // per batch item.
@@ -18,7 +34,7 @@ func (gen *gen) pool(n *ir.Node, w *ir.Window, layout ir.Layout, fn, extra strin
 		return err
 	}
 	return gen.perItem(x, y, func(src, dst string) {
-		gen.line("m.pool.%s(%s, %s, &%s%s)", fn, dst, src, win, extra)
+		gen.line("m.rt.Pool.%s(%s, %s, &%s%s)", fn, dst, src, win, extra)
 	})
 }
 

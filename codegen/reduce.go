@@ -6,6 +6,13 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit(func(gen *gen, n *ir.Node, op *ir.ReduceMean) error { return gen.reduce(n, &op.Reduce, "mean") })
+	emit(func(gen *gen, n *ir.Node, op *ir.ReduceSum) error { return gen.reduce(n, &op.Reduce, "sum") })
+	emit(func(gen *gen, n *ir.Node, op *ir.ReduceMax) error { return gen.reduce(n, &op.Reduce, "max") })
+	emit(func(gen *gen, n *ir.Node, op *ir.ReduceMin) error { return gen.reduce(n, &op.Reduce, "min") })
+}
+
 // reduce emits ReduceMean/Sum/Max/Min: initialize the output, then one
 // pass over the input accumulating into the output element each input
 // element maps to (stride 0 along the reduced axes).
@@ -39,7 +46,7 @@ func (gen *gen) reduce(n *ir.Node, r *ir.Reduce, kind string) error {
 		ostr[d] = kstr[k]
 		k++
 	}
-	init := map[string]string{"mean": "0", "sum": "0", "max": "negInf", "min": "posInf"}[kind]
+	init := map[string]string{"mean": "0", "sum": "0", "max": "runtime.Inf(-1)", "min": "runtime.Inf(1)"}[kind]
 	gen.line("{")
 	gen.line("y := %s", dst)
 	gen.line("for i := range y {")

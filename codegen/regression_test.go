@@ -5,6 +5,7 @@ import (
 
 	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/codegen"
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/passes"
@@ -19,7 +20,7 @@ import (
 func goMatchesRef(t *testing.T, batch int, graphs ...*ir.Graph) {
 	t.Helper()
 	for _, g := range graphs {
-		if err := passes.InferShapes(g); err != nil {
+		if err := g.Infer(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +40,7 @@ func goMatchesRef(t *testing.T, batch int, graphs ...*ir.Graph) {
 			continue
 		}
 		defer engines[i].Close()
-		in := engine.RandomInputs(g, batch, 1)
+		in := compiler.RandomInputs(g, batch, 1)
 		want, err := engine.Ref(g).Run(in)
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +89,7 @@ func TestConvOverEmptyInputIsUnsupported(t *testing.T) {
 	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{1, 3, 4, 4}})
 	none := g.Apply("none", &ir.Slice{Starts: []int64{1}, Ends: []int64{1}, Axes: []int64{1}}, x)
 	g.Outputs = []*ir.Value{g.Apply("conv", &ir.Conv{Group: 1}, none, ir.NewConst("w", ir.Zeros(ir.Float32, ir.Shape{2, 0, 1, 1})), ir.NewConst("b", ir.NewFloatTensor(ir.Float32, ir.Shape{2}, []float64{1, 2})))}
-	if err := passes.InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	if err := (&passes.Manager{Passes: passes.Codegen()}).Run(g); err != nil {

@@ -8,6 +8,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).resize)
+}
+
 // maxResizeTable bounds the entries of one axis' Resize tables, so that
 // an absurd antialiasing kernel cannot produce a giant source file.
 const maxResizeTable = 1 << 22
@@ -116,7 +120,7 @@ func (gen *gen) resize(n *ir.Node, op *ir.Resize) error {
 	}
 	if len(outside) > 0 {
 		gen.line("if %s {", strings.Join(outside, " || "))
-		gen.line("y[o] = %s", resizeLit(op.ExtrapolationValue))
+		gen.line("y[o] = %s", floatLit(op.ExtrapolationValue))
 		gen.line("o++")
 		gen.line("continue")
 		gen.line("}")
@@ -339,15 +343,6 @@ func resizeKernel(op *ir.Resize, t float64) float64 {
 		return ((a*t-5*a)*t+8*a)*t - 4*a
 	}
 	return 0
-}
-
-// resizeLit is a float32 literal for the extrapolation value, NaN
-// included.
-func resizeLit(v float64) string {
-	if math.IsNaN(v) {
-		return "float32(math.NaN())"
-	}
-	return floatLit(v)
 }
 
 func joinInts(v []int) string {

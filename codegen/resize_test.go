@@ -6,6 +6,7 @@ import (
 
 	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/codegen"
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/passes"
@@ -84,7 +85,7 @@ func resizeCases() []*ir.Graph {
 func TestResizeMatchesRef(t *testing.T) {
 	graphs := resizeCases()
 	for _, g := range graphs {
-		if err := passes.InferShapes(g); err != nil {
+		if err := g.Infer(); err != nil {
 			t.Fatalf("%s: %v", g.Name, err)
 		}
 	}
@@ -104,7 +105,7 @@ func TestResizeMatchesRef(t *testing.T) {
 				t.Fatal(errs[i])
 			}
 			defer engines[i].Close()
-			in := engine.RandomInputs(g, 2, 5)
+			in := compiler.RandomInputs(g, 2, 5)
 			want, err := engine.Ref(g).Run(in)
 			if err != nil {
 				t.Fatal(err)
@@ -149,7 +150,7 @@ func TestResizeTables(t *testing.T) {
 
 func generatedModel(t *testing.T, g *ir.Graph) string {
 	t.Helper()
-	if err := passes.InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	if err := (&passes.Manager{Passes: passes.Codegen(), Verify: true}).Run(g); err != nil {

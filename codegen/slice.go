@@ -4,6 +4,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit((*gen).slice)
+}
+
 // slice copies a strided sub-range: an affine view of the input.
 func (gen *gen) slice(n *ir.Node, op *ir.Slice) error {
 	x, y := n.Inputs[0], n.Outputs[0]

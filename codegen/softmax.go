@@ -4,6 +4,15 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	emit(func(gen *gen, n *ir.Node, op *ir.Softmax) error {
+		return gen.softmax(n, "Softmax", op.Axis, op.Coerce2D)
+	})
+	emit(func(gen *gen, n *ir.Node, op *ir.LogSoftmax) error {
+		return gen.softmax(n, "LogSoftmax", op.Axis, op.Coerce2D)
+	})
+}
+
 // softmax emits Softmax or LogSoftmax. Over the trailing axes (always so
 // before opset 13, and usually after) it is the runtime's row kernel;
 // over an inner axis it runs strided loops.
@@ -39,13 +48,13 @@ func (gen *gen) softmax(n *ir.Node, fn string, axis int, coerce bool) error {
 	gen.line("}")
 	gen.line("var sum float64")
 	gen.line("for j := 0; j < %d; j++ {", d)
-	gen.line("sum += math.Exp(float64(x[base+j*%d] - mx))", inner)
+	gen.line("sum += %s.Exp(float64(x[base+j*%d] - mx))", gen.imp("math"), inner)
 	gen.line("}")
 	gen.line("for j := 0; j < %d; j++ {", d)
 	if fn == "Softmax" {
-		gen.line("y[base+j*%d] = float32(math.Exp(float64(x[base+j*%d]-mx)) / sum)", inner, inner)
+		gen.line("y[base+j*%d] = float32(%s.Exp(float64(x[base+j*%d]-mx)) / sum)", inner, gen.imp("math"), inner)
 	} else {
-		gen.line("y[base+j*%d] = x[base+j*%d] - mx - float32(math.Log(sum))", inner, inner)
+		gen.line("y[base+j*%d] = x[base+j*%d] - mx - float32(%s.Log(sum))", inner, inner, gen.imp("math"))
 	}
 	gen.line("}")
 	gen.line("}")

@@ -5,6 +5,10 @@ import (
 	"slices"
 )
 
+func init() {
+	emit((*gen).transpose)
+}
+
 // transpose emits a permutation of axes: the runtime's layout kernels for
 // the two image permutations, strided loops for any other.
 func (gen *gen) transpose(n *ir.Node, op *ir.Transpose) error {

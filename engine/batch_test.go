@@ -11,7 +11,6 @@ import (
 	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
 	"github.com/cnnc/cnnc/internal/shared"
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // withSymbolicBatch rewrites a model's first input and its outputs to have
@@ -60,7 +59,7 @@ func TestGoEngineSymbolicBatch(t *testing.T) {
 		if g.Inputs[0].Shape[0] != ir.Batch {
 			t.Fatalf("%s: input shape %v, want a symbolic batch", name, g.Inputs[0].Shape)
 		}
-		if err := passes.InferShapes(g); err != nil {
+		if err := g.Infer(); err != nil {
 			t.Fatal(err)
 		}
 		in, out, err := onnx.LoadTestDataSet(filepath.Join(root, name, "test_data_set_0"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/codegen"
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/frontend/dsl"
 	"github.com/cnnc/cnnc/frontend/onnx"
@@ -73,7 +74,7 @@ func TestGoEngineConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := engine.RandomInputs(g, 1, 7)
+		in := compiler.RandomInputs(g, 1, 7)
 		want, err := engine.Ref(g).Run(in)
 		if err != nil {
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/codegen"
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/ir/eval"
@@ -342,7 +343,7 @@ func passTags(cg *ir.Graph, tags map[string]int) {
 			if n.Input(3) != nil {
 				tags["passes/conv+residual"]++
 			}
-			if passes.IsDepthwise(n) {
+			if op.Depthwise(n.Inputs[1].Shape) {
 				tags["passes/depthwise-kernel"]++
 			}
 		case *ir.Gemm:
@@ -373,7 +374,7 @@ func passTags(cg *ir.Graph, tags map[string]int) {
 // runCase runs one built case on both engines and returns what differs,
 // or "".
 func runCase(c *diffCase) string {
-	in := engine.RandomInputs(c.g, c.batch, c.seed)
+	in := compiler.RandomInputs(c.g, c.batch, c.seed)
 	want, err := engine.Ref(c.g).Run(in)
 	if err != nil {
 		return "the reference evaluator failed: " + err.Error()
@@ -607,7 +608,7 @@ func randomGraph(seed uint64) (g *ir.Graph, batch int, tags map[string]int, err 
 	}
 	s.outputs()
 	s.g.RemoveDead() // the passes would; the dump is shorter without them
-	if err := passes.InferShapes(s.g); err != nil {
+	if err := s.g.Infer(); err != nil {
 		return s.g, runBatch, s.tags, err
 	}
 	if err := s.g.Verify(); err != nil {
@@ -733,7 +734,7 @@ func (s *rg) addAny(op ir.Op, inputs ...*ir.Value) *ir.Value {
 		s.g.Nodes = s.g.Nodes[:len(s.g.Nodes)-1]
 		return nil
 	}
-	if err := passes.InferNode(n); err != nil {
+	if err := ir.InferNode(n); err != nil {
 		return drop()
 	}
 	o := n.Outputs[0]
@@ -878,7 +879,7 @@ func (s *rg) outputs() {
 	if last.Producer == nil {
 		// Nothing was built on the input: pass it through an Identity.
 		last = s.g.Apply(s.name("id"), &ir.Identity{}, last)
-		if err := passes.InferNode(last.Producer); err != nil {
+		if err := ir.InferNode(last.Producer); err != nil {
 			panic(err)
 		}
 	}
@@ -1248,7 +1249,7 @@ func (s *rg) activation(x *ir.Value) *ir.Value {
 		if s.p(0.3) {
 			// With its (unused) mask output, as ONNX exports have it.
 			n := s.g.AddNode(s.name("dropout"), op, []*ir.Value{x}, 2)
-			if err := passes.InferNode(n); err != nil {
+			if err := ir.InferNode(n); err != nil {
 				s.g.Nodes = s.g.Nodes[:len(s.g.Nodes)-1]
 				return nil
 			}

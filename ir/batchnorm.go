@@ -97,3 +97,17 @@ func (l *LRN) Infer(in []Type) ([]Type, error) {
 	}
 	return []Type{in[0]}, nil
 }
+
+// ToNHWC lets BatchNormalization follow NHWC data: it works in any layout,
+// so it moves only when its input already is channels-last, never to make
+// it so.
+func (b *BatchNormalization) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	if b.Layout == NHWC || !inputNHWC || len(in[0].Shape) != 4 {
+		return nil, false
+	}
+	b.Layout = NHWC
+	return []int{0}, true
+}
+
+// Work is the size window of every output element.
+func (l *LRN) Work(_, out []Type) int64 { return int64(out[0].Shape.PerBatch()) * int64(l.Size) }

@@ -41,3 +41,16 @@ func (c *Concat) Infer(in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: in[0].DType, Shape: out, Layout: layoutOf(in)}}, nil
 }
+
+// ToNHWC lets a rank-4 Concat follow NHWC inputs by moving its axis.
+func (c *Concat) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	if !inputNHWC || len(in) == 0 || len(in[0].Shape) != 4 || c.Axis < 0 || c.Axis > 3 {
+		return nil, false
+	}
+	c.Axis = nchwAxis[c.Axis]
+	all := make([]int, len(in))
+	for i := range all {
+		all[i] = i
+	}
+	return all, true
+}

@@ -212,3 +212,43 @@ func floorDiv(a, b int) int {
 	}
 	return q
 }
+
+// Depthwise reports whether the convolution filters each input channel on
+// its own (group == input channels, one input channel per filter group),
+// which runs a direct kernel instead of im2col + GEMM. w is the weight
+// shape [M, C/group, k...].
+func (c *Conv) Depthwise(w Shape) bool { return c.Group > 1 && len(w) > 1 && w[1] == 1 }
+
+// MACs is output elements x (C/group x kernel size).
+func (c *Conv) MACs(in, out []Type) int64 {
+	w := in[1].Shape
+	return int64(out[0].Shape.PerBatch()) * int64(w[1]) * prod64(w[2:])
+}
+
+// ToNHWC makes a 2-D convolution compute channels-last; its residual
+// input, if any, must then be NHWC too. The weights keep the IR's
+// [M, C/group, kh, kw] in any layout.
+func (c *Conv) ToNHWC(in []Type, _ bool) ([]int, bool) {
+	if c.Layout == NHWC || len(in[0].Shape) != 4 {
+		return nil, false
+	}
+	c.Layout = NHWC
+	return []int{0, 3}, true
+}
+
+// MACs is input elements x (M/group x kernel size): every input element
+// is scattered over the kernel of each of its group's output channels.
+func (c *ConvTranspose) MACs(in, out []Type) int64 {
+	w := in[1].Shape
+	return int64(in[0].Shape.PerBatch()) * int64(w[1]) * prod64(w[2:])
+}
+
+// LiftTo2D runs a 1-D convolution with constant weights as a 2-D one.
+// Its residual, if any, is lifted with the data.
+func (c *Conv) LiftTo2D(in []Type) (data, weights []int, ok bool) {
+	if !liftable(c.Layout, in) || c.Kernel == nil || len(c.Kernel) != 1 {
+		return nil, nil, false
+	}
+	c.Window.lift()
+	return []int{0, 3}, []int{1}, true
+}

@@ -415,3 +415,41 @@ func inferBroadcast(op string, in []Type, minIn int, sameType bool, result DType
 	}
 	return []Type{{DType: dt, Shape: s, Layout: layout}}, nil
 }
+
+// The element-wise ops; see ElementWise.
+func (*Relu) IsElementWise()        {}
+func (*LeakyRelu) IsElementWise()   {}
+func (*Sigmoid) IsElementWise()     {}
+func (*Tanh) IsElementWise()        {}
+func (*HardSigmoid) IsElementWise() {}
+func (*HardSwish) IsElementWise()   {}
+func (*Clip) IsElementWise()        {}
+func (*Elu) IsElementWise()         {}
+func (*Selu) IsElementWise()        {}
+func (*Softplus) IsElementWise()    {}
+func (*Exp) IsElementWise()         {}
+func (*Log) IsElementWise()         {}
+func (*Neg) IsElementWise()         {}
+func (*Abs) IsElementWise()         {}
+func (*Sqrt) IsElementWise()        {}
+func (*Reciprocal) IsElementWise()  {}
+func (*Floor) IsElementWise()       {}
+func (*Ceil) IsElementWise()        {}
+func (*Erf) IsElementWise()         {}
+func (*Add) IsElementWise()         {}
+func (*Sub) IsElementWise()         {}
+func (*Mul) IsElementWise()         {}
+func (*Div) IsElementWise()         {}
+func (*Pow) IsElementWise()         {}
+func (*PRelu) IsElementWise()       {}
+func (*Max) IsElementWise()         {}
+func (*Min) IsElementWise()         {}
+func (*Sum) IsElementWise()         {}
+func (*Mean) IsElementWise()        {}
+func (*Where) IsElementWise()       {}
+
+// IsView marks Identity as a View.
+func (*Identity) IsView() {}
+
+// IsView marks Dropout as a View: at inference its output is its input.
+func (*Dropout) IsView() {}

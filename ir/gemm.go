@@ -1,5 +1,7 @@
 package ir
 
+import "fmt"
+
 // Gemm is Y = Alpha * op(A) * op(B) + Beta * C, with op transposing its
 // argument when the matching Trans flag is set (ONNX Gemm, Keras Dense with
 // A the activations and B the [in, out] kernel).
@@ -69,28 +71,14 @@ func (*MatMul) Infer(in []Type) ([]Type, error) {
 		return nil, err
 	}
 	a, b := in[0].Shape, in[1].Shape
-	if len(a) == 0 || len(b) == 0 {
-		return nil, shapeErr("MatMul", in, "operands must have rank 1 or more")
-	}
 	if in[0].DType != in[1].DType {
 		return nil, shapeErr("MatMul", in, "element types differ: %s vs %s", in[0].DType, in[1].DType)
 	}
-	pa, pb := a, b
-	if len(a) == 1 {
-		pa = Shape{1, a[0]}
-	}
-	if len(b) == 1 {
-		pb = Shape{b[0], 1}
-	}
-	ra, rb := len(pa), len(pb)
-	if pa[ra-1] != pb[rb-2] {
-		return nil, shapeErr("MatMul", in, "inner dimensions differ: %d vs %d", pa[ra-1], pb[rb-2])
-	}
-	batch, err := BroadcastShapes(pa[:ra-2], pb[:rb-2])
+	batch, m, _, nn, _, _, err := MatMulDims(a, b)
 	if err != nil {
 		return nil, shapeErr("MatMul", in, "%v", err)
 	}
-	out := append(batch, pa[ra-2], pb[rb-1])
+	out := append(batch.Clone(), m, nn)
 	if len(a) == 1 {
 		out = append(out[:len(out)-2], out[len(out)-1])
 	}
@@ -103,4 +91,46 @@ func (*MatMul) Infer(in []Type) ([]Type, error) {
 		}
 	}
 	return []Type{{DType: in[0].DType, Shape: out}}, nil
+}
+
+// MACs is output elements x K.
+func (g *Gemm) MACs(in, out []Type) int64 {
+	k := in[0].Shape[1]
+	if g.TransA {
+		k = in[0].Shape[0]
+	}
+	return int64(out[0].Shape.PerBatch()) * int64(k)
+}
+
+// MACs is output elements x K.
+func (*MatMul) MACs(in, out []Type) int64 {
+	a := in[0].Shape
+	return int64(out[0].Shape.PerBatch()) * int64(a[len(a)-1])
+}
+
+// MatMulDims describes numpy's matmul of shapes a and b: rank-1 operands
+// promoted (a to a row [1, k], b to a column [k, 1]), m, k and n of each
+// matrix product, and the broadcast batch shape of the leading axes with
+// pa and pb, the promoted operand shapes. The shape rule, the reference
+// evaluator and the code generator all read the operands through it.
+func MatMulDims(a, b Shape) (batch Shape, m, k, n int, pa, pb Shape, err error) {
+	if len(a) == 0 || len(b) == 0 {
+		return nil, 0, 0, 0, nil, nil, fmt.Errorf("operands must have rank 1 or more")
+	}
+	pa, pb = a, b
+	if len(a) == 1 {
+		pa = Shape{1, a[0]}
+	}
+	if len(b) == 1 {
+		pb = Shape{b[0], 1}
+	}
+	ra, rb := len(pa), len(pb)
+	if pa[ra-1] != pb[rb-2] {
+		return nil, 0, 0, 0, nil, nil, fmt.Errorf("inner dimensions differ: %d vs %d", pa[ra-1], pb[rb-2])
+	}
+	batch, err = BroadcastShapes(pa[:ra-2], pb[:rb-2])
+	if err != nil {
+		return nil, 0, 0, 0, nil, nil, err
+	}
+	return batch, pa[ra-2], pa[ra-1], pb[rb-1], pa, pb, nil
 }

@@ -74,3 +74,43 @@ func (p *Pad) Infer(in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: in[0].DType, Shape: out, Layout: in[0].Layout}}, nil
 }
+
+// ToNHWC lets a rank-4 Pad follow NHWC data by permuting its pads.
+func (p *Pad) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	if !inputNHWC || len(in[0].Shape) != 4 || len(p.Pads) != 8 {
+		return nil, false
+	}
+	q := p.Pads
+	p.Pads = []int{q[0], q[2], q[3], q[1], q[4], q[6], q[7], q[5]}
+	return []int{0}, true
+}
+
+// Source maps position i of a padded axis, counted from the input's first
+// element (so i < 0 lies in the begin pad), to the input position it
+// copies, or -1 where the constant goes. size is the input's extent on
+// that axis. The code generator tabulates it at compile time; the
+// reference evaluator calls it at run time. Sharing it is safe because the
+// ONNX node tests (reflect, edge, wrap, constant, negative pads) check the
+// evaluator's results against outputs ONNX computed.
+func (p *Pad) Source(i, size int) int {
+	if i >= 0 && i < size {
+		return i
+	}
+	switch p.Mode {
+	case PadEdge:
+		return min(max(i, 0), size-1)
+	case PadWrap:
+		return ((i % size) + size) % size
+	case PadReflect:
+		if size == 1 {
+			return 0
+		}
+		period := 2 * (size - 1)
+		q := ((i % period) + period) % period
+		if q >= size {
+			q = period - q
+		}
+		return q
+	}
+	return -1
+}

@@ -100,3 +100,70 @@ func inferGlobalPool(op string, layout Layout, in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: in[0].DType, Shape: assemble(n, c, ints(len(sp), 1), layout), Layout: layout}}, nil
 }
+
+// Work is output elements x window size.
+func (p *MaxPool) Work(_, out []Type) int64 {
+	return int64(out[0].Shape.PerBatch()) * prod64(p.Kernel)
+}
+
+// Work is output elements x window size.
+func (p *AveragePool) Work(_, out []Type) int64 {
+	return int64(out[0].Shape.PerBatch()) * prod64(p.Kernel)
+}
+
+// Work is one read per input element.
+func (*GlobalAveragePool) Work(in, _ []Type) int64 { return int64(in[0].Shape.PerBatch()) }
+
+// Work is one read per input element.
+func (*GlobalMaxPool) Work(in, _ []Type) int64 { return int64(in[0].Shape.PerBatch()) }
+
+// ToNHWC makes a 2-D pool compute channels-last, where a window's
+// channels are contiguous.
+func (p *MaxPool) ToNHWC(in []Type, _ bool) ([]int, bool) { return poolToNHWC(&p.Layout, in) }
+
+// ToNHWC makes a 2-D pool compute channels-last.
+func (p *AveragePool) ToNHWC(in []Type, _ bool) ([]int, bool) { return poolToNHWC(&p.Layout, in) }
+
+// ToNHWC makes a 2-D global pool compute channels-last.
+func (p *GlobalAveragePool) ToNHWC(in []Type, _ bool) ([]int, bool) {
+	return poolToNHWC(&p.Layout, in)
+}
+
+// ToNHWC makes a 2-D global pool compute channels-last.
+func (p *GlobalMaxPool) ToNHWC(in []Type, _ bool) ([]int, bool) { return poolToNHWC(&p.Layout, in) }
+
+func poolToNHWC(l *Layout, in []Type) ([]int, bool) {
+	if *l == NHWC || len(in[0].Shape) != 4 {
+		return nil, false
+	}
+	*l = NHWC
+	return []int{0}, true
+}
+
+// LiftTo2D runs a 1-D max pool as a 2-D one.
+func (p *MaxPool) LiftTo2D(in []Type) (data, weights []int, ok bool) {
+	if !liftable(p.Layout, in) || len(p.Kernel) != 1 {
+		return nil, nil, false
+	}
+	p.Window.lift()
+	return []int{0}, nil, true
+}
+
+// LiftTo2D runs a 1-D average pool as a 2-D one.
+func (p *AveragePool) LiftTo2D(in []Type) (data, weights []int, ok bool) {
+	if !liftable(p.Layout, in) || len(p.Kernel) != 1 {
+		return nil, nil, false
+	}
+	p.Window.lift()
+	return []int{0}, nil, true
+}
+
+// LiftTo2D runs a 1-D global pool as a 2-D one.
+func (p *GlobalAveragePool) LiftTo2D(in []Type) (data, weights []int, ok bool) {
+	return []int{0}, nil, liftable(p.Layout, in)
+}
+
+// LiftTo2D runs a 1-D global pool as a 2-D one.
+func (p *GlobalMaxPool) LiftTo2D(in []Type) (data, weights []int, ok bool) {
+	return []int{0}, nil, liftable(p.Layout, in)
+}

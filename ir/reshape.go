@@ -208,3 +208,15 @@ func (u *Unsqueeze) Infer(in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: in[0].DType, Shape: out}}, nil
 }
+
+// IsView marks Reshape as a View.
+func (*Reshape) IsView() {}
+
+// IsView marks Flatten as a View.
+func (*Flatten) IsView() {}
+
+// IsView marks Squeeze as a View.
+func (*Squeeze) IsView() {}
+
+// IsView marks Unsqueeze as a View.
+func (*Unsqueeze) IsView() {}

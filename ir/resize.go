@@ -218,3 +218,26 @@ func (r *Resize) Infer(in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: in[0].DType, Shape: out, Layout: in[0].Layout}}, nil
 }
+
+// ToNHWC lets a rank-4 Resize follow NHWC data: it works axis by axis, so
+// its per-axis sizes, scales and roi are permuted instead of the data (an
+// upsampling in a feature pyramid stays between NHWC convolutions).
+func (r *Resize) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	if !inputNHWC || len(r.Sizes) != 4 || len(r.Scales) != 4 {
+		return nil, false
+	}
+	perm := PermNCHWToNHWC
+	sizes, scales := make([]int, 4), make([]float64, 4)
+	for i, p := range perm {
+		sizes[i], scales[i] = r.Sizes[p], r.Scales[p]
+	}
+	r.Sizes, r.Scales = sizes, scales
+	if r.Roi != nil {
+		roi := make([]float64, 8)
+		for i, p := range perm {
+			roi[i], roi[4+i] = r.Roi[p], r.Roi[4+p]
+		}
+		r.Roi = roi
+	}
+	return []int{0}, true
+}

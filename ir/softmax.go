@@ -51,3 +51,22 @@ func inferSoftmax(op string, axis *int, in []Type) ([]Type, error) {
 	*axis = a
 	return []Type{in[0]}, nil
 }
+
+// ToNHWC lets a rank-4 Softmax over one axis follow NHWC data by moving
+// its axis; the opset < 13 form, which coerces to 2-D, cannot.
+func (s *Softmax) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	return softmaxToNHWC(&s.Axis, s.Coerce2D, in, inputNHWC)
+}
+
+// ToNHWC is Softmax's.
+func (s *LogSoftmax) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	return softmaxToNHWC(&s.Axis, s.Coerce2D, in, inputNHWC)
+}
+
+func softmaxToNHWC(axis *int, coerce bool, in []Type, inputNHWC bool) ([]int, bool) {
+	if !inputNHWC || coerce || len(in[0].Shape) != 4 || *axis < 0 || *axis > 3 {
+		return nil, false
+	}
+	*axis = nchwAxis[*axis]
+	return []int{0}, true
+}

@@ -27,7 +27,7 @@ func constant(rng *rand.Rand, name string, shape ...int) *ir.Value {
 // never change what the model computes.
 func runBoth(t *testing.T, g *ir.Graph, ps ...func(*ir.Graph) error) {
 	t.Helper()
-	if err := InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -281,7 +281,7 @@ func TestPlanMemory(t *testing.T) {
 	sum := g.Apply("sum", &ir.Add{}, c2, r)
 	f := g.Apply("flat", &ir.Flatten{Axis: 1}, sum)
 	g.Outputs = []*ir.Value{f}
-	if err := InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	if err := PlanMemory(g); err != nil {

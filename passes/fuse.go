@@ -182,7 +182,7 @@ func FuseResidual(g *ir.Graph) error {
 	g.RemoveDead()
 	// The Add took the layout of its first input that had one, which may
 	// not be the convolution's: infer the types of its readers again.
-	return InferShapes(g)
+	return g.Infer()
 }
 
 // FuseActivation moves an activation that follows a Conv or Gemm into the

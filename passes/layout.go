@@ -46,12 +46,9 @@ type layouter struct {
 	nhwc           map[*ir.Value]bool      // values converted to hold NHWC data
 }
 
-// nchwAxis maps an NCHW axis to its NHWC position.
-var nchwAxis = [4]int{0, 3, 1, 2}
-
 func (l *layouter) emit(n *ir.Node) error {
 	l.out = append(l.out, n)
-	return InferNode(n)
+	return ir.InferNode(n)
 }
 
 func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
@@ -59,87 +56,25 @@ func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	for _, in := range n.Inputs {
 		anyNHWC = anyNHWC || l.nhwc[in]
 	}
-	if lp := layoutField(n.Op); lp != nil && *lp != ir.NHWC && len(n.Inputs[0].Shape) == 4 {
-		// BatchNormalization works in any layout: it moves only to follow
-		// NHWC data, never to make it.
-		if _, bn := n.Op.(*ir.BatchNormalization); !bn || anyNHWC {
-			idx := []int{0}
-			if _, conv := n.Op.(*ir.Conv); conv {
-				idx = append(idx, 3) // the residual
-			}
+	// The op's own rule (ir.Relayout) says whether it computes in NHWC and
+	// which of its inputs must then be NHWC; the op rewrites its own
+	// attributes.
+	if r, ok := n.Op.(ir.Relayout); ok && n.Inputs[0] != nil {
+		if idx, ok := r.ToNHWC(ir.InputTypes(n), anyNHWC); ok {
 			if err := l.convert(n, idx...); err != nil {
 				return err
 			}
-			*lp = ir.NHWC
 			return l.emitNHWC(n)
 		}
 	}
-	switch op := n.Op.(type) {
-	case *ir.Concat:
-		if anyNHWC && len(n.Outputs[0].Shape) == 4 {
-			if err := l.convert(n, allIndices(n)...); err != nil {
-				return err
-			}
-			op.Axis = nchwAxis[op.Axis]
-			return l.emitNHWC(n)
-		}
-	case *ir.Pad:
-		if anyNHWC {
-			p := op.Pads
-			op.Pads = []int{p[0], p[2], p[3], p[1], p[4], p[6], p[7], p[5]}
-			return l.emitNHWC(n)
-		}
-	case *ir.Resize:
-		if anyNHWC && len(op.Sizes) == 4 {
-			// Resize works axis by axis: permute its per-axis attributes
-			// instead of the data (an upsampling in a feature pyramid
-			// stays between NHWC convolutions).
-			perm := ir.PermNCHWToNHWC
-			sizes, scales := make([]int, 4), make([]float64, 4)
-			for i, p := range perm {
-				sizes[i], scales[i] = op.Sizes[p], op.Scales[p]
-			}
-			op.Sizes, op.Scales = sizes, scales
-			if op.Roi != nil {
-				roi := make([]float64, 8)
-				for i, p := range perm {
-					roi[i], roi[4+i] = op.Roi[p], op.Roi[4+p]
-				}
-				op.Roi = roi
-			}
-			return l.emitNHWC(n)
-		}
-	case *ir.Softmax:
-		if anyNHWC && !op.Coerce2D {
-			op.Axis = nchwAxis[op.Axis]
-			return l.emitNHWC(n)
-		}
-	case *ir.LogSoftmax:
-		if anyNHWC && !op.Coerce2D {
-			op.Axis = nchwAxis[op.Axis]
-			return l.emitNHWC(n)
-		}
-	case *ir.Flatten:
-		if anyNHWC && op.Axis == 1 {
-			if ok, err := l.absorbFlatten(n, uses); ok || err != nil {
-				return err
-			}
-		}
-	case *ir.Reshape:
-		in, o := n.Inputs[0].Shape, n.Outputs[0].Shape
-		if anyNHWC && len(o) == 2 && o[0] == in[0] {
-			// A 0 in the shape copies an input dimension, which the
-			// layout change moves: spell the output shape out.
-			op.Shape, op.AllowZero = []int64{int64(o[0]), int64(o[1])}, true
-			if o[0] == ir.Batch {
-				op.Shape[0] = ir.ReshapeBatch
-			}
-			if ok, err := l.absorbFlatten(n, uses); ok || err != nil {
-				return err
-			}
+	// A flattening view of NHWC data (Flatten, or a Reshape to [N, -1])
+	// may be absorbed into its consumers' weights.
+	if anyNHWC && ir.IsView(n) && len(n.Inputs[0].Shape) == 4 && len(n.Outputs[0].Shape) == 2 && n.Outputs[0].Shape[0] == n.Inputs[0].Shape[0] {
+		if ok, err := l.absorbFlatten(n, uses); ok || err != nil {
+			return err
 		}
 	}
-	if anyNHWC && elementwise(n.Op) && len(n.Outputs[0].Shape) == 4 && l.broadcastable(n) {
+	if _, ok := n.Op.(ir.ElementWise); ok && anyNHWC && len(n.Outputs[0].Shape) == 4 && l.broadcastable(n) {
 		if err := l.convert(n, allIndices(n)...); err != nil {
 			return err
 		}
@@ -158,43 +93,12 @@ func (l *layouter) node(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	return l.emit(n)
 }
 
-// layoutField points at the data-layout attribute of the image ops the
-// generated code computes in NHWC, nil for other ops.
-func layoutField(op ir.Op) *ir.Layout {
-	switch o := op.(type) {
-	case *ir.Conv:
-		return &o.Layout
-	case *ir.MaxPool:
-		return &o.Layout
-	case *ir.AveragePool:
-		return &o.Layout
-	case *ir.GlobalAveragePool:
-		return &o.Layout
-	case *ir.GlobalMaxPool:
-		return &o.Layout
-	case *ir.BatchNormalization:
-		return &o.Layout
-	}
-	return nil
-}
-
 func allIndices(n *ir.Node) []int {
 	idx := make([]int, len(n.Inputs))
 	for i := range idx {
 		idx[i] = i
 	}
 	return idx
-}
-
-// elementwise reports whether op computes each output element from the
-// same-position elements of its (broadcast) inputs.
-func elementwise(op ir.Op) bool {
-	switch op.(type) {
-	case ir.Activation, *ir.Exp, *ir.Log, *ir.Neg, *ir.Abs, *ir.Sqrt, *ir.Reciprocal, *ir.Floor, *ir.Ceil, *ir.Erf,
-		*ir.Add, *ir.Sub, *ir.Mul, *ir.Div, *ir.Pow, *ir.PRelu, *ir.Max, *ir.Min, *ir.Sum, *ir.Mean, *ir.Where:
-		return true
-	}
-	return false
 }
 
 // broadcastable reports whether every run-time input of an element-wise
@@ -216,11 +120,6 @@ func (l *layouter) convert(n *ir.Node, idx ...int) error {
 		in := n.Input(i)
 		if in == nil {
 			continue
-		}
-		if i == 1 {
-			if _, ok := n.Op.(*ir.Conv); ok {
-				continue // weights keep the IR's [M, C/group, kh, kw]
-			}
 		}
 		nv, err := l.nhwcOf(in)
 		if err != nil {
@@ -265,7 +164,7 @@ func (l *layouter) nhwcOf(v *ir.Value) (*ir.Value, error) {
 		r := &ir.Tensor{DType: t.DType, Shape: shape, Floats: t.Floats, Ints: t.Ints}
 		tn := &ir.Node{Name: v.Name + "/nhwc", Op: &ir.Transpose{Perm: ir.PermNCHWToNHWC}, Inputs: []*ir.Value{ir.NewConst(v.Name, r)}}
 		tn.Outputs = []*ir.Value{{Name: tn.Name, Producer: tn}}
-		if err := InferNode(tn); err != nil {
+		if err := ir.InferNode(tn); err != nil {
 			return nil, err
 		}
 		res, err := eval.Node(tn, []*ir.Tensor{r})
@@ -360,6 +259,17 @@ func (l *layouter) absorbFlatten(n *ir.Node, uses map[*ir.Value][]*ir.Node) (boo
 		}
 	}
 	// The data already lies in the order the (re-ordered) consumers read.
+	// A view whose rule gives another shape for the permuted input (a 0
+	// in a Reshape's shape copies an input dimension, which the layout
+	// change has moved) becomes a Reshape to its output shape spelled out.
+	o := n.Outputs[0].Shape
+	if got, err := ir.CloneOp(n.Op).Infer(ir.InputTypes(n)); err != nil || !got[0].Shape.Equal(o) {
+		shape := []int64{int64(o[0]), int64(o[1])}
+		if o[0] == ir.Batch {
+			shape[0] = ir.ReshapeBatch
+		}
+		n.Op = &ir.Reshape{Shape: shape, AllowZero: true}
+	}
 	return true, l.emit(n)
 }
 

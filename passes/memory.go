@@ -10,24 +10,6 @@ import (
 // and an AVX-512 register).
 const Alignment = 16
 
-// IsAlias reports whether n's output is its input's data viewed with
-// another shape, so that it can share the input's memory.
-func IsAlias(n *ir.Node) bool {
-	switch n.Op.(type) {
-	case *ir.Reshape, *ir.Flatten, *ir.Squeeze, *ir.Unsqueeze, *ir.Identity, *ir.Dropout:
-		return !n.Inputs[0].IsConst()
-	}
-	return false
-}
-
-// IsDepthwise reports whether a convolution filters each input channel on
-// its own (group == input channels), which has its own kernel instead of
-// im2col + GEMM.
-func IsDepthwise(n *ir.Node) bool {
-	c, ok := n.Op.(*ir.Conv)
-	return ok && c.Group > 1 && n.Inputs[1].Shape[1] == 1
-}
-
 // PlanMemory assigns every run-time value computed by the graph an offset
 // in one float32 arena (g.Plan), one slot per element (the code generator
 // rejects values of other types), reusing memory between values whose live
@@ -58,7 +40,7 @@ func PlanMemory(g *ir.Graph) error {
 		return v
 	}
 	for _, n := range g.Nodes {
-		if IsAlias(n) {
+		if ir.IsView(n) {
 			root[n.Outputs[0]] = rootOf(n.Inputs[0])
 		}
 	}
@@ -117,9 +99,11 @@ func PlanMemory(g *ir.Graph) error {
 func align(n int) int { return (n + Alignment - 1) / Alignment * Alignment }
 
 // Codegen is the pipeline that prepares a typed graph for code generation.
+// The graph comes typed from its frontend (ir.Graph.Infer), so shape
+// inference is not a pass of its own: a pass that adds or rewrites nodes
+// types them itself.
 func Codegen() []Pass {
 	return []Pass{
-		{Name: "infer-shapes", Run: InferShapes, Doc: "resolve padding modes and compute every value's type"},
 		{Name: "remove-identity", Run: RemoveIdentity, Doc: "drop Identity, Dropout and no-op Casts"},
 		{Name: "fold-constants", Run: FoldConstants, Doc: "evaluate nodes whose inputs are all constants"},
 		{Name: "fold-batchnorm", Run: FoldBatchNorm, Doc: "fold BatchNormalization into the preceding Conv's weights and bias"},
@@ -130,16 +114,4 @@ func Codegen() []Pass {
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
 		{Name: "plan-memory", Run: PlanMemory, Doc: "place run-time values in one reusable arena"},
 	}
-}
-
-// PlannedArenaBytes runs the code-generation pipeline on a copy of g and
-// returns the size of the arena the generated code would use per batch
-// item, in bytes.
-func PlannedArenaBytes(g *ir.Graph) (int64, error) {
-	c := g.Clone()
-	m := &Manager{Passes: Codegen()}
-	if err := m.Run(c); err != nil {
-		return 0, err
-	}
-	return int64(c.Plan.Size) * 4, nil
 }

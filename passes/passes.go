@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/cnnc/cnnc/ir"
 )
@@ -32,13 +33,73 @@ type Manager struct {
 	// "all" dumps after every pass.
 	DumpAfter []string
 	Dump      io.Writer
+	// Observe, if set, is called after every pass with the graph's
+	// statistics before and after it and the pass's duration (cnnc's -v).
+	Observe func(p Pass, before, after Stats, d time.Duration)
+}
+
+// Stats are the numbers -v prints to show what a pass changed.
+type Stats struct {
+	Nodes      int
+	Fused      int   // activations and residual adds applied in an epilogue
+	ArenaBytes int64 // 0 before the memory plan
+}
+
+// StatsOf counts g's nodes and fusions.
+func StatsOf(g *ir.Graph) Stats {
+	s := Stats{Nodes: len(g.Nodes)}
+	for _, n := range g.Nodes {
+		switch op := n.Op.(type) {
+		case *ir.Conv:
+			if op.Activation != nil {
+				s.Fused++
+			}
+			if n.Input(3) != nil {
+				s.Fused++
+			}
+		case *ir.Gemm:
+			if op.Activation != nil {
+				s.Fused++
+			}
+		}
+	}
+	if g.Plan != nil {
+		s.ArenaBytes = int64(g.Plan.Size) * 4
+	}
+	return s
+}
+
+// Change describes the difference from s to t in words.
+func (s Stats) Change(t Stats) string {
+	var parts []string
+	if s.Nodes != t.Nodes {
+		parts = append(parts, fmt.Sprintf("nodes %d -> %d", s.Nodes, t.Nodes))
+	}
+	if s.Fused != t.Fused {
+		parts = append(parts, fmt.Sprintf("%d fused into epilogues", t.Fused-s.Fused))
+	}
+	if s.ArenaBytes != t.ArenaBytes {
+		parts = append(parts, fmt.Sprintf("arena %d bytes", t.ArenaBytes))
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Run applies the passes in order. An error names the pass.
 func (m *Manager) Run(g *ir.Graph) error {
 	for _, p := range m.Passes {
+		var before Stats
+		var start time.Time
+		if m.Observe != nil {
+			before, start = StatsOf(g), time.Now()
+		}
 		if err := p.Run(g); err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+		if m.Observe != nil {
+			m.Observe(p, before, StatsOf(g), time.Since(start))
 		}
 		if m.Verify {
 			if err := g.Verify(); err != nil {
@@ -81,12 +142,4 @@ func (m *Manager) CheckNames(names []string) error {
 		}
 	}
 	return nil
-}
-
-// Analysis is the pipeline for inspecting and evaluating a model as
-// written: shape inference only.
-func Analysis() []Pass {
-	return []Pass{
-		{Name: "infer-shapes", Run: InferShapes, Doc: "resolve padding modes and compute every value's type"},
-	}
 }

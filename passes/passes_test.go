@@ -24,7 +24,7 @@ func kerasGraph(h, w int) *ir.Graph {
 
 func TestInferShapes(t *testing.T) {
 	g := kerasGraph(28, 28)
-	if err := InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	if got := g.Outputs[0].Type.String(); got != "f32[N,26,26,8] NHWC" {
@@ -37,7 +37,7 @@ func TestInferShapes(t *testing.T) {
 
 // An empty output is an error naming the layer and both shapes.
 func TestInferShapesNamesLayer(t *testing.T) {
-	err := InferShapes(kerasGraph(2, 2))
+	err := kerasGraph(2, 2).Infer()
 	if err == nil {
 		t.Fatal("3x3 valid conv on 2x2 succeeded")
 	}
@@ -56,7 +56,7 @@ func TestInferShapesUntypedInput(t *testing.T) {
 	g := ir.NewGraph("m")
 	x := g.AddInput("x", ir.Type{})
 	g.Outputs = []*ir.Value{g.Apply("r", &ir.Relu{}, x)}
-	if err := InferShapes(g); err == nil || !strings.Contains(err.Error(), `graph input "x" has no type`) {
+	if err := g.Infer(); err == nil || !strings.Contains(err.Error(), `graph input "x" has no type`) {
 		t.Errorf("got %v", err)
 	}
 }
@@ -68,7 +68,8 @@ func TestManagerVerifiesAndDumps(t *testing.T) {
 		g.Nodes[1].Inputs[0] = &ir.Value{Name: "ghost", Type: g.Nodes[0].Outputs[0].Type}
 		return nil
 	}}
-	m := &Manager{Passes: append(Analysis(), breakIt), Verify: true, DumpAfter: []string{"infer-shapes"}, Dump: &dump}
+	infer := Pass{Name: "infer-shapes", Run: func(g *ir.Graph) error { return g.Infer() }}
+	m := &Manager{Passes: []Pass{infer, breakIt}, Verify: true, DumpAfter: []string{"infer-shapes"}, Dump: &dump}
 	err := m.Run(g)
 	if err == nil || !strings.Contains(err.Error(), "after pass break") || !strings.Contains(err.Error(), "dangling") {
 		t.Errorf("Run = %v, want a verify failure after pass break", err)
@@ -88,7 +89,7 @@ func TestPeakActivationBytes(t *testing.T) {
 	// input 28x28x1, conv out 26x26x8, relu out 26x26x8: the peak is while
 	// relu runs with conv's output and its own live (the input is dead).
 	g := kerasGraph(28, 28)
-	if err := InferShapes(g); err != nil {
+	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	want := int64(4 * (26*26*8 + 26*26*8))

@@ -22,7 +22,7 @@ func RemoveIdentity(g *ir.Graph) error {
 				ones := ir.Zeros(ir.Bool, m.Shape)
 				if !m.Shape.Static() {
 					if len(g.Uses()[m]) > 0 || g.IsOutput(m) {
-						return fmt.Errorf("%s: the dropout mask of a batch-sized value is not supported", Where(n))
+						return fmt.Errorf("%s: the dropout mask of a batch-sized value is not supported", n.Where())
 					}
 				} else {
 					for i := range ones.Ints {
@@ -67,7 +67,7 @@ func FoldConstants(g *ir.Graph) error {
 		}
 		out, err := eval.Node(n, in)
 		if err != nil {
-			return fmt.Errorf("%s: folding constants: %w", Where(n), err)
+			return fmt.Errorf("%s: folding constants: %w", n.Where(), err)
 		}
 		for i, o := range n.Outputs {
 			t := out[i]

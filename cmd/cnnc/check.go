@@ -3,18 +3,16 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/cnnc/cnnc/frontend"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/cnnc/cnnc/check"
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // engineFlag adds -engine.
@@ -23,11 +21,12 @@ func engineFlag(fs *flag.FlagSet) *string {
 }
 
 // newEngine makes the named engine for a typed graph.
-func newEngine(name string, g *ir.Graph) (engine.Engine, error) {
+func newEngine(mf *modelFlags, name string, g *ir.Graph) (engine.Engine, error) {
 	switch name {
 	case "ref":
 		return engine.Ref(g), nil
 	case "go":
+		mf.progress("building the generated code (go build)")
 		return engine.Go(g, engine.GoOptions{})
 	}
 	return nil, usageError(fmt.Sprintf("unknown engine %q; want %s", name, strings.Join(engine.Names, " or ")))
@@ -40,8 +39,8 @@ func checkCmd() *command {
 		short: "run the model on stored inputs and compare with the stored outputs",
 		example: "cnnc check -engine go ../shared/conformance/models/mnist-8/model.onnx\n" +
 			"  cnnc check -engine go testdata/tutorial_125_mnist.cnn   (without data, against the reference engine on a random input)",
-		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
-			mf := addModelFlags(fs)
+		flags: func(fs *flag.FlagSet, out, errOut io.Writer) func([]string) error {
+			mf := addModelFlags(fs, errOut)
 			eng := engineFlag(fs)
 			rtol := fs.Float64("rtol", 1e-3, "relative tolerance")
 			atol := fs.Float64("atol", 1e-5, "absolute tolerance")
@@ -61,7 +60,7 @@ func checkCmd() *command {
 				if err != nil {
 					return err
 				}
-				engines, err := newEngines(*eng, sets)
+				engines, err := newEngines(mf, *eng, sets)
 				if err != nil {
 					return err
 				}
@@ -71,6 +70,9 @@ func checkCmd() *command {
 					}
 				}()
 				failed := 0
+				if len(sets) > 1 || *eng == "go" {
+					mf.progress("checking %d data set(s) on the %s engine", len(sets), *eng)
+				}
 				for i, s := range sets {
 					fmt.Fprintf(out, "%s:\n", s.name)
 					ok, err := runSet(out, engines[i], s, *rtol, *atol)
@@ -91,61 +93,55 @@ func checkCmd() *command {
 	}
 }
 
-// loadSets reads the data sets. An ONNX model is imported once per set,
-// so that inputs it needs at compile time (a node test's shape or pads)
-// are bound to the set's values. Without data, the reference engine's
-// outputs on a seeded random input are the expected ones.
+// loadSets reads the data sets. A model is loaded once per set with the
+// set's inputs, so that inputs it needs at compile time (a node test's
+// shape or pads) and symbolic dimensions (a fully convolutional model's
+// height and width) are bound to the set's values. Without data, the
+// reference engine's outputs on a seeded random input are the expected
+// ones.
 func loadSets(mf *modelFlags, path string, dirs []string, eng string) ([]dataSet, error) {
 	var sets []dataSet
-	if frontend.KindOf(path) == frontend.ONNX && len(dirs) > 0 {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range dirs {
-			ins, outs, err := onnx.LoadTestDataSet(d)
-			if err != nil {
-				return nil, err
-			}
-			g, feed, err := onnx.ImportWithInputs(data, onnx.Options{Dims: mf.dims}, ins)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			if err := mf.run(path, g, passes.Analysis()); err != nil {
-				return nil, err
-			}
-			sets = append(sets, dataSet{d, g, feed, outs})
-		}
-		return sets, nil
-	}
-	g, err := mf.load(path, passes.Analysis())
-	if err != nil {
-		return nil, err
-	}
 	for _, d := range dirs {
 		ins, outs, err := onnx.LoadTestDataSet(d)
 		if err != nil {
 			return nil, err
 		}
-		sets = append(sets, dataSet{d, g, ins, outs})
-	}
-	if len(sets) == 0 {
-		if eng == "ref" {
-			return nil, usageError(fmt.Sprintf("%s has no test_data_set_* beside it; give a DATA_DIR, or use -engine go to compare generated code with the reference engine", path))
-		}
-		in := engine.RandomInputs(g, 1, 1)
-		want, err := engine.Ref(g).Run(in)
+		opts := mf.loadOptions()
+		opts.Inputs = ins
+		m, err := mf.loadWith(path, opts)
 		if err != nil {
 			return nil, err
 		}
-		sets = append(sets, dataSet{"random input (seed 1) against the ref engine", g, in, want})
+		if err := mf.dumpImport(m.Graph); err != nil {
+			return nil, err
+		}
+		sets = append(sets, dataSet{d, m.Graph, m.Feed, outs})
 	}
-	return sets, nil
+	if len(sets) > 0 {
+		return sets, nil
+	}
+	if eng == "ref" {
+		return nil, usageError(fmt.Sprintf("%s has no test_data_set_* beside it; give a DATA_DIR, or use -engine go to compare generated code with the reference engine", path))
+	}
+	m, err := mf.load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := mf.dumpImport(m.Graph); err != nil {
+		return nil, err
+	}
+	in := compiler.RandomInputs(m.Graph, 1, 1)
+	mf.progress("computing the reference outputs (float64 evaluator)")
+	want, err := engine.Ref(m.Graph).Run(in)
+	if err != nil {
+		return nil, err
+	}
+	return []dataSet{{"random input (seed 1) against the ref engine", m.Graph, in, want}}, nil
 }
 
 // newEngines makes one engine per data set; the Go engine builds all of
 // them in one go build.
-func newEngines(name string, sets []dataSet) ([]engine.Engine, error) {
+func newEngines(mf *modelFlags, name string, sets []dataSet) ([]engine.Engine, error) {
 	engines := make([]engine.Engine, len(sets))
 	if name == "ref" {
 		for i, s := range sets {
@@ -157,6 +153,7 @@ func newEngines(name string, sets []dataSet) ([]engine.Engine, error) {
 	for i, s := range sets {
 		graphs[i] = s.graph
 	}
+	mf.progress("generating and building the Go code (go build)")
 	built, errs, err := engine.GoMany(graphs, engine.GoOptions{})
 	if err != nil {
 		return nil, err

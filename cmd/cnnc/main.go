@@ -28,7 +28,7 @@ type command struct {
 	name, args, short, example string
 	// flags declares the command's flags on fs and returns its body, which
 	// writes its results to out.
-	flags func(fs *flag.FlagSet, out io.Writer) func(positional []string) error
+	flags func(fs *flag.FlagSet, out, errOut io.Writer) func(positional []string) error
 }
 
 func commands() []*command {
@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fs := flag.NewFlagSet("cnnc "+c.name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		body := c.flags(fs, stdout)
+		body := c.flags(fs, stdout, stderr)
 		fs.Usage = func() {
 			fmt.Fprintf(stderr, "usage: cnnc %s [flags] %s\n\n%s\n\nexample:\n  %s\n\nflags:\n", c.name, c.args, c.short, c.example)
 			fs.PrintDefaults()

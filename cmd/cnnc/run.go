@@ -7,10 +7,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
 	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
 
 func runCmd() *command {
@@ -19,8 +19,8 @@ func runCmd() *command {
 		args:    "MODEL",
 		short:   "run the model on an input (a TensorProto .pb file, or seeded random data) and print or save the outputs",
 		example: "cnnc run -input ../shared/conformance/models/mnist-8/test_data_set_0/input_0.pb ../shared/conformance/models/mnist-8/model.onnx",
-		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
-			mf := addModelFlags(fs)
+		flags: func(fs *flag.FlagSet, out, errOut io.Writer) func([]string) error {
+			mf := addModelFlags(fs, errOut)
 			eng := engineFlag(fs)
 			var inputs stringsFlag
 			fs.Var(&inputs, "input", "input `FILE` as a serialized ONNX TensorProto, one per model input in order (repeatable; default: seeded random data)")
@@ -31,17 +31,7 @@ func runCmd() *command {
 				if err != nil {
 					return err
 				}
-				g, err := mf.load(path, passes.Analysis())
-				if err != nil {
-					return err
-				}
 				var in []*ir.Tensor
-				if len(inputs) == 0 {
-					if *batch < 1 {
-						return usageError("-batch must be positive")
-					}
-					in = engine.RandomInputs(g, *batch, uint64(mf.seed))
-				}
 				for _, f := range inputs {
 					data, err := os.ReadFile(f)
 					if err != nil {
@@ -53,10 +43,30 @@ func runCmd() *command {
 					}
 					in = append(in, t)
 				}
+				opts := mf.loadOptions()
+				if in != nil {
+					opts.Inputs = in
+				}
+				m, err := mf.loadWith(path, opts)
+				if err != nil {
+					return err
+				}
+				if err := mf.dumpImport(m.Graph); err != nil {
+					return err
+				}
+				g := m.Graph
+				if in == nil {
+					if *batch < 1 {
+						return usageError("-batch must be positive")
+					}
+					in = compiler.RandomInputs(g, *batch, uint64(mf.seed))
+				} else {
+					in = m.Feed
+				}
 				if _, err := engine.CheckInputs(g, in); err != nil {
 					return err
 				}
-				e, err := newEngine(*eng, g)
+				e, err := newEngine(mf, *eng, g)
 				if err != nil {
 					return err
 				}

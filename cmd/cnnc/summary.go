@@ -4,7 +4,6 @@ import (
 	"flag"
 	"io"
 
-	"github.com/cnnc/cnnc/passes"
 	"github.com/cnnc/cnnc/summary"
 )
 
@@ -14,23 +13,33 @@ func summaryCmd() *command {
 		args:    "MODEL",
 		short:   "print the model's layers, output shapes, parameter counts, MACs and memory, as Keras' model.summary() does",
 		example: "cnnc summary testdata/tutorial_125_mnist.cnn",
-		flags: func(fs *flag.FlagSet, out io.Writer) func([]string) error {
-			mf := addModelFlags(fs)
+		flags: func(fs *flag.FlagSet, out, errOut io.Writer) func([]string) error {
+			mf := addModelFlags(fs, errOut)
 			macs := fs.Bool("macs", false, "add a per-layer MACs column")
+			arena := fs.Bool("arena", false, "also run the optimizing passes and print the generated code's arena size")
 			return func(positional []string) error {
 				path, err := onePath(positional)
 				if err != nil {
 					return err
 				}
-				g, err := mf.load(path, passes.Analysis())
+				m, err := mf.load(path)
 				if err != nil {
 					return err
 				}
-				s := summary.Of(g)
-				// The arena line needs the code-generation passes; a model
-				// that only the reference engine runs simply has none.
-				if n, err := passes.PlannedArenaBytes(g); err == nil {
-					s.ArenaBytes = n
+				if err := mf.dumpImport(m.Graph); err != nil {
+					return err
+				}
+				s := m.Summary()
+				if *arena {
+					opts, err := mf.compileOptions()
+					if err != nil {
+						return err
+					}
+					g, err := m.Optimize(opts)
+					if err != nil {
+						return err
+					}
+					s.ArenaBytes = int64(g.Plan.Size) * 4
 				}
 				return s.Write(out, summary.Options{MACsColumn: *macs})
 			}

@@ -4,7 +4,8 @@
 //
 // Create a Model with New and call Predict. Inputs and outputs are flat float32 slices in the
 // model's own layout, described by Inputs and Outputs; dimension 0 is the batch, one item per
-// Predict call or any number per PredictBatch.
+// call or any number per PredictBatch. A Model is for one goroutine at a
+// time; Shared serves many.
 //
 //	Model: "digits"
 //	___________________________________________________________________
@@ -36,32 +37,28 @@
 package digits
 
 import (
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"math"
-	"sync"
 
 	"github.com/cnnc/cnnc/runtime"
 )
 
-// TensorInfo describes one input or output of the model.
-type TensorInfo struct {
-	Name   string // the name in the source model
-	Shape  []int  // dimension 0 is -1 when it is the batch
-	Layout string // "NCHW", "NHWC" or "" when not an image
-}
+// This package was generated for version 1 of the contract between cnnc's
+// generated code and its runtime. If one of these lines fails to build, the
+// github.com/cnnc/cnnc module your build uses is too old or too new for it:
+// regenerate the package with that module's cnnc, or require the version of
+// github.com/cnnc/cnnc that generated it.
+const (
+	_ = runtime.EnforceVersion(1 - runtime.MinVersion)
+	_ = runtime.EnforceVersion(runtime.Version - 1)
+)
 
 // Inputs describes the model's inputs, in the order Run takes them.
-var Inputs = []TensorInfo{
+var Inputs = []runtime.TensorInfo{
 	{Name: "input", Shape: []int{-1, 28, 28, 1}, Layout: "NHWC"},
 }
 
 // Outputs describes the model's outputs, in the order Run returns them.
-var Outputs = []TensorInfo{
+var Outputs = []runtime.TensorInfo{
 	{Name: "dense_2/softmax", Shape: []int{-1, 10}, Layout: ""},
 }
 
@@ -71,11 +68,6 @@ const (
 	OutputLen = 10
 )
 
-var (
-	inputLens  = [1]int{784}
-	outputLens = [1]int{10}
-)
-
 // Batched reports whether dimension 0 of the inputs is a batch of any size
 // (run with PredictBatch) rather than fixed.
 const Batched = true
@@ -83,16 +75,17 @@ const Batched = true
 //go:embed weights.bin
 var weightsBin []byte
 
-const (
-	weightsLen    = 61706 // float32 values in weights.bin
-	weightsSHA256 = "5834f4548a1f44f5939e15b4ce3768b596d9401c440e45058d992d364ee9504a"
-	arenaLen      = 5888 // float32 values of working memory per Model
-)
-
-var (
-	posInf = float32(math.Inf(1))
-	negInf = float32(math.Inf(-1))
-)
+var spec = runtime.Spec{
+	Package:       "digits",
+	Inputs:        Inputs,
+	Outputs:       Outputs,
+	Batched:       true,
+	ArenaLen:      5888,  // float32 values of working memory per Model
+	WeightsLen:    61706, // float32 values in weights.bin
+	WeightsSHA256: "5834f4548a1f44f5939e15b4ce3768b596d9401c440e45058d992d364ee9504a",
+	Windows:       []*runtime.Window{&winConv2d, &winMaxPooling2d, &winConv2d1, &winMaxPooling2d1},
+	Threads:       1,
+}
 
 var winConv2d = runtime.Window{H: 28, W: 28, C: 1, KH: 5, KW: 5, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 2, PadL: 2, PadB: 2, PadR: 2, OH: 28, OW: 28}
 
@@ -101,9 +94,6 @@ var winMaxPooling2d = runtime.Window{H: 28, W: 28, C: 6, KH: 2, KW: 2, StrideH: 
 var winConv2d1 = runtime.Window{H: 14, W: 14, C: 6, KH: 5, KW: 5, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 0, PadL: 0, PadB: 0, PadR: 0, OH: 10, OW: 10}
 
 var winMaxPooling2d1 = runtime.Window{H: 10, W: 10, C: 16, KH: 2, KW: 2, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 0, PadL: 0, PadB: 0, PadR: 0, OH: 5, OW: 5}
-
-// windows lists every layer's geometry, checked once when the weights load.
-var windows = []*runtime.Window{&winConv2d, &winMaxPooling2d, &winConv2d1, &winMaxPooling2d1}
 
 // weights are decoded and packed once and shared, read-only, by all Models.
 type weights struct {
@@ -119,54 +109,29 @@ type weights struct {
 	pkDense2     *runtime.PackedB    // dense_2/kernel
 }
 
-var (
-	loadOnce sync.Once
-	loaded   *weights
-	loadErr  error
-)
+var loaded runtime.Weights[weights]
 
-func loadWeights() (*weights, error) {
-	if len(weightsBin) != 4*weightsLen {
-		return nil, fmt.Errorf("digits: weights.bin holds %d bytes, want %d", len(weightsBin), 4*weightsLen)
-	}
-	if sum := sha256.Sum256(weightsBin); hex.EncodeToString(sum[:]) != weightsSHA256 {
-		return nil, errors.New("digits: weights.bin is corrupt (SHA-256 mismatch); regenerate the package")
-	}
-	all := make([]float32, weightsLen)
-	for i := range all {
-		all[i] = math.Float32frombits(binary.LittleEndian.Uint32(weightsBin[4*i:]))
-	}
+func unpack(all []float32) *weights {
 	w := new(weights)
-	w.fConv2dBias = clone(all[0:6])
+	w.fConv2dBias = runtime.CopyOf(all[0:6])
 	w.pkConv2d[0] = runtime.PackConv(all[6:156], 6, 1, 5, 5)
-	w.fConv2d1Bias = clone(all[156:172])
+	w.fConv2d1Bias = runtime.CopyOf(all[156:172])
 	w.pkConv2d1[0] = runtime.PackConv(all[172:2572], 16, 6, 5, 5)
-	w.fDenseBias = clone(all[2572:2692])
+	w.fDenseBias = runtime.CopyOf(all[2572:2692])
 	w.pkDense = runtime.PackB(400, 120, all[2692:50692], 120, false)
-	w.fDense1Bias = clone(all[50692:50776])
+	w.fDense1Bias = runtime.CopyOf(all[50692:50776])
 	w.pkDense1 = runtime.PackB(120, 84, all[50776:60856], 84, false)
-	w.fDense2Bias = clone(all[60856:60866])
+	w.fDense2Bias = runtime.CopyOf(all[60856:60866])
 	w.pkDense2 = runtime.PackB(84, 10, all[60866:61706], 10, false)
-	for _, win := range windows {
-		if err := win.Check(); err != nil {
-			return nil, fmt.Errorf("digits: %w", err)
-		}
-	}
-	return w, nil
+	return w
 }
 
-func clone(s []float32) []float32 { return append([]float32(nil), s...) }
-
 // Model runs the network. It owns its working memory, so it is not safe for
-// concurrent use; make one Model per goroutine. New is cheap: all Models
-// share the weights, which are decoded and checked once.
+// concurrent use: make one Model per goroutine, or use Shared. New is cheap:
+// all Models share the weights, which are decoded and checked once.
 type Model struct {
+	rt        runtime.Model
 	w         *weights
-	err       error
-	arena     []float32
-	work      []float32
-	pool      *runtime.Pool
-	outs      [1][]float32
 	epConv2d  [1]runtime.Epilogue
 	epConv2d1 [1]runtime.Epilogue
 	epDense   runtime.Epilogue
@@ -177,150 +142,126 @@ type Model struct {
 // New returns a Model. If the embedded weights are damaged, every call on
 // the Model returns the error.
 func New() *Model {
-	loadOnce.Do(func() { loaded, loadErr = loadWeights() })
-	m := &Model{w: loaded, err: loadErr}
-	if m.err != nil {
+	m := new(Model)
+	w, err := loaded.Load(&spec, weightsBin, unpack)
+	m.w = w
+	m.rt.Init(&spec, err, m.forward, workSize)
+	if err != nil {
 		return m
 	}
-	w := m.w
-	_ = w
-	m.arena = make([]float32, arenaLen)
-	m.sizeWork()
 	m.epConv2d[0] = runtime.Epilogue{Bias: w.fConv2dBias[0:6], Act: runtime.ActRelu}
 	m.epConv2d1[0] = runtime.Epilogue{Bias: w.fConv2d1Bias[0:16], Act: runtime.ActRelu}
 	m.epDense = runtime.Epilogue{Bias: w.fDenseBias, Act: runtime.ActRelu}
 	m.epDense1 = runtime.Epilogue{Bias: w.fDense1Bias, Act: runtime.ActRelu}
 	m.epDense2 = runtime.Epilogue{Bias: w.fDense2Bias}
-	m.outs[0] = m.arena[16:26:26]
+	m.rt.Outs[0] = m.rt.Arena[16:26:26]
 	return m
 }
 
-// sizeWork makes the scratch the kernels need: an im2col chunk or Winograd tiles per thread.
-func (m *Model) sizeWork() {
-	work := 0
-	work = max(work, m.pool.Conv2DWorkSize(&winConv2d, 25))
-	work = max(work, m.pool.Conv2DWorkSize(&winConv2d1, 150))
-	work = max(work, runtime.SgemmWorkSize(1, 400))
-	work = max(work, runtime.SgemmWorkSize(1, 120))
-	work = max(work, runtime.SgemmWorkSize(1, 84))
-	if work > len(m.work) {
-		m.work = make([]float32, work)
-	}
+// workSize is the kernel scratch one Model needs on pool: an im2col chunk or
+// Winograd tiles per thread.
+func workSize(p *runtime.Pool) int {
+	return max(
+		p.Conv2DWorkSize(&winConv2d, 25),
+		p.Conv2DWorkSize(&winConv2d1, 150),
+		runtime.SgemmWorkSize(1, 400),
+		runtime.SgemmWorkSize(1, 120),
+		runtime.SgemmWorkSize(1, 84),
+	)
 }
 
-// SetThreads makes the matrix products run on n goroutines (1, the
-// default, runs everything on the caller's). Call Close when done with a
-// Model that has more than one thread.
-func (m *Model) SetThreads(n int) {
-	m.Close()
-	if n > 1 {
-		m.pool = runtime.NewPool(n)
-	}
-	m.sizeWork()
-}
+// SetThreads makes the layers run on n goroutines (1 runs everything on the
+// caller's). Call Close when done with a Model that has more than one thread.
+func (m *Model) SetThreads(n int) { m.rt.SetThreads(n) }
 
-// Close stops the goroutines SetThreads started; the Model stays usable,
-// single-threaded.
-func (m *Model) Close() {
-	if m.pool != nil {
-		m.pool.Close()
-		m.pool = nil
-	}
-}
+// Close stops the goroutines SetThreads started; the Model stays usable, on
+// one thread.
+func (m *Model) Close() { m.rt.Close() }
 
 // Run computes the outputs for the given inputs (one per entry of Inputs,
 // each of its full length). The returned slices belong to the Model and are
 // overwritten by the next call. A wrong number or size of inputs is an
 // error; Run never panics on them.
 func (m *Model) Run(inputs ...[]float32) ([][]float32, error) {
-	if m.err != nil {
-		return nil, m.err
+	if err := m.rt.Check(inputs); err != nil {
+		return nil, err
 	}
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("digits: got %d inputs, want 1", len(inputs))
-	}
-	for i, in := range inputs {
-		if len(in) != inputLens[i] {
-			return nil, fmt.Errorf("digits: input %d (%q) has %d values, want %d (shape %v)", i, Inputs[i].Name, len(in), inputLens[i], Inputs[i].Shape)
-		}
-	}
-	m.forward(inputs[0])
-	return m.outs[:], nil
+	m.forward(inputs)
+	return m.rt.Outs, nil
 }
 
 // Predict computes the output for one input of InputLen values. The
 // returned slice belongs to the Model and is overwritten by the next call.
 // An input of the wrong size is an error; Predict never panics on it.
 func (m *Model) Predict(input []float32) ([]float32, error) {
-	if m.err != nil {
-		return nil, m.err
+	if err := m.rt.CheckOne(input); err != nil {
+		return nil, err
 	}
-	if len(input) != InputLen {
-		return nil, fmt.Errorf("digits: input has %d values, want %d (shape %v)", len(input), InputLen, Inputs[0].Shape)
-	}
-	m.forward(input)
-	return m.outs[0], nil
+	m.forward([][]float32{input})
+	return m.rt.Outs[0], nil
 }
 
 // RunBatch runs a batch of n items: inputs[i] holds n items of input i
 // back to back and outputs[i] receives n items of output i, so it must have
-// room for exactly that. Items are computed one after another in the
-// Model's working memory.
-func (m *Model) RunBatch(inputs, outputs [][]float32) error {
-	if m.err != nil {
-		return m.err
-	}
-	if len(inputs) != 1 || len(outputs) != 1 {
-		return fmt.Errorf("digits: got %d inputs and %d outputs, want 1 and 1", len(inputs), len(outputs))
-	}
-	n := len(inputs[0]) / inputLens[0]
-	for i, in := range inputs {
-		if len(in) != n*inputLens[i] || len(in)%inputLens[i] != 0 {
-			return fmt.Errorf("digits: input %d (%q) has %d values, want a multiple of %d, the same number of items as input 0", i, Inputs[i].Name, len(in), inputLens[i])
-		}
-	}
-	for i, out := range outputs {
-		if len(out) != n*outputLens[i] {
-			return fmt.Errorf("digits: output %d (%q) has room for %d values, want %d for %d items", i, Outputs[i].Name, len(out), n*outputLens[i], n)
-		}
-	}
-	for b := 0; b < n; b++ {
-		m.forward(inputs[0][b*inputLens[0] : (b+1)*inputLens[0]])
-		for i, out := range m.outs {
-			copy(outputs[i][b*outputLens[i]:], out)
-		}
-	}
-	return nil
-}
+// room for exactly that.
+func (m *Model) RunBatch(inputs, outputs [][]float32) error { return m.rt.RunBatch(inputs, outputs) }
 
 // PredictBatch runs len(src)/InputLen items and writes their outputs to
 // dst, which must hold exactly as many items of OutputLen values.
 func (m *Model) PredictBatch(dst, src []float32) error {
-	return m.RunBatch([][]float32{src}, [][]float32{dst})
+	return m.rt.RunBatch([][]float32{src}, [][]float32{dst})
 }
 
-// forward runs the layers on one batch item.
-func (m *Model) forward(in0 []float32) {
-	w, a := m.w, m.arena
-	_, _ = w, a
+// Shared runs the model from many goroutines at once, as a server's handlers
+// do: each call borrows a Model from a free list and returns it, so Models
+// are made only when more calls overlap than before, never per call.
+type Shared struct{ s *runtime.Shared[Model] }
+
+// NewShared returns a Shared; it makes its first Model on first use.
+func NewShared() *Shared { return &Shared{runtime.NewShared(New)} }
+
+// Run computes the outputs for the inputs into outputs, one slice per entry
+// of Outputs, each of its full length. It is safe for concurrent use.
+func (s *Shared) Run(outputs [][]float32, inputs ...[]float32) error {
+	m := s.s.Get()
+	defer s.s.Put(m)
+	got, err := m.Run(inputs...)
+	if err != nil {
+		return err
+	}
+	return runtime.Copy(spec.Package, outputs, got)
+}
+
+// Predict computes the output for one input into dst, which must hold
+// OutputLen values. It is safe for concurrent use.
+func (s *Shared) Predict(dst, input []float32) error {
+	return s.Run([][]float32{dst}, input)
+}
+
+// forward runs the layers on one batch item, reading the inputs m.rt.Run
+// checked and leaving the outputs in m.rt.Outs.
+func (m *Model) forward(in [][]float32) {
+	in0 := in[0]
+	w := m.w
+	a := m.rt.Arena
 
 	// conv2d: Conv -> f32[N,28,28,6] NHWC
 	{
 		x, y := in0, a[0:4704]
-		m.pool.Conv2D(y, 6, x, &winConv2d, 0, w.pkConv2d[0], &m.epConv2d[0], m.work)
+		m.rt.Pool.Conv2D(y, 6, x, &winConv2d, 0, w.pkConv2d[0], &m.epConv2d[0], m.rt.Work)
 	}
 
 	// max_pooling2d: MaxPool -> f32[N,14,14,6] NHWC
-	m.pool.MaxPool(a[4704:5880], a[0:4704], &winMaxPooling2d)
+	m.rt.Pool.MaxPool(a[4704:5880], a[0:4704], &winMaxPooling2d)
 
 	// conv2d_1: Conv -> f32[N,10,10,16] NHWC
 	{
 		x, y := a[4704:5880], a[0:1600]
-		m.pool.Conv2D(y, 16, x, &winConv2d1, 0, w.pkConv2d1[0], &m.epConv2d1[0], m.work)
+		m.rt.Pool.Conv2D(y, 16, x, &winConv2d1, 0, w.pkConv2d1[0], &m.epConv2d1[0], m.rt.Work)
 	}
 
 	// max_pooling2d_1: MaxPool -> f32[N,5,5,16] NHWC
-	m.pool.MaxPool(a[1600:2000], a[0:1600], &winMaxPooling2d1)
+	m.rt.Pool.MaxPool(a[1600:2000], a[0:1600], &winMaxPooling2d1)
 
 	// flatten: Flatten -> f32[N,400]
 	// (shares its input's memory)
@@ -328,19 +269,19 @@ func (m *Model) forward(in0 []float32) {
 	// dense: Gemm -> f32[N,120]
 	{
 		y := a[0:120]
-		m.pool.Sgemm(1, a[1600:2000], 400, w.pkDense, y, 120, &m.epDense, m.work)
+		m.rt.Pool.Sgemm(1, a[1600:2000], 400, w.pkDense, y, 120, &m.epDense, m.rt.Work)
 	}
 
 	// dense_1: Gemm -> f32[N,84]
 	{
 		y := a[128:212]
-		m.pool.Sgemm(1, a[0:120], 120, w.pkDense1, y, 84, &m.epDense1, m.work)
+		m.rt.Pool.Sgemm(1, a[0:120], 120, w.pkDense1, y, 84, &m.epDense1, m.rt.Work)
 	}
 
 	// dense_2: Gemm -> f32[N,10]
 	{
 		y := a[0:10]
-		m.pool.Sgemm(1, a[128:212], 84, w.pkDense2, y, 10, &m.epDense2, m.work)
+		m.rt.Pool.Sgemm(1, a[128:212], 84, w.pkDense2, y, 10, &m.epDense2, m.rt.Work)
 	}
 
 	// dense_2/softmax: Softmax -> f32[N,10]

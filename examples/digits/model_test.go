@@ -3,78 +3,27 @@
 package digits
 
 import (
-	"encoding/binary"
-	"math"
-	"os"
 	"testing"
+
+	"github.com/cnnc/cnnc/runtime/modeltest"
 )
 
-// readGolden reads the input and the reference outputs recorded when the
-// package was generated (cnnc's float64 evaluator, rounded to float32).
-func readGolden(t testing.TB) (inputs, outputs [][]float32) {
-	t.Helper()
-	data, err := os.ReadFile("testdata/golden.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := func(n int) []float32 {
-		if len(data) < 4*n {
-			t.Fatalf("golden data is too short")
-		}
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
-		}
-		data = data[4*n:]
-		return v
-	}
-	for _, n := range inputLens {
-		inputs = append(inputs, next(n))
-	}
-	for _, n := range outputLens {
-		outputs = append(outputs, next(n))
-	}
-	if len(data) != 0 {
-		t.Fatalf("golden data has %d bytes too many", len(data))
-	}
-	return inputs, outputs
-}
-
-// compare checks got against want with the tolerance of the ONNX model
-// tests: |got-want| <= 1e-5 + 1e-3*|want|.
-func compare(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s has %d values, want %d", what, len(got), len(want))
-	}
-	bad := 0
-	for i := range got {
-		g, w := float64(got[i]), float64(want[i])
-		if math.Abs(g-w) > 1e-5+1e-3*math.Abs(w) || math.IsNaN(g) != math.IsNaN(w) {
-			if bad++; bad <= 5 {
-				t.Errorf("%s[%d] = %g, want %g", what, i, g, w)
-			}
-		}
-	}
-	if bad > 5 {
-		t.Errorf("%s: %d values differ in all", what, bad)
-	}
-}
+const golden = "testdata/golden.bin"
 
 func TestRunMatchesReference(t *testing.T) {
-	inputs, want := readGolden(t)
+	inputs, want := modeltest.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	got, err := m.Run(inputs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
-		compare(t, Outputs[i].Name, got[i], want[i])
+		modeltest.Compare(t, Outputs[i].Name, got[i], want[i])
 	}
 }
 
 func TestThreadsAgree(t *testing.T) {
-	inputs, want := readGolden(t)
+	inputs, want := modeltest.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	m.SetThreads(2)
 	defer m.Close()
@@ -83,12 +32,12 @@ func TestThreadsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range want {
-		compare(t, Outputs[i].Name, got[i], want[i])
+		modeltest.Compare(t, Outputs[i].Name, got[i], want[i])
 	}
 }
 
 func TestRunAllocatesNothing(t *testing.T) {
-	inputs, _ := readGolden(t)
+	inputs, _ := modeltest.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	if _, err := m.Run(inputs...); err != nil {
 		t.Fatal(err)
@@ -99,7 +48,7 @@ func TestRunAllocatesNothing(t *testing.T) {
 }
 
 func TestRunRejectsWrongSizes(t *testing.T) {
-	inputs, _ := readGolden(t)
+	inputs, _ := modeltest.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	if _, err := m.Run(inputs[:len(inputs)-1]...); err == nil {
 		t.Error("Run accepted too few inputs")
@@ -118,6 +67,20 @@ func TestRunRejectsWrongSizes(t *testing.T) {
 	}
 }
 
+// TestShared calls the model from 32 goroutines at once, as a server's
+// handlers would; run it with -race.
+func TestShared(t *testing.T) {
+	inputs, want := modeltest.Golden(t, golden, Inputs, Outputs)
+	s := NewShared()
+	modeltest.Hammer(t, 32, 4, func() ([][]float32, error) {
+		outs := make([][]float32, len(want))
+		for i := range want {
+			outs[i] = make([]float32, len(want[i]))
+		}
+		return outs, s.Run(outs, inputs...)
+	}, want)
+}
+
 func TestPredictRejectsWrongSizes(t *testing.T) {
 	m := New()
 	for _, n := range []int{0, 1, InputLen - 1, InputLen + 1} {
@@ -128,15 +91,15 @@ func TestPredictRejectsWrongSizes(t *testing.T) {
 }
 
 func TestPredictBatch(t *testing.T) {
-	inputs, want := readGolden(t)
+	inputs, want := modeltest.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	src := append(append([]float32(nil), inputs[0]...), inputs[0]...)
 	dst := make([]float32, 2*OutputLen)
 	if err := m.PredictBatch(dst, src); err != nil {
 		t.Fatal(err)
 	}
-	compare(t, "item 0", dst[:OutputLen], want[0])
-	compare(t, "item 1", dst[OutputLen:], want[0])
+	modeltest.Compare(t, "item 0", dst[:OutputLen], want[0])
+	modeltest.Compare(t, "item 1", dst[OutputLen:], want[0])
 	if err := m.PredictBatch(dst[:OutputLen], src); err == nil {
 		t.Error("PredictBatch accepted a short dst")
 	}
@@ -149,7 +112,7 @@ func TestPredictBatch(t *testing.T) {
 }
 
 func BenchmarkRun(b *testing.B) {
-	inputs, _ := readGolden(b)
+	inputs, _ := modeltest.Golden(b, golden, Inputs, Outputs)
 	m := New()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // Options configure Build and Load.
@@ -132,7 +131,7 @@ type builder struct {
 func (b *builder) node(l *layer, name string, op ir.Op, nOut int, inputs ...*ir.Value) (*ir.Value, error) {
 	n := b.g.AddNode(name, op, inputs, nOut)
 	n.Layer, n.LayerType = l.name, l.spec.class
-	if err := passes.InferNode(n); err != nil {
+	if err := ir.InferNode(n); err != nil {
 		return nil, b.shapeError(l, n, inputs[0], err)
 	}
 	return n.Outputs[0], nil
@@ -141,7 +140,7 @@ func (b *builder) node(l *layer, name string, op ir.Op, nOut int, inputs ...*ir.
 // shapeError rewrites a shape-rule failure in the layer's terms: its name,
 // its class, what went wrong and the layer's input shape in Keras' notation.
 func (b *builder) shapeError(l *layer, n *ir.Node, x *ir.Value, err error) error {
-	msg := strings.TrimPrefix(err.Error(), passes.Where(n)+": ")
+	msg := strings.TrimPrefix(err.Error(), n.Where()+": ")
 	var se *ir.ShapeError
 	if errors.As(err, &se) {
 		msg = se.Msg

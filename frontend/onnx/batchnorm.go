@@ -7,6 +7,12 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("BatchNormalization", opEntry{min: 1, max: MaxOpset, fn: importBatchNorm, floatOnly: true, notes: "inference only: training_mode=1 and the training outputs are rejected; legacy is_test/spatial/momentum ignored (spatial=0 only on rank 2)"})
+	register("InstanceNormalization", opEntry{min: 1, max: MaxOpset, fn: importInstanceNorm, floatOnly: true})
+	register("LRN", opEntry{min: 1, max: MaxOpset, fn: importLRN, floatOnly: true})
+}
+
 // importBatchNorm imports BatchNormalization in inference mode.
 //
 // The versions differ in training: opsets 1-6 had is_test (and 1 had

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
 	"github.com/cnnc/cnnc/ir"
 )
 
@@ -57,4 +58,50 @@ func ImportWithInputs(data []byte, opts Options, inputs []*ir.Tensor) (*ir.Graph
 			return nil, nil, err
 		}
 	}
+}
+
+// BindDims reads the symbolic dimensions of a model's run-time inputs
+// (dim_param, other than a leading batch dimension) off the shapes of the
+// tensors that are about to be fed, given in InputNames order, so that a
+// fully convolutional model with free height and width imports for the
+// size at hand. It returns the bindings by name; a name bound to two
+// different sizes is an error.
+func BindDims(data []byte, inputs []*ir.Tensor) (map[string]int, error) {
+	var m pb.ModelProto
+	if err := m.Unmarshal(data); err != nil {
+		return nil, fmt.Errorf("decoding ONNX model: %w", err)
+	}
+	if m.Graph == nil {
+		return nil, errors.New("model has no graph")
+	}
+	inits := make(map[string]bool)
+	for _, t := range m.Graph.Initializer {
+		inits[t.Name] = true
+	}
+	dims := map[string]int{}
+	k := 0
+	for _, vi := range m.Graph.Input {
+		if vi == nil || inits[vi.Name] {
+			continue
+		}
+		if k >= len(inputs) {
+			break
+		}
+		t := inputs[k]
+		k++
+		if t == nil || vi.Type == nil || vi.Type.GetTensorType() == nil || vi.Type.GetTensorType().Shape == nil {
+			continue
+		}
+		for i, d := range vi.Type.GetTensorType().Shape.Dim {
+			param := d.GetDimParam()
+			if param == "" || i == 0 || i >= len(t.Shape) {
+				continue // dimension 0 is the batch, which stays symbolic
+			}
+			if old, ok := dims[param]; ok && old != t.Shape[i] {
+				return nil, fmt.Errorf("dimension %q is %d in one input and %d in input %q", param, old, t.Shape[i], vi.Name)
+			}
+			dims[param] = t.Shape[i]
+		}
+	}
+	return dims, nil
 }

@@ -8,6 +8,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Cast", opEntry{min: 1, max: MaxOpset, fn: importCast, notes: "`to` as a string before opset 6; saturate/round_mode (float8 only) ignored"})
+	register("CastLike", opEntry{min: 15, max: MaxOpset, fn: importCastLike, notes: "imported as Cast"})
+}
+
 // importCast imports Cast. Opset 1 spelled the target type as a string
 // ("FLOAT"), later opsets as the DataType number. saturate (19+) and
 // round_mode only concern float8 targets, which are unsupported anyway.

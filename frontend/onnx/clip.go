@@ -5,6 +5,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Clip", opEntry{min: 1, max: MaxOpset, fn: importClip, notes: "min/max attributes before opset 11, constant inputs from 11"})
+}
+
 // importClip imports Clip. Before opset 11 the bounds were the min and
 // max attributes; from 11 they are optional inputs, which must be
 // constants. A missing bound is infinite.

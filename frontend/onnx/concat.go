@@ -8,6 +8,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Concat", opEntry{min: 1, max: MaxOpset, fn: importConcat})
+}
+
 // importConcat imports Concat. axis became required in opset 4 (it
 // defaulted to 1 before) and may be negative from opset 11.
 func importConcat(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {

@@ -8,6 +8,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Constant", opEntry{min: 1, max: MaxOpset, fn: importConstant, notes: "value, value_float(s), value_int(s); not strings or sparse"})
+	register("ConstantOfShape", opEntry{min: 9, max: MaxOpset, fn: importConstantOfShape, notes: "folded; the shape must be constant"})
+}
+
 // maxFold bounds the element count of a constant the importer
 // materializes (ConstantOfShape, Expand's zeros, folded results): a few
 // bytes of model must not be able to demand gigabytes.

@@ -7,6 +7,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Conv", opEntry{min: 1, max: MaxOpset, fn: importConv, floatOnly: true, notes: "any rank; auto_pad"})
+	register("ConvTranspose", opEntry{min: 1, max: MaxOpset, fn: importConvTranspose, floatOnly: true, notes: "output_shape, output_padding, auto_pad"})
+}
+
 // importConv imports Conv, whose attributes have kept their meaning since
 // opset 1 (opset 11 only made kernel_shape and pads optional, which the
 // shape rule handles by taking the kernel from the weights).

@@ -5,6 +5,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Dropout", opEntry{min: 1, max: MaxOpset, fn: importDropout, notes: "identity; ratio input (12+) may be computed; training_mode must be constant false"})
+}
+
 // importDropout imports Dropout, the identity at inference. The ratio is
 // an attribute before opset 12 and an optional input from 12, kept only
 // for display (a computed one is ignored). is_test (before 7) and seed

@@ -7,6 +7,42 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Abs", unaryEntry(func() ir.Op { return &ir.Abs{} }))
+	register("Add", binaryEntry(func() ir.Op { return &ir.Add{} }))
+	register("Ceil", floatUnaryEntry(func() ir.Op { return &ir.Ceil{} }))
+	register("Div", binaryEntry(func() ir.Op { return &ir.Div{} }))
+	register("Elu", opEntry{min: 1, max: MaxOpset, fn: importElu, floatOnly: true})
+	register("Equal", binaryEntry(func() ir.Op { return &ir.Equal{} }))
+	register("Erf", opEntry{min: 9, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.Erf{} }), floatOnly: true})
+	register("Exp", floatUnaryEntry(func() ir.Op { return &ir.Exp{} }))
+	register("Floor", floatUnaryEntry(func() ir.Op { return &ir.Floor{} }))
+	register("Greater", binaryEntry(func() ir.Op { return &ir.Greater{} }))
+	register("HardSigmoid", opEntry{min: 1, max: MaxOpset, fn: importHardSigmoid, floatOnly: true})
+	register("HardSwish", opEntry{min: 14, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.HardSwish{} }), floatOnly: true})
+	register("Identity", unaryEntry(func() ir.Op { return &ir.Identity{} }))
+	register("LeakyRelu", opEntry{min: 1, max: MaxOpset, fn: importLeakyRelu, floatOnly: true})
+	register("Less", binaryEntry(func() ir.Op { return &ir.Less{} }))
+	register("Log", floatUnaryEntry(func() ir.Op { return &ir.Log{} }))
+	register("Max", variadicEntry(func() ir.Op { return &ir.Max{} }))
+	register("Mean", variadicEntry(func() ir.Op { return &ir.Mean{} }))
+	register("Min", variadicEntry(func() ir.Op { return &ir.Min{} }))
+	register("Mul", binaryEntry(func() ir.Op { return &ir.Mul{} }))
+	register("Neg", unaryEntry(func() ir.Op { return &ir.Neg{} }))
+	register("PRelu", opEntry{min: 1, max: MaxOpset, fn: importPRelu, notes: "before opset 7 a [C] slope applies per channel"})
+	register("Pow", binaryEntry(func() ir.Op { return &ir.Pow{} }))
+	register("Reciprocal", floatUnaryEntry(func() ir.Op { return &ir.Reciprocal{} }))
+	register("Relu", unaryEntry(func() ir.Op { return &ir.Relu{} }))
+	register("Selu", opEntry{min: 1, max: MaxOpset, fn: importSelu, floatOnly: true})
+	register("Sigmoid", floatUnaryEntry(func() ir.Op { return &ir.Sigmoid{} }))
+	register("Softplus", floatUnaryEntry(func() ir.Op { return &ir.Softplus{} }))
+	register("Sqrt", floatUnaryEntry(func() ir.Op { return &ir.Sqrt{} }))
+	register("Sub", binaryEntry(func() ir.Op { return &ir.Sub{} }))
+	register("Sum", variadicEntry(func() ir.Op { return &ir.Sum{} }))
+	register("Tanh", floatUnaryEntry(func() ir.Op { return &ir.Tanh{} }))
+	register("Where", opEntry{min: 9, max: MaxOpset, fn: importWhere})
+}
+
 // unaryOp imports a one-input op without attributes (Relu, Exp, Identity,
 // GlobalAveragePool, ...).
 func unaryOp(newOp func() ir.Op) importFunc {

@@ -5,6 +5,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Expand", opEntry{min: 8, max: MaxOpset, fn: importExpand, notes: "constant shape; lowered to Add of zeros"})
+}
+
 // importExpand imports Expand with a constant shape. The IR has no Expand
 // op: broadcasting x against zeros of the target shape (Add) computes the
 // same, and an Expand that changes nothing becomes Identity.

@@ -5,6 +5,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Gather", opEntry{min: 1, max: MaxOpset, fn: importGather})
+}
+
 // importGather imports Gather (negative indices from opset 11, which the
 // IR accepts at every opset).
 func importGather(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {

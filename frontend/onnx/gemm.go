@@ -5,6 +5,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Gemm", opEntry{min: 1, max: MaxOpset, fn: importGemm, floatOnly: true, notes: "alpha, beta, transA, transB; C optional from opset 11"})
+	register("MatMul", opEntry{min: 1, max: MaxOpset, fn: importMatMul})
+}
+
 // importGemm imports Gemm. Before opset 7, C broadcast only with
 // broadcast=1 and otherwise had to match [M, N] exactly; numpy
 // broadcasting, which the IR applies, accepts both. C became optional in

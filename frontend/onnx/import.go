@@ -3,12 +3,14 @@ package onnx
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // Options adjusts an import.
@@ -272,8 +274,12 @@ func (b *builder) addInitializers(gp *pb.GraphProto) error {
 }
 
 func (b *builder) addInputs(gp *pb.GraphProto) error {
+	if err := b.checkDims(gp); err != nil {
+		return err
+	}
 	seen := make(map[string]bool)
 	batchFrom := ""
+	var unknown []*unknownDimError
 	for _, vi := range gp.Input {
 		if vi == nil {
 			continue
@@ -289,6 +295,11 @@ func (b *builder) addInputs(gp *pb.GraphProto) error {
 			continue
 		}
 		t, batchName, err := b.inputType(vi)
+		var ue unknownDimsError
+		if errors.As(err, &ue) {
+			unknown = append(unknown, ue...)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -316,10 +327,82 @@ func (b *builder) addInputs(gp *pb.GraphProto) error {
 			return err
 		}
 	}
+	if len(unknown) > 0 {
+		return unknownDims(unknown)
+	}
 	for name := range b.opts.Constants {
 		if !seen[name] {
 			return fmt.Errorf("cannot bind %q to a constant: the model has no graph input of that name", name)
 		}
+	}
+	return nil
+}
+
+// unknownDimError is a symbolic input dimension other than the batch that
+// no -dim binds.
+type unknownDimError struct {
+	input string
+	axis  int
+	param string
+}
+
+// unknownDimsError lists the unbound dimensions of one input.
+type unknownDimsError []*unknownDimError
+
+func (e unknownDimsError) Error() string { return unknownDims(e).Error() }
+
+// unknownDims names every unbound dimension at once, with the flags that
+// bind them.
+func unknownDims(all []*unknownDimError) error {
+	var where, flags []string
+	seen := map[string]bool{}
+	for _, e := range all {
+		where = append(where, fmt.Sprintf("%q dimension %d (%q)", e.input, e.axis, e.param))
+		if !seen[e.param] {
+			seen[e.param] = true
+			flags = append(flags, "-dim "+e.param+"=VALUE")
+		}
+	}
+	return &DimsError{Params: slices.Sorted(maps.Keys(seen)), msg: fmt.Sprintf("symbolic dimensions are unknown: %s; cnnc needs static shapes except the batch dimension: bind them with %s (cnnc check and cnnc run bind them from their inputs)",
+		strings.Join(where, ", "), strings.Join(flags, " "))}
+}
+
+// DimsError reports symbolic input dimensions that must be bound (with
+// Options.Dims) before the model can be imported.
+type DimsError struct {
+	// Params are the unbound dimension names, sorted.
+	Params []string
+	msg    string
+}
+
+func (e *DimsError) Error() string { return e.msg }
+
+// checkDims rejects a binding in Options.Dims for a dimension the model's
+// inputs do not declare, naming the ones it does: a misspelled -dim must
+// not be ignored.
+func (b *builder) checkDims(gp *pb.GraphProto) error {
+	if len(b.opts.Dims) == 0 {
+		return nil
+	}
+	declared := map[string]bool{}
+	for _, vi := range gp.Input {
+		if vi == nil || vi.Type == nil || vi.Type.GetTensorType() == nil || vi.Type.GetTensorType().Shape == nil {
+			continue
+		}
+		for _, d := range vi.Type.GetTensorType().Shape.Dim {
+			if p := d.GetDimParam(); p != "" {
+				declared[p] = true
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.opts.Dims)) {
+		if declared[name] {
+			continue
+		}
+		if len(declared) == 0 {
+			return fmt.Errorf("-dim %s: the model's inputs have no symbolic dimensions", name)
+		}
+		return fmt.Errorf("-dim %s: the model's inputs have no dimension of that name; they declare %s", name, strings.Join(slices.Sorted(maps.Keys(declared)), ", "))
 	}
 	return nil
 }
@@ -367,6 +450,7 @@ func (b *builder) inputType(vi *pb.ValueInfoProto) (ir.Type, string, error) {
 	shape := make(ir.Shape, len(tt.Shape.Dim))
 	batchName := ""
 	n := 1
+	var unknown unknownDimsError
 	for i, d := range tt.Shape.Dim {
 		if d == nil {
 			d = &pb.TensorShapeProto_Dimension{}
@@ -390,8 +474,8 @@ func (b *builder) inputType(vi *pb.ValueInfoProto) (ir.Type, string, error) {
 		}
 		switch {
 		case !hasValue && param != "":
-			return ir.Type{}, "", fmt.Errorf("graph input %q: dimension %d (%q) is unknown; cnnc needs static shapes except the batch dimension: fix it with --dim %s=VALUE",
-				vi.Name, i, param, param)
+			unknown = append(unknown, &unknownDimError{input: vi.Name, axis: i, param: param})
+			continue
 		case !hasValue || value == -1:
 			return ir.Type{}, "", fmt.Errorf("graph input %q: dimension %d is unknown and unnamed; cnnc needs static shapes except the batch dimension (name the dimension in the model to fix it with --dim NAME=VALUE)",
 				vi.Name, i)
@@ -403,6 +487,9 @@ func (b *builder) inputType(vi *pb.ValueInfoProto) (ir.Type, string, error) {
 			return ir.Type{}, "", fmt.Errorf("graph input %q: shape %v has more than 2^31 elements", vi.Name, shape)
 		}
 		n *= int(value)
+	}
+	if len(unknown) > 0 {
+		return ir.Type{}, "", unknown
 	}
 	return ir.Type{DType: dt, Shape: shape}, batchName, nil
 }
@@ -538,7 +625,7 @@ func (b *builder) addNamed(name string, op ir.Op, nOut int, inputs []*ir.Value) 
 		}
 		n.Outputs = append(n.Outputs, &ir.Value{Name: vn, Producer: n})
 	}
-	if err := passes.InferNode(n); err != nil {
+	if err := ir.InferNode(n); err != nil {
 		// InferNode prefixes the IR node's name; the caller names the
 		// ONNX node instead.
 		if u := errors.Unwrap(err); u != nil {

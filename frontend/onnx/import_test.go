@@ -46,7 +46,25 @@ func TestErrorMessages(t *testing.T) {
 		{
 			name: "unknown dim names --dim",
 			data: newModel(13).input("x", tFloat, "N", 3, "height", 8).node("Relu", []string{"x"}, []string{"y"}).output("y").bytes(),
-			want: `graph input "x": dimension 2 ("height") is unknown; cnnc needs static shapes except the batch dimension: fix it with --dim height=VALUE`,
+			want: `symbolic dimensions are unknown: "x" dimension 2 ("height"); cnnc needs static shapes except the batch dimension: bind them with -dim height=VALUE`,
+		},
+		{
+			name: "every unknown dim named at once",
+			data: newModel(13).input("x", tFloat, "N", 3, "height", "width").input("z", tFloat, "N", "depth").
+				node("Relu", []string{"x"}, []string{"y"}).output("y").bytes(),
+			want: `symbolic dimensions are unknown: "x" dimension 2 ("height"), "x" dimension 3 ("width"), "z" dimension 1 ("depth"); cnnc needs static shapes except the batch dimension: bind them with -dim height=VALUE -dim width=VALUE -dim depth=VALUE`,
+		},
+		{
+			name: "-dim for a dimension the model lacks",
+			data: newModel(13).input("x", tFloat, "N", 3, "height", 8).node("Relu", []string{"x"}, []string{"y"}).output("y").bytes(),
+			opts: Options{Dims: map[string]int{"heigth": 4}},
+			want: `-dim heigth: the model's inputs have no dimension of that name; they declare N, height`,
+		},
+		{
+			name: "-dim for a model without symbolic dims",
+			data: x2(13).node("Relu", []string{"x"}, []string{"y"}).output("y").bytes(),
+			opts: Options{Dims: map[string]int{"N": 3}},
+			want: `-dim N: the model's inputs have no symbolic dimensions`,
 		},
 		{
 			name: "unnamed unknown dim",

@@ -8,6 +8,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Pad", opEntry{min: 1, max: MaxOpset, fn: importPad, notes: "paddings (1), pads attribute (2-10), constant pads/constant_value inputs (11+), axes input (18+); constant, reflect, edge, wrap (19+)"})
+}
+
 // importPad imports Pad. Opset 1 named the attribute paddings, opsets 2-10
 // pads (with the fill in the value attribute); from 11 pads and
 // constant_value are inputs, which must be constants, and from 18 an

@@ -7,6 +7,13 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("AveragePool", opEntry{min: 1, max: MaxOpset, fn: importAveragePool, floatOnly: true, notes: "count_include_pad (7+), ceil_mode (10+), dilations (19+), auto_pad"})
+	register("GlobalAveragePool", opEntry{min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalAveragePool{} }), floatOnly: true})
+	register("GlobalMaxPool", opEntry{min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalMaxPool{} }), floatOnly: true})
+	register("MaxPool", opEntry{min: 1, max: MaxOpset, fn: importMaxPool, floatOnly: true, notes: "ceil_mode and dilations (10+), auto_pad; the Indices output is not supported"})
+}
+
 // importMaxPool imports MaxPool. ceil_mode and dilations exist from opset
 // 10; storage_order (8+) only orders the Indices output, which cnnc does
 // not compute (a model that reads it is rejected).

@@ -5,6 +5,13 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("ReduceMax", reduceEntry(18, func(r ir.Reduce) ir.Op { return &ir.ReduceMax{Reduce: r} }))
+	register("ReduceMean", reduceEntry(18, func(r ir.Reduce) ir.Op { return &ir.ReduceMean{Reduce: r} }))
+	register("ReduceMin", reduceEntry(18, func(r ir.Reduce) ir.Op { return &ir.ReduceMin{Reduce: r} }))
+	register("ReduceSum", reduceEntry(13, func(r ir.Reduce) ir.Op { return &ir.ReduceSum{Reduce: r} }))
+}
+
 // reduceEntry registers a ReduceX op whose axes moved from an attribute to
 // an optional input at opset axesInput (13 for ReduceSum, 18 for the
 // others), when noop_with_empty_axes appeared too.

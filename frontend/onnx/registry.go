@@ -30,92 +30,37 @@ type opEntry struct {
 // mostly widened type lists, which changes nothing for the supported types.
 const MaxOpset = 25
 
-// registry maps an ai.onnx op type to its importer. Filled in init because
-// the entries refer to functions that (indirectly) read it.
-var registry map[string]opEntry
+// registry maps an ai.onnx op type to its importer. Each op's file
+// registers its entry from its init function (conv.go registers Conv and
+// ConvTranspose), so adding an op adds a file and edits no list; the map is
+// written only while the package initializes.
+var registry = map[string]opEntry{}
 
-func init() {
-	u := func(op func() ir.Op) opEntry { return opEntry{min: 1, max: MaxOpset, fn: unaryOp(op)} }
-	uf := func(op func() ir.Op) opEntry { e := u(op); e.floatOnly = true; return e }
-	bin := func(op func() ir.Op) opEntry {
-		return opEntry{min: 1, max: MaxOpset, fn: binaryOp(op), notes: "numpy broadcasting; before opset 7, `broadcast`/`axis` are mapped to it"}
+func register(opType string, e opEntry) {
+	if _, dup := registry[opType]; dup {
+		panic("onnx: two importers registered for " + opType) // a programming error, found by any test
 	}
-	vari := func(op func() ir.Op) opEntry {
-		return opEntry{min: 1, max: MaxOpset, fn: variadicOp(op)}
-	}
-	registry = map[string]opEntry{
-		"Abs":                   u(func() ir.Op { return &ir.Abs{} }),
-		"Add":                   bin(func() ir.Op { return &ir.Add{} }),
-		"AveragePool":           {min: 1, max: MaxOpset, fn: importAveragePool, floatOnly: true, notes: "count_include_pad (7+), ceil_mode (10+), dilations (19+), auto_pad"},
-		"BatchNormalization":    {min: 1, max: MaxOpset, fn: importBatchNorm, floatOnly: true, notes: "inference only: training_mode=1 and the training outputs are rejected; legacy is_test/spatial/momentum ignored (spatial=0 only on rank 2)"},
-		"Cast":                  {min: 1, max: MaxOpset, fn: importCast, notes: "`to` as a string before opset 6; saturate/round_mode (float8 only) ignored"},
-		"CastLike":              {min: 15, max: MaxOpset, fn: importCastLike, notes: "imported as Cast"},
-		"Ceil":                  uf(func() ir.Op { return &ir.Ceil{} }),
-		"Clip":                  {min: 1, max: MaxOpset, fn: importClip, notes: "min/max attributes before opset 11, constant inputs from 11"},
-		"Concat":                {min: 1, max: MaxOpset, fn: importConcat},
-		"Constant":              {min: 1, max: MaxOpset, fn: importConstant, notes: "value, value_float(s), value_int(s); not strings or sparse"},
-		"ConstantOfShape":       {min: 9, max: MaxOpset, fn: importConstantOfShape, notes: "folded; the shape must be constant"},
-		"Conv":                  {min: 1, max: MaxOpset, fn: importConv, floatOnly: true, notes: "any rank; auto_pad"},
-		"ConvTranspose":         {min: 1, max: MaxOpset, fn: importConvTranspose, floatOnly: true, notes: "output_shape, output_padding, auto_pad"},
-		"Div":                   bin(func() ir.Op { return &ir.Div{} }),
-		"Dropout":               {min: 1, max: MaxOpset, fn: importDropout, notes: "identity; ratio input (12+) may be computed; training_mode must be constant false"},
-		"Elu":                   {min: 1, max: MaxOpset, fn: importElu, floatOnly: true},
-		"Equal":                 bin(func() ir.Op { return &ir.Equal{} }),
-		"Erf":                   {min: 9, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.Erf{} }), floatOnly: true},
-		"Exp":                   uf(func() ir.Op { return &ir.Exp{} }),
-		"Expand":                {min: 8, max: MaxOpset, fn: importExpand, notes: "constant shape; lowered to Add of zeros"},
-		"Flatten":               {min: 1, max: MaxOpset, fn: importFlatten},
-		"Floor":                 uf(func() ir.Op { return &ir.Floor{} }),
-		"Gather":                {min: 1, max: MaxOpset, fn: importGather},
-		"Gemm":                  {min: 1, max: MaxOpset, fn: importGemm, floatOnly: true, notes: "alpha, beta, transA, transB; C optional from opset 11"},
-		"GlobalAveragePool":     {min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalAveragePool{} }), floatOnly: true},
-		"GlobalMaxPool":         {min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalMaxPool{} }), floatOnly: true},
-		"Greater":               bin(func() ir.Op { return &ir.Greater{} }),
-		"HardSigmoid":           {min: 1, max: MaxOpset, fn: importHardSigmoid, floatOnly: true},
-		"HardSwish":             {min: 14, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.HardSwish{} }), floatOnly: true},
-		"Identity":              u(func() ir.Op { return &ir.Identity{} }),
-		"InstanceNormalization": {min: 1, max: MaxOpset, fn: importInstanceNorm, floatOnly: true},
-		"LRN":                   {min: 1, max: MaxOpset, fn: importLRN, floatOnly: true},
-		"LeakyRelu":             {min: 1, max: MaxOpset, fn: importLeakyRelu, floatOnly: true},
-		"Less":                  bin(func() ir.Op { return &ir.Less{} }),
-		"Log":                   uf(func() ir.Op { return &ir.Log{} }),
-		"LogSoftmax":            {min: 1, max: MaxOpset, fn: importSoftmax(true), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)"},
-		"MatMul":                {min: 1, max: MaxOpset, fn: importMatMul},
-		"Max":                   vari(func() ir.Op { return &ir.Max{} }),
-		"MaxPool":               {min: 1, max: MaxOpset, fn: importMaxPool, floatOnly: true, notes: "ceil_mode and dilations (10+), auto_pad; the Indices output is not supported"},
-		"Mean":                  vari(func() ir.Op { return &ir.Mean{} }),
-		"Min":                   vari(func() ir.Op { return &ir.Min{} }),
-		"Mul":                   bin(func() ir.Op { return &ir.Mul{} }),
-		"Neg":                   u(func() ir.Op { return &ir.Neg{} }),
-		"PRelu":                 {min: 1, max: MaxOpset, fn: importPRelu, notes: "before opset 7 a [C] slope applies per channel"},
-		"Pad":                   {min: 1, max: MaxOpset, fn: importPad, notes: "paddings (1), pads attribute (2-10), constant pads/constant_value inputs (11+), axes input (18+); constant, reflect, edge, wrap (19+)"},
-		"Pow":                   bin(func() ir.Op { return &ir.Pow{} }),
-		"Reciprocal":            uf(func() ir.Op { return &ir.Reciprocal{} }),
-		"ReduceMax":             reduceEntry(18, func(r ir.Reduce) ir.Op { return &ir.ReduceMax{Reduce: r} }),
-		"ReduceMean":            reduceEntry(18, func(r ir.Reduce) ir.Op { return &ir.ReduceMean{Reduce: r} }),
-		"ReduceMin":             reduceEntry(18, func(r ir.Reduce) ir.Op { return &ir.ReduceMin{Reduce: r} }),
-		"ReduceSum":             reduceEntry(13, func(r ir.Reduce) ir.Op { return &ir.ReduceSum{Reduce: r} }),
-		"Relu":                  u(func() ir.Op { return &ir.Relu{} }),
-		"Reshape":               {min: 1, max: MaxOpset, fn: importReshape, notes: "shape attribute before opset 5, constant (or batch-symbolic) input from 5; allowzero (14+)"},
-		"Resize":                {min: 10, max: MaxOpset, fn: importResize, notes: "constant scales, sizes (may follow a symbolic batch) and roi; nearest, linear, cubic; every coordinate_transformation_mode but tf_half_pixel_for_nn (tf_crop_and_resize with sizes only); antialias (linear, cubic), axes, keep_aspect_ratio_policy (18+); opset 10 as Upsample; linear and cubic on float only"},
-		"Selu":                  {min: 1, max: MaxOpset, fn: importSelu, floatOnly: true},
-		"Shape":                 {min: 1, max: MaxOpset, fn: importShape, notes: "folded; start/end (15+); with a symbolic batch tracked symbolically"},
-		"Sigmoid":               uf(func() ir.Op { return &ir.Sigmoid{} }),
-		"Slice":                 {min: 1, max: MaxOpset, fn: importSlice, notes: "attributes before opset 10, constant inputs (with steps) from 10"},
-		"Softmax":               {min: 1, max: MaxOpset, fn: importSoftmax(false), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)"},
-		"Softplus":              uf(func() ir.Op { return &ir.Softplus{} }),
-		"Split":                 {min: 1, max: MaxOpset, fn: importSplit, notes: "one Slice per output; split attribute, constant input (13+) or num_outputs (18+)"},
-		"Sqrt":                  uf(func() ir.Op { return &ir.Sqrt{} }),
-		"Squeeze":               {min: 1, max: MaxOpset, fn: importSqueeze, notes: "axes attribute before opset 13, constant input from 13"},
-		"Sub":                   bin(func() ir.Op { return &ir.Sub{} }),
-		"Sum":                   vari(func() ir.Op { return &ir.Sum{} }),
-		"Tanh":                  uf(func() ir.Op { return &ir.Tanh{} }),
-		"Tile":                  {min: 6, max: MaxOpset, fn: importTile, notes: "constant repeats; lowered to Concat"},
-		"Transpose":             {min: 1, max: MaxOpset, fn: importTranspose},
-		"Unsqueeze":             {min: 1, max: MaxOpset, fn: importUnsqueeze, notes: "axes attribute before opset 13, constant input from 13"},
-		"Upsample":              {min: 7, max: 9, fn: importUpsample, notes: "scales attribute (7) or constant input (9); asymmetric coordinates; nearest (floor, scales >= 1) or linear (float only)"},
-		"Where":                 {min: 9, max: MaxOpset, fn: importWhere},
-	}
+	registry[opType] = e
+}
+
+// unaryEntry registers an element-wise op of one input for every opset.
+func unaryEntry(op func() ir.Op) opEntry { return opEntry{min: 1, max: MaxOpset, fn: unaryOp(op)} }
+
+// floatUnaryEntry is unaryEntry for an op the IR defines on floats only.
+func floatUnaryEntry(op func() ir.Op) opEntry {
+	e := unaryEntry(op)
+	e.floatOnly = true
+	return e
+}
+
+// binaryEntry registers a broadcasting op of two inputs.
+func binaryEntry(op func() ir.Op) opEntry {
+	return opEntry{min: 1, max: MaxOpset, fn: binaryOp(op), notes: "numpy broadcasting; before opset 7, `broadcast`/`axis` are mapped to it"}
+}
+
+// variadicEntry registers a broadcasting op of any number of inputs.
+func variadicEntry(op func() ir.Op) opEntry {
+	return opEntry{min: 1, max: MaxOpset, fn: variadicOp(op)}
 }
 
 // SupportedOp describes one supported ONNX operator.

@@ -8,6 +8,13 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Flatten", opEntry{min: 1, max: MaxOpset, fn: importFlatten})
+	register("Reshape", opEntry{min: 1, max: MaxOpset, fn: importReshape, notes: "shape attribute before opset 5, constant (or batch-symbolic) input from 5; allowzero (14+)"})
+	register("Squeeze", opEntry{min: 1, max: MaxOpset, fn: importSqueeze, notes: "axes attribute before opset 13, constant input from 13"})
+	register("Unsqueeze", opEntry{min: 1, max: MaxOpset, fn: importUnsqueeze, notes: "axes attribute before opset 13, constant input from 13"})
+}
+
 // importReshape imports Reshape. Before opset 5 the shape was an
 // attribute; from 5 it is an input, which must be a constant after folding
 // or a symbolic shape computation whose only batch-dependent entry is the

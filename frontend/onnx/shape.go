@@ -5,6 +5,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Shape", opEntry{min: 1, max: MaxOpset, fn: importShape, notes: "folded; start/end (15+); with a symbolic batch tracked symbolically"})
+}
+
 // importShape imports Shape (start and end from opset 15). The result is a
 // constant when the input's shape is static, and a tracked symbolic value
 // when it has a symbolic batch (see fold.go).

@@ -7,6 +7,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Slice", opEntry{min: 1, max: MaxOpset, fn: importSlice, notes: "attributes before opset 10, constant inputs (with steps) from 10"})
+}
+
 // importSlice imports Slice. Before opset 10 starts, ends and axes were
 // attributes; from 10 they are inputs, with steps, and must be constants
 // after folding.

@@ -5,6 +5,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("LogSoftmax", opEntry{min: 1, max: MaxOpset, fn: importSoftmax(true), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)"})
+	register("Softmax", opEntry{min: 1, max: MaxOpset, fn: importSoftmax(false), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)"})
+}
+
 // importSoftmax imports Softmax or LogSoftmax. Before opset 13 the input
 // was coerced to a matrix at axis (default 1) and normalized over each
 // row, that is over every axis from axis on; from 13 the op normalizes

@@ -8,6 +8,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Split", opEntry{min: 1, max: MaxOpset, fn: importSplit, notes: "one Slice per output; split attribute, constant input (13+) or num_outputs (18+)"})
+}
+
 // importSplit imports Split as one Slice per output. The sizes come from
 // the split attribute (before opset 13, or the optional second input of
 // opset 1), the constant split input (13+), num_outputs (18+: equal parts

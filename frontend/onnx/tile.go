@@ -7,6 +7,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Tile", opEntry{min: 6, max: MaxOpset, fn: importTile, notes: "constant repeats; lowered to Concat"})
+}
+
 // importTile imports Tile (opset 6+, repeats as a constant input) as a
 // Concat of copies along each repeated axis; the IR has no Tile op.
 func importTile(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {

@@ -5,6 +5,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register("Transpose", opEntry{min: 1, max: MaxOpset, fn: importTranspose})
+}
+
 // importTranspose imports Transpose; without perm the axes are reversed.
 func importTranspose(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
 	if err := arity(in, 1, 1); err != nil {

@@ -6,6 +6,12 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalBatchNorm)
+	register(evalInstanceNorm)
+	register(evalLRN)
+}
+
 // channelOf returns, for a tensor of the given shape, the channel count
 // and a function from element index to channel: the channel axis is the
 // last one for NHWC and axis 1 otherwise.

@@ -2,6 +2,10 @@ package eval
 
 import "github.com/cnnc/cnnc/ir"
 
+func init() {
+	register(evalConcat)
+}
+
 // evalConcat joins the inputs along the axis: viewing every tensor as
 // [outer, rest], where outer is the product of the axes before the concat
 // axis, each output row is the inputs' rows one after another.

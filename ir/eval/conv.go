@@ -6,6 +6,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalConv)
+	register(evalConvTranspose)
+}
+
 // evalConv computes ONNX Conv in the op's layout:
 //
 //	y[n, m, o] = B[m] + sum over c in m's group, taps k of

@@ -8,6 +8,45 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	registerAs[*ir.Relu](evalUnary)
+	registerAs[*ir.LeakyRelu](evalUnary)
+	registerAs[*ir.Sigmoid](evalUnary)
+	registerAs[*ir.Tanh](evalUnary)
+	registerAs[*ir.HardSigmoid](evalUnary)
+	registerAs[*ir.HardSwish](evalUnary)
+	registerAs[*ir.Clip](evalUnary)
+	registerAs[*ir.Elu](evalUnary)
+	registerAs[*ir.Selu](evalUnary)
+	registerAs[*ir.Softplus](evalUnary)
+	registerAs[*ir.Exp](evalUnary)
+	registerAs[*ir.Log](evalUnary)
+	registerAs[*ir.Neg](evalUnary)
+	registerAs[*ir.Abs](evalUnary)
+	registerAs[*ir.Sqrt](evalUnary)
+	registerAs[*ir.Reciprocal](evalUnary)
+	registerAs[*ir.Floor](evalUnary)
+	registerAs[*ir.Ceil](evalUnary)
+	registerAs[*ir.Erf](evalUnary)
+	registerAs[*ir.Identity](evalUnary)
+	register(evalCast)
+	registerMulti(func(_ *ir.Dropout, in []*ir.Tensor, out []ir.Type) ([]*ir.Tensor, error) { return evalDropout(in, out) })
+	registerAs[*ir.Add](evalBinary)
+	registerAs[*ir.Sub](evalBinary)
+	registerAs[*ir.Mul](evalBinary)
+	registerAs[*ir.Div](evalBinary)
+	registerAs[*ir.Pow](evalBinary)
+	registerAs[*ir.Less](evalBinary)
+	registerAs[*ir.Greater](evalBinary)
+	registerAs[*ir.Equal](evalBinary)
+	registerAs[*ir.Max](evalVariadic)
+	registerAs[*ir.Min](evalVariadic)
+	registerAs[*ir.Sum](evalVariadic)
+	registerAs[*ir.Mean](evalVariadic)
+	register(evalWhere)
+	register(evalPRelu)
+}
+
 // unaryFloat returns the element function of a unary op on floating-point
 // values, following the formulas of the ONNX spec (and of ir's doc
 // comments, which agree), or nil when op is not such an op.

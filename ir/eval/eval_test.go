@@ -9,7 +9,6 @@ import (
 
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/ir/eval"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // dense builds input [N, 2, 3] -> Reshape [N, 6] -> Gemm (6 -> 2) ->
@@ -108,7 +107,7 @@ func keras(rng *rand.Rand) *ir.Graph {
 
 func TestRunAfterInferShapes(t *testing.T) {
 	shaped := keras(rand.New(rand.NewSource(9)))
-	if err := passes.InferShapes(shaped); err != nil {
+	if err := shaped.Infer(); err != nil {
 		t.Fatal(err)
 	}
 	if err := shaped.Verify(); err != nil {

@@ -6,6 +6,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalGather)
+}
+
 // evalGather picks entries along the axis: viewing data as [outer, n,
 // inner] and the output as [outer, len(indices), inner], output (o, j, i)
 // is data (o, indices[j], i), a negative index counting from the end.

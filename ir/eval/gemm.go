@@ -4,6 +4,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalGemm)
+	register(evalMatMul)
+}
+
 // evalGemm computes Y = Alpha*op(A)*op(B) + Beta*C, C broadcast to
 // [M, N] (or no C term when C is omitted), then the fused Activation.
 func evalGemm(op *ir.Gemm, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
@@ -59,18 +64,9 @@ func evalGemm(op *ir.Gemm, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 // rule has it), and the axes before the last two broadcast.
 func evalMatMul(_ *ir.MatMul, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	a, b := in[0], in[1]
-	pa, pb := a.Shape, b.Shape
-	if len(pa) == 1 {
-		pa = ir.Shape{1, pa[0]}
-	}
-	if len(pb) == 1 {
-		pb = ir.Shape{pb[0], 1}
-	}
-	ra, rb := len(pa), len(pb)
-	m, k, n := pa[ra-2], pa[ra-1], pb[rb-1]
-	batchA, batchB := pa[:ra-2], pb[:rb-2]
-	// The shape rule already checked that the batch axes broadcast.
-	batch, _ := ir.BroadcastShapes(batchA, batchB)
+	// The shape rule already checked the operands.
+	batch, m, k, n, pa, pb, _ := ir.MatMulDims(a.Shape, b.Shape)
+	batchA, batchB := pa[:len(pa)-2], pb[:len(pb)-2]
 	ma, mb := broadcastOffsets(batch, batchA), broadcastOffsets(batch, batchB)
 	y := newTensor(out)
 	for bi := range prod(batch) {

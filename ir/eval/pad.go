@@ -2,6 +2,10 @@ package eval
 
 import "github.com/cnnc/cnnc/ir"
 
+func init() {
+	register(evalPad)
+}
+
 // evalPad adds (or, for negative pads, crops) a border. Output coordinate
 // o on an axis reads input coordinate o - begin; where that lies outside
 // the input the mode decides: constant reads Value, edge the nearest
@@ -16,7 +20,7 @@ func evalPad(op *ir.Pad, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	for d, n := range x.Shape {
 		src[d] = make([]int, out.Shape[d])
 		for o := range src[d] {
-			src[d][o] = padSource(o-op.Pads[d], n, op.Mode)
+			src[d][o] = op.Source(o-op.Pads[d], n)
 		}
 	}
 	st := strides(x.Shape)
@@ -42,29 +46,4 @@ func evalPad(op *ir.Pad, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 		}
 	}
 	return take(x, idx, op.Value, out), nil
-}
-
-// padSource maps coordinate i, possibly outside [0, n), to the input
-// coordinate the mode reads, or -1 for the constant value.
-func padSource(i, n int, mode ir.PadMode) int {
-	if i >= 0 && i < n {
-		return i
-	}
-	switch mode {
-	case ir.PadEdge:
-		return min(max(i, 0), n-1)
-	case ir.PadWrap:
-		return (i%n + n) % n
-	case ir.PadReflect:
-		if n == 1 {
-			return 0
-		}
-		period := 2 * (n - 1)
-		m := (i%period + period) % period
-		if m >= n {
-			m = period - m
-		}
-		return m
-	}
-	return -1
 }

@@ -6,6 +6,13 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalMaxPool)
+	register(evalAveragePool)
+	register(evalGlobalAveragePool)
+	register(evalGlobalMaxPool)
+}
+
 type poolKind int
 
 const (

@@ -7,6 +7,13 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	registerAs[*ir.ReduceMean](evalReduce)
+	registerAs[*ir.ReduceSum](evalReduce)
+	registerAs[*ir.ReduceMax](evalReduce)
+	registerAs[*ir.ReduceMin](evalReduce)
+}
+
 type reduceKind int
 
 const (

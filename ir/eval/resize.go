@@ -7,6 +7,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalResize)
+}
+
 // resizeTaps is what one output coordinate on one axis reads: input
 // indices and their weights, or nothing (outside) when tf_crop_and_resize
 // maps it outside the input.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/ir/eval"
-	"github.com/cnnc/cnnc/passes"
 )
 
 // resnet18 builds torchvision's ResNet-18 (224x224 input, 1000 classes,
@@ -117,7 +116,7 @@ func TestResNet18(t *testing.T) {
 	var logits []*ir.Tensor
 	for _, c := range configs {
 		g := resnet18(rand.New(rand.NewSource(12)), c.layout, c.fused)
-		if err := passes.InferShapes(g); err != nil {
+		if err := g.Infer(); err != nil {
 			t.Fatal(err)
 		}
 		in := x

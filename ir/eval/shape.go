@@ -2,6 +2,10 @@ package eval
 
 import "github.com/cnnc/cnnc/ir"
 
+func init() {
+	register(evalShapeOf)
+}
+
 // evalShapeOf is ONNX Shape: the input's concrete dimensions in
 // [Start, End), clamped as ShapeOf.Range does.
 func evalShapeOf(op *ir.ShapeOf, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {

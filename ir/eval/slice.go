@@ -4,6 +4,10 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalSlice)
+}
+
 // evalSlice takes the strided sub-range that Slice.Ranges normalizes: on
 // axis d, count[d] elements from start[d] in steps of step[d].
 func evalSlice(op *ir.Slice, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {

@@ -6,6 +6,11 @@ import (
 	"github.com/cnnc/cnnc/ir"
 )
 
+func init() {
+	register(evalSoftmax)
+	register(evalLogSoftmax)
+}
+
 // evalSoftmax is exp(x - max) / sum(exp(x - max)) over Axis, or with
 // Coerce2D over all axes from Axis on, flattened. Subtracting the maximum
 // keeps large inputs from overflowing.

@@ -2,6 +2,10 @@ package eval
 
 import "github.com/cnnc/cnnc/ir"
 
+func init() {
+	register(evalTranspose)
+}
+
 // evalTranspose permutes the axes: output axis i is input axis Perm[i].
 func evalTranspose(op *ir.Transpose, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	return transpose(in[0], op.Perm), nil

@@ -1,4 +1,4 @@
-package engine
+package compiler
 
 import (
 	"math/rand/v2"

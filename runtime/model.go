@@ -1,0 +1,340 @@
+package runtime
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+)
+
+// The machinery every generated model shares: the version guard, the
+// weights check and decoding, input and output validation, the Run and
+// RunBatch loops and the worker pool. A generated package holds only what
+// is specific to its model (its Spec, the layers of forward, the packing
+// of its weights) and calls these.
+
+// Version is the version of the contract between generated code and this
+// package: the names, signatures and meaning of everything generated code
+// calls. MinVersion is the oldest generated code this runtime still
+// serves. cnnc writes its own Version into every package it generates.
+const (
+	Version    = 1
+	MinVersion = 1
+)
+
+// EnforceVersion makes an incompatible pairing of generated code and
+// runtime fail to build. A package generated for contract version V
+// declares
+//
+//	const _ = runtime.EnforceVersion(V - runtime.MinVersion)
+//	const _ = runtime.EnforceVersion(runtime.Version - V)
+//
+// so that a runtime too new (MinVersion > V) or too old (Version < V)
+// makes one of the constants negative, which does not convert to an
+// unsigned type: the build stops at that line, where a comment says to
+// regenerate the package or to update github.com/cnnc/cnnc.
+type EnforceVersion uint
+
+// TensorInfo describes one input or output of a generated model.
+type TensorInfo struct {
+	Name   string // the name in the source model
+	Shape  []int  // dimension 0 is -1 when it is the batch
+	Layout string // "NCHW", "NHWC" or "" when not an image
+}
+
+// Len is the element count of one batch item (dimension 0 counts 1 when it
+// is the batch).
+func (t TensorInfo) Len() int {
+	n := 1
+	for i, d := range t.Shape {
+		if i == 0 && d < 0 {
+			continue
+		}
+		n *= d
+	}
+	return n
+}
+
+// Spec describes a generated model to the runtime. Each generated package
+// declares one as a package-level variable; it is never modified.
+type Spec struct {
+	// Package is the generated package's name, the prefix of its errors.
+	Package         string
+	Inputs, Outputs []TensorInfo
+	// Batched is set when dimension 0 of the inputs is a batch of any
+	// size, which RunBatch runs.
+	Batched bool
+	// ArenaLen is the float32 working memory of one Model.
+	ArenaLen int
+	// WeightsLen and WeightsSHA256 describe the embedded weights file: its
+	// length in float32 values and the hex SHA-256 of its bytes.
+	WeightsLen    int
+	WeightsSHA256 string
+	// Windows lists the geometry of every convolution and pool, checked
+	// once when the weights load.
+	Windows []*Window
+	// Threads is the number of goroutines a new Model runs on (1 or 0: the
+	// caller's only).
+	Threads int
+}
+
+// Weights decodes a generated package's embedded weights once and shares
+// the result, read-only, among all its Models. W is the package's struct
+// of decoded and packed weights. The zero value is ready to use.
+type Weights[W any] struct {
+	once sync.Once
+	w    *W
+	err  error
+}
+
+// Load returns the decoded weights, decoding them on the first call: it
+// checks data's length and SHA-256 against spec, decodes the little-endian
+// float32 values, checks spec.Windows and hands the values to unpack,
+// which builds the package's weights (packing the GEMM panels). A damaged
+// file gives the same error on every call.
+func (l *Weights[W]) Load(spec *Spec, data []byte, unpack func(all []float32) *W) (*W, error) {
+	l.once.Do(func() {
+		if len(data) != 4*spec.WeightsLen {
+			l.err = fmt.Errorf("%s: the weights file holds %d bytes, want %d", spec.Package, len(data), 4*spec.WeightsLen)
+			return
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != spec.WeightsSHA256 {
+			l.err = errors.New(spec.Package + ": the weights file is corrupt (SHA-256 mismatch); regenerate the package")
+			return
+		}
+		for _, w := range spec.Windows {
+			if err := w.Check(); err != nil {
+				l.err = fmt.Errorf("%s: %w", spec.Package, err)
+				return
+			}
+		}
+		all := make([]float32, spec.WeightsLen)
+		for i := range all {
+			all[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		}
+		l.w = unpack(all)
+	})
+	return l.w, l.err
+}
+
+// CopyOf returns a copy of s that shares no memory with it, so that the
+// decoded weights array can be freed once the panels are packed.
+func CopyOf(s []float32) []float32 { return append([]float32(nil), s...) }
+
+// Inf returns +Inf for sign >= 0 and -Inf otherwise, as a float32 (Go has
+// no infinite constants for generated code to write).
+func Inf(sign int) float32 { return float32(math.Inf(sign)) }
+
+// NaN returns a float32 NaN.
+func NaN() float32 { return float32(math.NaN()) }
+
+// Model is the run-time state of one instance of a generated model: its
+// working memory, its worker pool and its outputs. A generated Model embeds
+// one and forwards its exported methods to it. It is not safe for
+// concurrent use.
+type Model struct {
+	spec *Spec
+	err  error
+	// Arena is the working memory the memory plan lays values out in.
+	Arena []float32
+	// Work is kernel scratch (im2col chunks, Winograd tiles), sized for
+	// the Pool's threads.
+	Work []float32
+	// Pool runs the kernels on several goroutines; nil runs them on the
+	// caller's.
+	Pool *Pool
+	// Outs holds one slice per output, where forward leaves its results
+	// (in the arena or in buffers of their own).
+	Outs [][]float32
+
+	inLens, outLens []int
+	item            [][]float32 // RunBatch's inputs of one item
+	forward         func(in [][]float32)
+	workSize        func(p *Pool) int
+}
+
+// Init prepares m for spec. err, if not nil, is the weights' load error:
+// every later call returns it. forward computes one batch item from the
+// inputs into m.Outs (RunBatch calls it once per item); workSize returns
+// the kernel scratch a Pool needs.
+// Init allocates the arena and the scratch; nothing is allocated later
+// unless SetThreads needs more scratch.
+func (m *Model) Init(spec *Spec, err error, forward func(in [][]float32), workSize func(p *Pool) int) {
+	m.spec, m.err, m.forward, m.workSize = spec, err, forward, workSize
+	if err != nil {
+		return
+	}
+	m.inLens = make([]int, len(spec.Inputs))
+	for i, t := range spec.Inputs {
+		m.inLens[i] = t.Len()
+	}
+	m.outLens = make([]int, len(spec.Outputs))
+	for i, t := range spec.Outputs {
+		m.outLens[i] = t.Len()
+	}
+	m.item = make([][]float32, len(spec.Inputs))
+	m.Arena = make([]float32, spec.ArenaLen)
+	m.Outs = make([][]float32, len(spec.Outputs))
+	m.SetThreads(spec.Threads)
+}
+
+// Err returns the error every call of an unusable Model returns (damaged
+// weights), or nil.
+func (m *Model) Err() error { return m.err }
+
+// SetThreads makes the kernels run on n goroutines (1 runs everything on
+// the caller's). Call Close when done with a Model that has more than one
+// thread.
+func (m *Model) SetThreads(n int) {
+	if m.err != nil {
+		return
+	}
+	m.Close()
+	if n > 1 {
+		m.Pool = NewPool(n)
+	}
+	if w := m.workSize(m.Pool); w > len(m.Work) {
+		m.Work = make([]float32, w)
+	}
+}
+
+// Close stops the goroutines SetThreads started; the Model stays usable,
+// on one thread.
+func (m *Model) Close() {
+	if m.Pool != nil {
+		m.Pool.Close()
+		m.Pool = nil
+	}
+}
+
+// Check reports the Model's load error, or an error for inputs that do
+// not fit: one per spec input, each one batch item long. The generated Run
+// calls it and then its own forward directly, so that escape analysis
+// sees the inputs go nowhere and Run allocates nothing.
+func (m *Model) Check(inputs [][]float32) error {
+	if m.err != nil {
+		return m.err
+	}
+	if len(inputs) != len(m.inLens) {
+		return fmt.Errorf("%s: got %d inputs, want %d", m.spec.Package, len(inputs), len(m.inLens))
+	}
+	for i, in := range inputs {
+		if len(in) != m.inLens[i] {
+			t := m.spec.Inputs[i]
+			return fmt.Errorf("%s: input %d (%q) has %d values, want %d (shape %v)", m.spec.Package, i, t.Name, len(in), m.inLens[i], t.Shape)
+		}
+	}
+	return nil
+}
+
+// CheckOne is Check for Predict: a model with one input and one output,
+// given one batch item.
+func (m *Model) CheckOne(input []float32) error {
+	if m.err != nil {
+		return m.err
+	}
+	if len(m.inLens) != 1 || len(m.outLens) != 1 {
+		return fmt.Errorf("%s: Predict needs a model with one input and one output; use Run", m.spec.Package)
+	}
+	if len(input) != m.inLens[0] {
+		return fmt.Errorf("%s: input has %d values, want %d (shape %v)", m.spec.Package, len(input), m.inLens[0], m.spec.Inputs[0].Shape)
+	}
+	return nil
+}
+
+// RunBatch runs a batch of n items: inputs[i] holds n items of input i back
+// to back and outputs[i] receives n items of output i, so it must have room
+// for exactly that. A model whose batch is fixed takes n = 1 only.
+func (m *Model) RunBatch(inputs, outputs [][]float32) error {
+	if m.err != nil {
+		return m.err
+	}
+	p := m.spec.Package
+	if len(inputs) != len(m.inLens) || len(outputs) != len(m.outLens) {
+		return fmt.Errorf("%s: got %d inputs and %d outputs, want %d and %d", p, len(inputs), len(outputs), len(m.inLens), len(m.outLens))
+	}
+	n := 1
+	if len(m.inLens) > 0 && m.inLens[0] > 0 {
+		n = len(inputs[0]) / m.inLens[0]
+	}
+	for i, in := range inputs {
+		if len(in) != n*m.inLens[i] {
+			return fmt.Errorf("%s: input %d (%q) has %d values, want a multiple of %d, the same number of items as input 0", p, i, m.spec.Inputs[i].Name, len(in), m.inLens[i])
+		}
+	}
+	if n != 1 && !m.spec.Batched {
+		return fmt.Errorf("%s: the model's batch is fixed; got %d items", p, n)
+	}
+	for i, out := range outputs {
+		if len(out) != n*m.outLens[i] {
+			return fmt.Errorf("%s: output %d (%q) has room for %d values, want %d for %d items", p, i, m.spec.Outputs[i].Name, len(out), n*m.outLens[i], n)
+		}
+	}
+	for b := 0; b < n; b++ {
+		for i, in := range inputs {
+			m.item[i] = in[b*m.inLens[i] : (b+1)*m.inLens[i]]
+		}
+		m.forward(m.item)
+		for i, out := range m.Outs {
+			copy(outputs[i][b*m.outLens[i]:], out)
+		}
+	}
+	clear(m.item) // do not keep the caller's memory alive
+	return nil
+}
+
+// Shared runs a generated model from many goroutines at once. It keeps a
+// free list of Models (of type M, made by the constructor given to
+// NewShared) and lends one to each call, so a server allocates a Model only
+// when more calls overlap than ever before, never per call.
+type Shared[M any] struct {
+	mu    sync.Mutex
+	free  []*M
+	newFn func() *M
+}
+
+// NewShared returns a Shared that makes Models with newModel.
+func NewShared[M any](newModel func() *M) *Shared[M] {
+	return &Shared[M]{newFn: newModel}
+}
+
+// Get lends a Model; give it back with Put.
+func (s *Shared[M]) Get() *M {
+	s.mu.Lock()
+	if k := len(s.free); k > 0 {
+		m := s.free[k-1]
+		s.free = s.free[:k-1]
+		s.mu.Unlock()
+		return m
+	}
+	s.mu.Unlock()
+	return s.newFn()
+}
+
+// Put returns a Model that Get lent.
+func (s *Shared[M]) Put(m *M) {
+	s.mu.Lock()
+	s.free = append(s.free, m)
+	s.mu.Unlock()
+}
+
+// Copy copies each of src into dst, which must have the same shape, and
+// reports a mismatch instead of copying part of it. Shared's callers use
+// it to hand a lent Model's outputs to the caller's slices.
+func Copy(pkg string, dst, src [][]float32) error {
+	if len(dst) != len(src) {
+		return fmt.Errorf("%s: got %d output slices, want %d", pkg, len(dst), len(src))
+	}
+	for i := range src {
+		if len(dst[i]) != len(src[i]) {
+			return fmt.Errorf("%s: output slice %d has room for %d values, want %d", pkg, i, len(dst[i]), len(src[i]))
+		}
+	}
+	for i := range src {
+		copy(dst[i], src[i])
+	}
+	return nil
+}
