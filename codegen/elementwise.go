@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
@@ -11,18 +12,19 @@ func init() {
 	emit(alias[*ir.Identity])
 	emit(alias[*ir.Dropout])
 
-	// The activations run on the runtime's kernels (and fuse into a
+	// The activations run on the runtime's kernels, named by their
+	// runtime.ActKind and its two parameters (and fuse into a
 	// convolution's or GEMM's store step, see fuse-activation).
-	emit(activation[*ir.Relu])
-	emit(activation[*ir.LeakyRelu])
-	emit(activation[*ir.Sigmoid])
-	emit(activation[*ir.Tanh])
-	emit(activation[*ir.HardSigmoid])
-	emit(activation[*ir.HardSwish])
-	emit(activation[*ir.Clip])
-	emit(activation[*ir.Elu])
-	emit(activation[*ir.Selu])
-	emit(activation[*ir.Softplus])
+	act(func(*ir.Relu) (string, float64, float64) { return "ActRelu", 0, 0 })
+	act(func(a *ir.LeakyRelu) (string, float64, float64) { return "ActLeakyRelu", a.Alpha, 0 })
+	act(func(*ir.Sigmoid) (string, float64, float64) { return "ActSigmoid", 0, 0 })
+	act(func(*ir.Tanh) (string, float64, float64) { return "ActTanh", 0, 0 })
+	act(func(a *ir.HardSigmoid) (string, float64, float64) { return "ActHardSigmoid", a.Alpha, a.Beta })
+	act(func(*ir.HardSwish) (string, float64, float64) { return "ActHardSwish", 0, 0 })
+	act(func(a *ir.Clip) (string, float64, float64) { return "ActClip", a.Min, a.Max })
+	act(func(a *ir.Elu) (string, float64, float64) { return "ActElu", a.Alpha, 0 })
+	act(func(a *ir.Selu) (string, float64, float64) { return "ActSelu", a.Alpha, a.Gamma })
+	act(func(*ir.Softplus) (string, float64, float64) { return "ActSoftplus", 0, 0 })
 
 	// The other unary ops are an expression of x0 in a loop.
 	emit(unary[*ir.Exp](mathCall("Exp")))
@@ -90,8 +92,15 @@ func xs(n int) []string {
 	return x
 }
 
-func activation[O ir.Activation](gen *gen, n *ir.Node, op O) error {
-	return gen.activation(n, op)
+// actKinds maps an activation's op type to its runtime.ActKind name and
+// parameters.
+var actKinds = map[reflect.Type]func(ir.Activation) (string, float64, float64){}
+
+// act registers an activation: the runtime kind it maps to, and its
+// stand-alone emitter.
+func act[O ir.Activation](kind func(O) (string, float64, float64)) {
+	actKinds[reflect.TypeFor[O]()] = func(a ir.Activation) (string, float64, float64) { return kind(a.(O)) }
+	emit(func(gen *gen, n *ir.Node, op O) error { return gen.activation(n, op) })
 }
 
 func unary[O ir.Op](e expr) func(*gen, *ir.Node, O) error {

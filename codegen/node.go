@@ -29,33 +29,17 @@ func (gen *gen) node(n *ir.Node) error {
 
 // actFields maps a fused or stand-alone activation to the runtime's
 // ActKind and its two parameters, written out in full (the runtime has no
-// defaults).
+// defaults), through the table the activations' registrations fill.
 func actFields(act ir.Activation) (kind string, alpha, beta float64, err error) {
-	switch a := act.(type) {
-	case nil:
+	if act == nil {
 		return "runtime.ActNone", 0, 0, nil
-	case *ir.Relu:
-		return "runtime.ActRelu", 0, 0, nil
-	case *ir.LeakyRelu:
-		return "runtime.ActLeakyRelu", a.Alpha, 0, nil
-	case *ir.Sigmoid:
-		return "runtime.ActSigmoid", 0, 0, nil
-	case *ir.Tanh:
-		return "runtime.ActTanh", 0, 0, nil
-	case *ir.HardSigmoid:
-		return "runtime.ActHardSigmoid", a.Alpha, a.Beta, nil
-	case *ir.HardSwish:
-		return "runtime.ActHardSwish", 0, 0, nil
-	case *ir.Clip:
-		return "runtime.ActClip", a.Min, a.Max, nil
-	case *ir.Elu:
-		return "runtime.ActElu", a.Alpha, 0, nil
-	case *ir.Selu:
-		return "runtime.ActSelu", a.Alpha, a.Gamma, nil
-	case *ir.Softplus:
-		return "runtime.ActSoftplus", 0, 0, nil
 	}
-	return "", 0, 0, unsupportedf("the %s activation", act.OpType())
+	f, ok := actKinds[reflect.TypeOf(act)]
+	if !ok {
+		return "", 0, 0, unsupportedf("the %s activation", act.OpType())
+	}
+	k, alpha, beta := f(act)
+	return "runtime." + k, alpha, beta, nil
 }
 
 // epilogueLit is the runtime.Epilogue literal for a bias expression and an

@@ -60,7 +60,7 @@ func Of(g *ir.Graph) *Summary {
 		if len(n.Outputs) > 0 {
 			r.Shape = n.Outputs[0].Shape
 		}
-		r.MACs += MACs(n)
+		r.MACs += ir.MACs(n)
 		for i, in := range n.Inputs {
 			if !in.IsConst() || !in.DType.IsFloat() || seen[in] {
 				continue
@@ -81,41 +81,6 @@ func Of(g *ir.Graph) *Summary {
 	s.Trainable = s.Total - s.NonTrainable
 	s.PeakActivationBytes = passes.PeakActivationBytes(g)
 	return s
-}
-
-// MACs counts the multiply-accumulates of one batch item of n.
-func MACs(n *ir.Node) int64 {
-	if len(n.Outputs) == 0 || !n.Outputs[0].Known() {
-		return 0
-	}
-	out := int64(n.Outputs[0].Shape.PerBatch())
-	switch op := n.Op.(type) {
-	case *ir.Conv:
-		w := n.Inputs[1].Shape
-		return out * int64(w[1]) * prod(w[2:])
-	case *ir.ConvTranspose:
-		w := n.Inputs[1].Shape
-		in := int64(n.Inputs[0].Shape.PerBatch())
-		return in * int64(w[1]) * prod(w[2:])
-	case *ir.Gemm:
-		k := n.Inputs[0].Shape[1]
-		if op.TransA {
-			k = n.Inputs[0].Shape[0]
-		}
-		return out * int64(k)
-	case *ir.MatMul:
-		a := n.Inputs[0].Shape
-		return out * int64(a[len(a)-1])
-	}
-	return 0
-}
-
-func prod(s ir.Shape) int64 {
-	p := int64(1)
-	for _, d := range s {
-		p *= int64(d)
-	}
-	return p
 }
 
 // Options select optional parts of the table.

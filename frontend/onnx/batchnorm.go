@@ -8,9 +8,9 @@ import (
 )
 
 func init() {
-	register("BatchNormalization", opEntry{min: 1, max: MaxOpset, fn: importBatchNorm, floatOnly: true, notes: "inference only: training_mode=1 and the training outputs are rejected; legacy is_test/spatial/momentum ignored (spatial=0 only on rank 2)"})
-	register("InstanceNormalization", opEntry{min: 1, max: MaxOpset, fn: importInstanceNorm, floatOnly: true})
-	register("LRN", opEntry{min: 1, max: MaxOpset, fn: importLRN, floatOnly: true})
+	register("BatchNormalization", opEntry{min: 1, max: MaxOpset, fn: importBatchNorm, floatOnly: true, notes: "inference only: training_mode=1 and the training outputs are rejected; legacy is_test/spatial/momentum ignored (spatial=0 only on rank 2)", produces: []ir.Op{&ir.BatchNormalization{}}})
+	register("InstanceNormalization", opEntry{min: 1, max: MaxOpset, fn: importInstanceNorm, floatOnly: true, produces: []ir.Op{&ir.InstanceNormalization{}}})
+	register("LRN", opEntry{min: 1, max: MaxOpset, fn: importLRN, floatOnly: true, produces: []ir.Op{&ir.LRN{}}})
 }
 
 // importBatchNorm imports BatchNormalization in inference mode.

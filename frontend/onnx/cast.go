@@ -9,8 +9,8 @@ import (
 )
 
 func init() {
-	register("Cast", opEntry{min: 1, max: MaxOpset, fn: importCast, notes: "`to` as a string before opset 6; saturate/round_mode (float8 only) ignored"})
-	register("CastLike", opEntry{min: 15, max: MaxOpset, fn: importCastLike, notes: "imported as Cast"})
+	register("Cast", opEntry{min: 1, max: MaxOpset, fn: importCast, notes: "`to` as a string before opset 6; saturate/round_mode (float8 only) ignored", produces: []ir.Op{&ir.Cast{}}})
+	register("CastLike", opEntry{min: 15, max: MaxOpset, fn: importCastLike, notes: "imported as Cast", produces: []ir.Op{&ir.Cast{}}})
 }
 
 // importCast imports Cast. Opset 1 spelled the target type as a string

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("Clip", opEntry{min: 1, max: MaxOpset, fn: importClip, notes: "min/max attributes before opset 11, constant inputs from 11"})
+	register("Clip", opEntry{min: 1, max: MaxOpset, fn: importClip, notes: "min/max attributes before opset 11, constant inputs from 11", produces: []ir.Op{&ir.Clip{}}})
 }
 
 // importClip imports Clip. Before opset 11 the bounds were the min and

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("Concat", opEntry{min: 1, max: MaxOpset, fn: importConcat})
+	register("Concat", opEntry{min: 1, max: MaxOpset, fn: importConcat, produces: []ir.Op{&ir.Concat{}}})
 }
 
 // importConcat imports Concat. axis became required in opset 4 (it

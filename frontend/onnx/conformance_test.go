@@ -7,6 +7,7 @@ import (
 	"github.com/cnnc/cnnc/internal/shared"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -72,11 +73,54 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
+	checkProduced(t)
 	if *updateDocs {
 		if t.Failed() {
 			t.Fatal("not updating docs/onnx.md: conformance tests failed")
 		}
 		writeDocs(t, results)
+	}
+}
+
+// produced records, for each ONNX op type, the IR op types its importer
+// made in the conformance models (the IR nodes' LayerType is the ONNX op).
+var (
+	producedMu sync.Mutex
+	produced   = map[string]map[string]bool{}
+)
+
+func recordProduced(g *ir.Graph) {
+	producedMu.Lock()
+	defer producedMu.Unlock()
+	for _, n := range g.Nodes {
+		if produced[n.LayerType] == nil {
+			produced[n.LayerType] = map[string]bool{}
+		}
+		produced[n.LayerType][reflect.TypeOf(n.Op).String()] = true
+	}
+}
+
+// checkProduced holds each importer to the IR ops its registry entry
+// declares: what the conformance models made must be among them, and
+// every declared op must have a reference kernel.
+func checkProduced(t *testing.T) {
+	for _, op := range SupportedOps() {
+		declared := map[string]bool{}
+		for _, o := range op.Produces {
+			name := reflect.TypeOf(o).String()
+			declared[name] = true
+			if !eval.Supports(o) {
+				t.Errorf("ONNX %s declares that it makes %s, which ir/eval has no kernel for", op.OpType, name)
+			}
+		}
+		if len(op.Produces) == 0 && !op.Folded {
+			t.Errorf("ONNX %s declares no IR op it makes and is not folded at import", op.OpType)
+		}
+		for name := range produced[op.OpType] {
+			if !declared[name] {
+				t.Errorf("importing ONNX %s made a %s, which its registry entry does not declare", op.OpType, name)
+			}
+		}
 	}
 }
 
@@ -116,6 +160,7 @@ func runConformanceTest(t *testing.T, dir string, rtol, atol float64, reason *st
 		if err != nil {
 			t.Fatal(err)
 		}
+		recordProduced(g)
 		got, err := eval.Run(g, feed)
 		if err != nil {
 			t.Fatalf("%s: %v", filepath.Base(set), err)
@@ -163,13 +208,20 @@ subgraph that the importer folds.
 func opsTable() string {
 	var b strings.Builder
 	b.WriteString(opsBegin + "\n")
-	b.WriteString("| op | opsets | types | notes |\n|---|---|---|---|\n")
+	b.WriteString("| op | opsets | types | IR ops | notes |\n|---|---|---|---|---|\n")
 	for _, op := range SupportedOps() {
 		types := "any"
 		if op.FloatOnly {
 			types = "float"
 		}
-		fmt.Fprintf(&b, "| %s | %d-%d | %s | %s |\n", op.OpType, op.MinOpset, op.MaxOpset, types, op.Notes)
+		var irOps []string
+		for _, o := range op.Produces {
+			irOps = append(irOps, o.OpType())
+		}
+		if op.Folded {
+			irOps = append(irOps, "folded at import")
+		}
+		fmt.Fprintf(&b, "| %s | %d-%d | %s | %s | %s |\n", op.OpType, op.MinOpset, op.MaxOpset, types, strings.Join(irOps, ", "), op.Notes)
 	}
 	b.WriteString(opsEnd + "\n")
 	return b.String()

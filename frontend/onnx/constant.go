@@ -9,8 +9,8 @@ import (
 )
 
 func init() {
-	register("Constant", opEntry{min: 1, max: MaxOpset, fn: importConstant, notes: "value, value_float(s), value_int(s); not strings or sparse"})
-	register("ConstantOfShape", opEntry{min: 9, max: MaxOpset, fn: importConstantOfShape, notes: "folded; the shape must be constant"})
+	register("Constant", opEntry{min: 1, max: MaxOpset, fn: importConstant, notes: "value, value_float(s), value_int(s); not strings or sparse", folded: true})
+	register("ConstantOfShape", opEntry{min: 9, max: MaxOpset, fn: importConstantOfShape, notes: "folded; the shape must be constant", folded: true})
 }
 
 // maxFold bounds the element count of a constant the importer

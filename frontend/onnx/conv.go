@@ -8,8 +8,8 @@ import (
 )
 
 func init() {
-	register("Conv", opEntry{min: 1, max: MaxOpset, fn: importConv, floatOnly: true, notes: "any rank; auto_pad"})
-	register("ConvTranspose", opEntry{min: 1, max: MaxOpset, fn: importConvTranspose, floatOnly: true, notes: "output_shape, output_padding, auto_pad"})
+	register("Conv", opEntry{min: 1, max: MaxOpset, fn: importConv, floatOnly: true, notes: "any rank; auto_pad", produces: []ir.Op{&ir.Conv{}}})
+	register("ConvTranspose", opEntry{min: 1, max: MaxOpset, fn: importConvTranspose, floatOnly: true, notes: "output_shape, output_padding, auto_pad", produces: []ir.Op{&ir.ConvTranspose{}}})
 }
 
 // importConv imports Conv, whose attributes have kept their meaning since

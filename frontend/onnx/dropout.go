@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("Dropout", opEntry{min: 1, max: MaxOpset, fn: importDropout, notes: "identity; ratio input (12+) may be computed; training_mode must be constant false"})
+	register("Dropout", opEntry{min: 1, max: MaxOpset, fn: importDropout, notes: "identity; ratio input (12+) may be computed; training_mode must be constant false", produces: []ir.Op{&ir.Dropout{}}})
 }
 
 // importDropout imports Dropout, the identity at inference. The ratio is

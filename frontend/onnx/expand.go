@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("Expand", opEntry{min: 8, max: MaxOpset, fn: importExpand, notes: "constant shape; lowered to Add of zeros"})
+	register("Expand", opEntry{min: 8, max: MaxOpset, fn: importExpand, notes: "constant shape; lowered to Add of zeros", produces: []ir.Op{&ir.Add{}}})
 }
 
 // importExpand imports Expand with a constant shape. The IR has no Expand

@@ -91,48 +91,14 @@ const foldBudget = 1 << 26
 // worthFolding reports whether n's results are small enough to hold as
 // constants and cheap enough to compute at import.
 func worthFolding(n *ir.Node) bool {
-	out := 0
 	for _, o := range n.Outputs {
-		k := o.Shape.NumElements(1)
-		if k > maxFold {
+		if o.Shape.NumElements(1) > maxFold {
 			return false
 		}
-		out += k
 	}
-	in := 0
-	for _, v := range n.Inputs {
-		if v != nil {
-			in += v.Shape.NumElements(1)
-		}
-	}
-	// Work per output element for the ops that reduce over a window or
-	// an inner dimension; the others touch each element a few times.
-	per := 1
-	x := n.Input(0)
-	w := n.Input(1)
-	switch op := n.Op.(type) {
-	case *ir.Conv:
-		per = w.Shape.NumElements(1) / max(1, w.Shape[0])
-	case *ir.ConvTranspose:
-		per = w.Shape.NumElements(1)
-		out = max(out, x.Shape.NumElements(1))
-	case *ir.MatMul:
-		if r := len(x.Shape); r > 0 {
-			per = x.Shape[r-1]
-		}
-	case *ir.Gemm:
-		per = x.Shape[0]
-		if !op.TransA {
-			per = x.Shape[1]
-		}
-	case *ir.MaxPool:
-		per = ir.Shape(op.Kernel).NumElements(1)
-	case *ir.AveragePool:
-		per = ir.Shape(op.Kernel).NumElements(1)
-	case *ir.LRN:
-		per = op.Size
-	}
-	return float64(out)*float64(max(per, 1))+float64(in) <= foldBudget
+	// The op's own estimate of its work (MACs, window reads), which
+	// counts every input and output element too.
+	return ir.Work(n) <= foldBudget
 }
 
 // foldConst evaluates a node with constant inputs.

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("Gather", opEntry{min: 1, max: MaxOpset, fn: importGather})
+	register("Gather", opEntry{min: 1, max: MaxOpset, fn: importGather, produces: []ir.Op{&ir.Gather{}}})
 }
 
 // importGather imports Gather (negative indices from opset 11, which the

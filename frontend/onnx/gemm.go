@@ -6,8 +6,8 @@ import (
 )
 
 func init() {
-	register("Gemm", opEntry{min: 1, max: MaxOpset, fn: importGemm, floatOnly: true, notes: "alpha, beta, transA, transB; C optional from opset 11"})
-	register("MatMul", opEntry{min: 1, max: MaxOpset, fn: importMatMul})
+	register("Gemm", opEntry{min: 1, max: MaxOpset, fn: importGemm, floatOnly: true, notes: "alpha, beta, transA, transB; C optional from opset 11", produces: []ir.Op{&ir.Gemm{}}})
+	register("MatMul", opEntry{min: 1, max: MaxOpset, fn: importMatMul, produces: []ir.Op{&ir.MatMul{}}})
 }
 
 // importGemm imports Gemm. Before opset 7, C broadcast only with

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("Pad", opEntry{min: 1, max: MaxOpset, fn: importPad, notes: "paddings (1), pads attribute (2-10), constant pads/constant_value inputs (11+), axes input (18+); constant, reflect, edge, wrap (19+)"})
+	register("Pad", opEntry{min: 1, max: MaxOpset, fn: importPad, notes: "paddings (1), pads attribute (2-10), constant pads/constant_value inputs (11+), axes input (18+); constant, reflect, edge, wrap (19+)", produces: []ir.Op{&ir.Pad{}}})
 }
 
 // importPad imports Pad. Opset 1 named the attribute paddings, opsets 2-10

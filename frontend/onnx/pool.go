@@ -8,10 +8,10 @@ import (
 )
 
 func init() {
-	register("AveragePool", opEntry{min: 1, max: MaxOpset, fn: importAveragePool, floatOnly: true, notes: "count_include_pad (7+), ceil_mode (10+), dilations (19+), auto_pad"})
-	register("GlobalAveragePool", opEntry{min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalAveragePool{} }), floatOnly: true})
-	register("GlobalMaxPool", opEntry{min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalMaxPool{} }), floatOnly: true})
-	register("MaxPool", opEntry{min: 1, max: MaxOpset, fn: importMaxPool, floatOnly: true, notes: "ceil_mode and dilations (10+), auto_pad; the Indices output is not supported"})
+	register("AveragePool", opEntry{min: 1, max: MaxOpset, fn: importAveragePool, floatOnly: true, notes: "count_include_pad (7+), ceil_mode (10+), dilations (19+), auto_pad", produces: []ir.Op{&ir.AveragePool{}}})
+	register("GlobalAveragePool", opEntry{min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalAveragePool{} }), floatOnly: true, produces: []ir.Op{&ir.GlobalAveragePool{}}})
+	register("GlobalMaxPool", opEntry{min: 1, max: MaxOpset, fn: unaryOp(func() ir.Op { return &ir.GlobalMaxPool{} }), floatOnly: true, produces: []ir.Op{&ir.GlobalMaxPool{}}})
+	register("MaxPool", opEntry{min: 1, max: MaxOpset, fn: importMaxPool, floatOnly: true, notes: "ceil_mode and dilations (10+), auto_pad; the Indices output is not supported", produces: []ir.Op{&ir.MaxPool{}}})
 }
 
 // importMaxPool imports MaxPool. ceil_mode and dilations exist from opset

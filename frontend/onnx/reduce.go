@@ -17,7 +17,7 @@ func init() {
 // others), when noop_with_empty_axes appeared too.
 func reduceEntry(axesInput int64, newOp func(ir.Reduce) ir.Op) opEntry {
 	return opEntry{
-		min: 1, max: MaxOpset,
+		min: 1, max: MaxOpset, produces: []ir.Op{newOp(ir.Reduce{})},
 		fn: func(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
 			a := b.attrs()
 			r := ir.Reduce{KeepDims: a.bool("keepdims", true)}

@@ -24,6 +24,11 @@ type opEntry struct {
 	floatOnly bool
 	// notes is the documentation column of docs/onnx.md.
 	notes string
+	// produces lists (zero values of) the IR op types the importer makes
+	// for this ONNX op; folded is set for ops computed at import, which
+	// make none. The conformance test holds the importer to the list.
+	produces []ir.Op
+	folded   bool
 }
 
 // MaxOpset is the newest ai.onnx opset cnnc imports. Opsets 22 to 25
@@ -44,7 +49,9 @@ func register(opType string, e opEntry) {
 }
 
 // unaryEntry registers an element-wise op of one input for every opset.
-func unaryEntry(op func() ir.Op) opEntry { return opEntry{min: 1, max: MaxOpset, fn: unaryOp(op)} }
+func unaryEntry(op func() ir.Op) opEntry {
+	return opEntry{min: 1, max: MaxOpset, fn: unaryOp(op), produces: []ir.Op{op()}}
+}
 
 // floatUnaryEntry is unaryEntry for an op the IR defines on floats only.
 func floatUnaryEntry(op func() ir.Op) opEntry {
@@ -55,12 +62,13 @@ func floatUnaryEntry(op func() ir.Op) opEntry {
 
 // binaryEntry registers a broadcasting op of two inputs.
 func binaryEntry(op func() ir.Op) opEntry {
-	return opEntry{min: 1, max: MaxOpset, fn: binaryOp(op), notes: "numpy broadcasting; before opset 7, `broadcast`/`axis` are mapped to it"}
+	return opEntry{min: 1, max: MaxOpset, fn: binaryOp(op), notes: "numpy broadcasting; before opset 7, `broadcast`/`axis` are mapped to it",
+		produces: []ir.Op{op(), &ir.Unsqueeze{}}}
 }
 
 // variadicEntry registers a broadcasting op of any number of inputs.
 func variadicEntry(op func() ir.Op) opEntry {
-	return opEntry{min: 1, max: MaxOpset, fn: variadicOp(op)}
+	return opEntry{min: 1, max: MaxOpset, fn: variadicOp(op), produces: []ir.Op{op()}}
 }
 
 // SupportedOp describes one supported ONNX operator.
@@ -70,13 +78,17 @@ type SupportedOp struct {
 	// FloatOnly is set for ops the IR defines on floating point only.
 	FloatOnly bool
 	Notes     string
+	// Produces lists the IR op types the importer makes; Folded is set
+	// when the op is computed at import and makes none.
+	Produces []ir.Op
+	Folded   bool
 }
 
 // SupportedOps lists the supported ai.onnx operators, sorted by name.
 func SupportedOps() []SupportedOp {
 	ops := make([]SupportedOp, 0, len(registry))
 	for name, e := range registry {
-		ops = append(ops, SupportedOp{OpType: name, MinOpset: e.min, MaxOpset: e.max, FloatOnly: e.floatOnly, Notes: e.notes})
+		ops = append(ops, SupportedOp{OpType: name, MinOpset: e.min, MaxOpset: e.max, FloatOnly: e.floatOnly, Notes: e.notes, Produces: e.produces, Folded: e.folded})
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i].OpType < ops[j].OpType })
 	return ops

@@ -9,10 +9,10 @@ import (
 )
 
 func init() {
-	register("Flatten", opEntry{min: 1, max: MaxOpset, fn: importFlatten})
-	register("Reshape", opEntry{min: 1, max: MaxOpset, fn: importReshape, notes: "shape attribute before opset 5, constant (or batch-symbolic) input from 5; allowzero (14+)"})
-	register("Squeeze", opEntry{min: 1, max: MaxOpset, fn: importSqueeze, notes: "axes attribute before opset 13, constant input from 13"})
-	register("Unsqueeze", opEntry{min: 1, max: MaxOpset, fn: importUnsqueeze, notes: "axes attribute before opset 13, constant input from 13"})
+	register("Flatten", opEntry{min: 1, max: MaxOpset, fn: importFlatten, produces: []ir.Op{&ir.Flatten{}}})
+	register("Reshape", opEntry{min: 1, max: MaxOpset, fn: importReshape, notes: "shape attribute before opset 5, constant (or batch-symbolic) input from 5; allowzero (14+)", produces: []ir.Op{&ir.Reshape{}}})
+	register("Squeeze", opEntry{min: 1, max: MaxOpset, fn: importSqueeze, notes: "axes attribute before opset 13, constant input from 13", produces: []ir.Op{&ir.Squeeze{}}})
+	register("Unsqueeze", opEntry{min: 1, max: MaxOpset, fn: importUnsqueeze, notes: "axes attribute before opset 13, constant input from 13", produces: []ir.Op{&ir.Unsqueeze{}}})
 }
 
 // importReshape imports Reshape. Before opset 5 the shape was an

@@ -9,8 +9,8 @@ import (
 )
 
 func init() {
-	register("Resize", opEntry{min: 10, max: MaxOpset, fn: importResize, notes: "constant scales, sizes (may follow a symbolic batch) and roi; nearest, linear, cubic; every coordinate_transformation_mode but tf_half_pixel_for_nn (tf_crop_and_resize with sizes only); antialias (linear, cubic), axes, keep_aspect_ratio_policy (18+); opset 10 as Upsample; linear and cubic on float only"})
-	register("Upsample", opEntry{min: 7, max: 9, fn: importUpsample, notes: "scales attribute (7) or constant input (9); asymmetric coordinates; nearest (floor, scales >= 1) or linear (float only)"})
+	register("Resize", opEntry{min: 10, max: MaxOpset, fn: importResize, notes: "constant scales, sizes (may follow a symbolic batch) and roi; nearest, linear, cubic; every coordinate_transformation_mode but tf_half_pixel_for_nn (tf_crop_and_resize with sizes only); antialias (linear, cubic), axes, keep_aspect_ratio_policy (18+); opset 10 as Upsample; linear and cubic on float only", produces: []ir.Op{&ir.Resize{}}})
+	register("Upsample", opEntry{min: 7, max: 9, fn: importUpsample, notes: "scales attribute (7) or constant input (9); asymmetric coordinates; nearest (floor, scales >= 1) or linear (float only)", produces: []ir.Op{&ir.Resize{}}})
 }
 
 // resizeSpec is an ONNX Resize or Upsample node's request before it is

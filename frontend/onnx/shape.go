@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("Shape", opEntry{min: 1, max: MaxOpset, fn: importShape, notes: "folded; start/end (15+); with a symbolic batch tracked symbolically"})
+	register("Shape", opEntry{min: 1, max: MaxOpset, fn: importShape, notes: "folded; start/end (15+); with a symbolic batch tracked symbolically", produces: []ir.Op{&ir.ShapeOf{}}, folded: true})
 }
 
 // importShape imports Shape (start and end from opset 15). The result is a

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	register("Slice", opEntry{min: 1, max: MaxOpset, fn: importSlice, notes: "attributes before opset 10, constant inputs (with steps) from 10"})
+	register("Slice", opEntry{min: 1, max: MaxOpset, fn: importSlice, notes: "attributes before opset 10, constant inputs (with steps) from 10", produces: []ir.Op{&ir.Slice{}}})
 }
 
 // importSlice imports Slice. Before opset 10 starts, ends and axes were

@@ -6,8 +6,8 @@ import (
 )
 
 func init() {
-	register("LogSoftmax", opEntry{min: 1, max: MaxOpset, fn: importSoftmax(true), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)"})
-	register("Softmax", opEntry{min: 1, max: MaxOpset, fn: importSoftmax(false), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)"})
+	register("LogSoftmax", opEntry{min: 1, max: MaxOpset, fn: importSoftmax(true), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)", produces: []ir.Op{&ir.LogSoftmax{}}})
+	register("Softmax", opEntry{min: 1, max: MaxOpset, fn: importSoftmax(false), floatOnly: true, notes: "before opset 13: coerced to 2-D at axis (default 1); from 13: one axis (default -1)", produces: []ir.Op{&ir.Softmax{}}})
 }
 
 // importSoftmax imports Softmax or LogSoftmax. Before opset 13 the input

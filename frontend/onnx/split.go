@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("Split", opEntry{min: 1, max: MaxOpset, fn: importSplit, notes: "one Slice per output; split attribute, constant input (13+) or num_outputs (18+)"})
+	register("Split", opEntry{min: 1, max: MaxOpset, fn: importSplit, notes: "one Slice per output; split attribute, constant input (13+) or num_outputs (18+)", produces: []ir.Op{&ir.Slice{}}})
 }
 
 // importSplit imports Split as one Slice per output. The sizes come from

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	register("Tile", opEntry{min: 6, max: MaxOpset, fn: importTile, notes: "constant repeats; lowered to Concat"})
+	register("Tile", opEntry{min: 6, max: MaxOpset, fn: importTile, notes: "constant repeats; lowered to Concat", produces: []ir.Op{&ir.Concat{}}})
 }
 
 // importTile imports Tile (opset 6+, repeats as a constant input) as a

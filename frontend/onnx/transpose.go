@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("Transpose", opEntry{min: 1, max: MaxOpset, fn: importTranspose})
+	register("Transpose", opEntry{min: 1, max: MaxOpset, fn: importTranspose, produces: []ir.Op{&ir.Transpose{}}})
 }
 
 // importTranspose imports Transpose; without perm the axes are reversed.
