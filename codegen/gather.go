@@ -9,6 +9,7 @@ import (
 
 func init() {
 	emit((*gen).gather)
+	emit((*gen).gatherElements)
 }
 
 // gather copies the blocks that constant indices pick along the axis.
@@ -50,4 +51,76 @@ func (gen *gen) gather(n *ir.Node, op *ir.Gather) error {
 	gen.line("}")
 	gen.line("}")
 	return nil
+}
+
+// gatherElements copies through a table of source positions computed at
+// compile time from the constant indices, kept in weights.bin.
+func (gen *gen) gatherElements(n *ir.Node, op *ir.GatherElements) error {
+	x, idx := n.Inputs[0], n.Inputs[1]
+	if !idx.IsConst() {
+		return unsupportedf("GatherElements with run-time indices")
+	}
+	xs, is := batch1(x.Shape), idx.Const.Shape
+	if len(is) > 0 && x.Shape[0] == ir.Batch {
+		return unsupportedf("GatherElements over a batch dimension")
+	}
+	xst := contiguous(xs)
+	table := make([]int, idx.Const.Len())
+	i := 0
+	var err error
+	forEachIndex(is, func(pos []int) {
+		v := int(idx.Const.Int(i))
+		if v < 0 {
+			v += xs[op.Axis]
+		}
+		if v < 0 || v >= xs[op.Axis] {
+			err = fmt.Errorf("index %d is out of range for dimension %d", idx.Const.Int(i), xs[op.Axis])
+		}
+		off := 0
+		for d, p := range pos {
+			if d == op.Axis {
+				p = v
+			}
+			off += p * xst[d]
+		}
+		table[i] = off
+		i++
+	})
+	if err != nil {
+		return err
+	}
+	tab, err := gen.indexTable(idx.Name, table)
+	if err != nil {
+		return err
+	}
+	src, dst, err := gen.inOut(n)
+	if err != nil {
+		return err
+	}
+	gen.line("{")
+	gen.line("x, y := %s, %s", src, dst)
+	gen.line("for i, j := range %s {", tab)
+	gen.line("y[i] = x[j]")
+	gen.line("}")
+	gen.line("}")
+	return nil
+}
+
+// indexTable keeps a table of non-negative integers below 2^24 in
+// weights.bin (as float32 values, which hold them exactly) and returns the
+// expression of the []int32 it becomes at load time. Large tables as Go
+// literals would slow the build of the generated package down.
+func (gen *gen) indexTable(name string, table []int) (string, error) {
+	t := ir.Zeros(ir.Float32, ir.Shape{len(table)})
+	for i, v := range table {
+		if v < 0 || v >= 1<<24 {
+			return "", unsupportedf("an index table entry of %d (tables hold values below 2^24)", v)
+		}
+		t.Floats[i] = float64(v)
+	}
+	r := gen.constant(t)
+	id := gen.names.ident("ix", name)
+	fmt.Fprintf(&gen.wfields, "\t%s []int32 // %s\n", id, comment(name))
+	fmt.Fprintf(&gen.wload, "\tw.%s = runtime.Int32s(all[%d:%d])\n", id, r.off, r.off+r.n)
+	return "w." + id, nil
 }

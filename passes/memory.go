@@ -106,12 +106,14 @@ func Codegen() []Pass {
 	return []Pass{
 		{Name: "remove-identity", Run: RemoveIdentity, Doc: "drop Identity, Dropout and no-op Casts"},
 		{Name: "fold-constants", Run: FoldConstants, Doc: "evaluate nodes whose inputs are all constants"},
+		{Name: "fuse-gelu", Run: FuseGelu, Doc: "recognize GELU written out with Erf and make it one activation"},
 		{Name: "fold-batchnorm", Run: FoldBatchNorm, Doc: "fold BatchNormalization into the preceding Conv's weights and bias"},
 		{Name: "fuse-bias", Run: FuseBias, Doc: "turn MatMul by a constant into Gemm; fold constant Adds into Conv/Gemm biases"},
 		{Name: "fuse-residual", Run: FuseResidual, Doc: "add a residual in the epilogue of the Conv that produces one Add input"},
 		{Name: "fuse-activation", Run: FuseActivation, Doc: "apply activations in the epilogue of the preceding Conv or Gemm"},
 		{Name: "lift-1d", Run: Lift1D, Doc: "run 1-D convolutions and pools as 2-D ones with a unit height"},
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
+		{Name: "cancel-transposes", Run: CancelTransposes, Doc: "compose transposes of transposes; drop pairs that move nothing"},
 		{Name: "plan-memory", Run: PlanMemory, Doc: "place run-time values in one reusable arena"},
 	}
 }

@@ -124,6 +124,16 @@ func (l *Weights[W]) Load(spec *Spec, data []byte, unpack func(all []float32) *W
 // decoded weights array can be freed once the panels are packed.
 func CopyOf(s []float32) []float32 { return append([]float32(nil), s...) }
 
+// Int32s converts an index table that generated code keeps among its
+// weights, as float32 values (exact below 2^24), to integers.
+func Int32s(s []float32) []int32 {
+	out := make([]int32, len(s))
+	for i, v := range s {
+		out[i] = int32(v)
+	}
+	return out
+}
+
 // Inf returns +Inf for sign >= 0 and -Inf otherwise, as a float32 (Go has
 // no infinite constants for generated code to write).
 func Inf(sign int) float32 { return float32(math.Inf(sign)) }

@@ -26,6 +26,7 @@ type Folder struct {
 // one.
 var Folders = []Folder{
 	{"onnx-node", 1e-3, 1e-7},
+	{"onnx-node-extra", 1e-3, 1e-7},
 	{"onnx-pytorch-converted", 1e-3, 1e-7},
 	{"onnx-pytorch-operator", 1e-3, 1e-7},
 	{"models", 1e-3, 1e-5},
