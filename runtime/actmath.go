@@ -149,10 +149,9 @@ func expm1f(x float32) float32 {
 // k = 0, f = e below 1/2 and k = 1, f = e/2 - 1/2 (exact) above, so f is
 // exact and small e keeps its precision.
 func log1pf(e float32) float32 {
-	f, k := e, float32(0)
-	if e >= 0.5 {
-		f, k = e*0.5-0.5, ln2f
-	}
+	big := geMask(e, 0.5)
+	f := pick(big, e*0.5-0.5, e)
+	k := pick(big, ln2f, 0)
 	s := f / (2 + f)
 	z := s * s
 	p := logQ2*z + logQ1
@@ -204,12 +203,9 @@ func erfcMul(a, a2, a2lo, m float32) float32 {
 // erff returns erf(x).
 func erff(x float32) float32 {
 	a := abs32(x)
-	if a < erfSplit {
-		return erfSmall(x)
-	}
-	a = min(a, erfcMax)
-	hi, lo := sqrSplit(a)
-	return copySign32(1-erfcMul(a, hi, lo, 1), x)
+	ac := min(a, erfcMax)
+	hi, lo := sqrSplit(ac)
+	return pick(ltMask(a, erfSplit), erfSmall(x), copySign32(1-erfcMul(ac, hi, lo, 1), x))
 }
 
 // geluf returns x*(1+erf(x/sqrt2))/2. Where erf(x/sqrt2) is near -1 it
@@ -218,16 +214,10 @@ func erff(x float32) float32 {
 func geluf(x float32) float32 {
 	h := 0.5 * x
 	u := x * sqrt1_2
-	if abs32(u) < erfSplit {
-		return h*erfSmall(u) + h
-	}
 	xc := min(max(x, -geluMax), geluMax)
 	hi, lo := sqrSplit(xc)
 	c := erfcMul(abs32(xc)*sqrt1_2, 0.5*hi, 0.5*lo, 0.5*xc)
-	if x < 0 {
-		return c
-	}
-	return x - c
+	return pick(ltMask(abs32(u), erfSplit), h*erfSmall(u)+h, pick(ltMask(x, 0), c, x-c))
 }
 
 // sigmoidMul returns m/(1+e^-x) from e = e^-|x|, which never overflows:
@@ -237,10 +227,7 @@ func geluf(x float32) float32 {
 func sigmoidMul(x, m float32) float32 {
 	eh, s2 := expParts(max(-abs32(x), expMin), 0)
 	s := m / (1 + eh*s2)
-	if x < 0 {
-		return (eh * s) * s2
-	}
-	return s
+	return pick(signMask(x), (eh*s)*s2, s)
 }
 
 // tanhf returns tanh(x) = -m/(2+m) with m = e^(-2|x|) - 1, with the sign
@@ -254,6 +241,35 @@ func tanhf(x float32) float32 {
 // overflows.
 func softplusf(x float32) float32 {
 	return max(x, 0) + log1pf(expf(-abs32(x)))
+}
+
+// signMask returns all ones if x has its sign bit set (x < 0, -0 and
+// negative NaNs), else zero.
+func signMask(x float32) uint32 { return uint32(int32(math.Float32bits(x)) >> 31) }
+
+// ltMask returns all ones if a < b, else zero (NaN compares false).
+func ltMask(a, b float32) uint32 {
+	var m uint32
+	if a < b {
+		m = ^m
+	}
+	return m
+}
+
+// geMask returns all ones if a >= b, else zero (NaN compares false).
+func geMask(a, b float32) uint32 {
+	var m uint32
+	if a >= b {
+		m = ^m
+	}
+	return m
+}
+
+// pick returns t where m is all ones and f where it is zero. The portable
+// kernels select with it instead of branching: the branches would depend
+// on the data and mispredict on half the elements.
+func pick(m uint32, t, f float32) float32 {
+	return math.Float32frombits(math.Float32bits(t)&m | math.Float32bits(f)&^m)
 }
 
 func abs32(x float32) float32 {
@@ -311,17 +327,11 @@ func activateGo(x []float32, act ActKind, alpha, beta float32) {
 		}
 	case ActElu:
 		for i, v := range x {
-			if v < 0 {
-				x[i] = alpha * expm1f(v)
-			}
+			x[i] = pick(ltMask(v, 0), alpha*expm1f(v), v)
 		}
 	case ActSelu:
 		for i, v := range x {
-			if v > 0 {
-				x[i] = beta * v
-			} else {
-				x[i] = (beta * alpha) * expm1f(v)
-			}
+			x[i] = pick(ltMask(0, v), beta*v, (beta*alpha)*expm1f(v))
 		}
 	case ActSoftplus:
 		for i, v := range x {

@@ -15016,20 +15016,14 @@ activateAVX512_Sigmoid_vec:
 	VMOVUPS      actConsts<>+128(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z7
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
 	VMOVUPS      actConsts<>+384(SB), Z7
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+512(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+640(SB), Z1, Z7
 	VMULPS       Z1, Z1, Z8
-	VMOVAPS      Z1, Z1
 	VFMADD231PS  Z7, Z8, Z1
 	VPSUBD       actConsts<>+192(SB), Z2, Z2
 	VPSRAD       $0x01, Z2, Z7
@@ -15063,20 +15057,14 @@ activateAVX512_Sigmoid_tail:
 	VMOVUPS      actConsts<>+128(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z7
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
 	VMOVUPS      actConsts<>+384(SB), Z7
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+512(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+640(SB), Z1, Z7
 	VMULPS       Z1, Z1, Z8
-	VMOVAPS      Z1, Z1
 	VFMADD231PS  Z7, Z8, Z1
 	VPSUBD       actConsts<>+192(SB), Z2, Z2
 	VPSRAD       $0x01, Z2, Z7
@@ -15138,20 +15126,14 @@ activateAVX512_Tanh_vec:
 	VMOVUPS      actConsts<>+128(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z5
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+256(SB), Z5, Z1
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z5, Z1
 	VMOVUPS      actConsts<>+384(SB), Z5
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z5
-	VMOVAPS      Z5, Z5
 	VFMADD213PS  actConsts<>+512(SB), Z1, Z5
-	VMOVAPS      Z5, Z5
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z5
-	VMOVAPS      Z5, Z5
 	VFMADD213PS  actConsts<>+640(SB), Z1, Z5
 	VMULPS       Z1, Z1, Z6
-	VMOVAPS      Z1, Z1
 	VFMADD231PS  Z5, Z6, Z1
 	VPSUBD       actConsts<>+896(SB), Z2, Z2
 	VPSLLD       $0x17, Z2, Z2
@@ -15181,20 +15163,14 @@ activateAVX512_Tanh_tail:
 	VMOVUPS      actConsts<>+128(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z5
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+256(SB), Z5, Z1
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z5, Z1
 	VMOVUPS      actConsts<>+384(SB), Z5
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z5
-	VMOVAPS      Z5, Z5
 	VFMADD213PS  actConsts<>+512(SB), Z1, Z5
-	VMOVAPS      Z5, Z5
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z5
-	VMOVAPS      Z5, Z5
 	VFMADD213PS  actConsts<>+640(SB), Z1, Z5
 	VMULPS       Z1, Z1, Z6
-	VMOVAPS      Z1, Z1
 	VFMADD231PS  Z5, Z6, Z1
 	VPSUBD       actConsts<>+896(SB), Z2, Z2
 	VPSLLD       $0x17, Z2, Z2
@@ -15359,20 +15335,14 @@ activateAVX512_Elu_vec:
 	VMOVUPS      actConsts<>+128(SB), Z9
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z9
 	VSUBPS       actConsts<>+192(SB), Z9, Z10
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+256(SB), Z10, Z8
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z10, Z8
 	VMOVUPS      actConsts<>+384(SB), Z10
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z10
-	VMOVAPS      Z10, Z10
 	VFMADD213PS  actConsts<>+512(SB), Z8, Z10
-	VMOVAPS      Z10, Z10
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z10
-	VMOVAPS      Z10, Z10
 	VFMADD213PS  actConsts<>+640(SB), Z8, Z10
 	VMULPS       Z8, Z8, Z11
-	VMOVAPS      Z8, Z8
 	VFMADD231PS  Z10, Z11, Z8
 	VPSUBD       actConsts<>+896(SB), Z9, Z9
 	VPSLLD       $0x17, Z9, Z9
@@ -15398,20 +15368,14 @@ activateAVX512_Elu_tail:
 	VMOVUPS      actConsts<>+128(SB), Z9
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z9
 	VSUBPS       actConsts<>+192(SB), Z9, Z10
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+256(SB), Z10, Z8
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z10, Z8
 	VMOVUPS      actConsts<>+384(SB), Z10
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z10
-	VMOVAPS      Z10, Z10
 	VFMADD213PS  actConsts<>+512(SB), Z8, Z10
-	VMOVAPS      Z10, Z10
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z10
-	VMOVAPS      Z10, Z10
 	VFMADD213PS  actConsts<>+640(SB), Z8, Z10
 	VMULPS       Z8, Z8, Z11
-	VMOVAPS      Z8, Z8
 	VFMADD231PS  Z10, Z11, Z8
 	VPSUBD       actConsts<>+896(SB), Z9, Z9
 	VPSLLD       $0x17, Z9, Z9
@@ -15465,20 +15429,14 @@ activateAVX512_Selu_vec:
 	VMOVUPS      actConsts<>+128(SB), Z10
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z10
 	VSUBPS       actConsts<>+192(SB), Z10, Z11
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+256(SB), Z11, Z8
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z11, Z8
 	VMOVUPS      actConsts<>+384(SB), Z11
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+512(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+640(SB), Z8, Z11
 	VMULPS       Z8, Z8, Z12
-	VMOVAPS      Z8, Z8
 	VFMADD231PS  Z11, Z12, Z8
 	VPSUBD       actConsts<>+896(SB), Z10, Z10
 	VPSLLD       $0x17, Z10, Z10
@@ -15505,20 +15463,14 @@ activateAVX512_Selu_tail:
 	VMOVUPS      actConsts<>+128(SB), Z10
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z10
 	VSUBPS       actConsts<>+192(SB), Z10, Z11
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+256(SB), Z11, Z8
-	VMOVAPS      Z8, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z11, Z8
 	VMOVUPS      actConsts<>+384(SB), Z11
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+512(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+640(SB), Z8, Z11
 	VMULPS       Z8, Z8, Z12
-	VMOVAPS      Z8, Z8
 	VFMADD231PS  Z11, Z12, Z8
 	VPSUBD       actConsts<>+896(SB), Z10, Z10
 	VPSLLD       $0x17, Z10, Z10
@@ -15565,20 +15517,14 @@ activateAVX512_Softplus_vec:
 	VMOVUPS      actConsts<>+128(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z7
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
 	VMOVUPS      actConsts<>+384(SB), Z7
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+512(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+640(SB), Z1, Z7
 	VMULPS       Z1, Z1, Z8
-	VMOVAPS      Z1, Z1
 	VFMADD231PS  Z7, Z8, Z1
 	VPSUBD       actConsts<>+192(SB), Z2, Z2
 	VPSRAD       $0x01, Z2, Z7
@@ -15602,7 +15548,6 @@ activateAVX512_Softplus_vec:
 	VMULPS       Z2, Z2, Z7
 	VMOVUPS      actConsts<>+1344(SB), Z8
 	VFMADD213PS  actConsts<>+1408(SB), Z7, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+1472(SB), Z7, Z8
 	VMULPS       Z7, Z2, Z7
 	VADDPS       Z2, Z2, Z2
@@ -15624,20 +15569,14 @@ activateAVX512_Softplus_tail:
 	VMOVUPS      actConsts<>+128(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z7
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
-	VMOVAPS      Z1, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
 	VMOVUPS      actConsts<>+384(SB), Z7
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+512(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
-	VMOVAPS      Z7, Z7
 	VFMADD213PS  actConsts<>+640(SB), Z1, Z7
 	VMULPS       Z1, Z1, Z8
-	VMOVAPS      Z1, Z1
 	VFMADD231PS  Z7, Z8, Z1
 	VPSUBD       actConsts<>+192(SB), Z2, Z2
 	VPSRAD       $0x01, Z2, Z7
@@ -15661,7 +15600,6 @@ activateAVX512_Softplus_tail:
 	VMULPS       Z2, Z2, Z7
 	VMOVUPS      actConsts<>+1344(SB), Z8
 	VFMADD213PS  actConsts<>+1408(SB), Z7, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+1472(SB), Z7, Z8
 	VMULPS       Z7, Z2, Z7
 	VADDPS       Z2, Z2, Z2
@@ -15709,20 +15647,14 @@ activateAVX512_Silu_vec:
 	VMOVUPS      actConsts<>+128(SB), Z3
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z3
 	VSUBPS       actConsts<>+192(SB), Z3, Z8
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z8, Z2
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z8, Z2
 	VMOVUPS      actConsts<>+384(SB), Z8
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+512(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+640(SB), Z2, Z8
 	VMULPS       Z2, Z2, Z9
-	VMOVAPS      Z2, Z2
 	VFMADD231PS  Z8, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z3, Z3
 	VPSRAD       $0x01, Z3, Z8
@@ -15757,20 +15689,14 @@ activateAVX512_Silu_tail:
 	VMOVUPS      actConsts<>+128(SB), Z3
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z3
 	VSUBPS       actConsts<>+192(SB), Z3, Z8
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z8, Z2
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z8, Z2
 	VMOVUPS      actConsts<>+384(SB), Z8
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+512(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+640(SB), Z2, Z8
 	VMULPS       Z2, Z2, Z9
-	VMOVAPS      Z2, Z2
 	VFMADD231PS  Z8, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z3, Z3
 	VPSRAD       $0x01, Z3, Z8
@@ -15836,21 +15762,13 @@ activateAVX512_Erf_vec:
 	VMULPS       Z5, Z6, Z2
 	VMOVUPS      actConsts<>+1856(SB), Z6
 	VFMADD213PS  actConsts<>+1920(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+1984(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2048(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2112(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2176(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2240(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2304(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2368(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2432(SB), Z2, Z6
 	VPXORD       actConsts<>+0(SB), Z3, Z2
 	VMOVUPS      actConsts<>+64(SB), Z3
@@ -15859,21 +15777,15 @@ activateAVX512_Erf_vec:
 	VMOVUPS      actConsts<>+128(SB), Z4
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z4
 	VSUBPS       actConsts<>+192(SB), Z4, Z9
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z9, Z2
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z9, Z2
 	VADDPS       Z3, Z2, Z2
 	VMOVUPS      actConsts<>+384(SB), Z3
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+512(SB), Z2, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+640(SB), Z2, Z3
 	VMULPS       Z2, Z2, Z9
-	VMOVAPS      Z2, Z2
 	VFMADD231PS  Z3, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z4, Z3
 	VPSRAD       $0x01, Z3, Z4
@@ -15895,11 +15807,8 @@ activateAVX512_Erf_vec:
 	VMULPS       Z0, Z0, Z1
 	VMOVUPS      actConsts<>+2496(SB), Z3
 	VFMADD213PS  actConsts<>+2560(SB), Z1, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+2624(SB), Z1, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+2688(SB), Z1, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+2752(SB), Z1, Z3
 	VMULPS       Z3, Z0, Z1
 	VMOVAPS      Z1, Z1
@@ -15928,21 +15837,13 @@ activateAVX512_Erf_tail:
 	VMULPS       Z5, Z6, Z2
 	VMOVUPS      actConsts<>+1856(SB), Z6
 	VFMADD213PS  actConsts<>+1920(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+1984(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2048(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2112(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2176(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2240(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2304(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2368(SB), Z2, Z6
-	VMOVAPS      Z6, Z6
 	VFMADD213PS  actConsts<>+2432(SB), Z2, Z6
 	VPXORD       actConsts<>+0(SB), Z3, Z2
 	VMOVUPS      actConsts<>+64(SB), Z3
@@ -15951,21 +15852,15 @@ activateAVX512_Erf_tail:
 	VMOVUPS      actConsts<>+128(SB), Z4
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z4
 	VSUBPS       actConsts<>+192(SB), Z4, Z9
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z9, Z2
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z9, Z2
 	VADDPS       Z3, Z2, Z2
 	VMOVUPS      actConsts<>+384(SB), Z3
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+512(SB), Z2, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+640(SB), Z2, Z3
 	VMULPS       Z2, Z2, Z9
-	VMOVAPS      Z2, Z2
 	VFMADD231PS  Z3, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z4, Z3
 	VPSRAD       $0x01, Z3, Z4
@@ -15987,11 +15882,8 @@ activateAVX512_Erf_tail:
 	VMULPS       Z0, Z0, Z1
 	VMOVUPS      actConsts<>+2496(SB), Z3
 	VFMADD213PS  actConsts<>+2560(SB), Z1, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+2624(SB), Z1, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+2688(SB), Z1, Z3
-	VMOVAPS      Z3, Z3
 	VFMADD213PS  actConsts<>+2752(SB), Z1, Z3
 	VMULPS       Z3, Z0, Z1
 	VMOVAPS      Z1, Z1
@@ -16034,11 +15926,8 @@ activateAVX512_Gelu_vec:
 	VMULPS       Z2, Z2, Z3
 	VMOVUPS      actConsts<>+2496(SB), Z4
 	VFMADD213PS  actConsts<>+2560(SB), Z3, Z4
-	VMOVAPS      Z4, Z4
 	VFMADD213PS  actConsts<>+2624(SB), Z3, Z4
-	VMOVAPS      Z4, Z4
 	VFMADD213PS  actConsts<>+2688(SB), Z3, Z4
-	VMOVAPS      Z4, Z4
 	VFMADD213PS  actConsts<>+2752(SB), Z3, Z4
 	VMULPS       Z4, Z2, Z3
 	VMOVAPS      Z3, Z3
@@ -16066,21 +15955,13 @@ activateAVX512_Gelu_vec:
 	VMULPS       Z13, Z14, Z12
 	VMOVUPS      actConsts<>+1856(SB), Z14
 	VFMADD213PS  actConsts<>+1920(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+1984(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2048(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2112(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2176(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2240(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2304(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2368(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2432(SB), Z12, Z14
 	VPXORD       actConsts<>+0(SB), Z3, Z3
 	VMOVUPS      actConsts<>+64(SB), Z12
@@ -16089,21 +15970,15 @@ activateAVX512_Gelu_vec:
 	VMOVUPS      actConsts<>+128(SB), Z12
 	VFMADD213PS  actConsts<>+192(SB), Z3, Z12
 	VSUBPS       actConsts<>+192(SB), Z12, Z15
-	VMOVAPS      Z3, Z3
 	VFNMADD231PS actConsts<>+256(SB), Z15, Z3
-	VMOVAPS      Z3, Z3
 	VFNMADD231PS actConsts<>+320(SB), Z15, Z3
 	VADDPS       Z11, Z3, Z3
 	VMOVUPS      actConsts<>+384(SB), Z11
 	VFMADD213PS  actConsts<>+448(SB), Z3, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+512(SB), Z3, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z3, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+640(SB), Z3, Z11
 	VMULPS       Z3, Z3, Z15
-	VMOVAPS      Z3, Z3
 	VFMADD231PS  Z11, Z15, Z3
 	VPSUBD       actConsts<>+192(SB), Z12, Z11
 	VPSRAD       $0x01, Z11, Z12
@@ -16138,11 +16013,8 @@ activateAVX512_Gelu_tail:
 	VMULPS       Z2, Z2, Z3
 	VMOVUPS      actConsts<>+2496(SB), Z4
 	VFMADD213PS  actConsts<>+2560(SB), Z3, Z4
-	VMOVAPS      Z4, Z4
 	VFMADD213PS  actConsts<>+2624(SB), Z3, Z4
-	VMOVAPS      Z4, Z4
 	VFMADD213PS  actConsts<>+2688(SB), Z3, Z4
-	VMOVAPS      Z4, Z4
 	VFMADD213PS  actConsts<>+2752(SB), Z3, Z4
 	VMULPS       Z4, Z2, Z3
 	VMOVAPS      Z3, Z3
@@ -16170,21 +16042,13 @@ activateAVX512_Gelu_tail:
 	VMULPS       Z13, Z14, Z12
 	VMOVUPS      actConsts<>+1856(SB), Z14
 	VFMADD213PS  actConsts<>+1920(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+1984(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2048(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2112(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2176(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2240(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2304(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2368(SB), Z12, Z14
-	VMOVAPS      Z14, Z14
 	VFMADD213PS  actConsts<>+2432(SB), Z12, Z14
 	VPXORD       actConsts<>+0(SB), Z3, Z3
 	VMOVUPS      actConsts<>+64(SB), Z12
@@ -16193,21 +16057,15 @@ activateAVX512_Gelu_tail:
 	VMOVUPS      actConsts<>+128(SB), Z12
 	VFMADD213PS  actConsts<>+192(SB), Z3, Z12
 	VSUBPS       actConsts<>+192(SB), Z12, Z15
-	VMOVAPS      Z3, Z3
 	VFNMADD231PS actConsts<>+256(SB), Z15, Z3
-	VMOVAPS      Z3, Z3
 	VFNMADD231PS actConsts<>+320(SB), Z15, Z3
 	VADDPS       Z11, Z3, Z3
 	VMOVUPS      actConsts<>+384(SB), Z11
 	VFMADD213PS  actConsts<>+448(SB), Z3, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+512(SB), Z3, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z3, Z11
-	VMOVAPS      Z11, Z11
 	VFMADD213PS  actConsts<>+640(SB), Z3, Z11
 	VMULPS       Z3, Z3, Z15
-	VMOVAPS      Z3, Z3
 	VFMADD231PS  Z11, Z15, Z3
 	VPSUBD       actConsts<>+192(SB), Z12, Z11
 	VPSRAD       $0x01, Z11, Z12
@@ -16273,20 +16131,14 @@ activateAVX512_GeluTanh_vec:
 	VMOVUPS      actConsts<>+128(SB), Z7
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z7
 	VSUBPS       actConsts<>+192(SB), Z7, Z8
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z8, Z2
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z8, Z2
 	VMOVUPS      actConsts<>+384(SB), Z8
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+512(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+640(SB), Z2, Z8
 	VMULPS       Z2, Z2, Z9
-	VMOVAPS      Z2, Z2
 	VFMADD231PS  Z8, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
@@ -16325,20 +16177,14 @@ activateAVX512_GeluTanh_tail:
 	VMOVUPS      actConsts<>+128(SB), Z7
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z7
 	VSUBPS       actConsts<>+192(SB), Z7, Z8
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z8, Z2
-	VMOVAPS      Z2, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z8, Z2
 	VMOVUPS      actConsts<>+384(SB), Z8
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+512(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z8
-	VMOVAPS      Z8, Z8
 	VFMADD213PS  actConsts<>+640(SB), Z2, Z8
 	VMULPS       Z2, Z2, Z9
-	VMOVAPS      Z2, Z2
 	VFMADD231PS  Z8, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
@@ -16396,20 +16242,14 @@ activateAVX512_Exp_vec:
 	VMOVUPS      actConsts<>+128(SB), Z1
 	VFMADD213PS  actConsts<>+192(SB), Z0, Z1
 	VSUBPS       actConsts<>+192(SB), Z1, Z2
-	VMOVAPS      Z0, Z0
 	VFNMADD231PS actConsts<>+256(SB), Z2, Z0
-	VMOVAPS      Z0, Z0
 	VFNMADD231PS actConsts<>+320(SB), Z2, Z0
 	VMOVUPS      actConsts<>+384(SB), Z2
 	VFMADD213PS  actConsts<>+448(SB), Z0, Z2
-	VMOVAPS      Z2, Z2
 	VFMADD213PS  actConsts<>+512(SB), Z0, Z2
-	VMOVAPS      Z2, Z2
 	VFMADD213PS  actConsts<>+576(SB), Z0, Z2
-	VMOVAPS      Z2, Z2
 	VFMADD213PS  actConsts<>+640(SB), Z0, Z2
 	VMULPS       Z0, Z0, Z3
-	VMOVAPS      Z0, Z0
 	VFMADD231PS  Z2, Z3, Z0
 	VPSUBD       actConsts<>+192(SB), Z1, Z1
 	VPSRAD       $0x01, Z1, Z2
@@ -16436,20 +16276,14 @@ activateAVX512_Exp_tail:
 	VMOVUPS      actConsts<>+128(SB), Z1
 	VFMADD213PS  actConsts<>+192(SB), Z0, Z1
 	VSUBPS       actConsts<>+192(SB), Z1, Z2
-	VMOVAPS      Z0, Z0
 	VFNMADD231PS actConsts<>+256(SB), Z2, Z0
-	VMOVAPS      Z0, Z0
 	VFNMADD231PS actConsts<>+320(SB), Z2, Z0
 	VMOVUPS      actConsts<>+384(SB), Z2
 	VFMADD213PS  actConsts<>+448(SB), Z0, Z2
-	VMOVAPS      Z2, Z2
 	VFMADD213PS  actConsts<>+512(SB), Z0, Z2
-	VMOVAPS      Z2, Z2
 	VFMADD213PS  actConsts<>+576(SB), Z0, Z2
-	VMOVAPS      Z2, Z2
 	VFMADD213PS  actConsts<>+640(SB), Z0, Z2
 	VMULPS       Z0, Z0, Z3
-	VMOVAPS      Z0, Z0
 	VFMADD231PS  Z2, Z3, Z0
 	VPSUBD       actConsts<>+192(SB), Z1, Z1
 	VPSRAD       $0x01, Z1, Z2
@@ -16661,20 +16495,14 @@ activateAVX2_Sigmoid_vec:
 	VMOVUPS      actConsts<>+128(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
-	VMOVAPS      Y2, Y2
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
@@ -16708,20 +16536,14 @@ activateAVX2_Sigmoid_tail:
 	VMOVUPS      actConsts<>+128(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
-	VMOVAPS      Y2, Y2
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
@@ -16779,20 +16601,14 @@ activateAVX2_Tanh_vec:
 	VMOVUPS      actConsts<>+128(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
-	VMOVAPS      Y2, Y2
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+896(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -16822,20 +16638,14 @@ activateAVX2_Tanh_tail:
 	VMOVUPS      actConsts<>+128(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
-	VMOVAPS      Y2, Y2
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+896(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -16988,20 +16798,14 @@ activateAVX2_Elu_vec:
 	VMOVUPS      actConsts<>+128(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y6
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y6, Y4
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y6, Y4
 	VMOVUPS      actConsts<>+384(SB), Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+640(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y7
-	VMOVAPS      Y4, Y4
 	VFMADD231PS  Y6, Y7, Y4
 	VPSUBD       actConsts<>+896(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
@@ -17027,20 +16831,14 @@ activateAVX2_Elu_tail:
 	VMOVUPS      actConsts<>+128(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y6
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y6, Y4
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y6, Y4
 	VMOVUPS      actConsts<>+384(SB), Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+640(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y7
-	VMOVAPS      Y4, Y4
 	VFMADD231PS  Y6, Y7, Y4
 	VPSUBD       actConsts<>+896(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
@@ -17090,20 +16888,14 @@ activateAVX2_Selu_vec:
 	VMOVUPS      actConsts<>+128(SB), Y6
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y6
 	VSUBPS       actConsts<>+192(SB), Y6, Y7
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y7, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y7, Y3
 	VMOVUPS      actConsts<>+384(SB), Y7
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y7
 	VMULPS       Y3, Y3, Y8
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y7, Y8, Y3
 	VPSUBD       actConsts<>+896(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -17130,20 +16922,14 @@ activateAVX2_Selu_tail:
 	VMOVUPS      actConsts<>+128(SB), Y6
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y6
 	VSUBPS       actConsts<>+192(SB), Y6, Y7
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y7, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y7, Y3
 	VMOVUPS      actConsts<>+384(SB), Y7
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y7
 	VMULPS       Y3, Y3, Y8
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y7, Y8, Y3
 	VPSUBD       actConsts<>+896(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -17186,20 +16972,14 @@ activateAVX2_Softplus_vec:
 	VMOVUPS      actConsts<>+128(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
-	VMOVAPS      Y2, Y2
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
@@ -17223,7 +17003,6 @@ activateAVX2_Softplus_vec:
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      actConsts<>+1344(SB), Y5
 	VFMADD213PS  actConsts<>+1408(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+1472(SB), Y4, Y5
 	VMULPS       Y4, Y2, Y4
 	VADDPS       Y2, Y2, Y2
@@ -17245,20 +17024,14 @@ activateAVX2_Softplus_tail:
 	VMOVUPS      actConsts<>+128(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
-	VMOVAPS      Y2, Y2
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
@@ -17282,7 +17055,6 @@ activateAVX2_Softplus_tail:
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      actConsts<>+1344(SB), Y5
 	VFMADD213PS  actConsts<>+1408(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+1472(SB), Y4, Y5
 	VMULPS       Y4, Y2, Y4
 	VADDPS       Y2, Y2, Y2
@@ -17326,20 +17098,14 @@ activateAVX2_Silu_vec:
 	VMOVUPS      actConsts<>+128(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+384(SB), Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
@@ -17374,20 +17140,14 @@ activateAVX2_Silu_tail:
 	VMOVUPS      actConsts<>+128(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+384(SB), Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
@@ -17449,21 +17209,13 @@ activateAVX2_Erf_vec:
 	VMULPS       Y6, Y7, Y3
 	VMOVUPS      actConsts<>+1856(SB), Y7
 	VFMADD213PS  actConsts<>+1920(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+1984(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2048(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2112(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2176(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2240(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2304(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2368(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2432(SB), Y3, Y7
 	VXORPS       actConsts<>+0(SB), Y4, Y3
 	VMOVUPS      actConsts<>+64(SB), Y4
@@ -17472,21 +17224,15 @@ activateAVX2_Erf_vec:
 	VMOVUPS      actConsts<>+128(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y8
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y8, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y8, Y3
 	VADDPS       Y4, Y3, Y3
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y8
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y4, Y8, Y3
 	VPSUBD       actConsts<>+192(SB), Y5, Y4
 	VPSRAD       $0x01, Y4, Y5
@@ -17508,11 +17254,8 @@ activateAVX2_Erf_vec:
 	VMULPS       Y1, Y1, Y4
 	VMOVUPS      actConsts<>+2496(SB), Y5
 	VFMADD213PS  actConsts<>+2560(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
 	VMULPS       Y5, Y1, Y4
 	VMOVAPS      Y4, Y4
@@ -17541,21 +17284,13 @@ activateAVX2_Erf_tail:
 	VMULPS       Y6, Y7, Y3
 	VMOVUPS      actConsts<>+1856(SB), Y7
 	VFMADD213PS  actConsts<>+1920(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+1984(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2048(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2112(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2176(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2240(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2304(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2368(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
 	VFMADD213PS  actConsts<>+2432(SB), Y3, Y7
 	VXORPS       actConsts<>+0(SB), Y4, Y3
 	VMOVUPS      actConsts<>+64(SB), Y4
@@ -17564,21 +17299,15 @@ activateAVX2_Erf_tail:
 	VMOVUPS      actConsts<>+128(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y8
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y8, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y8, Y3
 	VADDPS       Y4, Y3, Y3
 	VMOVUPS      actConsts<>+384(SB), Y4
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y4
-	VMOVAPS      Y4, Y4
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y8
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y4, Y8, Y3
 	VPSUBD       actConsts<>+192(SB), Y5, Y4
 	VPSRAD       $0x01, Y4, Y5
@@ -17600,11 +17329,8 @@ activateAVX2_Erf_tail:
 	VMULPS       Y1, Y1, Y4
 	VMOVUPS      actConsts<>+2496(SB), Y5
 	VFMADD213PS  actConsts<>+2560(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
 	VMULPS       Y5, Y1, Y4
 	VMOVAPS      Y4, Y4
@@ -17643,11 +17369,8 @@ activateAVX2_Gelu_vec:
 	VMULPS       Y3, Y3, Y4
 	VMOVUPS      actConsts<>+2496(SB), Y5
 	VFMADD213PS  actConsts<>+2560(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
 	VMULPS       Y5, Y3, Y4
 	VMOVAPS      Y4, Y4
@@ -17675,21 +17398,13 @@ activateAVX2_Gelu_vec:
 	VMULPS       Y8, Y9, Y7
 	VMOVUPS      actConsts<>+1856(SB), Y9
 	VFMADD213PS  actConsts<>+1920(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+1984(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2048(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2112(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2176(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2240(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2304(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2368(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2432(SB), Y7, Y9
 	VXORPS       actConsts<>+0(SB), Y4, Y4
 	VMOVUPS      actConsts<>+64(SB), Y7
@@ -17698,21 +17413,15 @@ activateAVX2_Gelu_vec:
 	VMOVUPS      actConsts<>+128(SB), Y7
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y7
 	VSUBPS       actConsts<>+192(SB), Y7, Y10
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y10, Y4
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y10, Y4
 	VADDPS       Y6, Y4, Y4
 	VMOVUPS      actConsts<>+384(SB), Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+640(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y10
-	VMOVAPS      Y4, Y4
 	VFMADD231PS  Y6, Y10, Y4
 	VPSUBD       actConsts<>+192(SB), Y7, Y6
 	VPSRAD       $0x01, Y6, Y7
@@ -17747,11 +17456,8 @@ activateAVX2_Gelu_tail:
 	VMULPS       Y3, Y3, Y4
 	VMOVUPS      actConsts<>+2496(SB), Y5
 	VFMADD213PS  actConsts<>+2560(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
 	VMULPS       Y5, Y3, Y4
 	VMOVAPS      Y4, Y4
@@ -17779,21 +17485,13 @@ activateAVX2_Gelu_tail:
 	VMULPS       Y8, Y9, Y7
 	VMOVUPS      actConsts<>+1856(SB), Y9
 	VFMADD213PS  actConsts<>+1920(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+1984(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2048(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2112(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2176(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2240(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2304(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2368(SB), Y7, Y9
-	VMOVAPS      Y9, Y9
 	VFMADD213PS  actConsts<>+2432(SB), Y7, Y9
 	VXORPS       actConsts<>+0(SB), Y4, Y4
 	VMOVUPS      actConsts<>+64(SB), Y7
@@ -17802,21 +17500,15 @@ activateAVX2_Gelu_tail:
 	VMOVUPS      actConsts<>+128(SB), Y7
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y7
 	VSUBPS       actConsts<>+192(SB), Y7, Y10
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y10, Y4
-	VMOVAPS      Y4, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y10, Y4
 	VADDPS       Y6, Y4, Y4
 	VMOVUPS      actConsts<>+384(SB), Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
 	VFMADD213PS  actConsts<>+640(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y10
-	VMOVAPS      Y4, Y4
 	VFMADD231PS  Y6, Y10, Y4
 	VPSUBD       actConsts<>+192(SB), Y7, Y6
 	VPSRAD       $0x01, Y6, Y7
@@ -17878,20 +17570,14 @@ activateAVX2_GeluTanh_vec:
 	VMOVUPS      actConsts<>+128(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+384(SB), Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
@@ -17930,20 +17616,14 @@ activateAVX2_GeluTanh_tail:
 	VMOVUPS      actConsts<>+128(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
-	VMOVAPS      Y3, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+384(SB), Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VMOVAPS      Y5, Y5
 	VFMADD213PS  actConsts<>+640(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
-	VMOVAPS      Y3, Y3
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
@@ -17997,20 +17677,14 @@ activateAVX2_Exp_vec:
 	VMOVUPS      actConsts<>+128(SB), Y2
 	VFMADD213PS  actConsts<>+192(SB), Y1, Y2
 	VSUBPS       actConsts<>+192(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS actConsts<>+256(SB), Y3, Y1
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS actConsts<>+320(SB), Y3, Y1
 	VMOVUPS      actConsts<>+384(SB), Y3
 	VFMADD213PS  actConsts<>+448(SB), Y1, Y3
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actConsts<>+512(SB), Y1, Y3
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actConsts<>+576(SB), Y1, Y3
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actConsts<>+640(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
-	VMOVAPS      Y1, Y1
 	VFMADD231PS  Y3, Y4, Y1
 	VPSUBD       actConsts<>+192(SB), Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
@@ -18037,20 +17711,14 @@ activateAVX2_Exp_tail:
 	VMOVUPS      actConsts<>+128(SB), Y2
 	VFMADD213PS  actConsts<>+192(SB), Y1, Y2
 	VSUBPS       actConsts<>+192(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS actConsts<>+256(SB), Y3, Y1
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS actConsts<>+320(SB), Y3, Y1
 	VMOVUPS      actConsts<>+384(SB), Y3
 	VFMADD213PS  actConsts<>+448(SB), Y1, Y3
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actConsts<>+512(SB), Y1, Y3
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actConsts<>+576(SB), Y1, Y3
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actConsts<>+640(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
-	VMOVAPS      Y1, Y1
 	VFMADD231PS  Y3, Y4, Y1
 	VPSUBD       actConsts<>+192(SB), Y2, Y2
 	VPSRAD       $0x01, Y2, Y3

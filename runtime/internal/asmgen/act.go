@@ -242,15 +242,26 @@ func (g vm) minN(a, b Op) VecVirtual {
 	return d
 }
 
-// fmaOp emits a*b + c (or c - a*b when neg).
-func (g vm) fmaOp(a, b, c Op, neg bool) VecVirtual {
+// fmaOp emits a*b + c (or c - a*b when neg). With reuse, the operand
+// that the instruction overwrites (c, or a factor when c is in memory) is
+// overwritten in place instead of copied: the caller promises it is dead.
+func (g vm) fmaOp(a, b, c Op, neg, reuse bool) VecVirtual {
+	cp := g.cp
+	if reuse {
+		cp = func(o Op) VecVirtual {
+			if v, ok := o.(VecVirtual); ok {
+				return v
+			}
+			return g.cp(o)
+		}
+	}
 	if isMem(c) {
 		// d = a; d = b*d + c (213 form): d takes a memory factor if
 		// there is one, b must be a register.
 		if isMem(b) {
 			a, b = b, a
 		}
-		d := g.cp(a)
+		d := cp(a)
 		if neg {
 			VFNMADD213PS(c, g.r(b), d)
 		} else {
@@ -262,7 +273,7 @@ func (g vm) fmaOp(a, b, c Op, neg bool) VecVirtual {
 	if isMem(a) {
 		a, b = b, a
 	}
-	d := g.cp(c)
+	d := cp(c)
 	if neg {
 		VFNMADD231PS(b, g.r(a), d)
 	} else {
@@ -271,8 +282,14 @@ func (g vm) fmaOp(a, b, c Op, neg bool) VecVirtual {
 	return d
 }
 
-func (g vm) fma(a, b, c Op) VecVirtual  { return g.fmaOp(a, b, c, false) }
-func (g vm) fnma(a, b, c Op) VecVirtual { return g.fmaOp(a, b, c, true) }
+func (g vm) fma(a, b, c Op) VecVirtual  { return g.fmaOp(a, b, c, false, false) }
+func (g vm) fnma(a, b, c Op) VecVirtual { return g.fmaOp(a, b, c, true, false) }
+
+// fmaD and fnmaD are fma and fnma that overwrite their dead operand (see
+// fmaOp), which saves the copy where the allocator would have made it a
+// move of a register to itself.
+func (g vm) fmaD(a, b, c Op) VecVirtual  { return g.fmaOp(a, b, c, false, true) }
+func (g vm) fnmaD(a, b, c Op) VecVirtual { return g.fmaOp(a, b, c, true, true) }
 
 // sqrLo returns the rounding error of hi = a*a: a*a - hi, exactly.
 func (g vm) sqrLo(a, hi Op) VecVirtual {
@@ -339,24 +356,24 @@ func (g vm) zero() VecVirtual {
 func (g vm) poly(x Op, c ...float32) VecVirtual {
 	p := g.fma(x, k(c[len(c)-1]), k(c[len(c)-2]))
 	for i := len(c) - 3; i >= 0; i-- {
-		p = g.fma(p, x, k(c[i]))
+		p = g.fmaD(p, x, k(c[i]))
 	}
 	return p
 }
 
 // expReduce is expReduce of actmath.go: it returns q = e^r - 1 and t,
-// whose bits minus those of expShift are n, for x in [expMin, expMax];
-// xlo, if not nil, is the low part of the argument.
+// whose bits minus those of expShift are n, for x in [expMin, expMax]
+// (which it overwrites); xlo, if not nil, is the low part of the argument.
 func (g vm) expReduce(x, xlo Op) (q, t VecVirtual) {
 	t = g.fma(x, k(log2e), k(expShift))
 	nf := g.sub(t, k(expShift))
-	r := g.fnma(nf, k(ln2Hi), x)
-	r = g.fnma(nf, k(ln2Lo), r)
+	r := g.fnmaD(nf, k(ln2Hi), x)
+	r = g.fnmaD(nf, k(ln2Lo), r)
 	if xlo != nil {
 		r = g.add(r, xlo)
 	}
 	p := g.poly(r, expC2, expC3, expC4, expC5, expC6)
-	return g.fma(g.mul(r, r), p, r), t
+	return g.fmaD(g.mul(r, r), p, r), t
 }
 
 // expParts is expParts of actmath.go: e^(x+xlo) = eh * s2.
