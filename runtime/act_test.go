@@ -39,9 +39,13 @@ func ulpErr(got float32, want float64) float64 {
 	case math.IsInf(g, 0):
 		return math.Inf(1)
 	}
-	_, e := math.Frexp(want)
-	ulp := math.Ldexp(1, max(e-24, -149))
-	return math.Abs(g-want) / ulp
+	return math.Abs(g-want) / ulp32(want)
+}
+
+// ulp32 returns the spacing of float32 values at x.
+func ulp32(x float64) float64 {
+	_, e := math.Frexp(x)
+	return math.Ldexp(1, max(e-24, -149))
 }
 
 // actAccuracy is what the activations promise, per kind: a bound on the
@@ -58,7 +62,15 @@ var actAccuracy = []struct {
 	{ActLeakyRelu, 0.1, 0, 0.5, nil},
 	{ActSigmoid, 0, 0, 3, nil},
 	{ActTanh, 0, 0, 3, nil},
-	{ActHardSigmoid, 0.2, 0.5, 1, nil},
+	// The portable HardSigmoid rounds alpha*x before adding beta: half an
+	// ulp of alpha*x, in absolute terms, near its zero crossing.
+	{ActHardSigmoid, 0.2, 0.5, 1, func(x float64) float64 {
+		y := 0.2*x + 0.5
+		if y <= 0 || y >= 1 {
+			return 0
+		}
+		return 0.5 * ulp32(0.2*x) / ulp32(y)
+	}},
 	{ActHardSwish, 0, 0, 3, nil},
 	{ActElu, 1, 0, 3, nil},
 	{ActElu, 0.7, 0, 3, nil},
