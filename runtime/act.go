@@ -28,14 +28,18 @@ const (
 	ActSelu                       // Beta*x if x > 0, else Beta*Alpha*(exp(x)-1) (ONNX alpha is Alpha, gamma is Beta)
 	ActSoftplus                   // log(1+exp(x))
 	ActSilu                       // x*sigmoid(x), also called Swish
+	ActErf                        // erf(x)
+	ActGelu                       // x*(1+erf(x/sqrt(2)))/2, ONNX Gelu with approximate="none"
+	ActGeluTanh                   // x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))/2, ONNX Gelu with approximate="tanh"
+	ActExp                        // exp(x)
 	numActKinds
 )
 
 var actNames = [numActKinds]string{"None", "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh",
-	"HardSigmoid", "HardSwish", "Elu", "Selu", "Softplus", "Silu"}
+	"HardSigmoid", "HardSwish", "Elu", "Selu", "Softplus", "Silu", "Erf", "Gelu", "GeluTanh", "Exp"}
 
 // String returns the ONNX operator name of the activation ("None" for
-// ActNone).
+// ActNone, "GeluTanh" for Gelu with approximate="tanh").
 func (k ActKind) String() string {
 	if k < numActKinds {
 		return actNames[k]
@@ -86,69 +90,29 @@ func (k ActKind) clampRange(alpha, beta float32) (lo, hi float32, ok bool) {
 }
 
 // Activate applies an activation in place to every element of x.
+//
+// The transcendental activations are float32 approximations within a few
+// ulp of the exact function over the whole float32 range (see actmath.go),
+// vectorized with AVX2 or AVX-512 where the CPU has them. Activate never
+// allocates.
 func Activate(x []float32, act ActKind, alpha, beta float32) {
-	switch act {
-	case ActNone:
-	case ActRelu:
-		for i, v := range x {
-			if v < 0 {
-				x[i] = 0
-			}
-		}
-	case ActClip:
-		for i, v := range x {
-			if v < alpha {
-				v = alpha
-			}
-			if v > beta {
-				v = beta
-			}
-			x[i] = v
-		}
-	case ActLeakyRelu:
-		for i, v := range x {
-			if v < 0 {
-				x[i] = v * alpha
-			}
-		}
-	case ActSigmoid:
-		for i, v := range x {
-			x[i] = sigmoid(v)
-		}
-	case ActTanh:
-		for i, v := range x {
-			x[i] = float32(math.Tanh(float64(v)))
-		}
-	case ActHardSigmoid:
-		for i, v := range x {
-			x[i] = min(max(alpha*v+beta, 0), 1)
-		}
-	case ActHardSwish:
-		for i, v := range x {
-			x[i] = v * min(max(v*(1.0/6)+0.5, 0), 1)
-		}
-	case ActElu:
-		for i, v := range x {
-			if v < 0 {
-				x[i] = alpha * float32(math.Expm1(float64(v)))
-			}
-		}
-	case ActSelu:
-		for i, v := range x {
-			if v > 0 {
-				x[i] = beta * v
-			} else {
-				x[i] = beta * alpha * float32(math.Expm1(float64(v)))
-			}
-		}
-	case ActSoftplus:
-		for i, v := range x {
-			x[i] = softplus(v)
-		}
-	case ActSilu:
-		for i, v := range x {
-			x[i] = v * sigmoid(v)
-		}
+	activateRows(x, 1, len(x), len(x), act, alpha, beta)
+}
+
+// activateRows applies an activation in place to rows x cols elements of
+// x, row i at x[i*ld:], a tile of a matrix with leading dimension ld. It is
+// the one place that picks between the assembly kernels and activateGo.
+func activateRows(x []float32, rows, cols, ld int, act ActKind, alpha, beta float32) {
+	if rows <= 0 || cols <= 0 || act == ActNone || act >= numActKinds {
+		return
+	}
+	_ = x[(rows-1)*ld+cols-1]
+	if actISA != isaGo {
+		activateAsm(x, rows, cols, ld, act, alpha, beta)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		activateGo(x[i*ld:i*ld+cols], act, alpha, beta)
 	}
 }
 
@@ -202,49 +166,6 @@ func epilogueRow(row, bias, res []float32, act ActKind, alpha, beta float32) {
 		}
 	}
 	Activate(row, act, alpha, beta)
-}
-
-func sigmoid(x float32) float32 {
-	return 1 / (1 + expf(-x))
-}
-
-func softplus(x float32) float32 {
-	// log(1+e^x) = max(x,0) + log(1+e^-|x|) never overflows.
-	v := float64(x)
-	return float32(max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))))
-}
-
-const (
-	log2e = 1.4426950408889634
-	ln2   = 0.6931471805599453
-)
-
-// expf is e^x for float32, within an ulp or so of the exact result and about
-// five times faster than math.Exp, which matters for sigmoid and softmax
-// over whole feature maps. The reduction and polynomial run in float64, so
-// a Taylor polynomial is accurate enough and no split constants are needed.
-func expf(x float32) float32 {
-	switch {
-	case x != x:
-		return x
-	case x > 88.72284:
-		return float32(math.Inf(1))
-	case x < -103.97208:
-		return 0
-	}
-	xd := float64(x)
-	kd := xd * log2e
-	var k int
-	if kd >= 0 {
-		k = int(kd + 0.5)
-	} else {
-		k = int(kd - 0.5)
-	}
-	r := xd - float64(k)*ln2 // |r| <= ln2/2, so the 8-term series errs by < 2e-9
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
-	// k is in [-150, 128], inside float64's normal exponent range; the final
-	// conversion rounds to float32, producing denormals or +Inf as needed.
-	return float32(p * math.Float64frombits(uint64(k+1023)<<52))
 }
 
 // checkLen panics with a descriptive message when a slice argument is

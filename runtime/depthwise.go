@@ -153,13 +153,14 @@ func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w
 						Activate(out[cv:], act, alpha, beta)
 					}
 				}
-				if post {
-					var rrow []float32
-					if res != nil {
-						rrow = res[pq : pq+cout]
-					}
-					epilogueRow(out, nil, rrow, act, alpha, beta)
+				if res != nil {
+					epilogueRow(out, nil, res[pq:pq+cout], act, alpha, beta)
 				}
+			}
+			if post && res == nil {
+				// The activation alone runs over the n pixels at
+				// once, as a tile of the output.
+				activateRows(dst[p:], n, cout, ldd, act, alpha, beta)
 			}
 			ow += n
 		}

@@ -26,7 +26,11 @@
 // rounding, since only the order of the additions differs. The depthwise
 // convolution, the Winograd transforms, pooling and the im2col copy have
 // assembly of their own, vectorized across the channels that NHWC keeps
-// contiguous, with the same fallback.
+// contiguous, with the same fallback. So do the activations: Activate, every
+// epilogue and Softmax apply them through one kernel, float32 polynomial
+// approximations within a few ulp of the exact functions (Sigmoid, Tanh,
+// Erf, GELU, Exp and the rest), a vector at a time in assembly and one
+// value at a time, with the same formulas, in the portable build.
 //
 // Convolutions go through Conv2D (im2col a chunk of output pixels at a
 // time, then the GEMM) or, for 3x3 stride-1 layers where it pays,

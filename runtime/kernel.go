@@ -68,6 +68,12 @@ var poolISA = depthwiseISAs()[0]
 // im2colISA is the instruction set of the im2col copy.
 var im2colISA = depthwiseISAs()[0]
 
+// actISA is the instruction set of the activation kernels, which every
+// path that applies an activation goes through (see activateRows); tests
+// switch it, like dwISA, to check the assembly and the portable kernels
+// on one machine.
+var actISA = depthwiseISAs()[0]
+
 // SgemmKernel names the micro-kernel that PackB selects on this machine:
 // "avx512", "avx2" or "go". It is meant for diagnostics and benchmarks.
 func SgemmKernel() string { return bestKernel.name }

@@ -197,3 +197,15 @@ func im2colAsm(n int, dst []float32, ldd int, src []float32, sstep, nruns, runle
 	}
 	im2colAVX2(n, d, ldd, s, sstep, nruns, runlen, srun, mask)
 }
+
+// activateAsm runs the activation kernel on rows x cols floats at stride
+// ld; activateRows has checked the slice.
+func activateAsm(x []float32, rows, cols, ld int, act ActKind, alpha, beta float32) {
+	p := unsafe.SliceData(x)
+	mask := &tailLanes[8-cols%8]
+	if actISA == isaAVX512 {
+		activateAVX512(int(act), p, rows, cols, ld, alpha, beta, mask)
+		return
+	}
+	activateAVX2(int(act), p, rows, cols, ld, alpha, beta, mask)
+}

@@ -40,3 +40,8 @@ func poolAsm(avg bool, n int, out []float32, ostride int, in []float32, istride 
 func im2colAsm(n int, dst []float32, ldd int, src []float32, sstep, nruns, runlen, srun int) {
 	panic("runtime: no im2col assembly")
 }
+
+// activateAsm is never called without assembly kernels.
+func activateAsm(x []float32, rows, cols, ld int, act ActKind, alpha, beta float32) {
+	panic("runtime: no activation assembly")
+}

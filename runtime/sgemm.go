@@ -183,7 +183,7 @@ type gemmPlan struct {
 
 	// The epilogue, split into what the kernel does in its store step
 	// (lastFlags with bias, res, lo, hi, alpha) and an activation applied
-	// afterwards by Go to each finished tile (post).
+	// afterwards, by the activation kernel, to each finished tile (post).
 	alias     bool // Residual is C itself: accumulate from the first K block
 	lastFlags uint
 	bias, res []float32
@@ -313,9 +313,10 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 					}
 					tile(kern, rows, nw, w, kcb, at, g.lda, bp, ct, g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
 					if last && g.post != ActNone {
-						for r := 0; r < rows; r++ {
-							Activate(ct[r*g.ldc:r*g.ldc+nw], g.post, g.postA, g.postB)
-						}
+						// The activations the kernels do not apply in
+						// their store step run on the tile just stored,
+						// while it is in L1.
+						activateRows(ct, rows, nw, g.ldc, g.post, g.postA, g.postB)
 					}
 					i += rows
 				}

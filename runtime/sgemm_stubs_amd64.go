@@ -103,3 +103,13 @@ func avgPoolAVX2(npix int, out *float32, ostride int, in *float32, istride int, 
 //
 //go:noescape
 func im2colAVX2(npix int, dst *float32, ldd int, src *float32, sstep int, nruns int, runlen int, srun int, mask *int32)
+
+// activateAVX512 applies the activation kind in place to rows x cols floats at stride ld; see the asmgen command.
+//
+//go:noescape
+func activateAVX512(kind int, x *float32, rows int, cols int, ld int, alpha float32, beta float32, mask *int32)
+
+// activateAVX2 applies the activation kind in place to rows x cols floats at stride ld; see the asmgen command.
+//
+//go:noescape
+func activateAVX2(kind int, x *float32, rows int, cols int, ld int, alpha float32, beta float32, mask *int32)

@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-// act64 is the float64 reference for every activation.
+// act64 is the float64 reference for every activation, written in the
+// forms that float64 evaluates without cancellation or overflow, so that it
+// is exact to float32 precision for every float32 input.
 func act64(k ActKind, x, alpha, beta float64) float64 {
 	switch k {
 	case ActRelu:
@@ -29,18 +31,29 @@ func act64(k ActKind, x, alpha, beta float64) float64 {
 		return x * math.Max(0, math.Min(1, x/6+0.5))
 	case ActElu:
 		if x < 0 {
-			return alpha * (math.Exp(x) - 1)
+			return alpha * math.Expm1(x)
 		}
 		return x
 	case ActSelu:
 		if x > 0 {
 			return beta * x
 		}
-		return beta * alpha * (math.Exp(x) - 1)
+		return beta * alpha * math.Expm1(x)
 	case ActSoftplus:
-		return math.Log(1 + math.Exp(x))
+		return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
 	case ActSilu:
 		return x / (1 + math.Exp(-x))
+	case ActErf:
+		return math.Erf(x)
+	case ActGelu:
+		// 1 + erf(x/sqrt2) = erfc(-x/sqrt2), which keeps the negative
+		// tail's precision.
+		return 0.5 * x * math.Erfc(-x/math.Sqrt2)
+	case ActGeluTanh:
+		// (1+tanh(y))/2 = sigmoid(2y), likewise.
+		return x / (1 + math.Exp(-2*math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	case ActExp:
+		return math.Exp(x)
 	}
 	return x
 }
@@ -65,6 +78,10 @@ var actParams = []struct {
 	{ActSelu, 1.6732632, 1.050701},
 	{ActSoftplus, 0, 0},
 	{ActSilu, 0, 0},
+	{ActErf, 0, 0},
+	{ActGelu, 0, 0},
+	{ActGeluTanh, 0, 0},
+	{ActExp, 0, 0},
 }
 
 func randSlice(r *rand.Rand, n int) []float32 {
@@ -184,8 +201,13 @@ func runGemmCase(t *testing.T, kern *kernel, r *rand.Rand, tc gemmCase) {
 			}
 			want := act64(tc.act, sum, float64(tc.alpha), float64(tc.bet))
 			// float32 accumulation error is bounded by (terms * eps * sum of
-			// magnitudes); activations have slopes of at most ~2 here.
-			tol := 2*float64(k+3)*6e-8*abs + 2e-6*math.Abs(want) + 1e-6
+			// magnitudes); activations have slopes of at most ~2 here,
+			// except Exp, whose slope is its value.
+			slope := 2.0
+			if tc.act == ActExp {
+				slope = max(slope, want)
+			}
+			tol := slope*float64(k+3)*6e-8*abs + 2e-6*math.Abs(want) + 1e-6
 			if !closeTo(got, want, tol) {
 				t.Fatalf("%v: C[%d,%d] = %v, want %v (tol %g)", tc, i, jj, got, want, tol)
 			}

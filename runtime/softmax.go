@@ -48,11 +48,22 @@ func softmax(fn string, dst, src []float32, rows, cols int, log bool) {
 			m = 0
 		}
 		// The sum is kept in float64: it costs nothing here and keeps
-		// long rows (thousands of classes) accurate.
+		// long rows (thousands of classes) accurate. The exponentials go
+		// through the vector kernel: into out for Softmax, and, because
+		// out may be in and LogSoftmax still needs x afterwards, through
+		// a chunk of stack for LogSoftmax.
 		var sum float64
 		if log {
-			for _, v := range in {
-				sum += float64(expf(v - m))
+			var buf [256]float32
+			for c := 0; c < len(in); c += len(buf) {
+				e := buf[:min(len(buf), len(in)-c)]
+				for i := range e {
+					e[i] = in[c+i] - m
+				}
+				Activate(e, ActExp, 0, 0)
+				for _, v := range e {
+					sum += float64(v)
+				}
 			}
 			shift := m + float32(math.Log(sum))
 			for i, v := range in {
@@ -61,8 +72,10 @@ func softmax(fn string, dst, src []float32, rows, cols int, log bool) {
 			continue
 		}
 		for i, v := range in {
-			e := expf(v - m)
-			out[i] = e
+			out[i] = v - m
+		}
+		Activate(out, ActExp, 0, 0)
+		for _, e := range out {
 			sum += float64(e)
 		}
 		scale := float32(1 / sum)

@@ -361,11 +361,10 @@ func (j *winoJob) run(t0, t1, p0, p1 int) {
 			}
 			winoOutput(tile, u[i*pos*m+j0:(i+1)*pos*m], m, j.dst[off:], j.ldd, rsd, rows, cols, j1-j0, bias, res, j.flags, j.lo, j.hi, j.alpha)
 			if j.post != ActNone {
+				// Each row of the tile is cols pixels of j1-j0
+				// channels at stride ldd, just written.
 				for p := 0; p < rows; p++ {
-					for q := 0; q < cols; q++ {
-						o := off + p*rsd + q*j.ldd
-						Activate(j.dst[o:o+j1-j0], j.post, j.postA, j.postB)
-					}
+					activateRows(j.dst[off+p*rsd:], cols, j1-j0, j.ldd, j.post, j.postA, j.postB)
 				}
 			}
 		}

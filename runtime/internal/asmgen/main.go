@@ -1,6 +1,6 @@
 // Command asmgen writes the assembly kernels of package runtime (the SGEMM
 // micro-kernels, the depthwise convolution, the Winograd transforms,
-// pooling and the im2col copy, in sgemm_amd64.s, with their Go
+// pooling, the im2col copy and the activations, in sgemm_amd64.s, with their Go
 // declarations in sgemm_stubs_amd64.go) with avo.
 //
 // It lives in its own module so that avo and its dependencies never appear
@@ -85,6 +85,10 @@ func main() {
 		pooling(s, true)
 		im2col(s)
 	}
+	for _, s := range []isa{avx512, avx2} {
+		activation(s)
+	}
+	emitActConsts()
 	Generate()
 }
 
