@@ -25,12 +25,12 @@ func init() {
 	act(func(a *ir.Elu) (string, float64, float64) { return "ActElu", a.Alpha, 0 })
 	act(func(a *ir.Selu) (string, float64, float64) { return "ActSelu", a.Alpha, a.Gamma })
 	act(func(*ir.Softplus) (string, float64, float64) { return "ActSoftplus", 0, 0 })
+	act(func(*ir.Exp) (string, float64, float64) { return "ActExp", 0, 0 })
+	act(func(*ir.Erf) (string, float64, float64) { return "ActErf", 0, 0 })
 
 	// The other unary ops are an expression of x0 in a loop.
-	emit(unary[*ir.Exp](mathCall("Exp")))
 	emit(unary[*ir.Log](mathCall("Log")))
 	emit(unary[*ir.Sqrt](mathCall("Sqrt")))
-	emit(unary[*ir.Erf](mathCall("Erf")))
 	emit(unary[*ir.Floor](mathCall("Floor")))
 	emit(unary[*ir.Ceil](mathCall("Ceil")))
 	emit(unary[*ir.Abs](mathCall("Abs")))

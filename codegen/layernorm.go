@@ -12,9 +12,6 @@ func init() {
 // leading axes are the rows, the normalized ones the columns. Scale and B
 // are broadcast to one value per column at compile time.
 func (gen *gen) layerNorm(n *ir.Node, op *ir.LayerNormalization) error {
-	if len(n.Outputs) > 1 {
-		return unsupportedf("the Mean and InvStdDev outputs of LayerNormalization")
-	}
 	x := n.Inputs[0]
 	xs := batch1(x.Shape)
 	rows, cols := xs[:op.Axis].NumElements(1), xs[op.Axis:].NumElements(1)
@@ -25,7 +22,12 @@ func (gen *gen) layerNorm(n *ir.Node, op *ir.LayerNormalization) error {
 			return "nil", nil
 		}
 		if !v.IsConst() {
-			return "", unsupportedf("a LayerNormalization whose scale or bias is computed at run time")
+			// A run-time scale or bias must already have one value per
+			// column; broadcasting it would need a copy per call.
+			if numel(v.Shape) != cols {
+				return "", unsupportedf("a LayerNormalization whose scale or bias is computed at run time and broadcast")
+			}
+			return gen.buf(v)
 		}
 		t := expandTo(v.Const, norm)
 		return gen.weightSlice(v.Name, t), nil
@@ -42,7 +44,13 @@ func (gen *gen) layerNorm(n *ir.Node, op *ir.LayerNormalization) error {
 	if err != nil {
 		return err
 	}
-	gen.line("runtime.LayerNorm(%s, %s, %d, %d, %s, %s, %s)", dst, src, rows, cols, scale, bias, floatLit(op.Epsilon))
+	stats := []string{"nil", "nil"}
+	for i := 1; i < len(n.Outputs) && i < 3; i++ {
+		if stats[i-1], err = gen.buf(n.Outputs[i]); err != nil {
+			return err
+		}
+	}
+	gen.line("runtime.LayerNorm(%s, %s, %d, %d, %s, %s, %s, %s, %s)", dst, src, rows, cols, scale, bias, floatLit(op.Epsilon), stats[0], stats[1])
 	return nil
 }
 

@@ -4,7 +4,7 @@ import "fmt"
 
 // Activation is an element-wise op that a Conv or Gemm can apply in its
 // epilogue after fusion: Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid,
-// HardSwish, Elu, Selu, Softplus.
+// HardSwish, Elu, Selu, Softplus, Exp, Erf, Gelu, Silu.
 type Activation interface {
 	Op
 	activation()
@@ -67,6 +67,8 @@ func (*Clip) activation()        {}
 func (*Elu) activation()         {}
 func (*Selu) activation()        {}
 func (*Softplus) activation()    {}
+func (*Exp) activation()         {}
+func (*Erf) activation()         {}
 
 // OpType returns "Relu".
 func (*Relu) OpType() string { return "Relu" }

@@ -55,3 +55,29 @@ func TestFuseGelu(t *testing.T) {
 		})
 	}
 }
+
+func TestFuseSilu(t *testing.T) {
+	for _, swap := range []bool{false, true} {
+		g := ir.NewGraph("m")
+		x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 3, 4, 4}})
+		s := g.Apply("sig", &ir.Sigmoid{}, x)
+		a, b := x, s
+		if swap {
+			a, b = s, x
+		}
+		g.Outputs = []*ir.Value{g.Apply("mul", &ir.Mul{}, a, b)}
+		runBoth(t, g, FuseSilu)
+		if got := ops(g); got != "Silu" {
+			t.Errorf("swap %v: ops after: %s", swap, got)
+		}
+	}
+	// A sigmoid that is also read elsewhere stays.
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{2, 3}})
+	s := g.Apply("sig", &ir.Sigmoid{}, x)
+	g.Outputs = []*ir.Value{g.Apply("mul", &ir.Mul{}, x, s), s}
+	runBoth(t, g, FuseSilu)
+	if got := ops(g); got != "Sigmoid Mul" {
+		t.Errorf("ops after: %s", got)
+	}
+}

@@ -5,8 +5,9 @@ import "math"
 // LayerNorm normalizes each of rows rows of cols values of src into dst:
 // dst = (src - mean) / sqrt(var + eps) * scale + bias, with the row's mean
 // and biased variance. scale and bias hold cols values; bias may be nil.
-// dst may be src.
-func LayerNorm(dst, src []float32, rows, cols int, scale, bias []float32, eps float32) {
+// mean and invStd, if not nil, receive each row's mean and 1/sqrt(var+eps)
+// (ONNX LayerNormalization's second and third outputs). dst may be src.
+func LayerNorm(dst, src []float32, rows, cols int, scale, bias []float32, eps float32, mean, invStd []float32) {
 	if rows <= 0 || cols <= 0 {
 		return
 	}
@@ -15,6 +16,12 @@ func LayerNorm(dst, src []float32, rows, cols int, scale, bias []float32, eps fl
 	checkLen("LayerNorm", "scale", len(scale), cols)
 	if bias != nil {
 		checkLen("LayerNorm", "bias", len(bias), cols)
+	}
+	if mean != nil {
+		checkLen("LayerNorm", "mean", len(mean), rows)
+	}
+	if invStd != nil {
+		checkLen("LayerNorm", "invStd", len(invStd), rows)
 	}
 	scale = scale[:cols]
 	inv := 1 / float64(cols)
@@ -36,29 +43,35 @@ func LayerNorm(dst, src []float32, rows, cols int, scale, bias []float32, eps fl
 		for ; j < cols; j++ {
 			s0 += x[j]
 		}
-		mean := float32(float64((s0+s1)+(s2+s3)) * inv)
+		m := float32(float64((s0+s1)+(s2+s3)) * inv)
 		var v0, v1, v2, v3 float32
 		j = 0
 		for ; j+4 <= cols; j += 4 {
-			d0, d1, d2, d3 := x[j]-mean, x[j+1]-mean, x[j+2]-mean, x[j+3]-mean
+			d0, d1, d2, d3 := x[j]-m, x[j+1]-m, x[j+2]-m, x[j+3]-m
 			v0 += d0 * d0
 			v1 += d1 * d1
 			v2 += d2 * d2
 			v3 += d3 * d3
 		}
 		for ; j < cols; j++ {
-			d := x[j] - mean
+			d := x[j] - m
 			v0 += d * d
 		}
 		is := float32(1 / math.Sqrt(float64((v0+v1)+(v2+v3))*inv+float64(eps)))
+		if mean != nil {
+			mean[r] = m
+		}
+		if invStd != nil {
+			invStd[r] = is
+		}
 		if bias != nil {
 			b := bias[:cols]
 			for j, v := range x {
-				y[j] = (v-mean)*is*scale[j] + b[j]
+				y[j] = (v-m)*is*scale[j] + b[j]
 			}
 		} else {
 			for j, v := range x {
-				y[j] = (v - mean) * is * scale[j]
+				y[j] = (v - m) * is * scale[j]
 			}
 		}
 	}
