@@ -90,4 +90,3 @@ func TestEveryOpIsHandled(t *testing.T) {
 		}
 	}
 }
-
