@@ -41,75 +41,86 @@ func tensorInfo(v *ir.Value) string {
 // inputs, the batch loop, threads) is in package runtime; this file holds
 // the model's description, its weights' unpacking and its layers.
 func (gen *gen) modelFile() ([]byte, error) {
-	g := gen.g
 	f := gen.file
 	rt := f.Import(RuntimeImport)
 	f.BlankImport("embed")
-	single := len(g.Inputs) == 1 && len(g.Outputs) == 1
-	batched := gen.batched()
+	f.header = gen.packageDoc()
+	gen.versionGuard(rt)
+	gen.describe(rt)
+	gen.specAndWeights(rt)
+	gen.modelType()
+	gen.methods(rt)
+	gen.forward()
+	return f.Bytes()
+}
 
+// single reports whether the model has one input and one output, which
+// gives it Predict and PredictBatch.
+func (gen *gen) single() bool { return len(gen.g.Inputs) == 1 && len(gen.g.Outputs) == 1 }
+
+// packageDoc is the package comment: what the package runs, how to call
+// it, and the model's summary table.
+func (gen *gen) packageDoc() string {
 	var doc strings.Builder
-	fmt.Fprintf(&doc, "// Package %s runs the model %s", gen.pkg, strconv.Quote(g.Name))
+	fmt.Fprintf(&doc, "// Package %s runs the model %s", gen.pkg, strconv.Quote(gen.g.Name))
 	if gen.opts.Source != "" {
 		fmt.Fprintf(&doc, " (%s)", comment(gen.opts.Source))
 	}
-	doc.WriteString(", compiled by cnnc into plain Go.\n//\n// Create a Model with New and call ")
-	if single {
-		doc.WriteString("Predict")
-	} else {
-		doc.WriteString("Run")
+	call, batchCall := "Run", "RunBatch"
+	if gen.single() {
+		call, batchCall = "Predict", "PredictBatch"
 	}
-	doc.WriteString(". Inputs and outputs are flat float32 slices in the\n// model's own layout, described by Inputs and Outputs")
-	if batched {
-		doc.WriteString("; dimension 0 is the batch, one item per\n// call or any number per ")
-		if single {
-			doc.WriteString("PredictBatch")
-		} else {
-			doc.WriteString("RunBatch")
-		}
+	fmt.Fprintf(&doc, ", compiled by cnnc into plain Go.\n//\n// Create a Model with New and call %s. Inputs and outputs are flat float32\n// slices in the model's own layout, described by Inputs and Outputs", call)
+	if gen.batched() {
+		fmt.Fprintf(&doc, "; dimension\n// 0 is the batch, one item per call or any number per %s", batchCall)
 	}
-	doc.WriteString(". A Model is for one goroutine at a\n// time; Shared serves many.\n")
+	doc.WriteString(". A Model is for one\n// goroutine at a time; Shared serves many.\n")
 	if gen.opts.Summary != "" {
 		doc.WriteString("//\n")
 		for _, l := range strings.Split(strings.TrimRight(gen.opts.Summary, "\n"), "\n") {
 			fmt.Fprintf(&doc, "//\t%s\n", l)
 		}
 	}
-	f.header = doc.String()
+	return doc.String()
+}
 
-	f.Pf("// This package was generated for version %d of the contract between cnnc's", RuntimeVersion)
-	f.P("// generated code and its runtime. If one of these lines fails to build, the")
-	f.P("// github.com/cnnc/cnnc module your build uses is too old or too new for it:")
-	f.P("// regenerate the package with that module's cnnc, or require the version of")
-	f.P("// github.com/cnnc/cnnc that generated it.")
-	f.P("const (")
-	f.Pf("\t_ = %s.EnforceVersion(%d - %s.MinVersion)", rt, RuntimeVersion, rt)
-	f.Pf("\t_ = %s.EnforceVersion(%s.Version - %d)", rt, rt, RuntimeVersion)
-	f.P(")")
-	f.P()
+// versionGuard makes the package fail to build against a runtime whose
+// contract it does not follow (see runtime.EnforceVersion).
+func (gen *gen) versionGuard(rt string) {
+	f := gen.file
+	f.Pf(`// This package was generated for version %d of the contract between cnnc's
+// generated code and its runtime. If one of these lines fails to build, the
+// github.com/cnnc/cnnc module your build uses is too old or too new for it:
+// regenerate the package with that module's cnnc, or require the version of
+// github.com/cnnc/cnnc that generated it.
+const (
+	_ = %s.EnforceVersion(%d - %s.MinVersion)
+	_ = %s.EnforceVersion(%s.Version - %d)
+)
+`, RuntimeVersion, rt, RuntimeVersion, rt, rt, rt, RuntimeVersion)
+}
 
+// describe writes Inputs, Outputs, the element counts and Batched.
+func (gen *gen) describe(rt string) {
+	g, f := gen.g, gen.file
 	f.P("// Inputs describes the model's inputs, in the order Run takes them.")
 	f.Pf("var Inputs = []%s.TensorInfo{", rt)
 	for _, v := range g.Inputs {
 		f.Pf("\t%s,", tensorInfo(v))
 	}
-	f.P("}")
-	f.P()
+	f.P("}\n")
 	f.P("// Outputs describes the model's outputs, in the order Run returns them.")
 	f.Pf("var Outputs = []%s.TensorInfo{", rt)
 	for _, v := range g.Outputs {
 		f.Pf("\t%s,", tensorInfo(v))
 	}
-	f.P("}")
-	f.P()
-
+	f.P("}\n")
 	item := "the model's fixed batch"
-	if batched {
+	if gen.batched() {
 		item = "one batch item"
 	}
-	f.Pf("// Element counts of %s of each input and output.", item)
-	f.P("const (")
-	if single {
+	f.Pf("// Element counts of %s of each input and output.\nconst (", item)
+	if gen.single() {
 		f.Pf("\tInputLen  = %d", numel(g.Inputs[0].Shape))
 		f.Pf("\tOutputLen = %d", numel(g.Outputs[0].Shape))
 	} else {
@@ -120,24 +131,24 @@ func (gen *gen) modelFile() ([]byte, error) {
 			f.Pf("\tOutput%dLen = %d // %s", i, numel(v.Shape), comment(v.Name))
 		}
 	}
-	f.P(")")
-	f.P()
+	f.P(")\n")
 	batchFn := "RunBatch"
-	if single {
+	if gen.single() {
 		batchFn = "PredictBatch"
 	}
-	f.Pf("// Batched reports whether dimension 0 of the inputs is a batch of any size\n// (run with %s) rather than fixed.", batchFn)
-	f.Pf("const Batched = %v", batched)
-	f.P()
-	f.Pf("//go:embed %s", weightsFile)
-	f.P("var weightsBin []byte")
-	f.P()
+	f.Pf("// Batched reports whether dimension 0 of the inputs is a batch of any size\n// (run with %s) rather than fixed.\nconst Batched = %v\n", batchFn, gen.batched())
+}
 
+// specAndWeights writes the runtime.Spec, the layers' geometry, the
+// weights struct and the function that unpacks the embedded weights.
+func (gen *gen) specAndWeights(rt string) {
+	g, f := gen.g, gen.file
+	f.Pf("//go:embed %s\nvar weightsBin []byte\n", weightsFile)
 	f.P("var spec = ", rt, ".Spec{")
 	f.Pf("\tPackage:       %s,", strconv.Quote(gen.pkg))
 	f.P("\tInputs:        Inputs,")
 	f.P("\tOutputs:       Outputs,")
-	f.Pf("\tBatched:       %v,", batched)
+	f.Pf("\tBatched:       %v,", gen.batched())
 	f.Pf("\tArenaLen:      %d, // float32 values of working memory per Model", g.Plan.Size)
 	f.Pf("\tWeightsLen:    %d, // float32 values in %s", gen.blob.Len()/4, weightsFile)
 	f.Pf("\tWeightsSHA256: %s,", strconv.Quote(gen.weightsHash()))
@@ -149,51 +160,45 @@ func (gen *gen) modelFile() ([]byte, error) {
 		f.Pf("\tWindows:       []*%s.Window{%s},", rt, strings.Join(refs, ", "))
 	}
 	f.Pf("\tThreads:       %d,", max(gen.opts.Threads, 1))
-	f.P("}")
-	f.P()
+	f.P("}\n")
 	f.body.WriteString(gen.decls.String())
-
 	f.P("// weights are decoded and packed once and shared, read-only, by all Models.")
 	f.P("type weights struct {")
 	f.body.WriteString(gen.wfields.String())
-	f.P("}")
-	f.P()
-	f.Pf("var loaded %s.Weights[weights]", rt)
-	f.P()
-	f.P("func unpack(all []float32) *weights {")
-	f.P("\tw := new(weights)")
+	f.P("}\n")
+	f.Pf("var loaded %s.Weights[weights]\n", rt)
+	f.P("func unpack(all []float32) *weights {\n\tw := new(weights)")
 	f.body.WriteString(gen.wload.String())
-	f.P("\treturn w")
-	f.P("}")
-	f.P()
+	f.P("\treturn w\n}\n")
+}
 
+// modelType writes Model, New and workSize.
+func (gen *gen) modelType() {
+	f := gen.file
 	f.P(`// Model runs the network. It owns its working memory, so it is not safe for
 // concurrent use: make one Model per goroutine, or use Shared. New is cheap:
 // all Models share the weights, which are decoded and checked once.
-type Model struct {`)
-	f.Pf("\trt %s.Model", rt)
-	f.P("\tw  *weights")
+type Model struct {
+	rt runtime.Model
+	w  *weights`)
 	f.body.WriteString(gen.mfields.String())
-	f.P("}")
-	f.P()
-	f.P("// New returns a Model. If the embedded weights are damaged, every call on")
-	f.P("// the Model returns the error.")
-	f.P("func New() *Model {")
-	f.P("\tm := new(Model)")
-	f.P("\tw, err := loaded.Load(&spec, weightsBin, unpack)")
-	f.P("\tm.w = w")
-	f.P("\tm.rt.Init(&spec, err, m.forward, workSize)")
-	f.P("\tif err != nil {")
-	f.P("\t\treturn m")
-	f.P("\t}")
-	f.body.WriteString(gen.mnew.String())
-	f.P("\treturn m")
-	f.P("}")
-	f.P()
+	f.P(`}
 
+// New returns a Model. If the embedded weights are damaged, every call on
+// the Model returns the error.
+func New() *Model {
+	m := new(Model)
+	w, err := loaded.Load(&spec, weightsBin, unpack)
+	m.w = w
+	m.rt.Init(&spec, err, m.forward, workSize)
+	if err != nil {
+		return m
+	}`)
+	f.body.WriteString(gen.mnew.String())
+	f.P("\treturn m\n}\n")
 	f.P("// workSize is the kernel scratch one Model needs on pool: an im2col chunk or")
 	f.P("// Winograd tiles per thread.")
-	f.Pf("func workSize(p *%s.Pool) int {", rt)
+	f.P("func workSize(p *runtime.Pool) int {")
 	var sizes []string
 	seen := map[string]bool{}
 	for _, w := range gen.work {
@@ -214,10 +219,55 @@ type Model struct {`)
 		}
 		f.P("\t)")
 	}
-	f.P("}")
-	f.P()
+	f.P("}\n")
+}
 
-	f.P(`// SetThreads makes the layers run on n goroutines (1 runs everything on the
+// methods writes the exported API: thin methods over runtime.Model, and
+// Shared.
+func (gen *gen) methods(rt string) {
+	f := gen.file
+	f.P(methodsRun)
+	if gen.single() {
+		f.P(methodPredict)
+	}
+	if gen.batched() {
+		f.P(methodRunBatch)
+		if gen.single() {
+			f.P(methodPredictBatch)
+		}
+	}
+	f.P(strings.ReplaceAll(typeShared, "runtime.", rt+"."))
+	if gen.single() {
+		f.P(methodSharedPredict)
+	}
+}
+
+// forward writes the layers, declaring only the locals they use.
+func (gen *gen) forward() {
+	f := gen.file
+	body := gen.body.String()
+	code := codeOnly(body)
+	f.P("// forward runs the layers on one batch item, reading the inputs m.rt.Run")
+	f.P("// checked and leaving the outputs in m.rt.Outs.")
+	f.P("func (m *Model) forward(in [][]float32) {")
+	for i := range gen.g.Inputs {
+		if id := "in" + strconv.Itoa(i); usesIdent(code, id) {
+			f.Pf("\t%s := in[%d]", id, i)
+		}
+	}
+	if usesIdent(code, "w") {
+		f.P("\tw := m.w")
+	}
+	if usesIdent(code, "a") {
+		f.P("\ta := m.rt.Arena")
+	}
+	f.body.WriteString(body)
+	f.P("}")
+}
+
+// The methods every generated Model has, as written.
+const (
+	methodsRun = `// SetThreads makes the layers run on n goroutines (1 runs everything on the
 // caller's). Call Close when done with a Model that has more than one thread.
 func (m *Model) SetThreads(n int) { m.rt.SetThreads(n) }
 
@@ -236,9 +286,8 @@ func (m *Model) Run(inputs ...[]float32) ([][]float32, error) {
 	m.forward(inputs)
 	return m.rt.Outs, nil
 }
-`)
-	if single {
-		f.P(`// Predict computes the output for one input of InputLen values. The
+`
+	methodPredict = `// Predict computes the output for one input of InputLen values. The
 // returned slice belongs to the Model and is overwritten by the next call.
 // An input of the wrong size is an error; Predict never panics on it.
 func (m *Model) Predict(input []float32) ([]float32, error) {
@@ -248,31 +297,25 @@ func (m *Model) Predict(input []float32) ([]float32, error) {
 	m.forward([][]float32{input})
 	return m.rt.Outs[0], nil
 }
-`)
-	}
-	if batched {
-		f.P(`// RunBatch runs a batch of n items: inputs[i] holds n items of input i
+`
+	methodRunBatch = `// RunBatch runs a batch of n items: inputs[i] holds n items of input i
 // back to back and outputs[i] receives n items of output i, so it must have
 // room for exactly that.
 func (m *Model) RunBatch(inputs, outputs [][]float32) error { return m.rt.RunBatch(inputs, outputs) }
-`)
-		if single {
-			f.P(`// PredictBatch runs len(src)/InputLen items and writes their outputs to
+`
+	methodPredictBatch = `// PredictBatch runs len(src)/InputLen items and writes their outputs to
 // dst, which must hold exactly as many items of OutputLen values.
 func (m *Model) PredictBatch(dst, src []float32) error {
 	return m.rt.RunBatch([][]float32{src}, [][]float32{dst})
 }
-`)
-		}
-	}
-
-	f.Pf(`// Shared runs the model from many goroutines at once, as a server's handlers
+`
+	typeShared = `// Shared runs the model from many goroutines at once, as a server's handlers
 // do: each call borrows a Model from a free list and returns it, so Models
 // are made only when more calls overlap than before, never per call.
-type Shared struct{ s *%s.Shared[Model] }
+type Shared struct{ s *runtime.Shared[Model] }
 
 // NewShared returns a Shared; it makes its first Model on first use.
-func NewShared() *Shared { return &Shared{%s.NewShared(New)} }
+func NewShared() *Shared { return &Shared{runtime.NewShared(New)} }
 
 // Run computes the outputs for the inputs into outputs, one slice per entry
 // of Outputs, each of its full length. It is safe for concurrent use.
@@ -283,38 +326,16 @@ func (s *Shared) Run(outputs [][]float32, inputs ...[]float32) error {
 	if err != nil {
 		return err
 	}
-	return %s.Copy(spec.Package, outputs, got)
+	return runtime.Copy(spec.Package, outputs, got)
 }
-`, rt, rt, rt)
-	if single {
-		f.P(`// Predict computes the output for one input into dst, which must hold
+`
+	methodSharedPredict = `// Predict computes the output for one input into dst, which must hold
 // OutputLen values. It is safe for concurrent use.
 func (s *Shared) Predict(dst, input []float32) error {
 	return s.Run([][]float32{dst}, input)
 }
-`)
-	}
-
-	body := gen.body.String()
-	code := codeOnly(body)
-	f.P("// forward runs the layers on one batch item, reading the inputs m.rt.Run")
-	f.P("// checked and leaving the outputs in m.rt.Outs.")
-	f.P("func (m *Model) forward(in [][]float32) {")
-	for i := range g.Inputs {
-		if id := "in" + strconv.Itoa(i); usesIdent(code, id) {
-			f.Pf("\t%s := in[%d]", id, i)
-		}
-	}
-	if usesIdent(code, "w") {
-		f.P("\tw := m.w")
-	}
-	if usesIdent(code, "a") {
-		f.P("\ta := m.rt.Arena")
-	}
-	f.body.WriteString(body)
-	f.P("}")
-	return f.Bytes()
-}
+`
+)
 
 // codeOnly drops the comment lines of generated statements, so that names
 // in comments do not count as uses.

@@ -41,22 +41,38 @@ func (gen *gen) testFiles(gd *Golden) ([]byte, []byte, error) {
 	f := newGoFile("model_test.go", gen.pkg)
 	mt := f.Import(RuntimeImport + "/modeltest")
 	f.Import("testing")
-	f.Pf(`const golden = %q
+	f.Pf(testCommon, goldenFile, mt)
+	single := len(g.Inputs) == 1 && len(g.Outputs) == 1
+	if single {
+		f.P(testPredict)
+	}
+	if gen.batched() && single {
+		f.Pf(testPredictBatch, goldenFile, mt)
+	}
+	f.Pf(testBench, goldenFile, mt)
+	src, err := f.Bytes()
+	return src, blob.Bytes(), err
+}
+
+// The tests of model_test.go, formatted with the golden file's name and the
+// modeltest package's name.
+const (
+	testCommon = `const golden = %[1]q
 
 func TestRunMatchesReference(t *testing.T) {
-	inputs, want := %s.Golden(t, golden, Inputs, Outputs)
+	inputs, want := %[2]s.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	got, err := m.Run(inputs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
-		%s.Compare(t, Outputs[i].Name, got[i], want[i])
+		%[2]s.Compare(t, Outputs[i].Name, got[i], want[i])
 	}
 }
 
 func TestThreadsAgree(t *testing.T) {
-	inputs, want := %s.Golden(t, golden, Inputs, Outputs)
+	inputs, want := %[2]s.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	m.SetThreads(2)
 	defer m.Close()
@@ -65,12 +81,12 @@ func TestThreadsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range want {
-		%s.Compare(t, Outputs[i].Name, got[i], want[i])
+		%[2]s.Compare(t, Outputs[i].Name, got[i], want[i])
 	}
 }
 
 func TestRunAllocatesNothing(t *testing.T) {
-	inputs, _ := %s.Golden(t, golden, Inputs, Outputs)
+	inputs, _ := %[2]s.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	if _, err := m.Run(inputs...); err != nil {
 		t.Fatal(err)
@@ -81,7 +97,7 @@ func TestRunAllocatesNothing(t *testing.T) {
 }
 
 func TestRunRejectsWrongSizes(t *testing.T) {
-	inputs, _ := %s.Golden(t, golden, Inputs, Outputs)
+	inputs, _ := %[2]s.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	if _, err := m.Run(inputs[:len(inputs)-1]...); err == nil {
 		t.Error("Run accepted too few inputs")
@@ -103,9 +119,9 @@ func TestRunRejectsWrongSizes(t *testing.T) {
 // TestShared calls the model from 32 goroutines at once, as a server's
 // handlers would; run it with -race.
 func TestShared(t *testing.T) {
-	inputs, want := %s.Golden(t, golden, Inputs, Outputs)
+	inputs, want := %[2]s.Golden(t, golden, Inputs, Outputs)
 	s := NewShared()
-	%s.Hammer(t, 32, 4, func() ([][]float32, error) {
+	%[2]s.Hammer(t, 32, 4, func() ([][]float32, error) {
 		outs := make([][]float32, len(want))
 		for i := range want {
 			outs[i] = make([]float32, len(want[i]))
@@ -113,10 +129,8 @@ func TestShared(t *testing.T) {
 		return outs, s.Run(outs, inputs...)
 	}, want)
 }
-`, goldenFile, mt, mt, mt, mt, mt, mt, mt, mt)
-	single := len(g.Inputs) == 1 && len(g.Outputs) == 1
-	if single {
-		f.P(`
+`
+	testPredict = `
 func TestPredictRejectsWrongSizes(t *testing.T) {
 	m := New()
 	for _, n := range []int{0, 1, InputLen - 1, InputLen + 1} {
@@ -124,20 +138,18 @@ func TestPredictRejectsWrongSizes(t *testing.T) {
 			t.Errorf("Predict accepted %d values", n)
 		}
 	}
-}`)
-	}
-	if gen.batched() && single {
-		f.Pf(`
+}`
+	testPredictBatch = `
 func TestPredictBatch(t *testing.T) {
-	inputs, want := %s.Golden(t, golden, Inputs, Outputs)
+	inputs, want := %[2]s.Golden(t, golden, Inputs, Outputs)
 	m := New()
 	src := append(append([]float32(nil), inputs[0]...), inputs[0]...)
 	dst := make([]float32, 2*OutputLen)
 	if err := m.PredictBatch(dst, src); err != nil {
 		t.Fatal(err)
 	}
-	%s.Compare(t, "item 0", dst[:OutputLen], want[0])
-	%s.Compare(t, "item 1", dst[OutputLen:], want[0])
+	%[2]s.Compare(t, "item 0", dst[:OutputLen], want[0])
+	%[2]s.Compare(t, "item 1", dst[OutputLen:], want[0])
 	if err := m.PredictBatch(dst[:OutputLen], src); err == nil {
 		t.Error("PredictBatch accepted a short dst")
 	}
@@ -147,11 +159,10 @@ func TestPredictBatch(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() { m.PredictBatch(dst, src) }); n != 0 {
 		t.Errorf("PredictBatch allocates %%v times per call, want 0", n)
 	}
-}`, mt, mt, mt)
-	}
-	f.Pf(`
+}`
+	testBench = `
 func BenchmarkRun(b *testing.B) {
-	inputs, _ := %s.Golden(b, golden, Inputs, Outputs)
+	inputs, _ := %[2]s.Golden(b, golden, Inputs, Outputs)
 	m := New()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -159,7 +170,5 @@ func BenchmarkRun(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}`, mt)
-	src, err := f.Bytes()
-	return src, blob.Bytes(), err
-}
+}`
+)

@@ -188,12 +188,51 @@ func TestCompileWritesWorkingPackage(t *testing.T) {
 	if !bytes.Contains(first, []byte("Total params: 1,199,882")) {
 		t.Error("the package doc lacks the summary table")
 	}
-	for _, args := range [][]string{{"vet", "-mod=mod", "./..."}, {"test", "-mod=mod", "-count=1", "./..."}} {
+	// The generated tests include TestShared, which calls the model from 32
+	// goroutines at once: run them under the race detector.
+	for _, args := range [][]string{{"vet", "-mod=mod", "./..."}, {"test", "-mod=mod", "-race", "-count=1", "./..."}} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = app
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+
+	// Compiling another model into the directory without a test removes
+	// the old model's test and golden data, which would fail against it.
+	if code, _, errOut := cnnc(t, "compile", "-q", "-test=false", "-o", dir, "-pkg", "mnist", repo(t, "testdata/tutorial_126_cifar.cnn")); code != 0 {
+		t.Fatalf("compile -test=false exits %d: %s", code, errOut)
+	}
+	for _, f := range []string{"model_test.go", "testdata/golden.bin"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s from the earlier compile is still there", f)
+		}
+	}
+	cmd := exec.Command("go", "test", "-mod=mod", "-count=1", "./mnist")
+	cmd.Dir = app
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test after recompiling: %v\n%s", err, out)
+	}
+
+	// A runtime whose contract moved on refuses to build the package, at
+	// the line that says what to do.
+	rt := filepath.Join(filepath.Dir(app), "cnnc", "runtime", "model.go")
+	src, err := os.ReadFile(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := bytes.Replace(src, []byte("MinVersion = 1"), []byte("MinVersion = 2"), 1)
+	if bytes.Equal(newer, src) {
+		t.Fatal("runtime/model.go no longer declares MinVersion = 1; update this test")
+	}
+	if err := os.WriteFile(rt, newer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command("go", "build", "-mod=mod", "./mnist")
+	cmd.Dir = app
+	out, err := cmd.CombinedOutput()
+	if err == nil || !bytes.Contains(out, []byte("EnforceVersion")) || !bytes.Contains(out, []byte("model.go")) {
+		t.Errorf("building against an incompatible runtime: %v\n%s", err, out)
 	}
 }
 
@@ -254,5 +293,34 @@ func TestCompileFailureLosesNothing(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the output directory has %d entries, want the 1 it had", len(entries))
+	}
+}
+
+// A fully convolutional model with symbolic height and width checks
+// without flags, on both engines, at the two sizes of its data sets; the
+// commands that have no input to bind them from name every unknown
+// dimension, and -dim binds them.
+func TestSymbolicHeightAndWidth(t *testing.T) {
+	model := repo(t, "testdata/fcn_hw/model.onnx")
+	for _, eng := range []string{"ref", "go"} {
+		code, out, errOut := cnnc(t, "check", "-q", "-engine", eng, model)
+		if code != 0 || !strings.Contains(out, "ok: 2 data sets agree") {
+			t.Errorf("check -engine %s: exit %d\n%s%s", eng, code, out, errOut)
+		}
+	}
+	code, _, errOut := cnnc(t, "compile", "-q", "-o", t.TempDir(), model)
+	if code != 1 || !strings.Contains(errOut, `"input" dimension 2 ("height"), "input" dimension 3 ("width")`) || !strings.Contains(errOut, "-dim height=VALUE -dim width=VALUE") {
+		t.Errorf("compile without -dim: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = cnnc(t, "compile", "-q", "-dim", "height=12", "-o", t.TempDir(), model)
+	if code != 1 || strings.Contains(errOut, `"height"`) || !strings.Contains(errOut, `"width"`) {
+		t.Errorf("compile with one -dim: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := cnnc(t, "compile", "-q", "-dim", "height=12", "-dim", "width=16", "-o", t.TempDir(), model); code != 0 {
+		t.Errorf("compile with both -dim: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = cnnc(t, "summary", "-dim", "hieght=12", model)
+	if code != 1 || !strings.Contains(errOut, "-dim hieght: the model's inputs have no dimension of that name; they declare batch, height, width") {
+		t.Errorf("summary with a misspelled -dim: exit %d\n%s", code, errOut)
 	}
 }

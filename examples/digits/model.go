@@ -2,10 +2,10 @@
 
 // Package digits runs the model "digits" (digits.cnn), compiled by cnnc into plain Go.
 //
-// Create a Model with New and call Predict. Inputs and outputs are flat float32 slices in the
-// model's own layout, described by Inputs and Outputs; dimension 0 is the batch, one item per
-// call or any number per PredictBatch. A Model is for one goroutine at a
-// time; Shared serves many.
+// Create a Model with New and call Predict. Inputs and outputs are flat float32
+// slices in the model's own layout, described by Inputs and Outputs; dimension
+// 0 is the batch, one item per call or any number per PredictBatch. A Model is for one
+// goroutine at a time; Shared serves many.
 //
 //	Model: "digits"
 //	___________________________________________________________________
