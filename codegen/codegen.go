@@ -39,6 +39,9 @@ type Options struct {
 	// Threads is the number of goroutines a new Model runs its layers on;
 	// 0 means 1.
 	Threads int
+	// Profile makes a build for cnnc bench -layers: forward times every
+	// layer (runtime.Model.Tick) and Spec.Layers describes them.
+	Profile bool
 	// Golden, when set, is an input and the reference evaluator's outputs
 	// for it, recorded so that the generated test can compare Predict with
 	// them.
@@ -157,6 +160,8 @@ type gen struct {
 	body    strings.Builder // statements of forward
 	work    []string        // expressions of the scratch sizes the kernels need
 	windows []string        // runtime.Window variables, checked at load
+	kernel  string          // the kernel the current node's emitter chose, for profiles
+	layers  []string        // runtime.Layer literals of a profiling build
 	fields  map[*ir.Tensor]string
 }
 

@@ -75,6 +75,7 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	tile := winogradTile(kh, kw, op.Strides[0], op.Strides[1], op.Dilations[0], op.Dilations[1], groups, c, m, oh*ow)
 	switch {
 	case tile != 0:
+		gen.kernel = fmt.Sprintf("winograd F(%dx%d,3x3)", tile, tile)
 		lit, err := epilogueLit(bias, op.Activation)
 		if err != nil {
 			return err
@@ -90,6 +91,7 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		}
 		gen.line("m.rt.Pool.WinogradConv3x3(%s, %d, %s, &%s, w.%s, &m.%s, m.rt.Work)", yi, m, xi, win, pk, ep)
 	case op.Depthwise(wv.Shape):
+		gen.kernel = fmt.Sprintf("depthwise %dx%d", kh, kw)
 		lit, err := epilogueLit(bias, op.Activation)
 		if err != nil {
 			return err
@@ -104,6 +106,13 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		}
 		gen.line("runtime.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, m, xi, win, m/c, pk, ep)
 	default:
+		gen.kernel = "im2col+gemm"
+		if kh == 1 && kw == 1 && op.Strides[0] == 1 && op.Strides[1] == 1 {
+			gen.kernel = "gemm (1x1)"
+		}
+		if groups > 1 {
+			gen.kernel += fmt.Sprintf(", %d groups", groups)
+		}
 		fmt.Fprintf(&gen.mfields, "\t%s [%d]runtime.Epilogue\n", ep, groups)
 		pk := gen.names.ident("pk", n.Name)
 		fmt.Fprintf(&gen.wfields, "\t%s [%d]*runtime.PackedB // %s\n", pk, groups, comment(wv.Name))

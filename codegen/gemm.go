@@ -76,6 +76,7 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 	fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
 	fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
 	gen.work = append(gen.work, fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", m, k))
+	gen.kernel = "sgemm"
 	gen.line("{")
 	gen.line("y := %s", dst)
 	if viaResidual {

@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
@@ -19,7 +20,12 @@ func (gen *gen) node(n *ir.Node) error {
 	}
 	t := reflect.TypeOf(n.Op)
 	if f, ok := emitters[t]; ok {
-		return f(gen, n)
+		gen.kernel = ""
+		if err := f(gen, n); err != nil {
+			return err
+		}
+		gen.profileLayer(n)
+		return nil
 	}
 	if why, ok := notCompiled[t]; ok {
 		return unsupportedf("the %s op (%s)", n.Op.OpType(), why)
@@ -105,4 +111,27 @@ func (gen *gen) window(n *ir.Node, w *ir.Window) (string, error) {
 		w.Pads[0], w.Pads[1], w.Pads[2], w.Pads[3], y[1], y[2])
 	gen.windows = append(gen.windows, id)
 	return id, nil
+}
+
+// profileLayer records n in the layer table of a profiling build and
+// ends its timing (cnnc bench -layers).
+func (gen *gen) profileLayer(n *ir.Node) {
+	if !gen.opts.Profile {
+		return
+	}
+	k := gen.kernel
+	if k == "" {
+		k = "loops"
+		if ir.IsView(n) {
+			k = "view"
+		}
+	}
+	shape := batch1(n.Outputs[0].Shape)
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	gen.layers = append(gen.layers, fmt.Sprintf("{Name: %s, Op: %q, Shape: []int{%s}, MACs: %d, Kernel: %q}",
+		strconv.Quote(n.Name), n.Op.OpType(), strings.Join(dims, ", "), ir.MACs(n), k))
+	gen.line("m.rt.Tick(%d)", len(gen.layers)-1)
 }

@@ -29,6 +29,7 @@ func (gen *gen) pool(n *ir.Node, w *ir.Window, layout ir.Layout, fn, extra strin
 	if layout != ir.NHWC || len(y.Shape) != 4 {
 		return unsupportedf("a %d-D %s in %s layout", len(y.Shape)-2, n.Op.OpType(), layout)
 	}
+	gen.kernel = fn
 	win, err := gen.window(n, w)
 	if err != nil {
 		return err

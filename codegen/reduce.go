@@ -27,6 +27,14 @@ func (gen *gen) reduce(n *ir.Node, r *ir.Reduce, kind string) error {
 	if err != nil {
 		return err
 	}
+	// A mean or max over the height and width of NHWC data is a global
+	// pool, which the runtime vectorizes across the channels.
+	if x.Layout == ir.NHWC && len(xs) == 4 && !red[0] && red[1] && red[2] && !red[3] && (kind == "mean" || kind == "max") {
+		fn := map[string]string{"mean": "GlobalAvgPool", "max": "GlobalMaxPool"}[kind]
+		gen.kernel = fn
+		gen.line("runtime.%s(%s, %s, %d, %d)", fn, dst, src, xs[1]*xs[2], xs[3])
+		return nil
+	}
 	// Output strides over the input's axes, 0 where reduced.
 	var kept ir.Shape
 	for d, s := range xs {

@@ -160,6 +160,13 @@ func (gen *gen) specAndWeights(rt string) {
 		f.Pf("\tWindows:       []*%s.Window{%s},", rt, strings.Join(refs, ", "))
 	}
 	f.Pf("\tThreads:       %d,", max(gen.opts.Threads, 1))
+	if gen.opts.Profile {
+		f.Pf("\tLayers: []%s.Layer{", rt)
+		for _, l := range gen.layers {
+			f.P("\t\t", l, ",")
+		}
+		f.P("\t},")
+	}
 	f.P("}\n")
 	f.body.WriteString(gen.decls.String())
 	f.P("// weights are decoded and packed once and shared, read-only, by all Models.")
@@ -240,6 +247,9 @@ func (gen *gen) methods(rt string) {
 	if gen.single() {
 		f.P(methodSharedPredict)
 	}
+	if gen.opts.Profile {
+		f.P(methodsProfile)
+	}
 }
 
 // forward writes the layers, declaring only the locals they use.
@@ -260,6 +270,9 @@ func (gen *gen) forward() {
 	}
 	if usesIdent(code, "a") {
 		f.P("\ta := m.rt.Arena")
+	}
+	if gen.opts.Profile {
+		f.P("\tm.rt.StartProfile()")
 	}
 	f.body.WriteString(body)
 	f.P("}")
@@ -328,6 +341,13 @@ func (s *Shared) Run(outputs [][]float32, inputs ...[]float32) error {
 	}
 	return runtime.Copy(spec.Package, outputs, got)
 }
+`
+	methodsProfile = `// EnableProfile makes the Model time each layer from now on.
+func (m *Model) EnableProfile() { m.rt.EnableProfile() }
+
+// Profile returns each layer's mean time per forward pass since
+// EnableProfile.
+func (m *Model) Profile() []runtime.LayerTime { return m.rt.Profile() }
 `
 	methodSharedPredict = `// Predict computes the output for one input into dst, which must hold
 // OutputLen values. It is safe for concurrent use.

@@ -220,6 +220,9 @@ type Options struct {
 	// time and what it changed.
 	Log     io.Writer
 	Verbose bool
+	// Profile generates a package that times each of its layers (cnnc
+	// bench -layers); it is a little slower and meant for measuring.
+	Profile bool
 }
 
 // Passes is the optimizing pipeline Compile runs, in order.
@@ -327,7 +330,7 @@ func (m *Model) Compile(opts Options) (*Package, error) {
 	if err := s.Write(&table, summary.Options{}); err != nil {
 		return nil, err
 	}
-	copts := codegen.Options{Package: opts.Package, Source: m.Source, Summary: table.String(), Threads: opts.Threads}
+	copts := codegen.Options{Package: opts.Package, Source: m.Source, Summary: table.String(), Threads: opts.Threads, Profile: opts.Profile}
 	if opts.Test {
 		logf(opts.Log, "computing the reference outputs for the generated test (float64 evaluator)")
 		in := RandomInputs(m.Graph, 1, 1)

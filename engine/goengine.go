@@ -30,6 +30,9 @@ type GoOptions struct {
 	// products and convolutions use (Model.SetThreads); 0 or 1 runs them
 	// on one.
 	Threads int
+	// Profile builds the generated code with per-layer timing, for
+	// BenchLayers.
+	Profile bool
 }
 
 // Go compiles g (which must be typed) into a Go package in a temporary
@@ -57,7 +60,7 @@ func GoMany(graphs []*ir.Graph, opts GoOptions) (engines []Engine, errs []error,
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &build{dir: dir, keep: opts.Keep, threads: max(opts.Threads, 1)}
+	b := &build{dir: dir, keep: opts.Keep, threads: max(opts.Threads, 1), profile: opts.Profile}
 	engines, errs = make([]Engine, len(graphs)), make([]error, len(graphs))
 	var pkgs []generated
 	for i, g := range graphs {
@@ -67,7 +70,7 @@ func GoMany(graphs []*ir.Graph, opts GoOptions) (engines []Engine, errs []error,
 			errs[i] = err
 			continue
 		}
-		pkg, err := m.Compile(compiler.Options{Package: name})
+		pkg, err := m.Compile(compiler.Options{Package: name, Profile: opts.Profile})
 		if err != nil {
 			errs[i] = err
 			continue
@@ -93,6 +96,7 @@ type build struct {
 	dir     string
 	keep    bool
 	threads int
+	profile bool
 	users   int
 }
 
@@ -303,7 +307,7 @@ func Bench(e Engine, batch, threads, iters, rounds int) (*BenchResult, error) {
 	if !ok {
 		return nil, fmt.Errorf("only the go engine can be timed")
 	}
-	out, err := ge.exec("-bench", fmt.Sprint(iters), "-rounds", fmt.Sprint(max(rounds, 1)), "-batch", fmt.Sprint(batch), "-threads", fmt.Sprint(threads))
+	out, err := ge.exec("-bench", fmt.Sprint(iters), "-rounds", fmt.Sprint(max(rounds, 1)), "-batch", fmt.Sprint(batch), "-threads", fmt.Sprint(threads), "-layers="+fmt.Sprint(ge.b.profile))
 	if err != nil {
 		return nil, err
 	}

@@ -103,3 +103,38 @@ func (r *Reduce) infer(op string, in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: x.DType, Shape: out, Layout: layout}}, nil
 }
+
+// ToNHWC lets a reduction of rank-4 NHWC data follow it, its axes moved,
+// when the result lies in memory as it would have in NCHW: with KeepDims
+// (the result is NHWC itself) or when the kept axes keep their order (a
+// mean over height and width gives [N, C] either way).
+func (r *Reduce) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	if !inputNHWC || len(in[0].Shape) != 4 || len(r.Axes) == 0 {
+		return nil, false
+	}
+	red := make([]bool, 4)
+	axes := make([]int, len(r.Axes))
+	for i, a := range r.Axes {
+		n, err := NormAxis(a, 4)
+		if err != nil {
+			return nil, false
+		}
+		red[n] = true
+		axes[i] = nchwAxis[n]
+	}
+	if !r.KeepDims {
+		last := -1
+		for a := 0; a < 4; a++ {
+			if red[a] {
+				continue
+			}
+			if nchwAxis[a] < last {
+				return nil, false
+			}
+			last = nchwAxis[a]
+		}
+	}
+	sort.Ints(axes)
+	r.Axes = axes
+	return []int{0}, true
+}

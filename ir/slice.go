@@ -89,3 +89,24 @@ func (s *Slice) Infer(in []Type) ([]Type, error) {
 	}
 	return []Type{{DType: in[0].DType, Shape: Shape(count), Layout: in[0].Layout}}, nil
 }
+
+// ToNHWC lets a Slice of rank-4 NHWC data follow it by moving its axes.
+func (s *Slice) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
+	if !inputNHWC || len(in[0].Shape) != 4 {
+		return nil, false
+	}
+	axes := make([]int64, len(s.Starts))
+	for i := range axes {
+		a := int64(i)
+		if s.Axes != nil {
+			a = s.Axes[i]
+		}
+		n, err := NormAxis(int(a), 4)
+		if err != nil {
+			return nil, false
+		}
+		axes[i] = int64(nchwAxis[n])
+	}
+	s.Axes = axes
+	return []int{0}, true
+}

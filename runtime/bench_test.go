@@ -320,3 +320,22 @@ func BenchmarkFirstConv(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkTranspose(b *testing.B) {
+	for _, s := range []struct{ c, hw int }{{3, 224 * 224}, {64, 56 * 56}, {1280, 49}, {16, 112 * 112}} {
+		src := make([]float32, s.c*s.hw)
+		dst := make([]float32, s.c*s.hw)
+		b.Run(fmt.Sprintf("toNHWC/c%d_hw%d", s.c, s.hw), func(b *testing.B) {
+			b.SetBytes(int64(8 * len(src)))
+			for b.Loop() {
+				NCHWToNHWC(dst, src, 1, s.c, s.hw)
+			}
+		})
+		b.Run(fmt.Sprintf("toNCHW/c%d_hw%d", s.c, s.hw), func(b *testing.B) {
+			b.SetBytes(int64(8 * len(src)))
+			for b.Loop() {
+				NHWCToNCHW(dst, src, 1, s.hw, s.c)
+			}
+		})
+	}
+}

@@ -74,6 +74,10 @@ var im2colISA = depthwiseISAs()[0]
 // on one machine.
 var actISA = depthwiseISAs()[0]
 
+// layoutISA selects the layout changes' kernel (8x8 register transposes
+// on AVX2 and above); tests set it to isaGo to check the portable one.
+var layoutISA = depthwiseISAs()[0]
+
 // SgemmKernel names the micro-kernel that PackB selects on this machine:
 // "avx512", "avx2" or "go". It is meant for diagnostics and benchmarks.
 func SgemmKernel() string { return bestKernel.name }

@@ -209,3 +209,13 @@ func activateAsm(x []float32, rows, cols, ld int, act ActKind, alpha, beta float
 	}
 	activateAVX2(int(act), p, rows, cols, ld, alpha, beta, mask)
 }
+
+func hasTranspose8() bool { return layoutISA != isaGo }
+
+// transposeStrip transposes cols/8 8x8 blocks of src (rows sstride apart)
+// into dst (rows dstride apart); the caller checked the bounds.
+func transposeStrip(nb int, src []float32, sstride int, dst []float32, dstride int) {
+	if nb > 0 {
+		transposeStripAVX2(nb, unsafe.SliceData(src), sstride, unsafe.SliceData(dst), dstride)
+	}
+}

@@ -45,3 +45,9 @@ func im2colAsm(n int, dst []float32, ldd int, src []float32, sstep, nruns, runle
 func activateAsm(x []float32, rows, cols, ld int, act ActKind, alpha, beta float32) {
 	panic("runtime: no activation assembly")
 }
+
+func hasTranspose8() bool { return layoutISA != isaGo }
+
+func transposeStrip(nb int, src []float32, sstride int, dst []float32, dstride int) {
+	panic("runtime: no assembly transpose")
+}

@@ -28,20 +28,86 @@ func NHWCToNCHW(dst, src []float32, n, hw, c int) {
 }
 
 // transpose writes the cols x rows transpose of the rows x cols matrix src
-// into dst, in square blocks so that both sides move through whole cache
-// lines.
+// into dst: 8x8 blocks in registers where the CPU can, a tight loop for
+// the few channels of an image input (rows or cols below 8), and square
+// blocks for the rest, so that both sides move through whole cache lines.
 func transpose(dst, src []float32, rows, cols int) {
+	if rows*cols == 0 {
+		return
+	}
+	_, _ = dst[rows*cols-1], src[rows*cols-1]
+	switch {
+	case rows < 8:
+		transposeFewRows(dst, src, rows, cols)
+		return
+	case cols < 8:
+		transposeFewCols(dst, src, rows, cols)
+		return
+	}
+	r8, c8 := rows&^7, cols&^7
+	if hasTranspose8() {
+		for r0 := 0; r0 < r8; r0 += 8 {
+			transposeStrip(cols/8, src[r0*cols:], cols, dst[r0:], rows)
+		}
+	} else {
+		transposeBlocks(dst, src, rows, cols, 0, r8, 0, c8)
+	}
+	// The ragged edges: the last rows%8 rows, and the last cols%8 columns
+	// of the others.
+	transposeBlocks(dst, src, rows, cols, r8, rows, 0, cols)
+	transposeBlocks(dst, src, rows, cols, 0, r8, c8, cols)
+}
+
+// transposeBlocks transposes rows [r0, r1) and columns [c0, c1) of src.
+func transposeBlocks(dst, src []float32, rows, cols, r0, r1, c0, c1 int) {
 	const bs = 16
-	for r0 := 0; r0 < rows; r0 += bs {
-		r1 := min(r0+bs, rows)
-		for c0 := 0; c0 < cols; c0 += bs {
-			c1 := min(c0+bs, cols)
-			for r := r0; r < r1; r++ {
-				s := src[r*cols+c0 : r*cols+c1]
+	for rb := r0; rb < r1; rb += bs {
+		re := min(rb+bs, r1)
+		for cb := c0; cb < c1; cb += bs {
+			ce := min(cb+bs, c1)
+			for r := rb; r < re; r++ {
+				s := src[r*cols+cb : r*cols+ce]
 				for j, v := range s {
-					dst[(c0+j)*rows+r] = v
+					dst[(cb+j)*rows+r] = v
 				}
 			}
+		}
+	}
+}
+
+// transposeFewRows interleaves a few long rows (the channels of an NCHW
+// image becoming NHWC).
+func transposeFewRows(dst, src []float32, rows, cols int) {
+	switch rows {
+	case 1:
+		copy(dst, src[:cols])
+	case 3:
+		s0, s1, s2 := src[:cols], src[cols:2*cols], src[2*cols:3*cols]
+		d := dst[:3*cols]
+		for p, v := range s0 {
+			d[3*p], d[3*p+1], d[3*p+2] = v, s1[p], s2[p]
+		}
+	default:
+		for r := 0; r < rows; r++ {
+			s := src[r*cols : (r+1)*cols]
+			for p, v := range s {
+				dst[p*rows+r] = v
+			}
+		}
+	}
+}
+
+// transposeFewCols splits rows of a few interleaved values into as many
+// long rows (NHWC data of few channels becoming NCHW).
+func transposeFewCols(dst, src []float32, rows, cols int) {
+	if cols == 1 {
+		copy(dst, src[:rows])
+		return
+	}
+	for c := 0; c < cols; c++ {
+		d := dst[c*rows : (c+1)*rows]
+		for p := range d {
+			d[p] = src[p*cols+c]
 		}
 	}
 }

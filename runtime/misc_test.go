@@ -122,8 +122,16 @@ func TestSoftmax(t *testing.T) {
 }
 
 func TestTransposes(t *testing.T) {
+	defer func(old isa) { layoutISA = old }(layoutISA)
+	for _, is := range depthwiseISAs() {
+		layoutISA = is
+		t.Run(is.String(), testTransposes)
+	}
+}
+
+func testTransposes(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
-	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 5}, {1, 64, 49}, {3, 17, 33}} {
+	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 5}, {1, 64, 49}, {3, 17, 33}, {1, 3, 50}, {1, 8, 8}, {2, 16, 64}, {1, 1280, 49}, {1, 9, 7}, {1, 7, 9}, {1, 24, 35}, {1, 2, 100}} {
 		n, c, hw := s[0], s[1], s[2]
 		src := randSlice(r, n*c*hw)
 		nhwc := make([]float32, len(src))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"time"
 )
 
 // The machinery every generated model shares: the version guard, the
@@ -79,6 +80,8 @@ type Spec struct {
 	// Threads is the number of goroutines a new Model runs on (1 or 0: the
 	// caller's only).
 	Threads int
+	// Layers lists the layers of a package generated for profiling.
+	Layers []Layer
 }
 
 // Weights decodes a generated package's embedded weights once and shares
@@ -162,6 +165,7 @@ type Model struct {
 
 	inLens, outLens []int
 	item            [][]float32 // RunBatch's inputs of one item
+	prof            *profile
 	forward         func(in [][]float32)
 	workSize        func(p *Pool) int
 }
@@ -347,4 +351,65 @@ func Copy(pkg string, dst, src [][]float32) error {
 		copy(dst[i], src[i])
 	}
 	return nil
+}
+
+// Layer describes one layer of a generated model for cnnc bench -layers:
+// packages generated with profiling list their layers in Spec.Layers and
+// call Model.Tick after each.
+type Layer struct {
+	Name, Op string
+	Shape    []int  // output shape, batch dimension as 1
+	MACs     int64  // multiply-accumulates per item, 0 for ops without
+	Kernel   string // which kernel the code generator chose
+}
+
+// profile accumulates the time spent in each layer.
+type profile struct {
+	last time.Time
+	ns   []int64
+	runs int
+}
+
+// StartProfile begins timing a forward pass; generated profiling code
+// calls it first in forward. Without a profile (the Model was not
+// profiled with EnableProfile) it does nothing.
+func (m *Model) StartProfile() {
+	if m.prof != nil {
+		m.prof.runs++
+		m.prof.last = time.Now()
+	}
+}
+
+// Tick ends layer k's timing and starts the next one's.
+func (m *Model) Tick(k int) {
+	if p := m.prof; p != nil {
+		now := time.Now()
+		p.ns[k] += int64(now.Sub(p.last))
+		p.last = now
+	}
+}
+
+// EnableProfile makes the Model time its layers from now on (only packages
+// generated for profiling have the calls that do it).
+func (m *Model) EnableProfile() {
+	m.prof = &profile{ns: make([]int64, len(m.spec.Layers))}
+}
+
+// LayerTime is a layer and its mean time per forward pass.
+type LayerTime struct {
+	Layer
+	Seconds float64
+}
+
+// Profile returns each layer's mean time per forward pass since
+// EnableProfile, in layer order.
+func (m *Model) Profile() []LayerTime {
+	if m.prof == nil || m.prof.runs == 0 {
+		return nil
+	}
+	out := make([]LayerTime, len(m.spec.Layers))
+	for i, l := range m.spec.Layers {
+		out[i] = LayerTime{Layer: l, Seconds: float64(m.prof.ns[i]) / 1e9 / float64(m.prof.runs)}
+	}
+	return out
 }

@@ -8343,60 +8343,155 @@ TEXT ·depthwiseAVX512(SB), NOSPLIT, $0-96
 	MOVQ         c+64(FP), R11
 	SHLQ         $0x02, R11
 	MOVQ         flags+80(FP), R12
+	MOVQ         istride+32(FP), R14
+	SHLQ         $0x02, R14
 	VBROADCASTSS lo+88(FP), Z30
 	VBROADCASTSS hi+92(FP), Z31
-	TESTQ        R8, R8
-	JZ           depthwiseAVX512_done
 
-depthwiseAVX512_pixel:
+depthwiseAVX512_p4:
+	CMPQ R8, $0x00000004
+	JL   depthwiseAVX512_p4_end
 	XORQ AX, AX
 
-depthwiseAVX512_blk4:
+depthwiseAVX512_p4_v2:
 	MOVQ    R11, BX
 	SUBQ    AX, BX
-	CMPQ    BX, $0x00000100
-	JL      depthwiseAVX512_blk4_next
+	CMPQ    BX, $0x00000080
+	JL      depthwiseAVX512_p4_v2_next
 	TESTQ   $0x00000002, R12
-	JZ      depthwiseAVX512_blk4_zero
+	JZ      depthwiseAVX512_p4_v2_zero
 	MOVQ    bias+72(FP), SI
 	VMOVUPS (SI)(AX*1), Z0
+	VMOVUPS Z0, Z2
+	VMOVUPS Z0, Z4
+	VMOVUPS Z0, Z6
 	VMOVUPS 64(SI)(AX*1), Z1
-	VMOVUPS 128(SI)(AX*1), Z2
-	VMOVUPS 192(SI)(AX*1), Z3
-	JMP     depthwiseAVX512_blk4_taps
+	VMOVUPS Z1, Z3
+	VMOVUPS Z1, Z5
+	VMOVUPS Z1, Z7
+	JMP     depthwiseAVX512_p4_v2_taps
 
-depthwiseAVX512_blk4_zero:
+depthwiseAVX512_p4_v2_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseAVX512_p4_v2_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseAVX512_p4_v2_store
+
+depthwiseAVX512_p4_v2_tap:
+	MOVQ        (DI), DX
+	ADDQ        R10, DX
+	ADDQ        AX, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
+	ADDQ        AX, SI
+	LEAQ        (DX)(R14*1), BX
+	VMOVUPS     (SI), Z8
+	VMOVUPS     64(SI), Z9
+	VFMADD231PS (DX), Z8, Z0
+	VFMADD231PS 64(DX), Z9, Z1
+	VFMADD231PS (BX), Z8, Z2
+	VFMADD231PS 64(BX), Z9, Z3
+	VFMADD231PS (DX)(R14*2), Z8, Z4
+	VFMADD231PS 64(DX)(R14*2), Z9, Z5
+	VFMADD231PS (BX)(R14*2), Z8, Z6
+	VFMADD231PS 64(BX)(R14*2), Z9, Z7
+	ADDQ        $0x00000010, DI
+	DECQ        CX
+	JNZ         depthwiseAVX512_p4_v2_tap
+
+depthwiseAVX512_p4_v2_store:
+	TESTQ  $0x00000008, R12
+	JZ     depthwiseAVX512_p4_v2_noclamp
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+	VMAXPS Z1, Z30, Z1
+	VMINPS Z1, Z31, Z1
+	VMAXPS Z2, Z30, Z2
+	VMINPS Z2, Z31, Z2
+	VMAXPS Z3, Z30, Z3
+	VMINPS Z3, Z31, Z3
+	VMAXPS Z4, Z30, Z4
+	VMINPS Z4, Z31, Z4
+	VMAXPS Z5, Z30, Z5
+	VMINPS Z5, Z31, Z5
+	VMAXPS Z6, Z30, Z6
+	VMINPS Z6, Z31, Z6
+	VMAXPS Z7, Z30, Z7
+	VMINPS Z7, Z31, Z7
+
+depthwiseAVX512_p4_v2_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (DX)(SI*1), BX
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, (BX)
+	VMOVUPS Z3, 64(BX)
+	VMOVUPS Z4, (DX)(SI*2)
+	VMOVUPS Z5, 64(DX)(SI*2)
+	VMOVUPS Z6, (BX)(SI*2)
+	VMOVUPS Z7, 64(BX)(SI*2)
+	ADDQ    $0x00000080, AX
+	JMP     depthwiseAVX512_p4_v2
+
+depthwiseAVX512_p4_v2_next:
+depthwiseAVX512_p4_v1:
+	MOVQ    R11, BX
+	SUBQ    AX, BX
+	CMPQ    BX, $0x00000040
+	JL      depthwiseAVX512_p4_v1_next
+	TESTQ   $0x00000002, R12
+	JZ      depthwiseAVX512_p4_v1_zero
+	MOVQ    bias+72(FP), SI
+	VMOVUPS (SI)(AX*1), Z0
+	VMOVUPS Z0, Z1
+	VMOVUPS Z0, Z2
+	VMOVUPS Z0, Z3
+	JMP     depthwiseAVX512_p4_v1_taps
+
+depthwiseAVX512_p4_v1_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-depthwiseAVX512_blk4_taps:
+depthwiseAVX512_p4_v1_taps:
 	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
-	JZ    depthwiseAVX512_blk4_store
+	JZ    depthwiseAVX512_p4_v1_store
 
-depthwiseAVX512_blk4_tap:
+depthwiseAVX512_p4_v1_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	ADDQ        AX, DX
 	MOVQ        8(DI), SI
 	ADDQ        R13, SI
-	VMOVUPS     (DX)(AX*1), Z4
-	VFMADD231PS (SI)(AX*1), Z4, Z0
-	VMOVUPS     64(DX)(AX*1), Z5
-	VFMADD231PS 64(SI)(AX*1), Z5, Z1
-	VMOVUPS     128(DX)(AX*1), Z6
-	VFMADD231PS 128(SI)(AX*1), Z6, Z2
-	VMOVUPS     192(DX)(AX*1), Z7
-	VFMADD231PS 192(SI)(AX*1), Z7, Z3
+	ADDQ        AX, SI
+	LEAQ        (DX)(R14*1), BX
+	VMOVUPS     (SI), Z4
+	VFMADD231PS (DX), Z4, Z0
+	VFMADD231PS (BX), Z4, Z1
+	VFMADD231PS (DX)(R14*2), Z4, Z2
+	VFMADD231PS (BX)(R14*2), Z4, Z3
 	ADDQ        $0x00000010, DI
 	DECQ        CX
-	JNZ         depthwiseAVX512_blk4_tap
+	JNZ         depthwiseAVX512_p4_v1_tap
 
-depthwiseAVX512_blk4_store:
+depthwiseAVX512_p4_v1_store:
 	TESTQ  $0x00000008, R12
-	JZ     depthwiseAVX512_blk4_noclamp
+	JZ     depthwiseAVX512_p4_v1_noclamp
 	VMAXPS Z0, Z30, Z0
 	VMINPS Z0, Z31, Z0
 	VMAXPS Z1, Z30, Z1
@@ -8406,118 +8501,146 @@ depthwiseAVX512_blk4_store:
 	VMAXPS Z3, Z30, Z3
 	VMINPS Z3, Z31, Z3
 
-depthwiseAVX512_blk4_noclamp:
-	VMOVUPS Z0, (R9)(AX*1)
-	VMOVUPS Z1, 64(R9)(AX*1)
-	VMOVUPS Z2, 128(R9)(AX*1)
-	VMOVUPS Z3, 192(R9)(AX*1)
-	ADDQ    $0x00000100, AX
-	JMP     depthwiseAVX512_blk4
+depthwiseAVX512_p4_v1_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (DX)(SI*1), BX
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, (BX)
+	VMOVUPS Z2, (DX)(SI*2)
+	VMOVUPS Z3, (BX)(SI*2)
+	ADDQ    $0x00000040, AX
+	JMP     depthwiseAVX512_p4_v1
 
-depthwiseAVX512_blk4_next:
-depthwiseAVX512_blk2:
+depthwiseAVX512_p4_v1_next:
+	MOVQ ostride+16(FP), BX
+	SHLQ $0x04, BX
+	ADDQ BX, R9
+	MOVQ R14, BX
+	SHLQ $0x02, BX
+	ADDQ BX, R10
+	SUBQ $0x00000004, R8
+	JMP  depthwiseAVX512_p4
+
+depthwiseAVX512_p4_end:
+depthwiseAVX512_p1:
+	CMPQ R8, $0x00000001
+	JL   depthwiseAVX512_p1_end
+	XORQ AX, AX
+
+depthwiseAVX512_p1_v2:
 	MOVQ    R11, BX
 	SUBQ    AX, BX
 	CMPQ    BX, $0x00000080
-	JL      depthwiseAVX512_blk2_next
+	JL      depthwiseAVX512_p1_v2_next
 	TESTQ   $0x00000002, R12
-	JZ      depthwiseAVX512_blk2_zero
+	JZ      depthwiseAVX512_p1_v2_zero
 	MOVQ    bias+72(FP), SI
 	VMOVUPS (SI)(AX*1), Z0
 	VMOVUPS 64(SI)(AX*1), Z1
-	JMP     depthwiseAVX512_blk2_taps
+	JMP     depthwiseAVX512_p1_v2_taps
 
-depthwiseAVX512_blk2_zero:
+depthwiseAVX512_p1_v2_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 
-depthwiseAVX512_blk2_taps:
+depthwiseAVX512_p1_v2_taps:
 	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
-	JZ    depthwiseAVX512_blk2_store
+	JZ    depthwiseAVX512_p1_v2_store
 
-depthwiseAVX512_blk2_tap:
+depthwiseAVX512_p1_v2_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	ADDQ        AX, DX
 	MOVQ        8(DI), SI
 	ADDQ        R13, SI
-	VMOVUPS     (DX)(AX*1), Z2
-	VFMADD231PS (SI)(AX*1), Z2, Z0
-	VMOVUPS     64(DX)(AX*1), Z3
-	VFMADD231PS 64(SI)(AX*1), Z3, Z1
+	ADDQ        AX, SI
+	VMOVUPS     (SI), Z2
+	VMOVUPS     64(SI), Z3
+	VFMADD231PS (DX), Z2, Z0
+	VFMADD231PS 64(DX), Z3, Z1
 	ADDQ        $0x00000010, DI
 	DECQ        CX
-	JNZ         depthwiseAVX512_blk2_tap
+	JNZ         depthwiseAVX512_p1_v2_tap
 
-depthwiseAVX512_blk2_store:
+depthwiseAVX512_p1_v2_store:
 	TESTQ  $0x00000008, R12
-	JZ     depthwiseAVX512_blk2_noclamp
+	JZ     depthwiseAVX512_p1_v2_noclamp
 	VMAXPS Z0, Z30, Z0
 	VMINPS Z0, Z31, Z0
 	VMAXPS Z1, Z30, Z1
 	VMINPS Z1, Z31, Z1
 
-depthwiseAVX512_blk2_noclamp:
-	VMOVUPS Z0, (R9)(AX*1)
-	VMOVUPS Z1, 64(R9)(AX*1)
+depthwiseAVX512_p1_v2_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
 	ADDQ    $0x00000080, AX
-	JMP     depthwiseAVX512_blk2
+	JMP     depthwiseAVX512_p1_v2
 
-depthwiseAVX512_blk2_next:
-depthwiseAVX512_blk1:
+depthwiseAVX512_p1_v2_next:
+depthwiseAVX512_p1_v1:
 	MOVQ    R11, BX
 	SUBQ    AX, BX
 	CMPQ    BX, $0x00000040
-	JL      depthwiseAVX512_blk1_next
+	JL      depthwiseAVX512_p1_v1_next
 	TESTQ   $0x00000002, R12
-	JZ      depthwiseAVX512_blk1_zero
+	JZ      depthwiseAVX512_p1_v1_zero
 	MOVQ    bias+72(FP), SI
 	VMOVUPS (SI)(AX*1), Z0
-	JMP     depthwiseAVX512_blk1_taps
+	JMP     depthwiseAVX512_p1_v1_taps
 
-depthwiseAVX512_blk1_zero:
+depthwiseAVX512_p1_v1_zero:
 	VPXORD Z0, Z0, Z0
 
-depthwiseAVX512_blk1_taps:
+depthwiseAVX512_p1_v1_taps:
 	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
-	JZ    depthwiseAVX512_blk1_store
+	JZ    depthwiseAVX512_p1_v1_store
 
-depthwiseAVX512_blk1_tap:
+depthwiseAVX512_p1_v1_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	ADDQ        AX, DX
 	MOVQ        8(DI), SI
 	ADDQ        R13, SI
-	VMOVUPS     (DX)(AX*1), Z1
-	VFMADD231PS (SI)(AX*1), Z1, Z0
+	ADDQ        AX, SI
+	VMOVUPS     (SI), Z1
+	VFMADD231PS (DX), Z1, Z0
 	ADDQ        $0x00000010, DI
 	DECQ        CX
-	JNZ         depthwiseAVX512_blk1_tap
+	JNZ         depthwiseAVX512_p1_v1_tap
 
-depthwiseAVX512_blk1_store:
+depthwiseAVX512_p1_v1_store:
 	TESTQ  $0x00000008, R12
-	JZ     depthwiseAVX512_blk1_noclamp
+	JZ     depthwiseAVX512_p1_v1_noclamp
 	VMAXPS Z0, Z30, Z0
 	VMINPS Z0, Z31, Z0
 
-depthwiseAVX512_blk1_noclamp:
-	VMOVUPS Z0, (R9)(AX*1)
+depthwiseAVX512_p1_v1_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	VMOVUPS Z0, (DX)
 	ADDQ    $0x00000040, AX
-	JMP     depthwiseAVX512_blk1
+	JMP     depthwiseAVX512_p1_v1
 
-depthwiseAVX512_blk1_next:
+depthwiseAVX512_p1_v1_next:
 	MOVQ ostride+16(FP), BX
 	SHLQ $0x02, BX
 	ADDQ BX, R9
-	MOVQ istride+32(FP), BX
-	SHLQ $0x02, BX
+	MOVQ R14, BX
 	ADDQ BX, R10
-	DECQ R8
-	JNZ  depthwiseAVX512_pixel
+	SUBQ $0x00000001, R8
+	JMP  depthwiseAVX512_p1
 
-depthwiseAVX512_done:
+depthwiseAVX512_p1_end:
 	VZEROUPPER
 	RET
 
@@ -8531,60 +8654,155 @@ TEXT ·depthwiseAVX2(SB), NOSPLIT, $0-96
 	MOVQ         c+64(FP), R11
 	SHLQ         $0x02, R11
 	MOVQ         flags+80(FP), R12
+	MOVQ         istride+32(FP), R14
+	SHLQ         $0x02, R14
 	VBROADCASTSS lo+88(FP), Y14
 	VBROADCASTSS hi+92(FP), Y15
-	TESTQ        R8, R8
-	JZ           depthwiseAVX2_done
 
-depthwiseAVX2_pixel:
+depthwiseAVX2_p4:
+	CMPQ R8, $0x00000004
+	JL   depthwiseAVX2_p4_end
 	XORQ AX, AX
 
-depthwiseAVX2_blk4:
+depthwiseAVX2_p4_v2:
 	MOVQ    R11, BX
 	SUBQ    AX, BX
-	CMPQ    BX, $0x00000080
-	JL      depthwiseAVX2_blk4_next
+	CMPQ    BX, $0x00000040
+	JL      depthwiseAVX2_p4_v2_next
 	TESTQ   $0x00000002, R12
-	JZ      depthwiseAVX2_blk4_zero
+	JZ      depthwiseAVX2_p4_v2_zero
 	MOVQ    bias+72(FP), SI
 	VMOVUPS (SI)(AX*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
 	VMOVUPS 32(SI)(AX*1), Y1
-	VMOVUPS 64(SI)(AX*1), Y2
-	VMOVUPS 96(SI)(AX*1), Y3
-	JMP     depthwiseAVX2_blk4_taps
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseAVX2_p4_v2_taps
 
-depthwiseAVX2_blk4_zero:
+depthwiseAVX2_p4_v2_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseAVX2_p4_v2_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseAVX2_p4_v2_store
+
+depthwiseAVX2_p4_v2_tap:
+	MOVQ        (DI), DX
+	ADDQ        R10, DX
+	ADDQ        AX, DX
+	MOVQ        8(DI), SI
+	ADDQ        R13, SI
+	ADDQ        AX, SI
+	LEAQ        (DX)(R14*1), BX
+	VMOVUPS     (SI), Y8
+	VMOVUPS     32(SI), Y9
+	VFMADD231PS (DX), Y8, Y0
+	VFMADD231PS 32(DX), Y9, Y1
+	VFMADD231PS (BX), Y8, Y2
+	VFMADD231PS 32(BX), Y9, Y3
+	VFMADD231PS (DX)(R14*2), Y8, Y4
+	VFMADD231PS 32(DX)(R14*2), Y9, Y5
+	VFMADD231PS (BX)(R14*2), Y8, Y6
+	VFMADD231PS 32(BX)(R14*2), Y9, Y7
+	ADDQ        $0x00000010, DI
+	DECQ        CX
+	JNZ         depthwiseAVX2_p4_v2_tap
+
+depthwiseAVX2_p4_v2_store:
+	TESTQ  $0x00000008, R12
+	JZ     depthwiseAVX2_p4_v2_noclamp
+	VMAXPS Y0, Y14, Y0
+	VMINPS Y0, Y15, Y0
+	VMAXPS Y1, Y14, Y1
+	VMINPS Y1, Y15, Y1
+	VMAXPS Y2, Y14, Y2
+	VMINPS Y2, Y15, Y2
+	VMAXPS Y3, Y14, Y3
+	VMINPS Y3, Y15, Y3
+	VMAXPS Y4, Y14, Y4
+	VMINPS Y4, Y15, Y4
+	VMAXPS Y5, Y14, Y5
+	VMINPS Y5, Y15, Y5
+	VMAXPS Y6, Y14, Y6
+	VMINPS Y6, Y15, Y6
+	VMAXPS Y7, Y14, Y7
+	VMINPS Y7, Y15, Y7
+
+depthwiseAVX2_p4_v2_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (DX)(SI*1), BX
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, (BX)
+	VMOVUPS Y3, 32(BX)
+	VMOVUPS Y4, (DX)(SI*2)
+	VMOVUPS Y5, 32(DX)(SI*2)
+	VMOVUPS Y6, (BX)(SI*2)
+	VMOVUPS Y7, 32(BX)(SI*2)
+	ADDQ    $0x00000040, AX
+	JMP     depthwiseAVX2_p4_v2
+
+depthwiseAVX2_p4_v2_next:
+depthwiseAVX2_p4_v1:
+	MOVQ    R11, BX
+	SUBQ    AX, BX
+	CMPQ    BX, $0x00000020
+	JL      depthwiseAVX2_p4_v1_next
+	TESTQ   $0x00000002, R12
+	JZ      depthwiseAVX2_p4_v1_zero
+	MOVQ    bias+72(FP), SI
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	JMP     depthwiseAVX2_p4_v1_taps
+
+depthwiseAVX2_p4_v1_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-depthwiseAVX2_blk4_taps:
+depthwiseAVX2_p4_v1_taps:
 	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
-	JZ    depthwiseAVX2_blk4_store
+	JZ    depthwiseAVX2_p4_v1_store
 
-depthwiseAVX2_blk4_tap:
+depthwiseAVX2_p4_v1_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	ADDQ        AX, DX
 	MOVQ        8(DI), SI
 	ADDQ        R13, SI
-	VMOVUPS     (DX)(AX*1), Y4
-	VFMADD231PS (SI)(AX*1), Y4, Y0
-	VMOVUPS     32(DX)(AX*1), Y5
-	VFMADD231PS 32(SI)(AX*1), Y5, Y1
-	VMOVUPS     64(DX)(AX*1), Y6
-	VFMADD231PS 64(SI)(AX*1), Y6, Y2
-	VMOVUPS     96(DX)(AX*1), Y7
-	VFMADD231PS 96(SI)(AX*1), Y7, Y3
+	ADDQ        AX, SI
+	LEAQ        (DX)(R14*1), BX
+	VMOVUPS     (SI), Y4
+	VFMADD231PS (DX), Y4, Y0
+	VFMADD231PS (BX), Y4, Y1
+	VFMADD231PS (DX)(R14*2), Y4, Y2
+	VFMADD231PS (BX)(R14*2), Y4, Y3
 	ADDQ        $0x00000010, DI
 	DECQ        CX
-	JNZ         depthwiseAVX2_blk4_tap
+	JNZ         depthwiseAVX2_p4_v1_tap
 
-depthwiseAVX2_blk4_store:
+depthwiseAVX2_p4_v1_store:
 	TESTQ  $0x00000008, R12
-	JZ     depthwiseAVX2_blk4_noclamp
+	JZ     depthwiseAVX2_p4_v1_noclamp
 	VMAXPS Y0, Y14, Y0
 	VMINPS Y0, Y15, Y0
 	VMAXPS Y1, Y14, Y1
@@ -8594,118 +8812,146 @@ depthwiseAVX2_blk4_store:
 	VMAXPS Y3, Y14, Y3
 	VMINPS Y3, Y15, Y3
 
-depthwiseAVX2_blk4_noclamp:
-	VMOVUPS Y0, (R9)(AX*1)
-	VMOVUPS Y1, 32(R9)(AX*1)
-	VMOVUPS Y2, 64(R9)(AX*1)
-	VMOVUPS Y3, 96(R9)(AX*1)
-	ADDQ    $0x00000080, AX
-	JMP     depthwiseAVX2_blk4
+depthwiseAVX2_p4_v1_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (DX)(SI*1), BX
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, (BX)
+	VMOVUPS Y2, (DX)(SI*2)
+	VMOVUPS Y3, (BX)(SI*2)
+	ADDQ    $0x00000020, AX
+	JMP     depthwiseAVX2_p4_v1
 
-depthwiseAVX2_blk4_next:
-depthwiseAVX2_blk2:
+depthwiseAVX2_p4_v1_next:
+	MOVQ ostride+16(FP), BX
+	SHLQ $0x04, BX
+	ADDQ BX, R9
+	MOVQ R14, BX
+	SHLQ $0x02, BX
+	ADDQ BX, R10
+	SUBQ $0x00000004, R8
+	JMP  depthwiseAVX2_p4
+
+depthwiseAVX2_p4_end:
+depthwiseAVX2_p1:
+	CMPQ R8, $0x00000001
+	JL   depthwiseAVX2_p1_end
+	XORQ AX, AX
+
+depthwiseAVX2_p1_v2:
 	MOVQ    R11, BX
 	SUBQ    AX, BX
 	CMPQ    BX, $0x00000040
-	JL      depthwiseAVX2_blk2_next
+	JL      depthwiseAVX2_p1_v2_next
 	TESTQ   $0x00000002, R12
-	JZ      depthwiseAVX2_blk2_zero
+	JZ      depthwiseAVX2_p1_v2_zero
 	MOVQ    bias+72(FP), SI
 	VMOVUPS (SI)(AX*1), Y0
 	VMOVUPS 32(SI)(AX*1), Y1
-	JMP     depthwiseAVX2_blk2_taps
+	JMP     depthwiseAVX2_p1_v2_taps
 
-depthwiseAVX2_blk2_zero:
+depthwiseAVX2_p1_v2_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 
-depthwiseAVX2_blk2_taps:
+depthwiseAVX2_p1_v2_taps:
 	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
-	JZ    depthwiseAVX2_blk2_store
+	JZ    depthwiseAVX2_p1_v2_store
 
-depthwiseAVX2_blk2_tap:
+depthwiseAVX2_p1_v2_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	ADDQ        AX, DX
 	MOVQ        8(DI), SI
 	ADDQ        R13, SI
-	VMOVUPS     (DX)(AX*1), Y2
-	VFMADD231PS (SI)(AX*1), Y2, Y0
-	VMOVUPS     32(DX)(AX*1), Y3
-	VFMADD231PS 32(SI)(AX*1), Y3, Y1
+	ADDQ        AX, SI
+	VMOVUPS     (SI), Y2
+	VMOVUPS     32(SI), Y3
+	VFMADD231PS (DX), Y2, Y0
+	VFMADD231PS 32(DX), Y3, Y1
 	ADDQ        $0x00000010, DI
 	DECQ        CX
-	JNZ         depthwiseAVX2_blk2_tap
+	JNZ         depthwiseAVX2_p1_v2_tap
 
-depthwiseAVX2_blk2_store:
+depthwiseAVX2_p1_v2_store:
 	TESTQ  $0x00000008, R12
-	JZ     depthwiseAVX2_blk2_noclamp
+	JZ     depthwiseAVX2_p1_v2_noclamp
 	VMAXPS Y0, Y14, Y0
 	VMINPS Y0, Y15, Y0
 	VMAXPS Y1, Y14, Y1
 	VMINPS Y1, Y15, Y1
 
-depthwiseAVX2_blk2_noclamp:
-	VMOVUPS Y0, (R9)(AX*1)
-	VMOVUPS Y1, 32(R9)(AX*1)
+depthwiseAVX2_p1_v2_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
 	ADDQ    $0x00000040, AX
-	JMP     depthwiseAVX2_blk2
+	JMP     depthwiseAVX2_p1_v2
 
-depthwiseAVX2_blk2_next:
-depthwiseAVX2_blk1:
+depthwiseAVX2_p1_v2_next:
+depthwiseAVX2_p1_v1:
 	MOVQ    R11, BX
 	SUBQ    AX, BX
 	CMPQ    BX, $0x00000020
-	JL      depthwiseAVX2_blk1_next
+	JL      depthwiseAVX2_p1_v1_next
 	TESTQ   $0x00000002, R12
-	JZ      depthwiseAVX2_blk1_zero
+	JZ      depthwiseAVX2_p1_v1_zero
 	MOVQ    bias+72(FP), SI
 	VMOVUPS (SI)(AX*1), Y0
-	JMP     depthwiseAVX2_blk1_taps
+	JMP     depthwiseAVX2_p1_v1_taps
 
-depthwiseAVX2_blk1_zero:
+depthwiseAVX2_p1_v1_zero:
 	VXORPS Y0, Y0, Y0
 
-depthwiseAVX2_blk1_taps:
+depthwiseAVX2_p1_v1_taps:
 	MOVQ  taps+40(FP), DI
 	MOVQ  ntaps+48(FP), CX
 	TESTQ CX, CX
-	JZ    depthwiseAVX2_blk1_store
+	JZ    depthwiseAVX2_p1_v1_store
 
-depthwiseAVX2_blk1_tap:
+depthwiseAVX2_p1_v1_tap:
 	MOVQ        (DI), DX
 	ADDQ        R10, DX
+	ADDQ        AX, DX
 	MOVQ        8(DI), SI
 	ADDQ        R13, SI
-	VMOVUPS     (DX)(AX*1), Y1
-	VFMADD231PS (SI)(AX*1), Y1, Y0
+	ADDQ        AX, SI
+	VMOVUPS     (SI), Y1
+	VFMADD231PS (DX), Y1, Y0
 	ADDQ        $0x00000010, DI
 	DECQ        CX
-	JNZ         depthwiseAVX2_blk1_tap
+	JNZ         depthwiseAVX2_p1_v1_tap
 
-depthwiseAVX2_blk1_store:
+depthwiseAVX2_p1_v1_store:
 	TESTQ  $0x00000008, R12
-	JZ     depthwiseAVX2_blk1_noclamp
+	JZ     depthwiseAVX2_p1_v1_noclamp
 	VMAXPS Y0, Y14, Y0
 	VMINPS Y0, Y15, Y0
 
-depthwiseAVX2_blk1_noclamp:
-	VMOVUPS Y0, (R9)(AX*1)
+depthwiseAVX2_p1_v1_noclamp:
+	LEAQ    (R9)(AX*1), DX
+	MOVQ    ostride+16(FP), SI
+	SHLQ    $0x02, SI
+	VMOVUPS Y0, (DX)
 	ADDQ    $0x00000020, AX
-	JMP     depthwiseAVX2_blk1
+	JMP     depthwiseAVX2_p1_v1
 
-depthwiseAVX2_blk1_next:
+depthwiseAVX2_p1_v1_next:
 	MOVQ ostride+16(FP), BX
 	SHLQ $0x02, BX
 	ADDQ BX, R9
-	MOVQ istride+32(FP), BX
-	SHLQ $0x02, BX
+	MOVQ R14, BX
 	ADDQ BX, R10
-	DECQ R8
-	JNZ  depthwiseAVX2_pixel
+	SUBQ $0x00000001, R8
+	JMP  depthwiseAVX2_p1
 
-depthwiseAVX2_done:
+depthwiseAVX2_p1_end:
 	VZEROUPPER
 	RET
 
@@ -18556,3 +18802,72 @@ DATA actConsts<>+3252(SB)/4, $0x42b1999a
 DATA actConsts<>+3256(SB)/4, $0x42b1999a
 DATA actConsts<>+3260(SB)/4, $0x42b1999a
 GLOBL actConsts<>(SB), RODATA|NOPTR, $3264
+
+// func transposeStripAVX2(nb int, src *float32, sstride int, dst *float32, dstride int)
+// Requires: AVX
+TEXT ·transposeStripAVX2(SB), NOSPLIT, $0-40
+	MOVQ  nb+0(FP), R8
+	MOVQ  src+8(FP), R9
+	MOVQ  sstride+16(FP), R10
+	MOVQ  dst+24(FP), R11
+	MOVQ  dstride+32(FP), R12
+	SHLQ  $0x02, R10
+	SHLQ  $0x02, R12
+	LEAQ  (R10)(R10*2), R13
+	LEAQ  (R12)(R12*2), R14
+	TESTQ R8, R8
+	JZ    transposeStripAVX2_done
+
+transposeStripAVX2_block:
+	MOVQ       R9, SI
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R10*1), Y1
+	VMOVUPS    (SI)(R10*2), Y2
+	VMOVUPS    (SI)(R13*1), Y3
+	LEAQ       (R9)(R10*4), SI
+	VMOVUPS    (SI), Y4
+	VMOVUPS    (SI)(R10*1), Y5
+	VMOVUPS    (SI)(R10*2), Y6
+	VMOVUPS    (SI)(R13*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	MOVQ       R11, DI
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R12*1)
+	VMOVUPS    Y10, (DI)(R12*2)
+	VMOVUPS    Y11, (DI)(R14*1)
+	LEAQ       (R11)(R12*4), DI
+	VMOVUPS    Y12, (DI)
+	VMOVUPS    Y13, (DI)(R12*1)
+	VMOVUPS    Y14, (DI)(R12*2)
+	VMOVUPS    Y15, (DI)(R14*1)
+	ADDQ       $0x00000020, R9
+	LEAQ       (R11)(R12*8), R11
+	DECQ       R8
+	JNZ        transposeStripAVX2_block
+
+transposeStripAVX2_done:
+	VZEROUPPER
+	RET

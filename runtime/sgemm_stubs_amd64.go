@@ -113,3 +113,8 @@ func activateAVX512(kind int, x *float32, rows int, cols int, ld int, alpha floa
 //
 //go:noescape
 func activateAVX2(kind int, x *float32, rows int, cols int, ld int, alpha float32, beta float32, mask *int32)
+
+// transposeStripAVX2 transposes nb 8x8 blocks; see the asmgen command.
+//
+//go:noescape
+func transposeStripAVX2(nb int, src *float32, sstride int, dst *float32, dstride int)

@@ -32,6 +32,12 @@ type Model interface {
 	Close()
 }
 
+// profiler is what a package generated for profiling adds.
+type profiler interface {
+	EnableProfile()
+	Profile() []runtime.LayerTime
+}
+
 // batchModel is the RunBatch method of a model with a batch dimension.
 type batchModel interface {
 	RunBatch(inputs, outputs [][]float32) error
@@ -61,6 +67,7 @@ func run(models map[string]Entry, args []string, stdout io.Writer) error {
 	rounds := fs.Int("rounds", 1, "with -bench: time this many rounds of -bench runs, reporting each round's median")
 	batch := fs.Int("batch", 1, "batch size for -bench")
 	threads := fs.Int("threads", 1, "goroutines for the kernels")
+	layers := fs.Bool("layers", false, "with -bench: also report each layer's time (a profiling build)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,11 +79,22 @@ func run(models map[string]Entry, args []string, stdout io.Writer) error {
 	m.SetThreads(*threads)
 	defer m.Close()
 	if *bench > 0 {
+		var p profiler
+		if *layers {
+			var ok bool
+			if p, ok = m.(profiler); !ok {
+				return errors.New("-layers needs a package generated for profiling")
+			}
+			p.EnableProfile()
+		}
 		r, err := Bench(e, m, *bench, max(*rounds, 1), *batch)
 		if err != nil {
 			return err
 		}
 		r.Threads = *threads
+		if p != nil {
+			r.Layers = p.Profile()
+		}
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	data, err := os.ReadFile(*in)
@@ -155,6 +173,9 @@ type Result struct {
 	// alternates rounds with another runtime.
 	RoundMedianMs []float64
 	Kernel        string // the GEMM micro-kernel in use
+	// Layers holds each layer's mean time per Run (warm-up included) in a
+	// profiling build.
+	Layers []runtime.LayerTime `json:",omitempty"`
 }
 
 // Bench times rounds rounds of iters runs of one batch of seeded random

@@ -89,6 +89,7 @@ func main() {
 		activation(s)
 	}
 	emitActConsts()
+	transpose8()
 	Generate()
 }
 
