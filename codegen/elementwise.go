@@ -40,7 +40,7 @@ func init() {
 	// Broadcasting ops: an expression of x0, x1, ... .
 	emit(broadcast[*ir.Add](plain("x0 + x1")))
 	emit(broadcast[*ir.Sub](plain("x0 - x1")))
-	emit(broadcast[*ir.Mul](plain("x0 * x1")))
+	emit(mul)
 	emit(broadcast[*ir.Div](plain("x0 / x1")))
 	emit(broadcast[*ir.Pow](func(gen *gen, _ int) string {
 		return "float32(" + gen.imp("math") + ".Pow(float64(x0), float64(x1)))"
@@ -101,6 +101,51 @@ var actKinds = map[reflect.Type]func(ir.Activation) (string, float64, float64){}
 func act[O ir.Activation](kind func(O) (string, float64, float64)) {
 	actKinds[reflect.TypeFor[O]()] = func(a ir.Activation) (string, float64, float64) { return kind(a.(O)) }
 	emit(func(gen *gen, n *ir.Node, op O) error { return gen.activation(n, op) })
+}
+
+// mul emits Mul; a product by one value per channel of the last axis
+// (a squeeze-and-excitation block's channel scale on NHWC data) is the
+// runtime's vectorized ScaleShift, the rest broadcasting loops.
+func mul(gen *gen, n *ir.Node, op *ir.Mul) error {
+	out := batch1(n.Outputs[0].Shape)
+	if len(out) > 0 && len(n.Inputs) == 2 && n.Inputs[0] != nil && n.Inputs[1] != nil {
+		c := out[len(out)-1]
+		for i := range 2 {
+			x, s := n.Inputs[i], n.Inputs[1-i]
+			if batch1(x.Shape).Equal(out) && perLastAxis(batch1(s.Shape), c) && c > 1 {
+				src, err := gen.buf(x)
+				if err != nil {
+					return err
+				}
+				scale, err := gen.buf(s)
+				if err != nil {
+					return err
+				}
+				dst, err := gen.buf(n.Outputs[0])
+				if err != nil {
+					return err
+				}
+				gen.kernel = "scale channels"
+				gen.line("runtime.ScaleShift(%s, %s, %d, %d, %s, nil)", dst, src, out.NumElements(1)/c, c, scale)
+				return nil
+			}
+		}
+	}
+	return broadcast[*ir.Mul](plain("x0 * x1"))(gen, n, op)
+}
+
+// perLastAxis reports whether shape s holds c values along its last axis
+// and nothing else ([C], [1, 1, 1, C]).
+func perLastAxis(s ir.Shape, c int) bool {
+	if len(s) == 0 || s[len(s)-1] != c {
+		return false
+	}
+	for _, d := range s[:len(s)-1] {
+		if d != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 func unary[O ir.Op](e expr) func(*gen, *ir.Node, O) error {

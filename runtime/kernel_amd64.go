@@ -219,3 +219,48 @@ func transposeStrip(nb int, src []float32, sstride int, dst []float32, dstride i
 		transposeStripAVX2(nb, unsafe.SliceData(src), sstride, unsafe.SliceData(dst), dstride)
 	}
 }
+
+// chanWidth is the channel multiple the per-channel kernels (sumRows,
+// scaleShift) take, 0 without assembly; they follow poolISA.
+func chanWidth() int {
+	switch poolISA {
+	case isaAVX512:
+		return 16
+	case isaAVX2:
+		return 8
+	}
+	return 0
+}
+
+// sumRowsAsm adds rows rows of c channels (c a multiple of chanWidth) of
+// src, ld apart, into dst; the caller checked the bounds.
+func sumRowsAsm(rows, c int, src []float32, ld int, dst []float32) {
+	if rows == 0 || c == 0 {
+		return
+	}
+	s, d := unsafe.SliceData(src), unsafe.SliceData(dst)
+	if poolISA == isaAVX512 {
+		sumRowsAVX512(rows, c, s, ld, d)
+	} else {
+		sumRowsAVX2(rows, c, s, ld, d)
+	}
+}
+
+// scaleShiftAsm is ScaleShift's vector kernel over c channels (a multiple
+// of chanWidth); shift is used when flags has tBias, the clamp when it has
+// tClamp. The caller checked the bounds.
+func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, scale, shift []float32, flags uint, lo, hi float32) {
+	if rows == 0 || c == 0 {
+		return
+	}
+	var sh *float32
+	if flags&tBias != 0 {
+		sh = unsafe.SliceData(shift)
+	}
+	s, d, sc := unsafe.SliceData(src), unsafe.SliceData(dst), unsafe.SliceData(scale)
+	if poolISA == isaAVX512 {
+		scaleShiftAVX512(rows, c, s, sld, d, dld, sc, sh, flags, lo, hi)
+	} else {
+		scaleShiftAVX2(rows, c, s, sld, d, dld, sc, sh, flags, lo, hi)
+	}
+}

@@ -51,3 +51,13 @@ func hasTranspose8() bool { return layoutISA != isaGo }
 func transposeStrip(nb int, src []float32, sstride int, dst []float32, dstride int) {
 	panic("runtime: no assembly transpose")
 }
+
+func chanWidth() int { return 0 }
+
+func sumRowsAsm(rows, c int, src []float32, ld int, dst []float32) {
+	panic("runtime: no assembly sumRows")
+}
+
+func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, scale, shift []float32, flags uint, lo, hi float32) {
+	panic("runtime: no assembly scaleShift")
+}

@@ -115,22 +115,66 @@ func transposeFewCols(dst, src []float32, rows, cols int) {
 // ScaleShift applies a per-channel affine map to rows of c channels:
 // dst[i*c+j] = src[i*c+j]*scale[j] + shift[j]. It is a BatchNormalization
 // that could not be folded into a neighbouring convolution (scale =
-// gamma/sqrt(var+eps), shift = beta - mean*scale, computed at init). dst may
-// be src itself.
+// gamma/sqrt(var+eps), shift = beta - mean*scale, computed at init), or,
+// with a nil shift, a squeeze-and-excitation block's channel scale. dst
+// may be src itself.
 //
-// Contract: len(src) and len(dst) >= rows*c; len(scale), len(shift) >= c. It
-// never allocates.
+// Contract: len(src) and len(dst) >= rows*c; len(scale) >= c, and
+// len(shift) >= c unless it is nil. It never allocates.
 func ScaleShift(dst, src []float32, rows, c int, scale, shift []float32) {
+	ScaleShiftAct(dst, src, rows, c, scale, shift, ActNone, 0, 0)
+}
+
+// ScaleShiftAct is ScaleShift followed by an activation, in the same pass
+// where the activation is a clamp (a BatchNormalization and its ReLU, as
+// DenseNet orders them).
+func ScaleShiftAct(dst, src []float32, rows, c int, scale, shift []float32, act ActKind, alpha, beta float32) {
 	checkLen("ScaleShift", "src", len(src), rows*c)
 	checkLen("ScaleShift", "dst", len(dst), rows*c)
 	checkLen("ScaleShift", "scale", len(scale), c)
-	checkLen("ScaleShift", "shift", len(shift), c)
-	scale, shift = scale[:c], shift[:c]
-	for i := 0; i < rows; i++ {
-		in := src[i*c : i*c+c]
-		out := dst[i*c : i*c+c]
-		for j, v := range in {
-			out[j] = v*scale[j] + shift[j]
+	if shift != nil {
+		checkLen("ScaleShift", "shift", len(shift), c)
+	}
+	if rows <= 0 || c <= 0 {
+		return
+	}
+	var flags uint
+	if shift != nil {
+		flags |= tBias
+	}
+	lo, hi, clamp := act.clampRange(alpha, beta)
+	if clamp {
+		flags |= tClamp
+	}
+	cv := 0
+	if vw := chanWidth(); vw > 0 {
+		cv = c - c%vw
+		scaleShiftAsm(rows, cv, src, c, dst, c, scale, shift, flags, lo, hi)
+	}
+	if cv < c {
+		sc := scale[cv:c]
+		var sh []float32
+		if shift != nil {
+			sh = shift[cv:c]
 		}
+		for i := 0; i < rows; i++ {
+			in := src[i*c+cv : i*c+c]
+			out := dst[i*c+cv : i*c+c]
+			in = in[:len(sc)]
+			out = out[:len(sc)]
+			for j, v := range in {
+				v *= sc[j]
+				if sh != nil {
+					v += sh[j]
+				}
+				if clamp {
+					v = min(max(v, lo), hi)
+				}
+				out[j] = v
+			}
+		}
+	}
+	if !clamp && act != ActNone {
+		activateRows(dst, rows, c, c, act, alpha, beta)
 	}
 }

@@ -155,18 +155,57 @@ func testTransposes(t *testing.T) {
 	}
 }
 
-func TestScaleShift(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 9))
-	rows, c := 6, 5
-	src := randSlice(r, rows*c)
-	scale, shift := randSlice(r, c), randSlice(r, c)
-	dst := append([]float32(nil), src...)
-	ScaleShift(dst, dst, rows, c, scale, shift)
-	for i := range src {
-		want := float64(src[i])*float64(scale[i%c]) + float64(shift[i%c])
-		if !closeTo(dst[i], want, 1e-6) {
-			t.Fatalf("ScaleShift[%d] = %v, want %v", i, dst[i], want)
-		}
+// TestChannelKernels checks ScaleShift(Act) and GlobalAvgPool, which run
+// whole vectors of channels in assembly and the rest in Go, on every
+// instruction set against float64 arithmetic.
+func TestChannelKernels(t *testing.T) {
+	defer func(old isa) { poolISA = old }(poolISA)
+	for _, is := range depthwiseISAs() {
+		poolISA = is
+		t.Run(is.String(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(9, 9))
+			for _, sh := range [][2]int{{6, 5}, {7, 8}, {3, 21}, {49, 144}, {5, 1}, {1, 40}} {
+				rows, c := sh[0], sh[1]
+				src := randSlice(r, rows*c)
+				scale, shift := randSlice(r, c), randSlice(r, c)
+				for _, act := range []ActKind{ActNone, ActRelu, ActSigmoid} {
+					for _, withShift := range []bool{true, false} {
+						dst := append([]float32(nil), src...)
+						s := shift
+						if !withShift {
+							s = nil
+						}
+						ScaleShiftAct(dst, dst, rows, c, scale, s, act, 0, 0)
+						for i := range src {
+							want := float64(src[i]) * float64(scale[i%c])
+							if withShift {
+								want += float64(shift[i%c])
+							}
+							switch act {
+							case ActRelu:
+								want = math.Max(want, 0)
+							case ActSigmoid:
+								want = 1 / (1 + math.Exp(-want))
+							}
+							if !closeTo(dst[i], want, 1e-5) {
+								t.Fatalf("%dx%d %v shift %v: [%d] = %v, want %v", rows, c, act, withShift, i, dst[i], want)
+							}
+						}
+					}
+				}
+				avg := make([]float32, c)
+				GlobalAvgPool(avg, src, rows, c)
+				for j := 0; j < c; j++ {
+					var sum float64
+					for i := 0; i < rows; i++ {
+						sum += float64(src[i*c+j])
+					}
+					if !closeTo(avg[j], sum/float64(rows), 1e-5) {
+						t.Fatalf("%dx%d: GlobalAvgPool[%d] = %v, want %v", rows, c, j, avg[j], sum/float64(rows))
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -202,11 +202,19 @@ func GlobalAvgPool(dst, src []float32, hw, c int) {
 	checkLen("GlobalAvgPool", "dst", len(dst), c)
 	out := dst[:c]
 	clear(out)
-	for p := 0; p < hw; p++ {
-		in := src[p*c : p*c+c]
-		in = in[:len(out)]
-		for i, v := range in {
-			out[i] += v
+	cv := 0
+	if vw := chanWidth(); vw > 0 {
+		cv = c - c%vw
+		sumRowsAsm(hw, cv, src, c, out)
+	}
+	if cv < c {
+		tail := out[cv:]
+		for p := 0; p < hw; p++ {
+			in := src[p*c+cv : p*c+c]
+			in = in[:len(tail)]
+			for i, v := range in {
+				tail[i] += v
+			}
 		}
 	}
 	if hw > 0 {

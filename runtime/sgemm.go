@@ -312,16 +312,18 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 						at = g.a[i*g.lda+pc:]
 					}
 					tile(kern, rows, nw, w, kcb, at, g.lda, bp, ct, g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
-					if last && g.post != ActNone {
-						// The activations the kernels do not apply in
-						// their store step run on the tile just stored,
-						// while it is in L1.
-						activateRows(ct, rows, nw, g.ldc, g.post, g.postA, g.postB)
-					}
 					i += rows
 				}
 			}
 			if last {
+				if g.post != ActNone {
+					// The activations the kernels do not apply in their
+					// store step run on the block of rows just finished,
+					// while it is in L2: one call for the whole block, so
+					// that the vector kernel's setup is paid once.
+					j0 := p0 * nr
+					activateRows(g.c[ic*g.ldc+j0:], mcb, min(p1*nr, g.n)-j0, g.ldc, g.post, g.postA, g.postB)
+				}
 				break
 			}
 		}

@@ -18871,3 +18871,227 @@ transposeStripAVX2_block:
 transposeStripAVX2_done:
 	VZEROUPPER
 	RET
+
+// func sumRowsAVX512(rows int, c int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ rows+0(FP), R8
+	MOVQ c+8(FP), R9
+	SHLQ $0x02, R9
+	MOVQ src+16(FP), R10
+	MOVQ ld+24(FP), R11
+	SHLQ $0x02, R11
+	LEAQ (R11)(R11*2), BX
+	MOVQ dst+32(FP), R12
+
+sumRowsAVX512_quad:
+	CMPQ R8, $0x00000004
+	JL   sumRowsAVX512_single
+	XORQ AX, AX
+
+sumRowsAVX512_qcol:
+	CMPQ    AX, R9
+	JGE     sumRowsAVX512_qnext
+	VMOVUPS (R12)(AX*1), Z0
+	LEAQ    (R10)(AX*1), SI
+	VMOVUPS (SI), Z1
+	VADDPS  (SI)(R11*1), Z1, Z1
+	VADDPS  (SI)(R11*2), Z0, Z0
+	VADDPS  (SI)(BX*1), Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (R12)(AX*1)
+	ADDQ    $0x00000040, AX
+	JMP     sumRowsAVX512_qcol
+
+sumRowsAVX512_qnext:
+	LEAQ (R10)(R11*4), R10
+	SUBQ $0x00000004, R8
+	JMP  sumRowsAVX512_quad
+
+sumRowsAVX512_single:
+	TESTQ R8, R8
+	JZ    sumRowsAVX512_done
+	XORQ  AX, AX
+
+sumRowsAVX512_scol:
+	CMPQ    AX, R9
+	JGE     sumRowsAVX512_snext
+	VMOVUPS (R12)(AX*1), Z0
+	VADDPS  (R10)(AX*1), Z0, Z0
+	VMOVUPS Z0, (R12)(AX*1)
+	ADDQ    $0x00000040, AX
+	JMP     sumRowsAVX512_scol
+
+sumRowsAVX512_snext:
+	ADDQ R11, R10
+	DECQ R8
+	JMP  sumRowsAVX512_single
+
+sumRowsAVX512_done:
+	VZEROUPPER
+	RET
+
+// func scaleShiftAVX512(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·scaleShiftAVX512(SB), NOSPLIT, $0-80
+	MOVQ         rows+0(FP), R8
+	MOVQ         c+8(FP), R9
+	SHLQ         $0x02, R9
+	MOVQ         src+16(FP), R10
+	MOVQ         sld+24(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         dst+32(FP), R12
+	MOVQ         dld+40(FP), R13
+	SHLQ         $0x02, R13
+	MOVQ         scale+48(FP), SI
+	MOVQ         shift+56(FP), DI
+	MOVQ         flags+64(FP), DX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	TESTQ        R8, R8
+	JZ           scaleShiftAVX512_done
+
+scaleShiftAVX512_row:
+	XORQ AX, AX
+
+scaleShiftAVX512_col:
+	CMPQ    AX, R9
+	JGE     scaleShiftAVX512_next
+	VMOVUPS (SI)(AX*1), Z1
+	VMULPS  (R10)(AX*1), Z1, Z0
+	TESTQ   $0x00000002, DX
+	JZ      scaleShiftAVX512_noshift
+	VADDPS  (DI)(AX*1), Z0, Z0
+
+scaleShiftAVX512_noshift:
+	TESTQ  $0x00000008, DX
+	JZ     scaleShiftAVX512_store
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+
+scaleShiftAVX512_store:
+	VMOVUPS Z0, (R12)(AX*1)
+	ADDQ    $0x00000040, AX
+	JMP     scaleShiftAVX512_col
+
+scaleShiftAVX512_next:
+	ADDQ R11, R10
+	ADDQ R13, R12
+	DECQ R8
+	JNZ  scaleShiftAVX512_row
+
+scaleShiftAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2(rows int, c int, src *float32, ld int, dst *float32)
+// Requires: AVX
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ rows+0(FP), R8
+	MOVQ c+8(FP), R9
+	SHLQ $0x02, R9
+	MOVQ src+16(FP), R10
+	MOVQ ld+24(FP), R11
+	SHLQ $0x02, R11
+	LEAQ (R11)(R11*2), BX
+	MOVQ dst+32(FP), R12
+
+sumRowsAVX2_quad:
+	CMPQ R8, $0x00000004
+	JL   sumRowsAVX2_single
+	XORQ AX, AX
+
+sumRowsAVX2_qcol:
+	CMPQ    AX, R9
+	JGE     sumRowsAVX2_qnext
+	VMOVUPS (R12)(AX*1), Y0
+	LEAQ    (R10)(AX*1), SI
+	VMOVUPS (SI), Y1
+	VADDPS  (SI)(R11*1), Y1, Y1
+	VADDPS  (SI)(R11*2), Y0, Y0
+	VADDPS  (SI)(BX*1), Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (R12)(AX*1)
+	ADDQ    $0x00000020, AX
+	JMP     sumRowsAVX2_qcol
+
+sumRowsAVX2_qnext:
+	LEAQ (R10)(R11*4), R10
+	SUBQ $0x00000004, R8
+	JMP  sumRowsAVX2_quad
+
+sumRowsAVX2_single:
+	TESTQ R8, R8
+	JZ    sumRowsAVX2_done
+	XORQ  AX, AX
+
+sumRowsAVX2_scol:
+	CMPQ    AX, R9
+	JGE     sumRowsAVX2_snext
+	VMOVUPS (R12)(AX*1), Y0
+	VADDPS  (R10)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R12)(AX*1)
+	ADDQ    $0x00000020, AX
+	JMP     sumRowsAVX2_scol
+
+sumRowsAVX2_snext:
+	ADDQ R11, R10
+	DECQ R8
+	JMP  sumRowsAVX2_single
+
+sumRowsAVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleShiftAVX2(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)
+// Requires: AVX
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-80
+	MOVQ         rows+0(FP), R8
+	MOVQ         c+8(FP), R9
+	SHLQ         $0x02, R9
+	MOVQ         src+16(FP), R10
+	MOVQ         sld+24(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         dst+32(FP), R12
+	MOVQ         dld+40(FP), R13
+	SHLQ         $0x02, R13
+	MOVQ         scale+48(FP), SI
+	MOVQ         shift+56(FP), DI
+	MOVQ         flags+64(FP), DX
+	VBROADCASTSS lo+72(FP), Y14
+	VBROADCASTSS hi+76(FP), Y15
+	TESTQ        R8, R8
+	JZ           scaleShiftAVX2_done
+
+scaleShiftAVX2_row:
+	XORQ AX, AX
+
+scaleShiftAVX2_col:
+	CMPQ    AX, R9
+	JGE     scaleShiftAVX2_next
+	VMOVUPS (SI)(AX*1), Y1
+	VMULPS  (R10)(AX*1), Y1, Y0
+	TESTQ   $0x00000002, DX
+	JZ      scaleShiftAVX2_noshift
+	VADDPS  (DI)(AX*1), Y0, Y0
+
+scaleShiftAVX2_noshift:
+	TESTQ  $0x00000008, DX
+	JZ     scaleShiftAVX2_store
+	VMAXPS Y0, Y14, Y0
+	VMINPS Y0, Y15, Y0
+
+scaleShiftAVX2_store:
+	VMOVUPS Y0, (R12)(AX*1)
+	ADDQ    $0x00000020, AX
+	JMP     scaleShiftAVX2_col
+
+scaleShiftAVX2_next:
+	ADDQ R11, R10
+	ADDQ R13, R12
+	DECQ R8
+	JNZ  scaleShiftAVX2_row
+
+scaleShiftAVX2_done:
+	VZEROUPPER
+	RET

@@ -118,3 +118,23 @@ func activateAVX2(kind int, x *float32, rows int, cols int, ld int, alpha float3
 //
 //go:noescape
 func transposeStripAVX2(nb int, src *float32, sstride int, dst *float32, dstride int)
+
+// sumRowsAVX512 adds rows of src into dst; see the asmgen command.
+//
+//go:noescape
+func sumRowsAVX512(rows int, c int, src *float32, ld int, dst *float32)
+
+// scaleShiftAVX512 applies a per-channel scale, shift and clamp to rows; see the asmgen command.
+//
+//go:noescape
+func scaleShiftAVX512(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)
+
+// sumRowsAVX2 adds rows of src into dst; see the asmgen command.
+//
+//go:noescape
+func sumRowsAVX2(rows int, c int, src *float32, ld int, dst *float32)
+
+// scaleShiftAVX2 applies a per-channel scale, shift and clamp to rows; see the asmgen command.
+//
+//go:noescape
+func scaleShiftAVX2(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)

@@ -90,6 +90,9 @@ func main() {
 	}
 	emitActConsts()
 	transpose8()
+	for _, s := range []isa{avx512, avx2} {
+		channelOps(s)
+	}
 	Generate()
 }
 
