@@ -2,6 +2,14 @@
 // does: one row per source layer with its output shape and parameter
 // count, then the parameter totals; cnnc adds multiply-accumulate counts and
 // the peak activation memory.
+//
+// For a model that is not a plain sequence of layers (a residual network,
+// branches that are concatenated) the table gets Keras' "Connected to"
+// column for functional models: the layers whose outputs each layer reads.
+// cnnc prints each as the layer's name, one per line (Keras prints
+// ['conv2d_1[0][0]', 'conv2d_2[0][0]'] on one line): conv2d_1 for a layer's
+// output, split[1] for the second output of a layer that has several, and
+// a graph input by its own name, since cnnc has no InputLayer rows.
 package summary
 
 import (
@@ -26,6 +34,10 @@ type Row struct {
 	// MACs counts multiply-accumulates per batch item (Conv, ConvTranspose,
 	// Gemm, MatMul; zero for the rest).
 	MACs int64
+	// ConnectedTo names the run-time values the layer reads from outside
+	// itself, in the order it reads them, as the package doc describes:
+	// "conv2d_1", "split[1]", or a graph input's name.
+	ConnectedTo []string
 }
 
 // Summary is a model's description.
@@ -37,6 +49,13 @@ type Summary struct {
 	PeakActivationBytes            int64
 	ArenaBytes                     int64 // memory plan size; 0 when no plan was made
 	Inputs, Outputs                []*ir.Value
+	// Functional reports that the model is not a chain: some layer reads
+	// something other than the previous layer's output alone (a residual
+	// branch, a Concat of two paths), the model has several inputs, or its
+	// output is not the last layer's. Write then adds the "Connected to"
+	// column, as Keras does for functional models; Sequential models print
+	// exactly as Keras prints them.
+	Functional bool
 }
 
 // Of summarizes a typed graph (shape inference must have run). Nodes that
@@ -44,6 +63,7 @@ type Summary struct {
 func Of(g *ir.Graph) *Summary {
 	s := &Summary{Name: g.Name, Inputs: g.Inputs, Outputs: g.Outputs}
 	seen := make(map[*ir.Value]bool)
+	var rowNodes [][]*ir.Node // each row's nodes, in order
 	for _, n := range g.Nodes {
 		layer := n.Layer
 		if layer == "" {
@@ -55,8 +75,10 @@ func Of(g *ir.Graph) *Summary {
 		}
 		if k := len(s.Rows); k == 0 || s.Rows[k-1].Name != layer || s.Rows[k-1].Type != typ {
 			s.Rows = append(s.Rows, Row{Name: layer, Type: typ})
+			rowNodes = append(rowNodes, nil)
 		}
 		r := &s.Rows[len(s.Rows)-1]
+		rowNodes[len(rowNodes)-1] = append(rowNodes[len(rowNodes)-1], n)
 		if len(n.Outputs) > 0 {
 			r.Shape = n.Outputs[0].Shape
 		}
@@ -80,7 +102,86 @@ func Of(g *ir.Graph) *Summary {
 	}
 	s.Trainable = s.Total - s.NonTrainable
 	s.PeakActivationBytes = passes.PeakActivationBytes(g)
+	s.Functional = connect(s, g, rowNodes)
 	return s
+}
+
+// connect fills each row's ConnectedTo and reports whether the graph is
+// not a chain (see Summary.Functional).
+func connect(s *Summary, g *ir.Graph, rowNodes [][]*ir.Node) bool {
+	rowOf := make(map[*ir.Node]int)
+	for i, nodes := range rowNodes {
+		for _, n := range nodes {
+			rowOf[n] = i
+		}
+	}
+	// A row's output is its last node's first output: the value whose
+	// shape the row shows.
+	output := func(i int) *ir.Value {
+		nodes := rowNodes[i]
+		if outs := nodes[len(nodes)-1].Outputs; len(outs) > 0 {
+			return outs[0]
+		}
+		return nil
+	}
+	chain := len(g.Inputs) <= 1
+	var prev *ir.Value // what the next row must read, alone, in a chain
+	if len(g.Inputs) == 1 {
+		prev = g.Inputs[0]
+	}
+	for i, nodes := range rowNodes {
+		var reads []*ir.Value
+		seen := make(map[*ir.Value]bool)
+		for _, n := range nodes {
+			for _, in := range n.Inputs {
+				if in == nil || in.IsConst() || seen[in] {
+					continue
+				}
+				if j, ok := rowOf[in.Producer]; ok && j == i {
+					continue // computed inside the layer
+				}
+				seen[in] = true
+				reads = append(reads, in)
+			}
+		}
+		switch {
+		case len(reads) == 0 && prev == nil:
+		case len(reads) == 1 && reads[0] == prev:
+		default:
+			chain = false
+		}
+		r := &s.Rows[i]
+		for _, v := range reads {
+			r.ConnectedTo = append(r.ConnectedTo, source(s, v, rowOf, rowNodes))
+		}
+		prev = output(i)
+	}
+	if len(rowNodes) > 0 && (len(g.Outputs) != 1 || g.Outputs[0] != prev) {
+		chain = false
+	}
+	return !chain
+}
+
+// source names the layer output v, as the package doc describes.
+func source(s *Summary, v *ir.Value, rowOf map[*ir.Node]int, rowNodes [][]*ir.Node) string {
+	j, ok := rowOf[v.Producer]
+	if v.Producer == nil || !ok {
+		return v.Name // a graph input (or a value nothing computes)
+	}
+	name := s.Rows[j].Name
+	nodes := rowNodes[j]
+	last := nodes[len(nodes)-1]
+	if v.Producer != last {
+		// A value from inside a layer of several nodes, read elsewhere:
+		// rare enough to name in full.
+		return name + "(" + v.Name + ")"
+	}
+	for k, o := range last.Outputs {
+		if o == v && k > 0 {
+			return name + "[" + strconv.Itoa(k) + "]"
+		}
+	}
+	return name
 }
 
 // Options select optional parts of the table.
@@ -94,21 +195,46 @@ type Options struct {
 // instead of truncating it), followed by cnnc's extra lines.
 func (s *Summary) Write(w io.Writer, opts Options) error {
 	headers := []string{"Layer (type)", "Output Shape", "Param #"}
+	// Keras' positions [.45, .85, 1] of 65 columns: 29, 55, 65.
+	widths := []int{29, 26, 10}
 	if opts.MACsColumn {
 		headers = append(headers, "MACs")
+		widths = append(widths, 16)
 	}
-	rows := make([][]string, len(s.Rows))
+	if s.Functional {
+		// Keras' functional tables give "Connected to" a third of 98
+		// columns.
+		headers = append(headers, "Connected to")
+		widths = append(widths, 32)
+	}
+	// rows[i] holds row i's lines: its fields, then one line per further
+	// connection with only the last column filled, as Keras prints them.
+	rows := make([][][]string, len(s.Rows))
 	for i, r := range s.Rows {
-		rows[i] = []string{display(r.Name) + " (" + display(r.Type) + ")", r.Shape.Keras(), strconv.FormatInt(r.Params, 10)}
+		fields := []string{display(r.Name) + " (" + display(r.Type) + ")", r.Shape.Keras(), strconv.FormatInt(r.Params, 10)}
 		if opts.MACsColumn {
-			rows[i] = append(rows[i], Thousands(r.MACs))
+			fields = append(fields, Thousands(r.MACs))
+		}
+		if !s.Functional {
+			rows[i] = [][]string{fields}
+			continue
+		}
+		conn := make([]string, max(len(r.ConnectedTo), 1))
+		for k, c := range r.ConnectedTo {
+			conn[k] = display(c)
+		}
+		rows[i] = [][]string{append(fields, conn[0])}
+		for _, c := range conn[1:] {
+			more := make([]string, len(headers))
+			more[len(more)-1] = c
+			rows[i] = append(rows[i], more)
 		}
 	}
-	// Keras' positions [.45, .85, 1] of 65 columns: 29, 55, 65.
-	widths := []int{29, 26, 10, 16}[:len(headers)]
-	for _, r := range append([][]string{headers}, rows...) {
-		for i, f := range r {
-			widths[i] = max(widths[i], len(f)+1)
+	for _, lines := range append([][][]string{{headers}}, rows...) {
+		for _, r := range lines {
+			for i, f := range r {
+				widths[i] = max(widths[i], len(f)+1)
+			}
 		}
 	}
 	total := 0
@@ -127,8 +253,10 @@ func (s *Summary) Write(w io.Writer, opts Options) error {
 	line("_")
 	row(headers)
 	line("=")
-	for i, r := range rows {
-		row(r)
+	for i, lines := range rows {
+		for _, r := range lines {
+			row(r)
+		}
 		if i < len(rows)-1 {
 			line("_")
 		}

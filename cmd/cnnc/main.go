@@ -9,6 +9,7 @@
 //	cnnc check MODEL [DATA_DIR...]          compare outputs with stored references
 //	cnnc run MODEL                          run the model on an input
 //	cnnc bench MODEL                        time the generated code
+//	cnnc graph MODEL                        draw the graph as Graphviz DOT
 //
 // Run "cnnc help COMMAND" or "cnnc COMMAND -h" for a command's flags.
 package main
@@ -32,7 +33,7 @@ type command struct {
 }
 
 func commands() []*command {
-	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd()}
+	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd(), graphCmd()}
 }
 
 func main() {
