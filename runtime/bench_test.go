@@ -17,6 +17,10 @@ var gemmBenchShapes = [][3]int{
 	{3136, 64, 256},  // 1x1 expansion
 	{12544, 96, 16},  // MobileNet-style narrow projection
 	{196, 2304, 256}, // ResNet stage 3
+	{12544, 16, 96},  // EfficientNet expansion, few input channels
+	{3136, 24, 144},  // MobileNet/EfficientNet expansion
+	{3136, 144, 24},  // and projection
+	{1, 1280, 1000},  // classifier, batch 1
 }
 
 // BenchmarkSgemm reports GFLOP/s (2*M*N*K per call) for every kernel; the

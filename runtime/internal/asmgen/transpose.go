@@ -51,7 +51,7 @@ func transpose8() {
 	}
 	// r: four-row groups, per 128-bit lane.
 	for g := 0; g < 2; g++ {
-		a, b := t[4*g], t[4*g+2]  // low pairs of rows 4g..4g+1 and 4g+2..4g+3
+		a, b := t[4*g], t[4*g+2]   // low pairs of rows 4g..4g+1 and 4g+2..4g+3
 		c, d := t[4*g+1], t[4*g+3] // high pairs
 		VSHUFPS(Imm(0x44), b, a, r[4*g])
 		VSHUFPS(Imm(0xEE), b, a, r[4*g+1])
