@@ -90,6 +90,9 @@ func main() {
 	}
 	emitActConsts()
 	transpose8()
+	for _, nv := range []int{3, 2, 1} {
+		qgemm(nv)
+	}
 	Generate()
 }
 

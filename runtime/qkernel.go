@@ -1,0 +1,50 @@
+package runtime
+
+// A qkernel is one quantized GEMM micro-kernel family with its blocking.
+// As with the float kernels, B is packed for one kernel (the layouts
+// differ), so a PackedQB remembers its kernel and QGemm always runs that
+// one.
+type qkernel struct {
+	name string
+	isa  isa
+	// mr x nr is the register tile; nrMin the narrowest panel, to which
+	// the last panel's width is rounded up.
+	mr, nr, nrMin int
+	// group is the number of k packed together: the packed panel holds
+	// K rounded up to a multiple of it.
+	group int
+	// mc is the M block: the mc x K block of A stays in L2 while every
+	// panel streams past it.
+	mc int
+}
+
+// rowsPacked is the number of k rows a packed panel holds.
+func (q *qkernel) rowsPacked(k int) int {
+	return (k + q.group - 1) / q.group * q.group
+}
+
+// goQKernel is the portable quantized kernel: 2 x 4 tiles, each pair of
+// columns in one int64 (see qdot2), which keeps the four accumulators,
+// two weights and two activations in registers.
+var goQKernel = &qkernel{name: "go", isa: isaGo, mr: 2, nr: 4, nrMin: 4, group: 1, mc: 64}
+
+// bestQKernel is the kernel PackQB and PackQConv use: the fastest one this
+// CPU supports, chosen once at package initialization (tests pack for
+// each kernel explicitly with packQB).
+//
+// It is the only dispatch point of the quantized GEMM. TODO: kernels for
+// AVX-512 VNNI (VPDPBUSD, which sums four u8 x s8 products into each int32
+// lane without the 16-bit intermediate, so B can stay bytes), AVX-VNNI (the
+// same on 256-bit vectors) and AMX plug in here, as qkernels listed ahead of
+// the AVX2 one in availableQKernels (qkernel_amd64.go) with a layout of
+// their own in packQB and a case in qAsmTile. None is written yet because
+// no machine here can run, and so test, them.
+var bestQKernel = availableQKernels()[0]
+
+// qkernels lists every quantized kernel this CPU can run, fastest first;
+// tests check each one against the reference.
+var qkernels = availableQKernels()
+
+// QGemmKernel names the micro-kernel that PackQB selects on this machine,
+// "avx2" or "go". It is meant for diagnostics and benchmarks.
+func QGemmKernel() string { return bestQKernel.name }

@@ -1,0 +1,77 @@
+//go:build !purego
+
+package runtime
+
+import "unsafe"
+
+// avx2QKernel is the AVX2 quantized kernel: a 4 x 24 tile in 12 of the 16
+// vector registers, with B read as memory operands (see the asmgen
+// command for the measurements behind the shape); it also runs panels of
+// 16 and 8 columns.
+var avx2QKernel = &qkernel{name: "avx2", isa: isaAVX2, mr: 4, nr: 24, nrMin: 8, group: 4, mc: 96}
+
+func availableQKernels() []*qkernel {
+	if hasAVX2() {
+		return []*qkernel{avx2QKernel, goQKernel}
+	}
+	return []*qkernel{goQKernel}
+}
+
+// qAsmTile runs the assembly kernel on rows [i, i+rows) of panel p; see
+// qtile. The plan has been checked, so the kernel may use raw pointers.
+func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {
+	k := g.k
+	kg := k / 4
+	var ap, tp *uint8
+	var bp *int16
+	var tail [4 * qMaxMR]uint8
+	if rem := k % 4; rem != 0 && (i+rows-1)*g.lda+4*(kg+1) <= len(g.a) {
+		// The last partial group can be read in place: the bytes past K
+		// meet zero weights, and they are inside A.
+		kg++
+	} else if rem != 0 {
+		// Copy the last partial group of each row, padded with zeros, so
+		// that the kernel reads nothing past the end of A.
+		for r := 0; r < rows; r++ {
+			s := (i+r)*g.lda + 4*kg
+			copy(tail[4*r:4*r+rem], g.a[s:s+rem])
+		}
+		tp = &tail[0]
+	}
+	if kg > 0 {
+		ap = &g.a[i*g.lda]
+	}
+	if k > 0 {
+		bp = &g.b.w16[g.b.panelOffset(p)]
+	}
+	st := &g.st
+	flags := uint(st.kind)
+	if g.b.zw != nil {
+		flags |= qRowZW
+	}
+	ldc := st.ldc * st.esize
+	if nw == w {
+		qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
+		return
+	}
+	// No masked byte stores in AVX2: compute the whole panel into a
+	// scratch tile and copy the wanted columns.
+	var tmp [qMaxMR * qMaxNR]int32
+	tb := unsafe.Pointer(&tmp[0])
+	qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
+	for r := 0; r < rows; r++ {
+		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
+		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
+	}
+}
+
+func qgemmAVX2(w, rows, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
+	switch w {
+	case 24:
+		qgemmAVX2x24(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+	case 16:
+		qgemmAVX2x16(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+	default:
+		qgemmAVX2x8(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+	}
+}
