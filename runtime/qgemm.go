@@ -32,9 +32,10 @@ type PackedQB struct {
 	// One of these holds the panels, each the panel's packed width wide
 	// (see panelWidth) and padded with zero weights: w16 for the AVX2
 	// kernel (groups of four k, see the asmgen command), w64 for the Go
-	// kernel (per k, two int64 holding the weights of two columns each).
+	// kernel (per k, two int64 holding three columns' weights each, see
+	// qdot2).
 	w16 []int16
-	w64 []int64
+	w64 [][2]int64
 	// colSum[j] = sum_k B(k, j), and zw the weight zero points (nil when
 	// all are zero), both one per column and padded with zeros to whole
 	// panels so that kernels can read a panel's worth.
@@ -139,7 +140,7 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 		}
 	}
 	if kern.isa == isaGo {
-		p.w64 = make([]int64, size/2)
+		p.w64 = make([][2]int64, size/6)
 	} else {
 		p.w16 = make([]int16, size)
 	}
@@ -152,14 +153,10 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 			for kk := 0; kk < k; kk++ {
 				v := at(kk, j0+jj)
 				if kern.isa == isaGo {
-					// Two columns per int64: column 2q in the low
-					// half, 2q+1 in the high half (see qdot2).
-					i := off/2 + kk*(w/2) + jj/2
-					if jj%2 == 0 {
-						p.w64[i] += int64(v)
-					} else {
-						p.w64[i] += int64(v) << 32
-					}
+					// Columns 3q, 3q+1 and 3q+2 in lanes of 21 bits
+					// of one int64 (see qdot2).
+					i := off/6 + kk
+					p.w64[i][jj/3] += int64(v) << (21 * (jj % 3))
 					continue
 				}
 				// Group kk/4; within it the even k (0, 2) go to the
@@ -600,12 +597,17 @@ func qtile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs
 		return
 	}
 	st := &g.st
-	b := g.b.w64[g.b.panelOffset(p)/2:]
+	b := g.b.w64[g.b.panelOffset(p)/6:]
 	for r := 0; r < rows; r += 2 {
 		mr := min(2, rows-r)
-		var acc [2][4]int32
+		var acc [2][6]int32
 		if g.k > 0 {
-			qdot(mr, g.k, g.a[(i+r)*g.lda:], g.lda, b, &acc)
+			a := g.a[(i+r)*g.lda:]
+			if mr == 2 {
+				qdot2(a[:g.k], a[g.lda:g.lda+g.k], b, &acc)
+			} else {
+				qdot1(a[:g.k], b, &acc[0])
+			}
 		}
 		for rr := 0; rr < mr; rr++ {
 			v := acc[rr][:nw]
@@ -620,80 +622,75 @@ func qtile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs
 	}
 }
 
-// qdotChunk bounds the k the Go kernel sums before decoding its int64
-// lanes: 65536 products of at most 255*128 in magnitude stay below 2^31,
-// so the low lane never borrows from or carries into the high one beyond
-// what the decoding undoes.
-const qdotChunk = 1 << 16
+// qdotChunk is how many k the Go kernel sums before decoding its lanes:
+// 32 products of at most 255*128 in magnitude stay below 2^20, the
+// range of a 21-bit lane.
+const qdotChunk = 32
 
-// qdot computes the 1x4 or 2x4 tile acc = A[0:mr, 0:k] x panel, the panel
-// packed for the Go kernel, adding up to the exact int32 sums (wrapping
-// like the assembly's).
-func qdot(mr, k int, a []uint8, lda int, b []int64, acc *[2][4]int32) {
-	for k0 := 0; k0 < k; k0 += qdotChunk {
-		kc := min(qdotChunk, k-k0)
-		bb := b[2*k0 : 2*(k0+kc)]
-		if mr == 2 {
-			r0, r1 := qdot2(a[k0:k0+kc], a[lda+k0:lda+k0+kc], bb)
-			for j := range 4 {
-				acc[0][j] += r0[j]
-				acc[1][j] += r1[j]
-			}
-		} else {
-			r0 := qdot1(a[k0:k0+kc], bb)
-			for j := range 4 {
-				acc[0][j] += r0[j]
-			}
-		}
-	}
-}
-
-// qdot2 is the Go kernel's inner loop for two rows of A and a 4-column
-// panel. Each int64 of the panel holds two columns' weights, w0 +
-// w1<<32, so one 64-bit multiply by an activation forms two products:
-// the sum of a*w0 + (a*w1)<<32 over k is S0 + S1<<32, from which the
-// low 32 bits give S0 and the rest, less S0's sign, S1. That halves the
-// multiplies of a plain int32 loop.
+// qdot2 is the Go kernel: acc[r][j] += sum_k a_r[k]*B(k, j) for two rows
+// of A and a 6-column panel. Each int64 of the panel holds three
+// columns' weights, w0 + w1<<21 + w2<<42, so one 64-bit multiply by an
+// activation forms three products in lanes of 21 bits. Summed over at
+// most qdotChunk k, every lane's sum S fits in 21 signed bits, so the
+// int64 is exactly S0 + S1<<21 + S2<<42 and split3 recovers the three
+// (the lanes borrow from each other, but exactly, and the decoding
+// undoes it). That is a third of the multiplies of a plain int32 loop;
+// the sums are then added into int32, wrapping as the assembly's do.
 //
 //go:noinline
-func qdot2(a0, a1 []uint8, b []int64) (r0, r1 [4]int32) {
+func qdot2(a0, a1 []uint8, b [][2]int64, acc *[2][6]int32) {
 	a1 = a1[:len(a0)]
-	b = b[:2*len(a0)]
-	var c00, c01, c10, c11 int64
-	for i := range a0 {
-		bv := (*[2]int64)(b[2*i:])
-		b0, b1 := bv[0], bv[1]
-		x, y := int64(a0[i]), int64(a1[i])
-		c00 += x * b0
-		c01 += x * b1
-		c10 += y * b0
-		c11 += y * b1
+	b = b[:len(a0)]
+	for k0 := 0; k0 < len(a0); k0 += qdotChunk {
+		k1 := min(len(a0), k0+qdotChunk)
+		x0, x1, bb := a0[k0:k1], a1[k0:k1], b[k0:k1]
+		x1 = x1[:len(x0)]
+		bb = bb[:len(x0)]
+		var c00, c01, c10, c11 int64
+		for i := range x0 {
+			bv := &bb[i]
+			b0, b1 := bv[0], bv[1]
+			x, y := int64(x0[i]), int64(x1[i])
+			c00 += x * b0
+			c01 += x * b1
+			c10 += y * b0
+			c11 += y * b1
+		}
+		add3(acc[0][0:3], c00)
+		add3(acc[0][3:6], c01)
+		add3(acc[1][0:3], c10)
+		add3(acc[1][3:6], c11)
 	}
-	r0[0], r0[1] = split64(c00)
-	r0[2], r0[3] = split64(c01)
-	r1[0], r1[1] = split64(c10)
-	r1[2], r1[3] = split64(c11)
-	return
 }
 
 // qdot1 is qdot2 for one row.
 //
 //go:noinline
-func qdot1(a0 []uint8, b []int64) (r0 [4]int32) {
-	b = b[:2*len(a0)]
-	var c00, c01 int64
-	for i, x := range a0 {
-		bv := (*[2]int64)(b[2*i:])
-		c00 += int64(x) * bv[0]
-		c01 += int64(x) * bv[1]
+func qdot1(a0 []uint8, b [][2]int64, acc *[6]int32) {
+	b = b[:len(a0)]
+	for k0 := 0; k0 < len(a0); k0 += qdotChunk {
+		k1 := min(len(a0), k0+qdotChunk)
+		x0, bb := a0[k0:k1], b[k0:k1]
+		bb = bb[:len(x0)]
+		var c00, c01 int64
+		for i, x := range x0 {
+			bv := &bb[i]
+			c00 += int64(x) * bv[0]
+			c01 += int64(x) * bv[1]
+		}
+		add3(acc[0:3], c00)
+		add3(acc[3:6], c01)
 	}
-	r0[0], r0[1] = split64(c00)
-	r0[2], r0[3] = split64(c01)
-	return
 }
 
-// split64 decodes an int64 holding S0 + S1<<32, |S0|, |S1| < 2^31.
-func split64(v int64) (lo, hi int32) {
-	lo = int32(v)
-	return lo, int32((v - int64(lo)) >> 32)
+// add3 adds the three 21-bit lanes of v, S0 + S1<<21 + S2<<42 with every
+// |Si| < 2^20, to acc[0:3].
+func add3(acc []int32, v int64) {
+	acc = acc[:3]
+	s0 := v << 43 >> 43
+	v = (v - s0) >> 21
+	s1 := v << 43 >> 43
+	acc[0] += int32(s0)
+	acc[1] += int32(s1)
+	acc[2] += int32((v - s1) >> 21)
 }
