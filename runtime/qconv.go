@@ -188,6 +188,9 @@ func (cj *qconvJob) run0(plan *qgemmPlan) {
 type PackedQDepthwise struct {
 	cout, kh, kw int
 	w            []int16
+	// w32 holds the same weights for the assembly kernel, each in the low
+	// half of an int32 whose high half is zero (see the asmgen command).
+	w32 []int32
 }
 
 // PackQDepthwise packs depthwise filters stored as ONNX does,
@@ -202,7 +205,7 @@ func PackQDepthwise(w []int8, cout, kh, kw int, zb []int8) *PackedQDepthwise {
 	if len(zb) > 1 && len(zb) != cout {
 		panic("runtime.PackQDepthwise: " + strconv.Itoa(len(zb)) + " zero points for " + strconv.Itoa(cout) + " channels")
 	}
-	p := &PackedQDepthwise{cout: cout, kh: kh, kw: kw, w: make([]int16, cout*kh*kw)}
+	p := &PackedQDepthwise{cout: cout, kh: kh, kw: kw, w: make([]int16, cout*kh*kw), w32: make([]int32, cout*kh*kw)}
 	for o := 0; o < cout; o++ {
 		var z int16
 		switch len(zb) {
@@ -212,7 +215,9 @@ func PackQDepthwise(w []int8, cout, kh, kw int, zb []int8) *PackedQDepthwise {
 			z = int16(zb[o])
 		}
 		for t := 0; t < kh*kw; t++ {
-			p.w[t*cout+o] = int16(w[o*kh*kw+t]) - z
+			v := int16(w[o*kh*kw+t]) - z
+			p.w[t*cout+o] = v
+			p.w32[t*cout+o] = int32(uint16(v))
 		}
 	}
 	return p
@@ -248,6 +253,7 @@ type qdwJob struct {
 	mult int
 	za   int32
 	w    []int16
+	w32  []int32
 	st   qStore
 }
 
@@ -264,7 +270,7 @@ func (d *qdwJob) init(fn string, dst QOutput, ldd int, src []uint8, g *Window, m
 	}
 	checkLen(fn, "src", len(src), g.InLen())
 	checkLen(fn, "dst", dst.n, (g.OutPixels()-1)*ldd+cout)
-	*d = qdwJob{dst: dst.p, ldd: ldd, src: src, g: *g, mult: mult, za: int32(za), w: w.w}
+	*d = qdwJob{dst: dst.p, ldd: ldd, src: src, g: *g, mult: mult, za: int32(za), w: w.w, w32: w.w32}
 	d.st.init(fn, dst.kind, cout, ep)
 	d.st.esize, d.st.ldc = dst.size(), ldd
 }
@@ -274,46 +280,108 @@ func (d *qdwJob) init(fn string, dst QOutput, ldd int, src []uint8, g *Window, m
 const qdwBlock = 64
 
 // run computes output rows [oh0, oh1).
+//
+// With assembly (8-bit output, multiplier 1, at least one vector of
+// channels) every pixel goes to the kernel with a table of the taps that
+// fall inside the image, as DepthwiseConv does: one call for the interior
+// run of each row, one per border pixel; channels beyond the last whole
+// vector, and everything else, are done in Go.
 func (d *qdwJob) run(oh0, oh1 int) {
+	g := &d.g
+	c := g.C
+	st := &d.st
+	cv := 0
+	if qdwISA != isaGo && d.mult == 1 && (st.kind == qOutU8 || st.kind == qOutS8) && g.KH*g.KW <= maxAsmTaps {
+		cv = c - c%8
+	}
+	if cv == 0 {
+		for oh := oh0; oh < oh1; oh++ {
+			for ow := 0; ow < g.OW; ow++ {
+				d.pixel(oh, ow, 0, c*d.mult)
+			}
+		}
+		return
+	}
+	var flags uint
+	if st.kind == qOutS8 {
+		flags |= qdwSigned
+	}
+	if st.bias != nil {
+		flags |= qdwBias
+	}
+	if len(st.scale) == 1 {
+		flags |= qdwScale1
+	}
+	owLo, owHi := interiorCols(g)
+	var table [2 * maxAsmTaps]int
+	for oh := oh0; oh < oh1; oh++ {
+		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+		ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+		for ow := 0; ow < g.OW; {
+			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+			n := 1
+			if ow == owLo && owHi > owLo {
+				n = owHi - owLo
+			}
+			taps := table[:0]
+			for kh := kh0; kh < kh1; kh++ {
+				for kw := kw0; kw < kw1; kw++ {
+					in := ((kh-kh0)*g.DilH*g.W + (kw-kw0)*g.DilW) * c
+					taps = append(taps, in, 4*(kh*g.KW+kw)*c)
+				}
+			}
+			p := (oh*g.OW + ow) * d.ldd
+			in := d.src
+			if len(taps) > 0 {
+				in = d.src[(ih0*g.W+ow*g.StrideW-g.PadL+kw0*g.DilW)*c:]
+			}
+			qdepthwiseAsm(n, unsafe.Add(d.dst, p), d.ldd, in, g.StrideW*c, taps, d.w32, cv, st, flags, d.za)
+			if cv < c {
+				for q := ow; q < ow+n; q++ {
+					d.pixel(oh, q, cv, c)
+				}
+			}
+			ow += n
+		}
+	}
+}
+
+// pixel computes output channels [o0, o1) of output pixel (oh, ow) in Go.
+func (d *qdwJob) pixel(oh, ow, o0, o1 int) {
 	g := &d.g
 	c, mult := g.C, d.mult
 	cout := c * mult
 	st := &d.st
+	kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+	kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+	pix := oh*g.OW + ow
 	var acc [qdwBlock]int32
-	for oh := oh0; oh < oh1; oh++ {
-		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
-		for ow := 0; ow < g.OW; ow++ {
-			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
-			pix := oh*g.OW + ow
-			for o0 := 0; o0 < cout; o0 += qdwBlock {
-				nb := min(qdwBlock, cout-o0)
-				a := acc[:nb]
-				if st.bias != nil {
-					copy(a, st.bias[o0:o0+nb])
-				} else {
-					clear(a)
+	for b0 := o0; b0 < o1; b0 += qdwBlock {
+		nb := min(qdwBlock, o1-b0)
+		a := acc[:nb]
+		if st.bias != nil {
+			copy(a, st.bias[b0:b0+nb])
+		} else {
+			clear(a)
+		}
+		for kh := kh0; kh < kh1; kh++ {
+			ih := oh*g.StrideH - g.PadT + kh*g.DilH
+			for kw := kw0; kw < kw1; kw++ {
+				iw := ow*g.StrideW - g.PadL + kw*g.DilW
+				s := (ih*g.W + iw) * c
+				t := (kh*g.KW+kw)*cout + b0
+				wt := d.w[t : t+nb]
+				if mult == 1 {
+					qdwTap(a, d.src[s+b0:s+b0+nb], wt, d.za)
+					continue
 				}
-				for kh := kh0; kh < kh1; kh++ {
-					ih := oh*g.StrideH - g.PadT + kh*g.DilH
-					for kw := kw0; kw < kw1; kw++ {
-						iw := ow*g.StrideW - g.PadL + kw*g.DilW
-						s := (ih*g.W + iw) * c
-						t := (kh*g.KW+kw)*cout + o0
-						wt := d.w[t : t+nb]
-						if mult == 1 {
-							in := d.src[s+o0 : s+o0+nb]
-							qdwTap(a, in, wt, d.za)
-							continue
-						}
-						for j := range a {
-							x := int32(d.src[s+(o0+j)/mult]) - d.za
-							a[j] += x * int32(wt[j])
-						}
-					}
+				for j := range a {
+					x := int32(d.src[s+(b0+j)/mult]) - d.za
+					a[j] += x * int32(wt[j])
 				}
-				st.storeRow(unsafe.Add(d.dst, (pix*d.ldd+o0)*st.esize), a, o0)
 			}
 		}
+		st.storeRow(unsafe.Add(d.dst, (pix*d.ldd+b0)*st.esize), a, b0)
 	}
 }
 

@@ -49,3 +49,15 @@ var qkernels = availableQKernels()
 // QGemmKernel names the micro-kernel that PackQB selects on this machine,
 // "avx2" or "go". It is meant for diagnostics and benchmarks.
 func QGemmKernel() string { return bestQKernel.name }
+
+// qdwISA is the instruction set QDepthwiseConv uses, the best available;
+// tests switch it to run every path on one machine.
+var qdwISA = qdwISAs()[0]
+
+// Flags of the quantized depthwise kernel; keep in sync with the asmgen
+// command.
+const (
+	qdwSigned = 1 // store int8 codes (else uint8)
+	qdwBias   = 2 // start the sums from bias[ch]
+	qdwScale1 = 4 // one scale for every channel (else scale[ch])
+)

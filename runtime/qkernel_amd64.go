@@ -75,3 +75,23 @@ func qgemmAVX2(w, rows, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, f
 		qgemmAVX2x8(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
 	}
 }
+
+// qdwISAs lists the instruction sets QDepthwiseConv can use here, best
+// first; tests run each.
+func qdwISAs() []isa {
+	if hasAVX2() {
+		return []isa{isaAVX2, isaGo}
+	}
+	return []isa{isaGo}
+}
+
+// qdepthwiseAsm runs the quantized depthwise kernel on npix pixels of c
+// channels (a multiple of 8); taps holds (input, weight) byte-offset
+// pairs. The caller has checked every address they imply.
+func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w []int32, c int, st *qStore, flags uint, za int32) {
+	var bp *int32
+	if flags&qdwBias != 0 {
+		bp = unsafe.SliceData(st.bias)
+	}
+	qdepthwiseAVX2(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
+}

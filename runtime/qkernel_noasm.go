@@ -11,3 +11,10 @@ func availableQKernels() []*qkernel { return []*qkernel{goQKernel} }
 func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {
 	panic("runtime: no quantized assembly kernel " + g.kern.name)
 }
+
+func qdwISAs() []isa { return []isa{isaGo} }
+
+// qdepthwiseAsm is never called without assembly kernels.
+func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w []int32, c int, st *qStore, flags uint, za int32) {
+	panic("runtime: no quantized depthwise assembly")
+}

@@ -21661,3 +21661,313 @@ qgemmAVX2x8_mr1_s8:
 qgemmAVX2x8_mr1_done:
 	VZEROUPPER
 	RET
+
+// func qdepthwiseAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
+// Requires: AVX, AVX2
+TEXT ·qdepthwiseAVX2(SB), NOSPLIT, $0-112
+	MOVQ         npix+0(FP), R8
+	MOVQ         out+8(FP), R9
+	MOVQ         in+24(FP), R10
+	MOVQ         c+64(FP), R11
+	MOVQ         flags+88(FP), R12
+	MOVQ         w+56(FP), R13
+	MOVL         za+96(FP), AX
+	VMOVD        AX, X8
+	VPBROADCASTD X8, Y8
+	MOVL         zy+100(FP), AX
+	VMOVD        AX, X11
+	VPBROADCASTD X11, Y11
+	VBROADCASTSS lo+104(FP), Y9
+	VBROADCASTSS hi+108(FP), Y10
+	MOVQ         scale+80(FP), SI
+	VBROADCASTSS (SI), Y12
+	TESTQ        R8, R8
+	JZ           qdepthwiseAVX2_done
+
+qdepthwiseAVX2_pixel:
+	XORQ AX, AX
+
+qdepthwiseAVX2_blk4:
+	MOVQ    R11, BX
+	SUBQ    AX, BX
+	CMPQ    BX, $0x00000020
+	JL      qdepthwiseAVX2_blk4_next
+	TESTQ   $0x00000002, R12
+	JZ      qdepthwiseAVX2_blk4_zero
+	MOVQ    bias+72(FP), SI
+	VMOVDQU (SI)(AX*4), Y0
+	VMOVDQU 32(SI)(AX*4), Y1
+	VMOVDQU 64(SI)(AX*4), Y2
+	VMOVDQU 96(SI)(AX*4), Y3
+	JMP     qdepthwiseAVX2_blk4_taps
+
+qdepthwiseAVX2_blk4_zero:
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+
+qdepthwiseAVX2_blk4_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	TESTQ CX, CX
+	JZ    qdepthwiseAVX2_blk4_store
+
+qdepthwiseAVX2_blk4_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	MOVQ      8(DI), SI
+	ADDQ      R13, SI
+	VPMOVZXBD (DX)(AX*1), Y4
+	VPSUBD    Y8, Y4, Y4
+	VPMADDWD  (SI)(AX*4), Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVZXBD 8(DX)(AX*1), Y5
+	VPSUBD    Y8, Y5, Y5
+	VPMADDWD  32(SI)(AX*4), Y5, Y5
+	VPADDD    Y5, Y1, Y1
+	VPMOVZXBD 16(DX)(AX*1), Y6
+	VPSUBD    Y8, Y6, Y6
+	VPMADDWD  64(SI)(AX*4), Y6, Y6
+	VPADDD    Y6, Y2, Y2
+	VPMOVZXBD 24(DX)(AX*1), Y7
+	VPSUBD    Y8, Y7, Y7
+	VPMADDWD  96(SI)(AX*4), Y7, Y7
+	VPADDD    Y7, Y3, Y3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseAVX2_blk4_tap
+
+qdepthwiseAVX2_blk4_store:
+	MOVQ      scale+80(FP), SI
+	TESTQ     $0x00000004, R12
+	JZ        qdepthwiseAVX2_blk4_scales
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y12, Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y12, Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y12, Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	VMULPS    Y12, Y3, Y3
+	JMP       qdepthwiseAVX2_blk4_clamp
+
+qdepthwiseAVX2_blk4_scales:
+	VCVTDQ2PS Y0, Y0
+	VMULPS    (SI)(AX*4), Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VMULPS    32(SI)(AX*4), Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    64(SI)(AX*4), Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	VMULPS    96(SI)(AX*4), Y3, Y3
+
+qdepthwiseAVX2_blk4_clamp:
+	VMAXPS       Y9, Y0, Y0
+	VMINPS       Y10, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y11, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X4
+	VPACKSSDW    X4, X0, X0
+	VMAXPS       Y9, Y1, Y1
+	VMINPS       Y10, Y1, Y1
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       Y11, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X5
+	VPACKSSDW    X5, X1, X1
+	VMAXPS       Y9, Y2, Y2
+	VMINPS       Y10, Y2, Y2
+	VCVTPS2DQ    Y2, Y2
+	VPADDD       Y11, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X6
+	VPACKSSDW    X6, X2, X2
+	VMAXPS       Y9, Y3, Y3
+	VMINPS       Y10, Y3, Y3
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       Y11, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X7
+	VPACKSSDW    X7, X3, X3
+	TESTQ        $0x00000001, R12
+	JNZ          qdepthwiseAVX2_blk4_s8
+	VPACKUSWB    X0, X0, X0
+	VPACKUSWB    X1, X1, X1
+	VPACKUSWB    X2, X2, X2
+	VPACKUSWB    X3, X3, X3
+	JMP          qdepthwiseAVX2_blk4_put
+
+qdepthwiseAVX2_blk4_s8:
+	VPACKSSWB X0, X0, X0
+	VPACKSSWB X1, X1, X1
+	VPACKSSWB X2, X2, X2
+	VPACKSSWB X3, X3, X3
+
+qdepthwiseAVX2_blk4_put:
+	VMOVQ X0, (R9)(AX*1)
+	VMOVQ X1, 8(R9)(AX*1)
+	VMOVQ X2, 16(R9)(AX*1)
+	VMOVQ X3, 24(R9)(AX*1)
+	ADDQ  $0x00000020, AX
+	JMP   qdepthwiseAVX2_blk4
+
+qdepthwiseAVX2_blk4_next:
+qdepthwiseAVX2_blk2:
+	MOVQ    R11, BX
+	SUBQ    AX, BX
+	CMPQ    BX, $0x00000010
+	JL      qdepthwiseAVX2_blk2_next
+	TESTQ   $0x00000002, R12
+	JZ      qdepthwiseAVX2_blk2_zero
+	MOVQ    bias+72(FP), SI
+	VMOVDQU (SI)(AX*4), Y0
+	VMOVDQU 32(SI)(AX*4), Y1
+	JMP     qdepthwiseAVX2_blk2_taps
+
+qdepthwiseAVX2_blk2_zero:
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+
+qdepthwiseAVX2_blk2_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	TESTQ CX, CX
+	JZ    qdepthwiseAVX2_blk2_store
+
+qdepthwiseAVX2_blk2_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	MOVQ      8(DI), SI
+	ADDQ      R13, SI
+	VPMOVZXBD (DX)(AX*1), Y4
+	VPSUBD    Y8, Y4, Y4
+	VPMADDWD  (SI)(AX*4), Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVZXBD 8(DX)(AX*1), Y5
+	VPSUBD    Y8, Y5, Y5
+	VPMADDWD  32(SI)(AX*4), Y5, Y5
+	VPADDD    Y5, Y1, Y1
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseAVX2_blk2_tap
+
+qdepthwiseAVX2_blk2_store:
+	MOVQ      scale+80(FP), SI
+	TESTQ     $0x00000004, R12
+	JZ        qdepthwiseAVX2_blk2_scales
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y12, Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y12, Y1, Y1
+	JMP       qdepthwiseAVX2_blk2_clamp
+
+qdepthwiseAVX2_blk2_scales:
+	VCVTDQ2PS Y0, Y0
+	VMULPS    (SI)(AX*4), Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VMULPS    32(SI)(AX*4), Y1, Y1
+
+qdepthwiseAVX2_blk2_clamp:
+	VMAXPS       Y9, Y0, Y0
+	VMINPS       Y10, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y11, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X4
+	VPACKSSDW    X4, X0, X0
+	VMAXPS       Y9, Y1, Y1
+	VMINPS       Y10, Y1, Y1
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       Y11, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X5
+	VPACKSSDW    X5, X1, X1
+	TESTQ        $0x00000001, R12
+	JNZ          qdepthwiseAVX2_blk2_s8
+	VPACKUSWB    X0, X0, X0
+	VPACKUSWB    X1, X1, X1
+	JMP          qdepthwiseAVX2_blk2_put
+
+qdepthwiseAVX2_blk2_s8:
+	VPACKSSWB X0, X0, X0
+	VPACKSSWB X1, X1, X1
+
+qdepthwiseAVX2_blk2_put:
+	VMOVQ X0, (R9)(AX*1)
+	VMOVQ X1, 8(R9)(AX*1)
+	ADDQ  $0x00000010, AX
+	JMP   qdepthwiseAVX2_blk2
+
+qdepthwiseAVX2_blk2_next:
+qdepthwiseAVX2_blk1:
+	MOVQ    R11, BX
+	SUBQ    AX, BX
+	CMPQ    BX, $0x00000008
+	JL      qdepthwiseAVX2_blk1_next
+	TESTQ   $0x00000002, R12
+	JZ      qdepthwiseAVX2_blk1_zero
+	MOVQ    bias+72(FP), SI
+	VMOVDQU (SI)(AX*4), Y0
+	JMP     qdepthwiseAVX2_blk1_taps
+
+qdepthwiseAVX2_blk1_zero:
+	VPXOR Y0, Y0, Y0
+
+qdepthwiseAVX2_blk1_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	TESTQ CX, CX
+	JZ    qdepthwiseAVX2_blk1_store
+
+qdepthwiseAVX2_blk1_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	MOVQ      8(DI), SI
+	ADDQ      R13, SI
+	VPMOVZXBD (DX)(AX*1), Y4
+	VPSUBD    Y8, Y4, Y4
+	VPMADDWD  (SI)(AX*4), Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseAVX2_blk1_tap
+
+qdepthwiseAVX2_blk1_store:
+	MOVQ      scale+80(FP), SI
+	TESTQ     $0x00000004, R12
+	JZ        qdepthwiseAVX2_blk1_scales
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y12, Y0, Y0
+	JMP       qdepthwiseAVX2_blk1_clamp
+
+qdepthwiseAVX2_blk1_scales:
+	VCVTDQ2PS Y0, Y0
+	VMULPS    (SI)(AX*4), Y0, Y0
+
+qdepthwiseAVX2_blk1_clamp:
+	VMAXPS       Y9, Y0, Y0
+	VMINPS       Y10, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y11, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X4
+	VPACKSSDW    X4, X0, X0
+	TESTQ        $0x00000001, R12
+	JNZ          qdepthwiseAVX2_blk1_s8
+	VPACKUSWB    X0, X0, X0
+	JMP          qdepthwiseAVX2_blk1_put
+
+qdepthwiseAVX2_blk1_s8:
+	VPACKSSWB X0, X0, X0
+
+qdepthwiseAVX2_blk1_put:
+	VMOVQ X0, (R9)(AX*1)
+	ADDQ  $0x00000008, AX
+	JMP   qdepthwiseAVX2_blk1
+
+qdepthwiseAVX2_blk1_next:
+	MOVQ ostride+16(FP), BX
+	ADDQ BX, R9
+	MOVQ istride+32(FP), BX
+	ADDQ BX, R10
+	DECQ R8
+	JNZ  qdepthwiseAVX2_pixel
+
+qdepthwiseAVX2_done:
+	VZEROUPPER
+	RET

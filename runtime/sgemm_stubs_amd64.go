@@ -133,3 +133,8 @@ func qgemmAVX2x16(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int,
 //
 //go:noescape
 func qgemmAVX2x8(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qdepthwiseAVX2 computes npix pixels of a quantized depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)

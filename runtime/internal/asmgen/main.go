@@ -93,6 +93,7 @@ func main() {
 	for _, nv := range []int{3, 2, 1} {
 		qgemm(nv)
 	}
+	qdepthwise()
 	Generate()
 }
 
