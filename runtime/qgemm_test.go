@@ -647,6 +647,14 @@ func refDQ(x uint8, scale float32, zero int32) float32 {
 }
 
 func TestQPools(t *testing.T) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	for _, is := range qdwISAs() {
+		qewISA = is
+		t.Run(is.String(), testQPools)
+	}
+}
+
+func testQPools(t *testing.T) {
 	defer splitEverything()()
 	pool := NewPool(2)
 	defer pool.Close()
@@ -745,6 +753,14 @@ func TestQPools(t *testing.T) {
 }
 
 func TestQuantizeLinear(t *testing.T) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	for _, is := range qdwISAs() {
+		qewISA = is
+		t.Run(is.String(), testQuantizeLinear)
+	}
+}
+
+func testQuantizeLinear(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 15))
 	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e30, -1e30, 3e9, -3e9}
 	for _, c := range []int{1, 3, 16} {
@@ -837,12 +853,20 @@ func TestQuantizeLinear(t *testing.T) {
 }
 
 func TestQElementwise(t *testing.T) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	for _, is := range qdwISAs() {
+		qewISA = is
+		t.Run(is.String(), testQElementwise)
+	}
+}
+
+func testQElementwise(t *testing.T) {
 	r := rand.New(rand.NewPCG(16, 16))
 	for trial := 0; trial < 40; trial++ {
 		n := 1 + r.IntN(300)
 		bn := n
 		if trial%3 == 1 {
-			bn = []int{1, 2, 3, 5}[r.IntN(4)]
+			bn = []int{1, 2, 3, 5, 8, 13, 24, 64}[r.IntN(8)]
 			n = bn * (1 + r.IntN(40))
 		}
 		a, b := randBytes(r, n), randBytes(r, bn)

@@ -61,3 +61,14 @@ const (
 	qdwBias   = 2 // start the sums from bias[ch]
 	qdwScale1 = 4 // one scale for every channel (else scale[ch])
 )
+
+// qewISA is the instruction set of the uint8 max pool and the
+// element-wise kernels (QAdd, QMul, per-tensor quantization); tests switch
+// it like qdwISA.
+var qewISA = qdwISAs()[0]
+
+// Operations of the element-wise assembly kernel.
+const (
+	qbinAdd = 0
+	qbinMul = 1
+)

@@ -95,3 +95,25 @@ func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istrid
 	}
 	qdepthwiseAVX2(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
 }
+
+// qmaxPoolAsm runs the uint8 max-pooling kernel on n pixels of c >= 16
+// channels; taps holds byte offsets of the input pixels of a window. The
+// caller has checked every address they imply.
+func qmaxPoolAsm(n int, out []uint8, ostride int, in []uint8, istride int, taps []int, c int) {
+	qmaxPoolAVX2(n, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps), c)
+}
+
+// qbinaryAsm runs QAdd (op qbinAdd) or QMul on len(dst), a multiple of 8,
+// codes; f and z are the kernel's parameters (see the asmgen command).
+func qbinaryAsm(dst, a, b []uint8, f *[5]float32, z *[3]int32, op int) {
+	qbinaryAVX2(len(dst), unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), &f[0], &z[0], op)
+}
+
+// qquantizeAsm quantizes len(src), a multiple of 8, values into dst.
+func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi float32, signed bool) {
+	s := 0
+	if signed {
+		s = 1
+	}
+	qquantizeAVX2(len(src), unsafe.SliceData(dst), unsafe.SliceData(src), scale, zero, lo, hi, s)
+}

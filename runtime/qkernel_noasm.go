@@ -18,3 +18,18 @@ func qdwISAs() []isa { return []isa{isaGo} }
 func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w []int32, c int, st *qStore, flags uint, za int32) {
 	panic("runtime: no quantized depthwise assembly")
 }
+
+// qmaxPoolAsm is never called without assembly kernels.
+func qmaxPoolAsm(n int, out []uint8, ostride int, in []uint8, istride int, taps []int, c int) {
+	panic("runtime: no quantized pooling assembly")
+}
+
+// qbinaryAsm is never called without assembly kernels.
+func qbinaryAsm(dst, a, b []uint8, f *[5]float32, z *[3]int32, op int) {
+	panic("runtime: no quantized element-wise assembly")
+}
+
+// qquantizeAsm is never called without assembly kernels.
+func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi float32, signed bool) {
+	panic("runtime: no quantization assembly")
+}

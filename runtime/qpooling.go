@@ -74,6 +74,10 @@ const qpoolBlock = 256
 // run computes output rows [oh0, oh1).
 func (j *qplJob) run(oh0, oh1 int) {
 	g := &j.g
+	if !j.avg && qewISA != isaGo && g.C >= 16 && g.KH*g.KW <= maxPoolTaps {
+		j.maxAsm(oh0, oh1)
+		return
+	}
 	c := g.C
 	var acc [qpoolBlock]int32
 	for oh := oh0; oh < oh1; oh++ {
@@ -119,6 +123,46 @@ func (j *qplJob) run(oh0, oh1 int) {
 				}
 				requantSums(out[c0:c0+len(a)], a, valid*j.q.InZero, m, j.q.OutZero)
 			}
+		}
+	}
+}
+
+// maxAsm computes output rows [oh0, oh1) of QMaxPool in assembly, as
+// MaxPool does: one call for the interior run of each row, whose pixels
+// share a table of taps, and one per border pixel.
+func (j *qplJob) maxAsm(oh0, oh1 int) {
+	g := &j.g
+	c := g.C
+	owLo, owHi := interiorCols(g)
+	var table [maxPoolTaps]int
+	for oh := oh0; oh < oh1; oh++ {
+		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+		ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+		for ow := 0; ow < g.OW; {
+			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+			n := 1
+			if ow == owLo && owHi > owLo {
+				n = owHi - owLo
+			}
+			p := (oh*g.OW + ow) * c
+			out := j.dst[p : p+n*c]
+			if kh0 == kh1 || kw0 == kw1 {
+				clear(out) // the window lies in the padding
+				ow += n
+				continue
+			}
+			taps := table[:0]
+			for kh := kh0; kh < kh1; kh++ {
+				for kw := kw0; kw < kw1; kw++ {
+					taps = append(taps, ((kh-kh0)*g.DilH*g.W+(kw-kw0)*g.DilW)*c)
+				}
+			}
+			base := (ih0*g.W + ow*g.StrideW - g.PadL + kw0*g.DilW) * c
+			// The last pixel's last tap is inside the image, which the
+			// slice expression checks once for the whole call.
+			in := j.src[base : base+(n-1)*g.StrideW*c+taps[len(taps)-1]+c]
+			qmaxPoolAsm(n, out, c, in, g.StrideW*c, taps, c)
+			ow += n
 		}
 	}
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // This file holds the element-wise kernels of quantized graphs: the
@@ -76,8 +77,13 @@ func QuantizeU8(dst []uint8, src []float32, scale []float32, zero []uint8) {
 	dst = dst[:len(src)]
 	if c == 1 {
 		s, z := scale[0], zeroAt(zero, 0)
-		for i, x := range src {
-			dst[i] = uint8(quantize(x, s, z, 0, 255))
+		i := 0
+		if qewISA != isaGo {
+			i = len(src) &^ 7
+			qquantizeAsm(dst[:i], src[:i], s, z, float32(-z), float32(255-z), false)
+		}
+		for ; i < len(src); i++ {
+			dst[i] = uint8(quantize(src[i], s, z, 0, 255))
 		}
 		return
 	}
@@ -92,6 +98,16 @@ func QuantizeS8(dst []int8, src []float32, scale []float32, zero []int8) {
 	c := quantParams("QuantizeS8", len(src), len(scale), len(zero))
 	checkLen("QuantizeS8", "dst", len(dst), len(src))
 	dst = dst[:len(src)]
+	if c == 1 && qewISA != isaGo {
+		s, z := scale[0], zeroAt(zero, 0)
+		n := len(src) &^ 7
+		u := unsafe.Slice((*uint8)(unsafe.Pointer(unsafe.SliceData(dst))), n)
+		qquantizeAsm(u, src[:n], s, z, float32(-128-z), float32(127-z), true)
+		for i := n; i < len(src); i++ {
+			dst[i] = int8(quantize(src[i], s, z, -128, 127))
+		}
+		return
+	}
 	for i, x := range src {
 		ch := i % c
 		dst[i] = int8(quantize(x, scale[ch], zeroAt(zero, ch), -128, 127))
@@ -270,17 +286,7 @@ func binaryLens(fn string, dst, a, b int) {
 // Contract: len(dst) >= len(a); len(b) divides len(a). It never allocates.
 func QAdd(dst, a, b []uint8, q *QBinary) {
 	binaryLens("QAdd", len(dst), len(a), len(b))
-	lo, hi := q.rangeOf("QAdd")
-	dst = dst[:len(a)]
-	for i0 := 0; i0 < len(a); i0 += len(b) {
-		d := dst[i0 : i0+len(b)]
-		x := a[i0 : i0+len(b)]
-		for i, y := range b {
-			fa := float32(float32(int32(x[i])-q.AZero) * q.AScale)
-			fb := float32(float32(int32(y)-q.BZero) * q.BScale)
-			d[i] = uint8(quantize(float32(fa+fb), q.YScale, q.YZero, lo, hi))
-		}
-	}
+	qbinaryRun(dst[:len(a)], a, b, q, qbinAdd, "QAdd")
 }
 
 // QMul is QAdd for multiplication (QLinearMul):
@@ -288,15 +294,34 @@ func QAdd(dst, a, b []uint8, q *QBinary) {
 //	dst[i] = Q(DQ(a[i], AScale, AZero) * DQ(b[i % len(b)], BScale, BZero), YScale, YZero)
 func QMul(dst, a, b []uint8, q *QBinary) {
 	binaryLens("QMul", len(dst), len(a), len(b))
-	lo, hi := q.rangeOf("QMul")
-	dst = dst[:len(a)]
+	qbinaryRun(dst[:len(a)], a, b, q, qbinMul, "QMul")
+}
+
+// qbinaryRun computes QAdd or QMul on checked slices: whole groups of
+// eight codes of each repetition of b in assembly when there is some, the
+// rest in Go, with the same float32 operations in the same order.
+func qbinaryRun(dst, a, b []uint8, q *QBinary, op int, fn string) {
+	lo, hi := q.rangeOf(fn)
+	f := [5]float32{q.AScale, q.BScale, q.YScale, float32(lo - q.YZero), float32(hi - q.YZero)}
+	z := [3]int32{q.AZero, q.BZero, q.YZero}
+	n8 := 0
+	if qewISA != isaGo {
+		n8 = len(b) &^ 7
+	}
 	for i0 := 0; i0 < len(a); i0 += len(b) {
 		d := dst[i0 : i0+len(b)]
 		x := a[i0 : i0+len(b)]
-		for i, y := range b {
+		if n8 > 0 {
+			qbinaryAsm(d[:n8], x[:n8], b[:n8], &f, &z, op)
+		}
+		for i := n8; i < len(b); i++ {
 			fa := float32(float32(int32(x[i])-q.AZero) * q.AScale)
-			fb := float32(float32(int32(y)-q.BZero) * q.BScale)
-			d[i] = uint8(quantize(float32(fa*fb), q.YScale, q.YZero, lo, hi))
+			fb := float32(float32(int32(b[i])-q.BZero) * q.BScale)
+			v := float32(fa + fb)
+			if op == qbinMul {
+				v = float32(fa * fb)
+			}
+			d[i] = uint8(quantize(v, q.YScale, q.YZero, lo, hi))
 		}
 	}
 }

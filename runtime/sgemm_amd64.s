@@ -21971,3 +21971,235 @@ qdepthwiseAVX2_blk1_next:
 qdepthwiseAVX2_done:
 	VZEROUPPER
 	RET
+
+// func qmaxPoolAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, c int)
+// Requires: AVX, AVX2
+TEXT ·qmaxPoolAVX2(SB), NOSPLIT, $0-64
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  in+24(FP), R10
+	MOVQ  c+56(FP), R11
+	TESTQ R8, R8
+	JZ    qmaxPoolAVX2_done
+
+qmaxPoolAVX2_pixel:
+	MOVQ taps+40(FP), DX
+	XORQ AX, AX
+	CMPQ R11, $0x00000020
+	JL   qmaxPoolAVX2_narrow
+
+qmaxPoolAVX2_vec:
+	MOVQ    (DX), SI
+	ADDQ    R10, SI
+	VMOVDQU (SI)(AX*1), Y0
+	MOVQ    ntaps+48(FP), CX
+	DECQ    CX
+	JZ      qmaxPoolAVX2_w_store
+	LEAQ    8(DX), DI
+
+qmaxPoolAVX2_w_tap:
+	MOVQ    (DI), SI
+	ADDQ    R10, SI
+	VPMAXUB (SI)(AX*1), Y0, Y0
+	ADDQ    $0x00000008, DI
+	DECQ    CX
+	JNZ     qmaxPoolAVX2_w_tap
+
+qmaxPoolAVX2_w_store:
+	VMOVDQU Y0, (R9)(AX*1)
+	ADDQ    $0x00000020, AX
+	MOVQ    R11, BX
+	SUBQ    AX, BX
+	JZ      qmaxPoolAVX2_advance
+	CMPQ    BX, $0x00000020
+	JGE     qmaxPoolAVX2_vec
+	MOVQ    R11, AX
+	SUBQ    $0x00000020, AX
+	JMP     qmaxPoolAVX2_vec
+
+qmaxPoolAVX2_narrow:
+	MOVQ    (DX), SI
+	ADDQ    R10, SI
+	VMOVDQU (SI)(AX*1), X0
+	MOVQ    ntaps+48(FP), CX
+	DECQ    CX
+	JZ      qmaxPoolAVX2_n0_store
+	LEAQ    8(DX), DI
+
+qmaxPoolAVX2_n0_tap:
+	MOVQ    (DI), SI
+	ADDQ    R10, SI
+	VMOVDQU (SI)(AX*1), X1
+	VPMAXUB X1, X0, X0
+	ADDQ    $0x00000008, DI
+	DECQ    CX
+	JNZ     qmaxPoolAVX2_n0_tap
+
+qmaxPoolAVX2_n0_store:
+	VMOVDQU X0, (R9)(AX*1)
+	MOVQ    R11, AX
+	SUBQ    $0x00000010, AX
+	MOVQ    (DX), SI
+	ADDQ    R10, SI
+	VMOVDQU (SI)(AX*1), X0
+	MOVQ    ntaps+48(FP), CX
+	DECQ    CX
+	JZ      qmaxPoolAVX2_n1_store
+	LEAQ    8(DX), DI
+
+qmaxPoolAVX2_n1_tap:
+	MOVQ    (DI), SI
+	ADDQ    R10, SI
+	VMOVDQU (SI)(AX*1), X1
+	VPMAXUB X1, X0, X0
+	ADDQ    $0x00000008, DI
+	DECQ    CX
+	JNZ     qmaxPoolAVX2_n1_tap
+
+qmaxPoolAVX2_n1_store:
+	VMOVDQU X0, (R9)(AX*1)
+
+qmaxPoolAVX2_advance:
+	MOVQ ostride+16(FP), BX
+	ADDQ BX, R9
+	MOVQ istride+32(FP), BX
+	ADDQ BX, R10
+	DECQ R8
+	JNZ  qmaxPoolAVX2_pixel
+
+qmaxPoolAVX2_done:
+	VZEROUPPER
+	RET
+
+// func qbinaryAVX2(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op int)
+// Requires: AVX, AVX2
+TEXT ·qbinaryAVX2(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         a+16(FP), SI
+	MOVQ         b+24(FP), DX
+	MOVQ         f+32(FP), R8
+	MOVQ         z+40(FP), R9
+	VBROADCASTSS (R8), Y8
+	VBROADCASTSS 4(R8), Y9
+	VBROADCASTSS 8(R8), Y10
+	VBROADCASTSS 12(R8), Y11
+	VBROADCASTSS 16(R8), Y12
+	VPBROADCASTD (R9), Y13
+	VPBROADCASTD 4(R9), Y14
+	VPBROADCASTD 8(R9), Y15
+	MOVQ         op+48(FP), BX
+	XORQ         AX, AX
+	TESTQ        CX, CX
+	JZ           qbinaryAVX2_done
+	CMPQ         BX, $0x00000001
+	JEQ          qbinaryAVX2_mul
+
+qbinaryAVX2_add:
+	VPMOVZXBD    (SI)(AX*1), Y0
+	VPMOVZXBD    (DX)(AX*1), Y1
+	VPSUBD       Y13, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y8, Y0, Y0
+	VMULPS       Y9, Y1, Y1
+	VADDPS       Y1, Y0, Y0
+	VDIVPS       Y10, Y0, Y0
+	VMAXPS       Y11, Y0, Y0
+	VMINPS       Y12, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y15, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	VPACKUSWB    X0, X0, X0
+	VMOVQ        X0, (DI)(AX*1)
+	ADDQ         $0x00000008, AX
+	CMPQ         AX, CX
+	JL           qbinaryAVX2_add
+	JMP          qbinaryAVX2_done
+
+qbinaryAVX2_mul:
+	VPMOVZXBD    (SI)(AX*1), Y0
+	VPMOVZXBD    (DX)(AX*1), Y1
+	VPSUBD       Y13, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y8, Y0, Y0
+	VMULPS       Y9, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VDIVPS       Y10, Y0, Y0
+	VMAXPS       Y11, Y0, Y0
+	VMINPS       Y12, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y15, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	VPACKUSWB    X0, X0, X0
+	VMOVQ        X0, (DI)(AX*1)
+	ADDQ         $0x00000008, AX
+	CMPQ         AX, CX
+	JL           qbinaryAVX2_mul
+
+qbinaryAVX2_done:
+	VZEROUPPER
+	RET
+
+// func qquantizeAVX2(n int, dst *uint8, src *float32, scale float32, zero int32, lo float32, hi float32, signed int)
+// Requires: AVX, AVX2
+TEXT ·qquantizeAVX2(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         src+16(FP), SI
+	VBROADCASTSS scale+24(FP), Y8
+	VBROADCASTSS lo+32(FP), Y9
+	VBROADCASTSS hi+36(FP), Y10
+	MOVL         zero+28(FP), AX
+	VMOVD        AX, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         signed+40(FP), BX
+	XORQ         AX, AX
+	TESTQ        CX, CX
+	JZ           qquantizeAVX2_done
+	TESTQ        BX, BX
+	JNZ          qquantizeAVX2_s8
+
+qquantizeAVX2_u8:
+	VMOVUPS      (SI)(AX*4), Y0
+	VDIVPS       Y8, Y0, Y0
+	VCMPPS       $0x07, Y0, Y0, Y1
+	VANDPS       Y1, Y0, Y0
+	VMAXPS       Y9, Y0, Y0
+	VMINPS       Y10, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y11, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	VPACKUSWB    X0, X0, X0
+	VMOVQ        X0, (DI)(AX*1)
+	ADDQ         $0x00000008, AX
+	CMPQ         AX, CX
+	JL           qquantizeAVX2_u8
+	JMP          qquantizeAVX2_done
+
+qquantizeAVX2_s8:
+	VMOVUPS      (SI)(AX*4), Y0
+	VDIVPS       Y8, Y0, Y0
+	VCMPPS       $0x07, Y0, Y0, Y1
+	VANDPS       Y1, Y0, Y0
+	VMAXPS       Y9, Y0, Y0
+	VMINPS       Y10, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y11, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	VPACKSSWB    X0, X0, X0
+	VMOVQ        X0, (DI)(AX*1)
+	ADDQ         $0x00000008, AX
+	CMPQ         AX, CX
+	JL           qquantizeAVX2_s8
+
+qquantizeAVX2_done:
+	VZEROUPPER
+	RET

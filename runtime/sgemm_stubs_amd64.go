@@ -138,3 +138,18 @@ func qgemmAVX2x8(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, 
 //
 //go:noescape
 func qdepthwiseAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
+
+// qmaxPoolAVX2 computes npix pixels of max pooling on uint8 codes; see the asmgen command.
+//
+//go:noescape
+func qmaxPoolAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, c int)
+
+// qbinaryAVX2 computes n codes of QAdd or QMul; see the asmgen command.
+//
+//go:noescape
+func qbinaryAVX2(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op int)
+
+// qquantizeAVX2 quantizes n float32 values; see the asmgen command.
+//
+//go:noescape
+func qquantizeAVX2(n int, dst *uint8, src *float32, scale float32, zero int32, lo float32, hi float32, signed int)

@@ -94,6 +94,9 @@ func main() {
 		qgemm(nv)
 	}
 	qdepthwise()
+	qmaxPool()
+	qbinary()
+	qquantize()
 	Generate()
 }
 
