@@ -36,16 +36,43 @@ func fillBytes(s []uint8, v uint8) {
 
 // qim2colRows writes rows [r0, r1) of the im2col matrix into dst, whose
 // first row is row r0, at stride ldd >= K; the bytes of each row past K
-// are left alone.
+// are left alone. Like im2colRows it hands the interior pixels of each
+// output row, when a kernel row is one contiguous run of at least 8 bytes,
+// to an assembly copy.
 func qim2colRows(dst []uint8, ldd int, src []uint8, g *Window, c0, cn, r0, r1 int, za uint8) {
 	kw, kcn := g.KW, g.KW*cn
 	k := g.KH * kcn
 	rowC := g.W * g.C
 	contiguous := cn == g.C && g.DilW == 1
+	useAsm := contiguous && kcn >= 8 && qewISA != isaGo
+	owLo, owHi := interiorCols(g)
 	oh, ow := r0/g.OW, r0%g.OW
-	for r := r0; r < r1; r++ {
-		row := dst[(r-r0)*ldd : (r-r0)*ldd+k]
+	for r := r0; r < r1; {
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+		if useAsm && ow >= owLo && ow < owHi && kh0 < kh1 {
+			n := min(owHi-ow, r1-r)
+			rows := dst[(r-r0)*ldd : (r-r0+n-1)*ldd+k]
+			if kh0 > 0 || kh1 < g.KH {
+				for i := 0; i < n; i++ {
+					row := rows[i*ldd : i*ldd+k]
+					fillBytes(row[:kh0*kcn], za)
+					fillBytes(row[kh1*kcn:], za)
+				}
+			}
+			ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+			s := ih0*rowC + (ow*g.StrideW-g.PadL)*g.C
+			// The last pixel's last run ends inside the image; the
+			// slice expression checks it once for the call.
+			in := src[s : s+(n-1)*g.StrideW*g.C+(kh1-kh0-1)*g.DilH*rowC+kcn]
+			qim2colAsm(n, rows[kh0*kcn:], ldd, in, g.StrideW*g.C, kh1-kh0, kcn, g.DilH*rowC)
+			r += n
+			if ow += n; ow == g.OW {
+				ow = 0
+				oh++
+			}
+			continue
+		}
+		row := dst[(r-r0)*ldd : (r-r0)*ldd+k]
 		kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, kw, g.W)
 		if kh0 > 0 || kh1 < g.KH {
 			fillBytes(row[:kh0*kcn], za)
@@ -73,6 +100,7 @@ func qim2colRows(dst []uint8, ldd int, src []uint8, g *Window, c0, cn, r0, r1 in
 				copy(seg[x*cn:x*cn+cn], src[s:s+cn])
 			}
 		}
+		r++
 		if ow++; ow == g.OW {
 			ow = 0
 			oh++

@@ -471,6 +471,14 @@ func refQConv(src []uint8, g *Window, za uint8, group, cout int, w []int8, zb []
 }
 
 func TestQIm2col(t *testing.T) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	for _, is := range qdwISAs() {
+		qewISA = is
+		t.Run(is.String(), testQIm2col)
+	}
+}
+
+func testQIm2col(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	for gi, g := range im2colGeoms {
 		src := randBytes(r, g.InLen())
@@ -1055,4 +1063,31 @@ func TestQContractPanics(t *testing.T) {
 			f()
 		}()
 	}
+}
+
+// TestPoolQGemm checks that Pool.QGemm, split by rows or by panels,
+// writes the same bits as QGemm.
+func TestPoolQGemm(t *testing.T) {
+	defer splitEverything()()
+	pool := NewPool(3)
+	defer pool.Close()
+	withQKernel(t, func(t *testing.T, kern *qkernel) {
+		r := rand.New(rand.NewPCG(19, 19))
+		for _, s := range [][3]int{{1, 70, 100}, {3, 33, 200}, {50, 20, 17}, {97, 64, 48}, {8, 5, 300}} {
+			m, k, n := s[0], s[1], s[2]
+			a := randBytes(r, m*k)
+			pb := packQB(kern, k, n, randInt8s(r, k*n), n, false, randInt8s(r, 1))
+			for kind := qOutI32; kind <= qOutS8; kind++ {
+				ep := randQEpilogue(r, kind, n, k)
+				want, got := newQBuf(kind, m*n), newQBuf(kind, m*n)
+				QGemm(m, a, k, 9, pb, want.out(0), n, ep)
+				pool.QGemm(m, a, k, 9, pb, got.out(0), n, ep)
+				for i := 0; i < m*n; i++ {
+					if got.get(i) != want.get(i) {
+						t.Fatalf("%dx%dx%d kind %d: element %d = %v, serial %v", m, k, n, kind, i, got.get(i), want.get(i))
+					}
+				}
+			}
+		}
+	})
 }

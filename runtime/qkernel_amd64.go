@@ -117,3 +117,9 @@ func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi 
 	}
 	qquantizeAVX2(len(src), unsafe.SliceData(dst), unsafe.SliceData(src), scale, zero, lo, hi, s)
 }
+
+// qim2colAsm copies the runs of n byte im2col rows in assembly; the caller
+// has checked every address the arguments imply and that runlen >= 8.
+func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, srun int) {
+	qim2colAVX2(n, unsafe.SliceData(dst), ldd, unsafe.SliceData(src), sstep, nruns, runlen, srun)
+}

@@ -33,3 +33,8 @@ func qbinaryAsm(dst, a, b []uint8, f *[5]float32, z *[3]int32, op int) {
 func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi float32, signed bool) {
 	panic("runtime: no quantization assembly")
 }
+
+// qim2colAsm is never called without assembly kernels.
+func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, srun int) {
+	panic("runtime: no byte im2col assembly")
+}

@@ -22203,3 +22203,108 @@ qquantizeAVX2_s8:
 qquantizeAVX2_done:
 	VZEROUPPER
 	RET
+
+// func qim2colAVX2(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)
+// Requires: AVX
+TEXT ·qim2colAVX2(SB), NOSPLIT, $0-64
+	MOVQ  npix+0(FP), R8
+	MOVQ  dst+8(FP), R9
+	MOVQ  src+24(FP), R10
+	MOVQ  runlen+48(FP), R11
+	TESTQ R8, R8
+	JZ    qim2colAVX2_done
+	CMPQ  R11, $0x00000020
+	JL    qim2colAVX2_v16
+	MOVQ  R11, R12
+	SUBQ  $0x00000020, R12
+
+qim2colAVX2_v32_pixel:
+	MOVQ R9, BX
+	MOVQ R10, SI
+	MOVQ nruns+40(FP), DI
+
+qim2colAVX2_v32_run:
+	XORQ AX, AX
+
+qim2colAVX2_v32_vec:
+	CMPQ    AX, R12
+	JGE     qim2colAVX2_v32_lastvec
+	VMOVDQU (SI)(AX*1), Y0
+	VMOVDQU Y0, (BX)(AX*1)
+	ADDQ    $0x00000020, AX
+	JMP     qim2colAVX2_v32_vec
+
+qim2colAVX2_v32_lastvec:
+	VMOVDQU (SI)(R12*1), Y0
+	VMOVDQU Y0, (BX)(R12*1)
+	ADDQ    R11, BX
+	MOVQ    srun+56(FP), CX
+	ADDQ    CX, SI
+	DECQ    DI
+	JNZ     qim2colAVX2_v32_run
+	MOVQ    ldd+16(FP), CX
+	ADDQ    CX, R9
+	MOVQ    sstep+32(FP), CX
+	ADDQ    CX, R10
+	DECQ    R8
+	JNZ     qim2colAVX2_v32_pixel
+	JMP     qim2colAVX2_done
+
+qim2colAVX2_v16:
+	CMPQ R11, $0x00000010
+	JL   qim2colAVX2_v8
+	MOVQ R11, R12
+	SUBQ $0x00000010, R12
+
+qim2colAVX2_v16_pixel:
+	MOVQ R9, BX
+	MOVQ R10, SI
+	MOVQ nruns+40(FP), DI
+
+qim2colAVX2_v16_run:
+	VMOVDQU (SI), X0
+	VMOVDQU (SI)(R12*1), X1
+	VMOVDQU X0, (BX)
+	VMOVDQU X1, (BX)(R12*1)
+	ADDQ    R11, BX
+	MOVQ    srun+56(FP), CX
+	ADDQ    CX, SI
+	DECQ    DI
+	JNZ     qim2colAVX2_v16_run
+	MOVQ    ldd+16(FP), CX
+	ADDQ    CX, R9
+	MOVQ    sstep+32(FP), CX
+	ADDQ    CX, R10
+	DECQ    R8
+	JNZ     qim2colAVX2_v16_pixel
+	JMP     qim2colAVX2_done
+
+qim2colAVX2_v8:
+	MOVQ R11, R12
+	SUBQ $0x00000008, R12
+
+qim2colAVX2_v8_pixel:
+	MOVQ R9, BX
+	MOVQ R10, SI
+	MOVQ nruns+40(FP), DI
+
+qim2colAVX2_v8_run:
+	MOVQ (SI), CX
+	MOVQ (SI)(R12*1), DX
+	MOVQ CX, (BX)
+	MOVQ DX, (BX)(R12*1)
+	ADDQ R11, BX
+	MOVQ srun+56(FP), CX
+	ADDQ CX, SI
+	DECQ DI
+	JNZ  qim2colAVX2_v8_run
+	MOVQ ldd+16(FP), CX
+	ADDQ CX, R9
+	MOVQ sstep+32(FP), CX
+	ADDQ CX, R10
+	DECQ R8
+	JNZ  qim2colAVX2_v8_pixel
+
+qim2colAVX2_done:
+	VZEROUPPER
+	RET

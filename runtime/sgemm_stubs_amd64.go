@@ -153,3 +153,8 @@ func qbinaryAVX2(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op
 //
 //go:noescape
 func qquantizeAVX2(n int, dst *uint8, src *float32, scale float32, zero int32, lo float32, hi float32, signed int)
+
+// qim2colAVX2 copies the kernel rows of npix byte im2col rows; see the asmgen command.
+//
+//go:noescape
+func qim2colAVX2(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)

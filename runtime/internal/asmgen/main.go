@@ -97,6 +97,7 @@ func main() {
 	qmaxPool()
 	qbinary()
 	qquantize()
+	qim2col()
 	Generate()
 }
 

@@ -240,3 +240,86 @@ func qquantize() {
 	VZEROUPPER()
 	RET()
 }
+
+// qim2col writes the byte im2col copy, the uint8 twin of im2col: for each
+// of npix pixels (pixel p's row at dst + p*ldd bytes, its input at src +
+// p*sstep bytes) it copies nruns >= 1 runs of runlen >= 8 bytes, run r
+// from src + r*srun to dst + r*runlen. A run goes as whole vectors of 32
+// bytes and a last one ending at the run's end, overlapping the one before
+// it (the source and destination do not overlap, so copying a few bytes
+// twice is harmless); runs shorter than a vector go as two overlapping 16-
+// or 8-byte moves. The length class is chosen once per call.
+func qim2col() {
+	name := "qim2colAVX2"
+	TEXT(name, NOSPLIT, "func(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)")
+	Pragma("noescape")
+	Doc(name + " copies the kernel rows of npix byte im2col rows; see the asmgen command.")
+	npix, dst, src, rl, off, d, sp, cnt, last := R8, R9, R10, R11, RAX, RBX, RSI, RDI, R12
+	x := Y0
+	Load(Param("npix"), npix)
+	Load(Param("dst"), dst)
+	Load(Param("src"), src)
+	Load(Param("runlen"), rl)
+	TESTQ(npix, npix)
+	JZ(LabelRef(name + "_done"))
+	classes := []struct {
+		lbl   string
+		width int
+	}{{"v32", 32}, {"v16", 16}, {"v8", 8}}
+	for ci, cl := range classes {
+		lbl := name + "_" + cl.lbl
+		if ci > 0 {
+			Label(lbl)
+		}
+		if ci < len(classes)-1 {
+			CMPQ(rl, U32(cl.width))
+			JL(LabelRef(name + "_" + classes[ci+1].lbl))
+		}
+		MOVQ(rl, last)
+		SUBQ(U32(cl.width), last)
+		Label(lbl + "_pixel")
+		MOVQ(dst, d)
+		MOVQ(src, sp)
+		Load(Param("nruns"), cnt)
+		Label(lbl + "_run")
+		switch cl.width {
+		case 32:
+			XORQ(off, off)
+			Label(lbl + "_vec")
+			CMPQ(off, last)
+			JGE(LabelRef(lbl + "_lastvec"))
+			VMOVDQU(Mem{Base: sp, Index: off, Scale: 1}, x)
+			VMOVDQU(x, Mem{Base: d, Index: off, Scale: 1})
+			ADDQ(U32(32), off)
+			JMP(LabelRef(lbl + "_vec"))
+			Label(lbl + "_lastvec")
+			VMOVDQU(Mem{Base: sp, Index: last, Scale: 1}, x)
+			VMOVDQU(x, Mem{Base: d, Index: last, Scale: 1})
+		case 16:
+			VMOVDQU(Mem{Base: sp}, X0)
+			VMOVDQU(Mem{Base: sp, Index: last, Scale: 1}, X1)
+			VMOVDQU(X0, Mem{Base: d})
+			VMOVDQU(X1, Mem{Base: d, Index: last, Scale: 1})
+		case 8:
+			MOVQ(Mem{Base: sp}, RCX)
+			MOVQ(Mem{Base: sp, Index: last, Scale: 1}, RDX)
+			MOVQ(RCX, Mem{Base: d})
+			MOVQ(RDX, Mem{Base: d, Index: last, Scale: 1})
+		}
+		ADDQ(rl, d)
+		Load(Param("srun"), RCX)
+		ADDQ(RCX, sp)
+		DECQ(cnt)
+		JNZ(LabelRef(lbl + "_run"))
+		Load(Param("ldd"), RCX)
+		ADDQ(RCX, dst)
+		Load(Param("sstep"), RCX)
+		ADDQ(RCX, src)
+		DECQ(npix)
+		JNZ(LabelRef(lbl + "_pixel"))
+		JMP(LabelRef(name + "_done"))
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
