@@ -37,10 +37,14 @@ type PackedQB struct {
 	w16 []int16
 	w64 [][2]int64
 	// colSum[j] = sum_k B(k, j), and zw the weight zero points (nil when
-	// all are zero), both one per column and padded with zeros to whole
-	// panels so that kernels can read a panel's worth.
+	// all are zero), one per column.
 	colSum []int32
 	zw     []int32
+	// Panel i covers columns [col[i], col[i+1]) and is packed width[i]
+	// wide (a multiple of the kernel's nrMin) from off[i] in the packed
+	// data, which counts int16 for the AVX2 kernel and weights for the Go
+	// kernel.
+	col, width, off []int
 }
 
 // K returns the number of rows of B (the GEMM's inner dimension).
@@ -49,20 +53,22 @@ func (p *PackedQB) K() int { return p.k }
 // N returns the number of columns of B (output channels).
 func (p *PackedQB) N() int { return p.n }
 
-// panelWidth is the packed width of panel p.
-func (p *PackedQB) panelWidth(panel int) int {
-	nr := p.kern.nr
-	rem := p.n - panel*nr
-	if rem >= nr {
-		return nr
+// qPanelWidths returns the packed widths of the panels of n columns:
+// whole panels of nr columns, then the rest rounded up to nrMin, except
+// that a last panel of nrMin after whole ones is merged with the one
+// before it and split in two equal halves (24+8 becomes 16+16 for the
+// AVX2 kernel), because a one-vector panel runs at two thirds of the speed
+// of the others: its per-row broadcasts are shared by fewer columns.
+func qPanelWidths(kern *qkernel, n int) []int {
+	var ws []int
+	for j := 0; j < n; j += kern.nr {
+		ws = append(ws, min(kern.nr, (n-j+kern.nrMin-1)/kern.nrMin*kern.nrMin))
 	}
-	return (rem + p.kern.nrMin - 1) / p.kern.nrMin * p.kern.nrMin
-}
-
-// panelOffset is the index in the packed data at which panel p starts:
-// every panel before it is full width.
-func (p *PackedQB) panelOffset(panel int) int {
-	return panel * p.kern.nr * p.kern.rowsPacked(p.k)
+	if l := len(ws); l >= 2 && ws[l-1] == kern.nrMin && (ws[l-2]+ws[l-1])%(2*kern.nrMin) == 0 && kern.nr > kern.nrMin {
+		h := (ws[l-2] + ws[l-1]) / 2
+		ws[l-2], ws[l-1] = h, h
+	}
+	return ws
 }
 
 // PackQB packs the k x n int8 matrix B for QGemm. It allocates and is
@@ -107,16 +113,17 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 		return b[kk*ldb+j]
 	}
 	p := &PackedQB{k: k, n: n, kern: kern}
-	nr := kern.nr
-	panels := (n + nr - 1) / nr
-	padded := 0
+	p.width = qPanelWidths(kern, n)
+	panels := len(p.width)
+	p.col = make([]int, panels+1)
+	p.off = make([]int, panels)
 	size := 0
-	for pn := 0; pn < panels; pn++ {
-		w := p.panelWidth(pn)
-		padded += w
+	for pn, w := range p.width {
+		p.col[pn+1] = min(n, p.col[pn]+w)
+		p.off[pn] = size
 		size += w * kern.rowsPacked(k)
 	}
-	p.colSum = make([]int32, padded)
+	p.colSum = make([]int32, n)
 	for j := 0; j < n; j++ {
 		var s int32
 		for kk := 0; kk < k; kk++ {
@@ -126,7 +133,7 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 	}
 	for _, z := range zb {
 		if z != 0 {
-			p.zw = make([]int32, padded)
+			p.zw = make([]int32, n)
 			break
 		}
 	}
@@ -145,10 +152,10 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 		p.w16 = make([]int16, size)
 	}
 	for pn := 0; pn < panels; pn++ {
-		j0 := pn * nr
-		jn := min(nr, n-j0)
-		w := p.panelWidth(pn)
-		off := p.panelOffset(pn)
+		j0 := p.col[pn]
+		jn := p.col[pn+1] - j0
+		w := p.width[pn]
+		off := p.off[pn]
 		for jj := 0; jj < jn; jj++ {
 			for kk := 0; kk < k; kk++ {
 				v := at(kk, j0+jj)
@@ -471,6 +478,11 @@ type qgemmPlan struct {
 	b      *PackedQB
 	c      unsafe.Pointer
 	st     qStore
+	flags  uint // the assembly kernels' store kind and flags
+	// inPlace is the number of rows of A from the first whose bytes up to
+	// K rounded up to a multiple of four lie inside a, so that the AVX2
+	// kernel may read their last group in place.
+	inPlace int
 }
 
 // init checks the arguments and decodes the epilogue. It reports false when
@@ -488,10 +500,27 @@ func (g *qgemmPlan) init(fn string, m int, a []uint8, lda int, za uint8, b *Pack
 	}
 	checkLen(fn, "c", c.n, (m-1)*ldc+n)
 	*g = qgemmPlan{kern: b.kern, m: m, k: k, n: n, a: a, lda: lda, za: int32(za), b: b, c: c.p}
-	g.panels = (n + b.kern.nr - 1) / b.kern.nr
+	g.panels = len(b.width)
 	g.st.init(fn, c.kind, n, ep)
 	g.st.esize, g.st.ldc = c.size(), ldc
+	g.flags = uint(g.st.kind)
+	if b.zw != nil {
+		g.flags |= qRowZW
+	}
+	g.setInPlace()
 	return true
+}
+
+// setInPlace computes inPlace for the plan's A.
+func (g *qgemmPlan) setInPlace() {
+	g.inPlace = g.m
+	if g.k%4 != 0 {
+		need := (g.k + 3) &^ 3
+		g.inPlace = 0
+		if len(g.a) >= need {
+			g.inPlace = min(g.m, (len(g.a)-need)/g.lda+1)
+		}
+	}
 }
 
 // checkA checks the length of A, which init leaves to its callers because
@@ -509,6 +538,7 @@ func (g *qgemmPlan) rows(i0, i1 int, a []uint8, lda int) qgemmPlan {
 	sub.m = i1 - i0
 	sub.a, sub.lda = a, lda
 	sub.c = unsafe.Add(g.c, i0*g.st.ldc*g.st.esize)
+	sub.setInPlace()
 	return sub
 }
 
@@ -550,7 +580,7 @@ func (g *qgemmPlan) panel(q *qPanel, j0, nw, w int) {
 // stream from L2 while the M block of A stays there too.
 func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 	kern := g.kern
-	mr, nr, mc := kern.mr, kern.nr, kern.mc
+	mr, mc := kern.mr, kern.mc
 	st := &g.st
 	var rs [qMaxMC]int32
 	var q qPanel
@@ -570,34 +600,51 @@ func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 		}
 		tiles := (mcb + mr - 1) / mr
 		for p := p0; p < p1; p++ {
-			j0 := p * nr
-			nw := min(nr, g.n-j0)
-			w := g.b.panelWidth(p)
+			j0 := g.b.col[p]
+			nw := g.b.col[p+1] - j0
+			w := g.b.width[p]
 			g.panel(&q, j0, nw, w)
 			i := ic
+			if kern.isa != isaGo && nw == w {
+				// The assembly walks the row tiles itself, for the
+				// rows whose last group of four bytes it can read in
+				// place; the few others, at the end of A, go a tile at
+				// a time below.
+				if n := min(ic+mcb, g.inPlace) - ic; n > 0 {
+					qAsmRows(g, ic, n, p, unsafe.Add(g.c, (ic*st.ldc+j0)*st.esize), &q, rs[:])
+					i += n
+				}
+				for ; i < ic+mcb; i += mr {
+					rows := min(mr, ic+mcb-i)
+					ct := unsafe.Add(g.c, (i*st.ldc+j0)*st.esize)
+					qtile(g, rows, i, p, j0, nw, w, ct, &q, rs[i-ic:])
+				}
+				continue
+			}
 			for t := 0; t < tiles; t++ {
 				rows := mcb / tiles
 				if t < mcb%tiles {
 					rows++
 				}
 				ct := unsafe.Add(g.c, (i*st.ldc+j0)*st.esize)
-				qtile(g, rows, i, p, nw, w, ct, &q, rs[i-ic:])
+				qtile(g, rows, i, p, j0, nw, w, ct, &q, rs[i-ic:])
 				i += rows
 			}
 		}
 	}
 }
 
-// qtile runs the kernel on rows [i, i+rows) of panel p, of packed width
-// w, of which the first nw columns are stored at ct. rs holds the rows'
-// zero-point row terms when the weights have zero points.
-func qtile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {
+// qtile runs the kernel on rows [i, i+rows) of panel p, which starts at
+// column j0 and is packed w wide, of which the first nw columns are stored
+// at ct. rs holds the rows' zero-point row terms when the weights have
+// zero points.
+func qtile(g *qgemmPlan, rows, i, p, j0, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {
 	if g.kern.isa != isaGo {
 		qAsmTile(g, rows, i, p, nw, w, ct, q, rs)
 		return
 	}
 	st := &g.st
-	b := g.b.w64[g.b.panelOffset(p)/6:]
+	b := g.b.w64[g.b.off[p]/6:]
 	for r := 0; r < rows; r += 2 {
 		mr := min(2, rows-r)
 		var acc [2][6]int32
@@ -617,7 +664,7 @@ func qtile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs
 					v[j] -= rs[r+rr] * q.zw[j]
 				}
 			}
-			st.storeRow(unsafe.Add(ct, (r+rr)*st.ldc*st.esize), v, p*g.kern.nr)
+			st.storeRow(unsafe.Add(ct, (r+rr)*st.ldc*st.esize), v, j0)
 		}
 	}
 }

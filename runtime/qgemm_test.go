@@ -227,7 +227,7 @@ func runQGemmCase(t *testing.T, kern *qkernel, r *rand.Rand, tc qgemmCase) {
 }
 
 func TestQGemmShapes(t *testing.T) {
-	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 23, 24, 25, 31, 33, 48, 49, 65}
+	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 23, 24, 25, 31, 32, 33, 40, 48, 49, 56, 65}
 	withQKernel(t, func(t *testing.T, kern *qkernel) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for _, m := range []int{1, 2, 3, 4, 5, 9, 13} {

@@ -17,6 +17,21 @@ func availableQKernels() []*qkernel {
 	return []*qkernel{goQKernel}
 }
 
+// qAsmRows runs the assembly kernel on rows [i, i+n) of the full-width
+// panel p, all of which it can read in place (see qgemmPlan.inPlace); ct
+// is row i's first output and rs the M block's row terms, starting at i.
+func qAsmRows(g *qgemmPlan, i, n, p int, ct unsafe.Pointer, q *qPanel, rs []int32) {
+	var ap *uint8
+	var bp *int16
+	kg := (g.k + 3) / 4
+	if kg > 0 {
+		ap = &g.a[i*g.lda]
+		bp = &g.b.w16[g.b.off[p]]
+	}
+	st := &g.st
+	qgemmAVX2(g.b.width[p], n, kg, ap, g.lda, bp, (*byte)(ct), st.ldc*st.esize, g.flags, q, rs, nil, st)
+}
+
 // qAsmTile runs the assembly kernel on rows [i, i+rows) of panel p; see
 // qtile. The plan has been checked, so the kernel may use raw pointers.
 func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {
@@ -42,13 +57,10 @@ func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel,
 		ap = &g.a[i*g.lda]
 	}
 	if k > 0 {
-		bp = &g.b.w16[g.b.panelOffset(p)]
+		bp = &g.b.w16[g.b.off[p]]
 	}
 	st := &g.st
-	flags := uint(st.kind)
-	if g.b.zw != nil {
-		flags |= qRowZW
-	}
+	flags := g.flags
 	ldc := st.ldc * st.esize
 	if nw == w {
 		qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
@@ -65,14 +77,14 @@ func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel,
 	}
 }
 
-func qgemmAVX2(w, rows, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
+func qgemmAVX2(w, m, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
 	switch w {
 	case 24:
-		qgemmAVX2x24(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+		qgemmAVX2x24(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
 	case 16:
-		qgemmAVX2x16(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+		qgemmAVX2x16(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
 	default:
-		qgemmAVX2x8(rows, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+		qgemmAVX2x8(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
 	}
 }
 

@@ -6,6 +6,11 @@ import "unsafe"
 
 func availableQKernels() []*qkernel { return []*qkernel{goQKernel} }
 
+// qAsmRows is never called without assembly kernels.
+func qAsmRows(g *qgemmPlan, i, n, p int, ct unsafe.Pointer, q *qPanel, rs []int32) {
+	panic("runtime: no quantized assembly kernel " + g.kern.name)
+}
+
 // qAsmTile is never called without assembly kernels; it exists so that
 // the portable build compiles the same driver.
 func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {

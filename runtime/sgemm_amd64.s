@@ -18872,26 +18872,36 @@ transposeStripAVX2_done:
 	VZEROUPPER
 	RET
 
-// func qgemmAVX2x24(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+// func qgemmAVX2x24(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 // Requires: AVX, AVX2
-TEXT ·qgemmAVX2x24(SB), NOSPLIT, $0-116
-	MOVQ mr+0(FP), R9
+TEXT ·qgemmAVX2x24(SB), NOSPLIT, $32-116
+	MOVQ a+16(FP), AX
+	MOVQ AX, (SP)
+	MOVQ c+40(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ rs+88(FP), AX
+	MOVQ AX, 16(SP)
+	MOVQ m+0(FP), R9
+	MOVQ R9, 24(SP)
+
+qgemmAVX2x24_tile:
+	MOVQ 24(SP), R9
 	CMPQ R9, $0x04
-	JEQ  qgemmAVX2x24_mr4
+	JGE  qgemmAVX2x24_mr4
 	CMPQ R9, $0x03
 	JEQ  qgemmAVX2x24_mr3
 	CMPQ R9, $0x02
 	JEQ  qgemmAVX2x24_mr2
 	CMPQ R9, $0x01
 	JEQ  qgemmAVX2x24_mr1
-	RET
+	JMP  qgemmAVX2x24_done
 
 qgemmAVX2x24_mr4:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -19048,7 +19058,7 @@ qgemmAVX2x24_mr4_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y3, Y3
@@ -19107,7 +19117,7 @@ qgemmAVX2x24_mr4_store:
 	VPSUBD       Y14, Y11, Y11
 
 qgemmAVX2x24_mr4_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -19326,15 +19336,14 @@ qgemmAVX2x24_mr4_s8:
 	VMOVQ     X11, 16(SI)(DX*1)
 
 qgemmAVX2x24_mr4_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x24_next
 
 qgemmAVX2x24_mr3:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -19458,7 +19467,7 @@ qgemmAVX2x24_mr3_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y3, Y3
@@ -19505,7 +19514,7 @@ qgemmAVX2x24_mr3_store:
 	VPSUBD       Y14, Y8, Y8
 
 qgemmAVX2x24_mr3_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -19676,15 +19685,14 @@ qgemmAVX2x24_mr3_s8:
 	VMOVQ     X8, 16(SI)(CX*2)
 
 qgemmAVX2x24_mr3_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x24_next
 
 qgemmAVX2x24_mr2:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -19775,7 +19783,7 @@ qgemmAVX2x24_mr2_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y3, Y3
@@ -19810,7 +19818,7 @@ qgemmAVX2x24_mr2_store:
 	VPSUBD       Y14, Y5, Y5
 
 qgemmAVX2x24_mr2_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -19933,15 +19941,14 @@ qgemmAVX2x24_mr2_s8:
 	VMOVQ     X5, 16(SI)(CX*1)
 
 qgemmAVX2x24_mr2_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x24_next
 
 qgemmAVX2x24_mr1:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -19999,7 +20006,7 @@ qgemmAVX2x24_mr1_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VMOVDQU      32(R10), Y12
@@ -20022,7 +20029,7 @@ qgemmAVX2x24_mr1_store:
 	VPSUBD       Y14, Y2, Y2
 
 qgemmAVX2x24_mr1_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -20097,29 +20104,52 @@ qgemmAVX2x24_mr1_s8:
 	VMOVQ     X2, 16(SI)
 
 qgemmAVX2x24_mr1_done:
+qgemmAVX2x24_next:
+	SUBQ $0x04, 24(SP)
+	JLE  qgemmAVX2x24_done
+	MOVQ lda+24(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, (SP)
+	MOVQ ldc+48(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, 8(SP)
+	ADDQ $0x10, 16(SP)
+	JMP  qgemmAVX2x24_tile
+
+qgemmAVX2x24_done:
 	VZEROUPPER
 	RET
 
-// func qgemmAVX2x16(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+// func qgemmAVX2x16(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 // Requires: AVX, AVX2
-TEXT ·qgemmAVX2x16(SB), NOSPLIT, $0-116
-	MOVQ mr+0(FP), R9
+TEXT ·qgemmAVX2x16(SB), NOSPLIT, $32-116
+	MOVQ a+16(FP), AX
+	MOVQ AX, (SP)
+	MOVQ c+40(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ rs+88(FP), AX
+	MOVQ AX, 16(SP)
+	MOVQ m+0(FP), R9
+	MOVQ R9, 24(SP)
+
+qgemmAVX2x16_tile:
+	MOVQ 24(SP), R9
 	CMPQ R9, $0x04
-	JEQ  qgemmAVX2x16_mr4
+	JGE  qgemmAVX2x16_mr4
 	CMPQ R9, $0x03
 	JEQ  qgemmAVX2x16_mr3
 	CMPQ R9, $0x02
 	JEQ  qgemmAVX2x16_mr2
 	CMPQ R9, $0x01
 	JEQ  qgemmAVX2x16_mr1
-	RET
+	JMP  qgemmAVX2x16_done
 
 qgemmAVX2x16_mr4:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -20240,7 +20270,7 @@ qgemmAVX2x16_mr4_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y2, Y2
@@ -20281,7 +20311,7 @@ qgemmAVX2x16_mr4_store:
 	VPSUBD       Y14, Y7, Y7
 
 qgemmAVX2x16_mr4_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -20436,15 +20466,14 @@ qgemmAVX2x16_mr4_s8:
 	VMOVQ     X7, 8(SI)(DX*1)
 
 qgemmAVX2x16_mr4_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x16_next
 
 qgemmAVX2x16_mr3:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -20541,7 +20570,7 @@ qgemmAVX2x16_mr3_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y2, Y2
@@ -20574,7 +20603,7 @@ qgemmAVX2x16_mr3_store:
 	VPSUBD       Y14, Y5, Y5
 
 qgemmAVX2x16_mr3_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -20697,15 +20726,14 @@ qgemmAVX2x16_mr3_s8:
 	VMOVQ     X5, 8(SI)(CX*2)
 
 qgemmAVX2x16_mr3_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x16_next
 
 qgemmAVX2x16_mr2:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -20778,7 +20806,7 @@ qgemmAVX2x16_mr2_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y2, Y2
@@ -20803,7 +20831,7 @@ qgemmAVX2x16_mr2_store:
 	VPSUBD       Y14, Y3, Y3
 
 qgemmAVX2x16_mr2_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -20894,15 +20922,14 @@ qgemmAVX2x16_mr2_s8:
 	VMOVQ     X3, 8(SI)(CX*1)
 
 qgemmAVX2x16_mr2_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x16_next
 
 qgemmAVX2x16_mr1:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -20951,7 +20978,7 @@ qgemmAVX2x16_mr1_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VMOVDQU      32(R10), Y12
@@ -20968,7 +20995,7 @@ qgemmAVX2x16_mr1_store:
 	VPSUBD       Y14, Y1, Y1
 
 qgemmAVX2x16_mr1_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -21027,29 +21054,52 @@ qgemmAVX2x16_mr1_s8:
 	VMOVQ     X1, 8(SI)
 
 qgemmAVX2x16_mr1_done:
+qgemmAVX2x16_next:
+	SUBQ $0x04, 24(SP)
+	JLE  qgemmAVX2x16_done
+	MOVQ lda+24(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, (SP)
+	MOVQ ldc+48(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, 8(SP)
+	ADDQ $0x10, 16(SP)
+	JMP  qgemmAVX2x16_tile
+
+qgemmAVX2x16_done:
 	VZEROUPPER
 	RET
 
-// func qgemmAVX2x8(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+// func qgemmAVX2x8(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 // Requires: AVX, AVX2
-TEXT ·qgemmAVX2x8(SB), NOSPLIT, $0-116
-	MOVQ mr+0(FP), R9
+TEXT ·qgemmAVX2x8(SB), NOSPLIT, $32-116
+	MOVQ a+16(FP), AX
+	MOVQ AX, (SP)
+	MOVQ c+40(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ rs+88(FP), AX
+	MOVQ AX, 16(SP)
+	MOVQ m+0(FP), R9
+	MOVQ R9, 24(SP)
+
+qgemmAVX2x8_tile:
+	MOVQ 24(SP), R9
 	CMPQ R9, $0x04
-	JEQ  qgemmAVX2x8_mr4
+	JGE  qgemmAVX2x8_mr4
 	CMPQ R9, $0x03
 	JEQ  qgemmAVX2x8_mr3
 	CMPQ R9, $0x02
 	JEQ  qgemmAVX2x8_mr2
 	CMPQ R9, $0x01
 	JEQ  qgemmAVX2x8_mr1
-	RET
+	JMP  qgemmAVX2x8_done
 
 qgemmAVX2x8_mr4:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -21134,7 +21184,7 @@ qgemmAVX2x8_mr4_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y1, Y1
@@ -21157,7 +21207,7 @@ qgemmAVX2x8_mr4_store:
 	VPSUBD       Y14, Y3, Y3
 
 qgemmAVX2x8_mr4_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -21248,15 +21298,14 @@ qgemmAVX2x8_mr4_s8:
 	VMOVQ     X3, (SI)(DX*1)
 
 qgemmAVX2x8_mr4_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x8_next
 
 qgemmAVX2x8_mr3:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -21326,7 +21375,7 @@ qgemmAVX2x8_mr3_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y1, Y1
@@ -21345,7 +21394,7 @@ qgemmAVX2x8_mr3_store:
 	VPSUBD       Y14, Y2, Y2
 
 qgemmAVX2x8_mr3_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -21420,15 +21469,14 @@ qgemmAVX2x8_mr3_s8:
 	VMOVQ     X2, (SI)(CX*2)
 
 qgemmAVX2x8_mr3_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x8_next
 
 qgemmAVX2x8_mr2:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -21483,7 +21531,7 @@ qgemmAVX2x8_mr2_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	VPADDD       Y12, Y1, Y1
@@ -21498,7 +21546,7 @@ qgemmAVX2x8_mr2_store:
 	VPSUBD       Y14, Y1, Y1
 
 qgemmAVX2x8_mr2_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -21557,15 +21605,14 @@ qgemmAVX2x8_mr2_s8:
 	VMOVQ     X1, (SI)(CX*1)
 
 qgemmAVX2x8_mr2_done:
-	VZEROUPPER
-	RET
+	JMP qgemmAVX2x8_next
 
 qgemmAVX2x8_mr1:
 	MOVQ         kg+8(FP), R9
 	MOVQ         b+32(FP), BX
 	MOVQ         lda+24(FP), CX
 	LEAQ         (CX)(CX*2), DX
-	MOVQ         a+16(FP), SI
+	MOVQ         (SP), SI
 	MOVL         $0x00ff00ff, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
@@ -21605,7 +21652,7 @@ qgemmAVX2x8_mr1_store:
 	MOVQ         flags+56(FP), R13
 	MOVQ         off+64(FP), R10
 	MOVQ         zw+80(FP), R11
-	MOVQ         rs+88(FP), R12
+	MOVQ         16(SP), R12
 	VMOVDQU      (R10), Y12
 	VPADDD       Y12, Y0, Y0
 	TESTQ        $0x00000004, R13
@@ -21616,7 +21663,7 @@ qgemmAVX2x8_mr1_store:
 	VPSUBD       Y14, Y0, Y0
 
 qgemmAVX2x8_mr1_norow:
-	MOVQ    c+40(FP), SI
+	MOVQ    8(SP), SI
 	MOVQ    ldc+48(FP), CX
 	LEAQ    (CX)(CX*2), DX
 	ANDQ    $0x00000003, R13
@@ -21659,6 +21706,19 @@ qgemmAVX2x8_mr1_s8:
 	VMOVQ     X0, (SI)
 
 qgemmAVX2x8_mr1_done:
+qgemmAVX2x8_next:
+	SUBQ $0x04, 24(SP)
+	JLE  qgemmAVX2x8_done
+	MOVQ lda+24(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, (SP)
+	MOVQ ldc+48(FP), AX
+	SHLQ $0x02, AX
+	ADDQ AX, 8(SP)
+	ADDQ $0x10, 16(SP)
+	JMP  qgemmAVX2x8_tile
+
+qgemmAVX2x8_done:
 	VZEROUPPER
 	RET
 

@@ -119,20 +119,20 @@ func activateAVX2(kind int, x *float32, rows int, cols int, ld int, alpha float3
 //go:noescape
 func transposeStripAVX2(nb int, src *float32, sstride int, dst *float32, dstride int)
 
-// qgemmAVX2x24 computes a quantized tile of at most 4 x 24; see the asmgen command for the contract.
+// qgemmAVX2x24 computes m rows of a quantized 24-column panel; see the asmgen command for the contract.
 //
 //go:noescape
-func qgemmAVX2x24(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+func qgemmAVX2x24(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 
-// qgemmAVX2x16 computes a quantized tile of at most 4 x 16; see the asmgen command for the contract.
+// qgemmAVX2x16 computes m rows of a quantized 16-column panel; see the asmgen command for the contract.
 //
 //go:noescape
-func qgemmAVX2x16(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+func qgemmAVX2x16(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 
-// qgemmAVX2x8 computes a quantized tile of at most 4 x 8; see the asmgen command for the contract.
+// qgemmAVX2x8 computes m rows of a quantized 8-column panel; see the asmgen command for the contract.
 //
 //go:noescape
-func qgemmAVX2x8(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+func qgemmAVX2x8(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 
 // qdepthwiseAVX2 computes npix pixels of a quantized depthwise convolution; see the asmgen command.
 //

@@ -28,11 +28,13 @@ const qgemmMR = 4
 //
 //	acc[i][j] = sum_k A[i][k] * B[k][j] + off[j] - rs[i]*zw[j] (the last term with qRowZW)
 //
-// followed by the store step that flags select. A is read in place, mr
-// rows of lda bytes; the kernel reads kg groups of four bytes from each
-// row, and then, if tail is not nil, one more group from tail + 4*i for
-// row i (the Go driver copies the last K%4 bytes of each row there, padded
-// with zeros, so that the kernel never reads past the end of A).
+// followed by the store step that flags select, for m rows in tiles of
+// qgemmMR (the last one shorter). A is read in place, rows of lda bytes;
+// the kernel reads kg groups of four bytes from each row, and then, if
+// tail is not nil, one more group from tail + 4*i for row i (the Go
+// driver copies the last K%4 bytes of each row there, padded with zeros,
+// so that the kernel never reads past the end of A; it passes a tail only
+// for a single tile). rs advances by a tile with A and C.
 //
 // # Exactness
 //
@@ -77,22 +79,56 @@ const qgemmMR = 4
 // passes a scratch tile for a narrower last panel.
 func qgemm(nv int) {
 	name := fmt.Sprintf("qgemmAVX2x%d", 8*nv)
-	TEXT(name, NOSPLIT, "func(mr int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)")
+	TEXT(name, NOSPLIT, "func(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes a quantized tile of at most %d x %d; see the asmgen command for the contract.", name, qgemmMR, 8*nv))
-	Load(Param("mr"), R9)
-	for mr := qgemmMR; mr >= 1; mr-- {
+	Doc(fmt.Sprintf("%s computes m rows of a quantized %d-column panel; see the asmgen command for the contract.", name, 8*nv))
+	// The row tiles are walked here rather than in Go: with a small K
+	// (a first layer's 27, a 1x1 convolution's 16 to 96) one tile is a
+	// few hundred cycles, of which a call from Go would take a tenth.
+	locals := qgemmLocals{a: AllocLocal(8), c: AllocLocal(8), rs: AllocLocal(8), m: AllocLocal(8)}
+	Load(Param("a"), RAX)
+	MOVQ(RAX, locals.a)
+	Load(Param("c"), RAX)
+	MOVQ(RAX, locals.c)
+	Load(Param("rs"), RAX)
+	MOVQ(RAX, locals.rs)
+	Load(Param("m"), R9)
+	MOVQ(R9, locals.m)
+	Label(name + "_tile")
+	MOVQ(locals.m, R9)
+	CMPQ(R9, Imm(qgemmMR))
+	JGE(LabelRef(fmt.Sprintf("%s_mr%d", name, qgemmMR)))
+	for mr := qgemmMR - 1; mr >= 1; mr-- {
 		CMPQ(R9, Imm(uint64(mr)))
 		JEQ(LabelRef(fmt.Sprintf("%s_mr%d", name, mr)))
 	}
-	RET()
+	JMP(LabelRef(name + "_done"))
 	for mr := qgemmMR; mr >= 1; mr-- {
 		Label(fmt.Sprintf("%s_mr%d", name, mr))
-		qgemmBody(name, nv, mr)
+		qgemmBody(name, nv, mr, locals)
+		JMP(LabelRef(name + "_next"))
 	}
+	Label(name + "_next")
+	SUBQ(Imm(qgemmMR), locals.m)
+	JLE(LabelRef(name + "_done"))
+	Load(Param("lda"), RAX)
+	SHLQ(Imm(2), RAX)
+	ADDQ(RAX, locals.a)
+	Load(Param("ldc"), RAX)
+	SHLQ(Imm(2), RAX)
+	ADDQ(RAX, locals.c)
+	ADDQ(Imm(4*qgemmMR), locals.rs)
+	JMP(LabelRef(name + "_tile"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }
 
-func qgemmBody(name string, nv, mr int) {
+// qgemmLocals are the stack slots holding the current tile's A, C and
+// row-term pointers and the rows left.
+type qgemmLocals struct{ a, c, rs, m Mem }
+
+func qgemmBody(name string, nv, mr int, locals qgemmLocals) {
 	lbl := func(x string) string { return fmt.Sprintf("%s_mr%d_%s", name, mr, x) }
 	y := avx2.vec
 	acc := func(i, v int) VecPhysical { return y(i*nv + v) }
@@ -104,7 +140,7 @@ func qgemmBody(name string, nv, mr int) {
 	Load(Param("b"), bp)
 	Load(Param("lda"), l)
 	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
-	Load(Param("a"), base)
+	MOVQ(locals.a, base)
 	MOVL(U32(0x00ff00ff), EAX)
 	VMOVD(EAX, mask.AsX())
 	VPBROADCASTD(mask.AsX(), mask)
@@ -163,7 +199,7 @@ func qgemmBody(name string, nv, mr int) {
 	offp, zwp, rsp := R10, R11, R12
 	Load(Param("off"), offp)
 	Load(Param("zw"), zwp)
-	Load(Param("rs"), rsp)
+	MOVQ(locals.rs, rsp)
 	for v := 0; v < nv; v++ {
 		VMOVDQU(Mem{Base: offp, Disp: 32 * v}, ae)
 		for i := 0; i < mr; i++ {
@@ -183,7 +219,7 @@ func qgemmBody(name string, nv, mr int) {
 	Label(lbl("norow"))
 
 	// C rows: base + i*ldc, with l and l3 = ldc and 3*ldc bytes.
-	Load(Param("c"), base)
+	MOVQ(locals.c, base)
 	Load(Param("ldc"), l)
 	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
 	rowC := func(i, disp int) Mem {
@@ -259,6 +295,4 @@ func qgemmBody(name string, nv, mr int) {
 		}
 	}
 	Label(lbl("done"))
-	VZEROUPPER()
-	RET()
 }
