@@ -50,6 +50,7 @@ type poolJob struct {
 	dw             dwJob
 	wino           winoJob
 	pooling        plJob
+	q              qJob // the quantized kernels' jobs (qpool.go)
 	m0, m1, p0, p1 int
 }
 
@@ -62,6 +63,7 @@ const (
 	jobDepthwise         // depthwise output rows [m0, m1)
 	jobWinograd          // Winograd tiles [m0, m1), panels [p0, p1)
 	jobPooling           // MaxPool or AvgPool output rows [m0, m1)
+	jobQuant             // a quantized kernel's share; q.kind says which
 )
 
 func (j *poolJob) run() {
@@ -76,6 +78,8 @@ func (j *poolJob) run() {
 		j.wino.run(j.m0, j.m1, j.p0, j.p1)
 	case jobPooling:
 		j.pooling.run(j.m0, j.m1)
+	case jobQuant:
+		j.q.run(j.m0, j.m1, j.p0, j.p1)
 	}
 }
 

@@ -138,3 +138,43 @@ func sumRowsAVX2(rows int, c int, src *float32, ld int, dst *float32)
 //
 //go:noescape
 func scaleShiftAVX2(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)
+
+// qgemmAVX2x24 computes m rows of a quantized 24-column panel; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmAVX2x24(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qgemmAVX2x16 computes m rows of a quantized 16-column panel; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmAVX2x16(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qgemmAVX2x8 computes m rows of a quantized 8-column panel; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmAVX2x8(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qdepthwiseAVX2 computes npix pixels of a quantized depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
+
+// qmaxPoolAVX2 computes npix pixels of max pooling on uint8 codes; see the asmgen command.
+//
+//go:noescape
+func qmaxPoolAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, c int)
+
+// qbinaryAVX2 computes n codes of QAdd or QMul; see the asmgen command.
+//
+//go:noescape
+func qbinaryAVX2(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op int)
+
+// qquantizeAVX2 quantizes n float32 values; see the asmgen command.
+//
+//go:noescape
+func qquantizeAVX2(n int, dst *uint8, src *float32, scale float32, zero int32, lo float32, hi float32, signed int)
+
+// qim2colAVX2 copies the kernel rows of npix byte im2col rows; see the asmgen command.
+//
+//go:noescape
+func qim2colAVX2(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)

@@ -93,6 +93,14 @@ func main() {
 	for _, s := range []isa{avx512, avx2} {
 		channelOps(s)
 	}
+	for _, nv := range []int{3, 2, 1} {
+		qgemm(nv)
+	}
+	qdepthwise()
+	qmaxPool()
+	qbinary()
+	qquantize()
+	qim2col()
 	Generate()
 }
 

@@ -1,0 +1,325 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// qmaxPool writes the max pooling of uint8 codes: for each of npix
+// output pixels (pixel p's c channels at out + p*ostride bytes, its input
+// taps relative to in + p*istride bytes) out[ch] = max_t in[taps[t] + ch]
+// over ntaps >= 1 taps, taps holding byte offsets. c must be at least 16.
+// Channels go 32 at a time; the last, partial vector is the one ending at
+// c, overlapping the one before it, which recomputes a few maxima with the
+// same result instead of masking (AVX2 has no masked byte loads); below 32
+// channels the same is done with 16-byte vectors.
+func qmaxPool() {
+	name := "qmaxPoolAVX2"
+	TEXT(name, NOSPLIT, "func(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, c int)")
+	Pragma("noescape")
+	Doc(name + " computes npix pixels of max pooling on uint8 codes; see the asmgen command.")
+	npix, outp, inp, c, ch, tp, cnt, ip := R8, R9, R10, R11, RAX, RDI, RCX, RSI
+	Load(Param("npix"), npix)
+	Load(Param("out"), outp)
+	Load(Param("in"), inp)
+	Load(Param("c"), c)
+	TESTQ(npix, npix)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_pixel")
+	// One vector of width bytes at channel offset ch.
+	vector := func(lbl string, width int) {
+		acc, x := Y0, Y1
+		load := func(m Mem, dst VecPhysical) {
+			if width == 32 {
+				VMOVDQU(m, dst)
+			} else {
+				VMOVDQU(m, dst.AsX())
+			}
+		}
+		MOVQ(Mem{Base: RDX}, ip)
+		ADDQ(inp, ip)
+		load(Mem{Base: ip, Index: ch, Scale: 1}, acc)
+		Load(Param("ntaps"), cnt)
+		DECQ(cnt)
+		JZ(LabelRef(lbl + "_store"))
+		LEAQ(Mem{Base: RDX, Disp: 8}, tp)
+		Label(lbl + "_tap")
+		MOVQ(Mem{Base: tp}, ip)
+		ADDQ(inp, ip)
+		if width == 32 {
+			VPMAXUB(Mem{Base: ip, Index: ch, Scale: 1}, acc, acc)
+		} else {
+			load(Mem{Base: ip, Index: ch, Scale: 1}, x)
+			VPMAXUB(x.AsX(), acc.AsX(), acc.AsX())
+		}
+		ADDQ(U32(8), tp)
+		DECQ(cnt)
+		JNZ(LabelRef(lbl + "_tap"))
+		Label(lbl + "_store")
+		if width == 32 {
+			VMOVDQU(acc, Mem{Base: outp, Index: ch, Scale: 1})
+		} else {
+			VMOVDQU(acc.AsX(), Mem{Base: outp, Index: ch, Scale: 1})
+		}
+	}
+	Load(Param("taps"), RDX)
+	XORQ(ch, ch)
+	CMPQ(c, U32(32))
+	JL(LabelRef(name + "_narrow"))
+	Label(name + "_vec")
+	vector(name+"_w", 32)
+	ADDQ(U32(32), ch)
+	MOVQ(c, RBX)
+	SUBQ(ch, RBX)
+	JZ(LabelRef(name + "_advance"))
+	CMPQ(RBX, U32(32))
+	JGE(LabelRef(name + "_vec"))
+	// The last vector ends at c.
+	MOVQ(c, ch)
+	SUBQ(U32(32), ch)
+	JMP(LabelRef(name + "_vec"))
+
+	Label(name + "_narrow")
+	vector(name+"_n0", 16)
+	MOVQ(c, ch)
+	SUBQ(U32(16), ch)
+	vector(name+"_n1", 16)
+
+	Label(name + "_advance")
+	Load(Param("ostride"), RBX)
+	ADDQ(RBX, outp)
+	Load(Param("istride"), RBX)
+	ADDQ(RBX, inp)
+	DECQ(npix)
+	JNZ(LabelRef(name + "_pixel"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// Operations of qbinary; keep in sync with quant.go.
+const (
+	qbinAdd = 0
+	qbinMul = 1
+)
+
+// qbinary writes the element-wise QAdd/QMul kernel on n uint8 codes, n a
+// multiple of 8:
+//
+//	fa = float32(a[i] - za) * sa;  fb = float32(b[i] - zb) * sb
+//	v = (fa + fb or fa * fb) / sy
+//	dst[i] = clamp(round_half_even(v), lo, hi) + zy
+//
+// with every operation a float32 one in that order, so that the result is
+// the float QDQ graph's bit for bit, as in the Go code. f holds sa, sb,
+// sy, lo and hi (the output code range minus zy) and z holds za, zb and
+// zy. Eight codes go at a time, widened to 32 bits.
+func qbinary() {
+	name := "qbinaryAVX2"
+	TEXT(name, NOSPLIT, "func(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op int)")
+	Pragma("noescape")
+	Doc(name + " computes n codes of QAdd or QMul; see the asmgen command.")
+	y := avx2.vec
+	sa, sb, sy, lo, hi, za, zb, zy := y(8), y(9), y(10), y(11), y(12), y(13), y(14), y(15)
+	n, dst, ap, bp, i, fp, zp := RCX, RDI, RSI, RDX, RAX, R8, R9
+	Load(Param("n"), n)
+	Load(Param("dst"), dst)
+	Load(Param("a"), ap)
+	Load(Param("b"), bp)
+	Load(Param("f"), fp)
+	Load(Param("z"), zp)
+	for k, r := range []VecPhysical{sa, sb, sy, lo, hi} {
+		VBROADCASTSS(Mem{Base: fp, Disp: 4 * k}, r)
+	}
+	for k, r := range []VecPhysical{za, zb, zy} {
+		VPBROADCASTD(Mem{Base: zp, Disp: 4 * k}, r)
+	}
+	Load(Param("op"), RBX)
+	XORQ(i, i)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	body := func(lbl string, mul bool) {
+		Label(lbl)
+		x, w := y(0), y(1)
+		VPMOVZXBD(Mem{Base: ap, Index: i, Scale: 1}, x)
+		VPMOVZXBD(Mem{Base: bp, Index: i, Scale: 1}, w)
+		VPSUBD(za, x, x)
+		VPSUBD(zb, w, w)
+		VCVTDQ2PS(x, x)
+		VCVTDQ2PS(w, w)
+		VMULPS(sa, x, x)
+		VMULPS(sb, w, w)
+		if mul {
+			VMULPS(w, x, x)
+		} else {
+			VADDPS(w, x, x)
+		}
+		VDIVPS(sy, x, x)
+		VMAXPS(lo, x, x)
+		VMINPS(hi, x, x)
+		VCVTPS2DQ(x, x)
+		VPADDD(zy, x, x)
+		VEXTRACTI128(Imm(1), x, w.AsX())
+		VPACKSSDW(w.AsX(), x.AsX(), x.AsX())
+		VPACKUSWB(x.AsX(), x.AsX(), x.AsX())
+		VMOVQ(x.AsX(), Mem{Base: dst, Index: i, Scale: 1})
+		ADDQ(U32(8), i)
+		CMPQ(i, n)
+		JL(LabelRef(lbl))
+		JMP(LabelRef(name + "_done"))
+	}
+	CMPQ(RBX, U32(qbinMul))
+	JEQ(LabelRef(name + "_mul"))
+	body(name+"_add", false)
+	body(name+"_mul", true)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// qquantize writes QuantizeLinear of n float32 values (a multiple of 8) to
+// uint8 or int8 codes with one scale and zero point:
+//
+//	dst[i] = clamp(round_half_even(x[i] / scale), lo, hi) + zero
+//
+// where lo and hi are the code range minus the zero point, and a NaN
+// gives the zero point: it is replaced by 0 before the clamp, which would
+// otherwise turn it into lo.
+func qquantize() {
+	name := "qquantizeAVX2"
+	TEXT(name, NOSPLIT, "func(n int, dst *uint8, src *float32, scale float32, zero int32, lo float32, hi float32, signed int)")
+	Pragma("noescape")
+	Doc(name + " quantizes n float32 values; see the asmgen command.")
+	y := avx2.vec
+	sc, lo, hi, zp := y(8), y(9), y(10), y(11)
+	n, dst, src, i := RCX, RDI, RSI, RAX
+	Load(Param("n"), n)
+	Load(Param("dst"), dst)
+	Load(Param("src"), src)
+	VBROADCASTSS(param("scale"), sc)
+	VBROADCASTSS(param("lo"), lo)
+	VBROADCASTSS(param("hi"), hi)
+	Load(Param("zero"), EAX)
+	VMOVD(EAX, zp.AsX())
+	VPBROADCASTD(zp.AsX(), zp)
+	Load(Param("signed"), RBX)
+	XORQ(i, i)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	body := func(lbl string, signed bool) {
+		Label(lbl)
+		x, m := y(0), y(1)
+		VMOVUPS(Mem{Base: src, Index: i, Scale: 4}, x)
+		VDIVPS(sc, x, x)
+		const ordQ = 7
+		VCMPPS(Imm(ordQ), x, x, m)
+		VANDPS(m, x, x)
+		VMAXPS(lo, x, x)
+		VMINPS(hi, x, x)
+		VCVTPS2DQ(x, x)
+		VPADDD(zp, x, x)
+		VEXTRACTI128(Imm(1), x, m.AsX())
+		VPACKSSDW(m.AsX(), x.AsX(), x.AsX())
+		if signed {
+			VPACKSSWB(x.AsX(), x.AsX(), x.AsX())
+		} else {
+			VPACKUSWB(x.AsX(), x.AsX(), x.AsX())
+		}
+		VMOVQ(x.AsX(), Mem{Base: dst, Index: i, Scale: 1})
+		ADDQ(U32(8), i)
+		CMPQ(i, n)
+		JL(LabelRef(lbl))
+		JMP(LabelRef(name + "_done"))
+	}
+	TESTQ(RBX, RBX)
+	JNZ(LabelRef(name + "_s8"))
+	body(name+"_u8", false)
+	body(name+"_s8", true)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// qim2col writes the byte im2col copy, the uint8 twin of im2col: for each
+// of npix pixels (pixel p's row at dst + p*ldd bytes, its input at src +
+// p*sstep bytes) it copies nruns >= 1 runs of runlen >= 8 bytes, run r
+// from src + r*srun to dst + r*runlen. A run goes as whole vectors of 32
+// bytes and a last one ending at the run's end, overlapping the one before
+// it (the source and destination do not overlap, so copying a few bytes
+// twice is harmless); runs shorter than a vector go as two overlapping 16-
+// or 8-byte moves. The length class is chosen once per call.
+func qim2col() {
+	name := "qim2colAVX2"
+	TEXT(name, NOSPLIT, "func(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)")
+	Pragma("noescape")
+	Doc(name + " copies the kernel rows of npix byte im2col rows; see the asmgen command.")
+	npix, dst, src, rl, off, d, sp, cnt, last := R8, R9, R10, R11, RAX, RBX, RSI, RDI, R12
+	x := Y0
+	Load(Param("npix"), npix)
+	Load(Param("dst"), dst)
+	Load(Param("src"), src)
+	Load(Param("runlen"), rl)
+	TESTQ(npix, npix)
+	JZ(LabelRef(name + "_done"))
+	classes := []struct {
+		lbl   string
+		width int
+	}{{"v32", 32}, {"v16", 16}, {"v8", 8}}
+	for ci, cl := range classes {
+		lbl := name + "_" + cl.lbl
+		if ci > 0 {
+			Label(lbl)
+		}
+		if ci < len(classes)-1 {
+			CMPQ(rl, U32(cl.width))
+			JL(LabelRef(name + "_" + classes[ci+1].lbl))
+		}
+		MOVQ(rl, last)
+		SUBQ(U32(cl.width), last)
+		Label(lbl + "_pixel")
+		MOVQ(dst, d)
+		MOVQ(src, sp)
+		Load(Param("nruns"), cnt)
+		Label(lbl + "_run")
+		switch cl.width {
+		case 32:
+			XORQ(off, off)
+			Label(lbl + "_vec")
+			CMPQ(off, last)
+			JGE(LabelRef(lbl + "_lastvec"))
+			VMOVDQU(Mem{Base: sp, Index: off, Scale: 1}, x)
+			VMOVDQU(x, Mem{Base: d, Index: off, Scale: 1})
+			ADDQ(U32(32), off)
+			JMP(LabelRef(lbl + "_vec"))
+			Label(lbl + "_lastvec")
+			VMOVDQU(Mem{Base: sp, Index: last, Scale: 1}, x)
+			VMOVDQU(x, Mem{Base: d, Index: last, Scale: 1})
+		case 16:
+			VMOVDQU(Mem{Base: sp}, X0)
+			VMOVDQU(Mem{Base: sp, Index: last, Scale: 1}, X1)
+			VMOVDQU(X0, Mem{Base: d})
+			VMOVDQU(X1, Mem{Base: d, Index: last, Scale: 1})
+		case 8:
+			MOVQ(Mem{Base: sp}, RCX)
+			MOVQ(Mem{Base: sp, Index: last, Scale: 1}, RDX)
+			MOVQ(RCX, Mem{Base: d})
+			MOVQ(RDX, Mem{Base: d, Index: last, Scale: 1})
+		}
+		ADDQ(rl, d)
+		Load(Param("srun"), RCX)
+		ADDQ(RCX, sp)
+		DECQ(cnt)
+		JNZ(LabelRef(lbl + "_run"))
+		Load(Param("ldd"), RCX)
+		ADDQ(RCX, dst)
+		Load(Param("sstep"), RCX)
+		ADDQ(RCX, src)
+		DECQ(npix)
+		JNZ(LabelRef(lbl + "_pixel"))
+		JMP(LabelRef(name + "_done"))
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}

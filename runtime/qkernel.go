@@ -1,0 +1,74 @@
+package runtime
+
+// A qkernel is one quantized GEMM micro-kernel family with its blocking.
+// As with the float kernels, B is packed for one kernel (the layouts
+// differ), so a PackedQB remembers its kernel and QGemm always runs that
+// one.
+type qkernel struct {
+	name string
+	isa  isa
+	// mr x nr is the register tile; nrMin the narrowest panel, to which
+	// the last panel's width is rounded up.
+	mr, nr, nrMin int
+	// group is the number of k packed together: the packed panel holds
+	// K rounded up to a multiple of it.
+	group int
+	// mc is the M block: the mc x K block of A stays in L2 while every
+	// panel streams past it.
+	mc int
+}
+
+// rowsPacked is the number of k rows a packed panel holds.
+func (q *qkernel) rowsPacked(k int) int {
+	return (k + q.group - 1) / q.group * q.group
+}
+
+// goQKernel is the portable quantized kernel: 2 x 6 tiles, three columns
+// in each int64 (see qdot2), which keeps the four accumulators, two
+// weights and two activations in registers. It measured 1.3 times as fast
+// as two 32-bit lanes per int64 (2 x 4 tiles) and twice a plain int32 loop.
+var goQKernel = &qkernel{name: "go", isa: isaGo, mr: 2, nr: 6, nrMin: 6, group: 1, mc: 64}
+
+// bestQKernel is the kernel PackQB and PackQConv use: the fastest one this
+// CPU supports, chosen once at package initialization (tests pack for
+// each kernel explicitly with packQB).
+//
+// It is the only dispatch point of the quantized GEMM. TODO: kernels for
+// AVX-512 VNNI (VPDPBUSD, which sums four u8 x s8 products into each int32
+// lane without the 16-bit intermediate, so B can stay bytes), AVX-VNNI (the
+// same on 256-bit vectors) and AMX plug in here, as qkernels listed ahead of
+// the AVX2 one in availableQKernels (qkernel_amd64.go) with a layout of
+// their own in packQB and a case in qAsmTile. None is written yet because
+// no machine here can run, and so test, them.
+var bestQKernel = availableQKernels()[0]
+
+// qkernels lists every quantized kernel this CPU can run, fastest first;
+// tests check each one against the reference.
+var qkernels = availableQKernels()
+
+// QGemmKernel names the micro-kernel that PackQB selects on this machine,
+// "avx2" or "go". It is meant for diagnostics and benchmarks.
+func QGemmKernel() string { return bestQKernel.name }
+
+// qdwISA is the instruction set QDepthwiseConv uses, the best available;
+// tests switch it to run every path on one machine.
+var qdwISA = qdwISAs()[0]
+
+// Flags of the quantized depthwise kernel; keep in sync with the asmgen
+// command.
+const (
+	qdwSigned = 1 // store int8 codes (else uint8)
+	qdwBias   = 2 // start the sums from bias[ch]
+	qdwScale1 = 4 // one scale for every channel (else scale[ch])
+)
+
+// qewISA is the instruction set of the uint8 max pool and the
+// element-wise kernels (QAdd, QMul, per-tensor quantization); tests switch
+// it like qdwISA.
+var qewISA = qdwISAs()[0]
+
+// Operations of the element-wise assembly kernel.
+const (
+	qbinAdd = 0
+	qbinMul = 1
+)

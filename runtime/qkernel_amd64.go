@@ -1,0 +1,137 @@
+//go:build !purego
+
+package runtime
+
+import "unsafe"
+
+// avx2QKernel is the AVX2 quantized kernel: a 4 x 24 tile in 12 of the 16
+// vector registers, with B read as memory operands (see the asmgen
+// command for the measurements behind the shape); it also runs panels of
+// 16 and 8 columns.
+var avx2QKernel = &qkernel{name: "avx2", isa: isaAVX2, mr: 4, nr: 24, nrMin: 8, group: 4, mc: 96}
+
+func availableQKernels() []*qkernel {
+	if hasAVX2() {
+		return []*qkernel{avx2QKernel, goQKernel}
+	}
+	return []*qkernel{goQKernel}
+}
+
+// qAsmRows runs the assembly kernel on rows [i, i+n) of the full-width
+// panel p, all of which it can read in place (see qgemmPlan.inPlace); ct
+// is row i's first output and rs the M block's row terms, starting at i.
+func qAsmRows(g *qgemmPlan, i, n, p int, ct unsafe.Pointer, q *qPanel, rs []int32) {
+	var ap *uint8
+	var bp *int16
+	kg := (g.k + 3) / 4
+	if kg > 0 {
+		ap = &g.a[i*g.lda]
+		bp = &g.b.w16[g.b.off[p]]
+	}
+	st := &g.st
+	qgemmAVX2(g.b.width[p], n, kg, ap, g.lda, bp, (*byte)(ct), st.ldc*st.esize, g.flags, q, rs, nil, st)
+}
+
+// qAsmTile runs the assembly kernel on rows [i, i+rows) of panel p; see
+// qtile. The plan has been checked, so the kernel may use raw pointers.
+func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32) {
+	k := g.k
+	kg := k / 4
+	var ap, tp *uint8
+	var bp *int16
+	var tail [4 * qMaxMR]uint8
+	if rem := k % 4; rem != 0 && (i+rows-1)*g.lda+4*(kg+1) <= len(g.a) {
+		// The last partial group can be read in place: the bytes past K
+		// meet zero weights, and they are inside A.
+		kg++
+	} else if rem != 0 {
+		// Copy the last partial group of each row, padded with zeros, so
+		// that the kernel reads nothing past the end of A.
+		for r := 0; r < rows; r++ {
+			s := (i+r)*g.lda + 4*kg
+			copy(tail[4*r:4*r+rem], g.a[s:s+rem])
+		}
+		tp = &tail[0]
+	}
+	if kg > 0 {
+		ap = &g.a[i*g.lda]
+	}
+	if k > 0 {
+		bp = &g.b.w16[g.b.off[p]]
+	}
+	st := &g.st
+	flags := g.flags
+	ldc := st.ldc * st.esize
+	if nw == w {
+		qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
+		return
+	}
+	// No masked byte stores in AVX2: compute the whole panel into a
+	// scratch tile and copy the wanted columns.
+	var tmp [qMaxMR * qMaxNR]int32
+	tb := unsafe.Pointer(&tmp[0])
+	qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
+	for r := 0; r < rows; r++ {
+		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
+		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
+	}
+}
+
+func qgemmAVX2(w, m, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
+	switch w {
+	case 24:
+		qgemmAVX2x24(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+	case 16:
+		qgemmAVX2x16(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+	default:
+		qgemmAVX2x8(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+	}
+}
+
+// qdwISAs lists the instruction sets QDepthwiseConv can use here, best
+// first; tests run each.
+func qdwISAs() []isa {
+	if hasAVX2() {
+		return []isa{isaAVX2, isaGo}
+	}
+	return []isa{isaGo}
+}
+
+// qdepthwiseAsm runs the quantized depthwise kernel on npix pixels of c
+// channels (a multiple of 8); taps holds (input, weight) byte-offset
+// pairs. The caller has checked every address they imply.
+func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w []int32, c int, st *qStore, flags uint, za int32) {
+	var bp *int32
+	if flags&qdwBias != 0 {
+		bp = unsafe.SliceData(st.bias)
+	}
+	qdepthwiseAVX2(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
+}
+
+// qmaxPoolAsm runs the uint8 max-pooling kernel on n pixels of c >= 16
+// channels; taps holds byte offsets of the input pixels of a window. The
+// caller has checked every address they imply.
+func qmaxPoolAsm(n int, out []uint8, ostride int, in []uint8, istride int, taps []int, c int) {
+	qmaxPoolAVX2(n, unsafe.SliceData(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps), c)
+}
+
+// qbinaryAsm runs QAdd (op qbinAdd) or QMul on len(dst), a multiple of 8,
+// codes; f and z are the kernel's parameters (see the asmgen command).
+func qbinaryAsm(dst, a, b []uint8, f *[5]float32, z *[3]int32, op int) {
+	qbinaryAVX2(len(dst), unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), &f[0], &z[0], op)
+}
+
+// qquantizeAsm quantizes len(src), a multiple of 8, values into dst.
+func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi float32, signed bool) {
+	s := 0
+	if signed {
+		s = 1
+	}
+	qquantizeAVX2(len(src), unsafe.SliceData(dst), unsafe.SliceData(src), scale, zero, lo, hi, s)
+}
+
+// qim2colAsm copies the runs of n byte im2col rows in assembly; the caller
+// has checked every address the arguments imply and that runlen >= 8.
+func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, srun int) {
+	qim2colAVX2(n, unsafe.SliceData(dst), ldd, unsafe.SliceData(src), sstep, nruns, runlen, srun)
+}
