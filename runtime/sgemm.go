@@ -296,6 +296,21 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 				if flags&tBias != 0 {
 					bias = g.bias[j0:]
 				}
+				if nw == w || kern.isa != isaAVX2 {
+					// The kernels loop over the row tiles themselves
+					// (only AVX2 on a partial panel needs a scratch
+					// tile per call).
+					var res []float32
+					if flags&tRes != 0 {
+						res = g.res[ic*g.ldc+j0:]
+					}
+					var at []float32
+					if kcb > 0 {
+						at = g.a[ic*g.lda+pc:]
+					}
+					tile(kern, mcb, nw, w, kcb, at, g.lda, bp, g.c[ic*g.ldc+j0:], g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
+					continue
+				}
 				i := ic
 				for t := 0; t < tiles; t++ {
 					rows := mcb / tiles

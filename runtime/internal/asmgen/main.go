@@ -154,18 +154,47 @@ func kernel(s isa, nv int) {
 	TEXT(name, NOSPLIT, signature)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes a tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
+	// mr may exceed the tile height: whole tiles of s.mr rows go through
+	// the loop below, each advancing the A, C and residual pointers in the
+	// argument slots, and the remaining rows through their own body. One
+	// call thus covers a whole block of rows, which matters when K is small
+	// and a tile's work is short next to a call's overhead.
+	Label(name + "_loop")
 	Load(Param("mr"), R9)
+	CMPQ(R9, Imm(uint64(s.mr)))
+	JG(LabelRef(name + "_full"))
 	for mr := s.mr; mr >= 1; mr-- {
 		CMPQ(R9, Imm(uint64(mr)))
 		JEQ(LabelRef(fmt.Sprintf("%s_mr%d", name, mr)))
 	}
 	RET()
+	Label(name + "_full")
+	body(s, name+"_full", nv, s.mr)
+	Load(Param("lda"), R9)
+	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
+	ADDQ(R9, param("a"))
+	Load(Param("ldc"), R9)
+	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
+	ADDQ(R9, param("c"))
+	// A nil residual stays nil, so that the argument slot never holds a
+	// made-up pointer.
+	Load(Param("flags"), R10)
+	TESTQ(U32(tRes), R10)
+	JZ(LabelRef(name + "_nores"))
+	ADDQ(R9, param("res"))
+	Label(name + "_nores")
+	SUBQ(Imm(uint64(s.mr)), param("mr"))
+	JMP(LabelRef(name + "_loop"))
 	for mr := s.mr; mr >= 1; mr-- {
 		Label(fmt.Sprintf("%s_mr%d", name, mr))
 		body(s, name, nv, mr)
+		VZEROUPPER()
+		RET()
 	}
 }
 
+// body emits one tile of mr rows; the caller ends it (RET, or the next
+// tile).
 func body(s isa, name string, nv, mr int) {
 	lbl := func(x string) string { return fmt.Sprintf("%s_mr%d_%s", name, mr, x) }
 	const unroll = 4
@@ -363,6 +392,4 @@ func body(s isa, name string, nv, mr int) {
 			}
 		}
 	}
-	VZEROUPPER()
-	RET()
 }
