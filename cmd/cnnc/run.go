@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
+	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/vision"
 )
@@ -259,7 +261,11 @@ func (r *runFlags) imageInputs(path string, specs []inputArg) (*ir.Graph, []*ir.
 	if err != nil {
 		// Images are resized to the model's input, so its size must be known
 		// before any is read: a model with a free height and width needs -dim.
-		return nil, nil, nil, fmt.Errorf("%w; image inputs are sized to the model's input, so give its size with -dim", err)
+		var de *onnx.DimsError
+		if errors.As(err, &de) {
+			return nil, nil, nil, fmt.Errorf("%w; image inputs are sized to the model's input, so give its size with -dim", err)
+		}
+		return nil, nil, nil, err
 	}
 	if err := r.model.dumpImport(m.Graph); err != nil {
 		return nil, nil, nil, err
