@@ -145,6 +145,7 @@ median() {
 fmt() { LC_ALL=C awk -v x="$1" 'BEGIN {if (x >= 100) printf "%.1f", x; else if (x >= 10) printf "%.2f", x; else printf "%.3f", x}'; }
 
 failed=0
+max_foreign=0 # the most CPU other processes took while ORT was timed, in % of a core
 pad= # the empty items/s cells of a row without them
 if ((batch > 1)); then pad=' | |'; fi
 rows=()
@@ -175,6 +176,7 @@ for i in "${!files[@]}"; do
 			out=$(tail -n 1 <<<"$out")
 			ort+=("$(json_num median_ms "$out")")
 			foreign=$(json_num foreign_cpu_pct "$out")
+			if [[ -n $foreign ]] && ((foreign > max_foreign)); then max_foreign=$foreign; fi
 			echo "bench-vs-ort: $name t=$t round $r: cnnc ${cn[-1]} ms, ONNX Runtime ${ort[-1]} ms${foreign:+ (other processes used ${foreign}% of a core while ORT was timed)}" >&2
 		done
 		exec {to}>&- # cnnc reads end-of-file if it still waits, and exits
@@ -209,7 +211,10 @@ else
 fi
 printf '%s\n' "${rows[@]}"
 for t in "${thread_list[@]}"; do
-	g=$(printf '%s\n' "${ratios[@]}" | LC_ALL=C awk -v t="$t" '$1 == t {s += log($2); n++} END {if (n) printf "%.2f (%d models)", exp(s/n), n; else print "none"}')
+	g=$(printf '%s\n' "${ratios[@]}" | LC_ALL=C awk -v t="$t" '$1 == t {s += log($2); n++} END {if (n) printf "%.2f (%d model%s)", exp(s/n), n, (n == 1 ? "" : "s"); else print "none"}')
 	echo "| **geometric mean** | $t | $batch | | | **$g** |$pad"
 done
+if ((max_foreign > 25)); then
+	echo "bench-vs-ort: WARNING: other processes used up to ${max_foreign}% of a core while ONNX Runtime was timed (ortbench's foreign_cpu_pct); the machine was not idle and the ratios are noisy" >&2
+fi
 exit "$failed"
