@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"text/tabwriter"
 
@@ -14,17 +16,43 @@ import (
 
 // benchJSON is bench -json's line.
 type benchJSON struct {
-	Model         string              `json:"model"`
-	MedianMs      float64             `json:"median_ms"`
-	P10Ms         float64             `json:"p10_ms"`
-	P90Ms         float64             `json:"p90_ms"`
-	RoundMedianMs []float64           `json:"round_median_ms"`
-	Batch         int                 `json:"batch"`
-	Threads       int                 `json:"threads"`
-	Iters         int                 `json:"iters"`
-	Rounds        int                 `json:"rounds"`
-	Kernel        string              `json:"kernel"`
-	Layers        []runtime.LayerTime `json:"layers,omitempty"`
+	Model    string              `json:"model"`
+	MedianMs float64             `json:"median_ms"`
+	P10Ms    float64             `json:"p10_ms"`
+	P90Ms    float64             `json:"p90_ms"`
+	RoundsMs []float64           `json:"rounds_ms,omitempty"`
+	Batch    int                 `json:"batch"`
+	Threads  int                 `json:"threads"`
+	Iters    int                 `json:"iters"`
+	Rounds   int                 `json:"rounds"`
+	Kernel   string              `json:"kernel"`
+	Layers   []runtime.LayerTime `json:"layers,omitempty"`
+}
+
+// stdin is where bench -step waits for its go-ahead; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// medianResult is one result for several rounds: the median of their
+// medians, p10s and p90s (the mean of the middle two for an even count),
+// and the layer times of the last round.
+func medianResult(rs []*engine.BenchResult) *engine.BenchResult {
+	if len(rs) == 1 {
+		return rs[0]
+	}
+	med := func(f func(*engine.BenchResult) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		n := len(v)
+		return (v[(n-1)/2] + v[n/2]) / 2
+	}
+	r := *rs[len(rs)-1]
+	r.MedianMs = med(func(r *engine.BenchResult) float64 { return r.MedianMs })
+	r.P10Ms = med(func(r *engine.BenchResult) float64 { return r.P10Ms })
+	r.P90Ms = med(func(r *engine.BenchResult) float64 { return r.P90Ms })
+	return &r
 }
 
 // writeLayers prints bench -layers' table: the layers by time, with their
@@ -75,8 +103,9 @@ func benchCmd() *command {
 			threads := fs.Int("threads", 1, "goroutines for the matrix products")
 			iters := fs.Int("iters", 200, "timed runs")
 			layers := fs.Bool("layers", false, "build with per-layer timing and print a table of the layers by time: output shape, share, GFLOP/s, the kernel that ran")
-			rounds := fs.Int("rounds", 1, "time this many rounds of -iters runs in one build, reporting each round's median (for alternating with another runtime)")
-			asJSON := fs.Bool("json", false, "print one JSON line")
+			rounds := fs.Int("rounds", 1, "rounds of -iters runs, each a fresh run of the one built program with its own warm-up; the result is the median of the rounds' medians")
+			step := fs.Bool("step", false, "print each round's result as it ends and read a line from standard input before starting the next, so that a driver can interleave another runtime's rounds")
+			asJSON := fs.Bool("json", false, "print JSON lines: with -step one per round, then always one for the whole")
 			return func(positional []string) error {
 				path, err := onePath(positional)
 				if err != nil {
@@ -96,21 +125,47 @@ func benchCmd() *command {
 				}
 				defer e.Close()
 				mf.progress("timing %d round(s) of %d runs", *rounds, *iters)
-				r, err := engine.Bench(e, *batch, *threads, *iters, *rounds)
-				if err != nil {
-					return err
+				in := bufio.NewReader(stdin)
+				var all []*engine.BenchResult
+				for i := 1; i <= *rounds; i++ {
+					if *step && i > 1 {
+						if _, err := in.ReadString('\n'); err != nil {
+							return fmt.Errorf("-step: standard input ended before round %d: %v", i, err)
+						}
+					}
+					r, err := engine.Bench(e, *batch, *threads, *iters, 1)
+					if err != nil {
+						return err
+					}
+					all = append(all, r)
+					if *step || (*rounds > 1 && !*asJSON) {
+						if *asJSON {
+							fmt.Fprintf(out, `{"round":%d,"median_ms":%.4f,"p10_ms":%.4f,"p90_ms":%.4f}`+"\n", i, r.MedianMs, r.P10Ms, r.P90Ms)
+						} else {
+							fmt.Fprintf(out, "round %d: median %.4f ms (p10 %.4f, p90 %.4f)\n", i, r.MedianMs, r.P10Ms, r.P90Ms)
+						}
+					}
 				}
+				r := medianResult(all)
 				if *layers && !*asJSON {
 					writeLayers(out, r)
 				}
 				if *asJSON {
+					rms := make([]float64, len(all))
+					for i, a := range all {
+						rms[i] = a.MedianMs
+					}
 					return json.NewEncoder(out).Encode(benchJSON{
-						Model: path, MedianMs: r.MedianMs, P10Ms: r.P10Ms, P90Ms: r.P90Ms, RoundMedianMs: r.RoundMedianMs,
-						Batch: r.Batch, Threads: r.Threads, Iters: r.Iters, Rounds: r.Rounds, Kernel: r.Kernel, Layers: r.Layers,
+						Model: path, MedianMs: r.MedianMs, P10Ms: r.P10Ms, P90Ms: r.P90Ms, RoundsMs: rms,
+						Batch: r.Batch, Threads: r.Threads, Iters: r.Iters, Rounds: *rounds, Kernel: r.Kernel, Layers: r.Layers,
 					})
 				}
-				fmt.Fprintf(out, "%s: median %.4f ms (p10 %.4f, p90 %.4f) per Run of batch %d on %d thread(s), %.1f items/s; %d runs, GEMM kernel %s\n",
-					path, r.MedianMs, r.P10Ms, r.P90Ms, r.Batch, r.Threads, float64(r.Batch)*1000/r.MedianMs, r.Iters, r.Kernel)
+				of := ""
+				if *rounds > 1 {
+					of = fmt.Sprintf(" (medians over %d rounds)", *rounds)
+				}
+				fmt.Fprintf(out, "%s: median %.4f ms (p10 %.4f, p90 %.4f)%s per Run of batch %d on %d thread(s), %.1f items/s; %d runs, GEMM kernel %s\n",
+					path, r.MedianMs, r.P10Ms, r.P90Ms, of, r.Batch, r.Threads, float64(r.Batch)*1000/r.MedianMs, r.Iters, r.Kernel)
 				return nil
 			}
 		},

@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
-	"github.com/cnnc/cnnc/internal/shared"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/cnnc/cnnc/engine"
+	"github.com/cnnc/cnnc/internal/shared"
 	"github.com/cnnc/cnnc/internal/tutorial"
 )
 
@@ -68,6 +72,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, "has no test_data_set_*"},
 		{[]string{"check", "-engine", "c", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, `unknown engine "c"`},
 		{[]string{"summary", "-weights", "w.npz", "x.onnx"}, 1, "applies to DSL models only"},
+		{[]string{"bench", "-rounds", "0", repo(t, "testdata/tutorial_124.cnn")}, 2, "-rounds must be positive"},
 	}
 	for _, tc := range tests {
 		code, _, errOut := cnnc(t, tc.args...)
@@ -270,6 +275,45 @@ func TestCheckAndRun(t *testing.T) {
 	}
 	if code, _, errOut := cnnc(t, "run", "-input", filepath.Join(mnist, "test_data_set_0", "input_0.pb"), repo(t, "testdata/tutorial_126_cifar.cnn")); code != 1 || !strings.Contains(errOut, "model wants") {
 		t.Errorf("run with a wrong-shaped input exits %d: %s", code, errOut)
+	}
+}
+
+// bench -rounds times several rounds on one build; -step prints each as it
+// ends and waits for a line on standard input before the next.
+func TestBenchRounds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generated package")
+	}
+	model := repo(t, "testdata/tutorial_124.cnn")
+	code, out, errOut := cnnc(t, "bench", "-json", "-iters", "3", "-rounds", "3", model)
+	if code != 0 || strings.Count(out, "\n") != 1 {
+		t.Fatalf("bench -rounds 3 exits %d:\n%s%s", code, out, errOut)
+	}
+	var whole struct {
+		MedianMs float64   `json:"median_ms"`
+		Rounds   int       `json:"rounds"`
+		RoundsMs []float64 `json:"rounds_ms"`
+	}
+	if err := json.Unmarshal([]byte(out), &whole); err != nil {
+		t.Fatal(err)
+	}
+	sorted := append([]float64(nil), whole.RoundsMs...)
+	sort.Float64s(sorted)
+	if whole.Rounds != 3 || len(sorted) != 3 || math.Abs(whole.MedianMs-sorted[1]) > 1e-3 {
+		t.Errorf("bench -rounds 3 prints %s; want 3 rounds and their median", out)
+	}
+
+	defer func(r io.Reader) { stdin = r }(stdin)
+	stdin = strings.NewReader("go\n")
+	code, out, errOut = cnnc(t, "bench", "-json", "-iters", "3", "-rounds", "2", "-step", model)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], `{"round":1,"median_ms":`) || !strings.HasPrefix(lines[1], `{"round":2,`) || !strings.Contains(lines[2], `"rounds_ms":[`) {
+		t.Errorf("bench -rounds 2 -step exits %d:\n%s%s", code, out, errOut)
+	}
+	stdin = strings.NewReader("")
+	code, out, errOut = cnnc(t, "bench", "-iters", "3", "-rounds", "2", "-step", model)
+	if code != 1 || !strings.HasPrefix(out, "round 1: median ") || !strings.Contains(errOut, "standard input ended before round 2") {
+		t.Errorf("bench -step without a go-ahead exits %d:\n%s%s", code, out, errOut)
 	}
 }
 
