@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,16 +43,19 @@ func main() {
 // run is main without the process: it returns the exit status, so tests
 // can drive the CLI in-process.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	// Help that was asked for is the command's output: stdout, exit 0.
+	// Usage printed because of a mistake goes to stderr with exit 2.
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+		return 2
 	}
 	name := args[0]
-	if name == "help" {
-		if len(args) < 2 {
+	switch name {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	case "help":
+		if len(args) < 2 || args[1] == "help" {
 			usage(stdout)
 			return 0
 		}
@@ -62,16 +66,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fs := flag.NewFlagSet("cnnc "+c.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		// The flag package writes both -h's usage and a bad flag's error
+		// to fs.Output; collect them and route them once the parse says
+		// which it was.
+		var parseOut bytes.Buffer
+		fs.SetOutput(&parseOut)
 		body := c.flags(fs, stdout, stderr)
 		fs.Usage = func() {
-			fmt.Fprintf(stderr, "usage: cnnc %s [flags] %s\n\n%s\n\nexample:\n  %s\n\nflags:\n", c.name, c.args, c.short, c.example)
+			w := fs.Output()
+			fmt.Fprintf(w, "usage: cnnc %s [flags] %s\n\n%s\n\nexample:\n  %s\n\nflags:\n", c.name, c.args, c.short, c.example)
 			fs.PrintDefaults()
 		}
 		positional, err := parseInterleaved(fs, args[1:])
 		if errors.Is(err, flag.ErrHelp) {
+			stdout.Write(parseOut.Bytes())
 			return 0
 		}
+		stderr.Write(parseOut.Bytes())
+		fs.SetOutput(stderr)
 		if err != nil {
 			return 2
 		}
