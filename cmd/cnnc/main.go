@@ -9,6 +9,7 @@
 //	cnnc check MODEL [DATA_DIR...]          compare outputs with stored references
 //	cnnc run MODEL                          run the model on an input
 //	cnnc bench MODEL                        time the generated code
+//	cnnc version                            print cnnc's, Go's and the generated code's versions
 //
 // Run "cnnc help COMMAND" or "cnnc COMMAND -h" for a command's flags.
 package main
@@ -33,7 +34,7 @@ type command struct {
 }
 
 func commands() []*command {
-	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd()}
+	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd(), versionCmd()}
 }
 
 func main() {
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help":
 		usage(stdout)
 		return 0
+	case "-version", "--version":
+		name, args = "version", append([]string{"version"}, args[1:]...)
 	case "help":
 		if len(args) < 2 || args[1] == "help" {
 			usage(stdout)
