@@ -43,7 +43,9 @@ func ImportFile(path string, opts Options) (*ir.Graph, error) {
 // nodes whose inputs are all constant are folded away, and graph inputs
 // exclude initializers. Every node keeps its ONNX name as Layer (a unique
 // one such as "Conv_3" is made up when the model gives none) and its op
-// type as LayerType; value names are kept.
+// type as LayerType; value names are kept. Graph inputs that feed image
+// ops (Conv, the pools, ...) are declared NCHW, the layout ONNX defines
+// those ops on; other inputs carry no layout.
 //
 // A model using operators cnnc does not support fails with one
 // *UnsupportedOpsError naming all of them; other failures at a node are
@@ -173,6 +175,9 @@ func importModel(m *pb.ModelProto, opts Options) (*ir.Graph, error) {
 		return nil, err
 	}
 	b.g.RemoveDead()
+	if err := markImageInputs(b.g); err != nil {
+		return nil, fmt.Errorf("internal error: typing the graph with its image inputs' layout: %w", err)
+	}
 	// Every node was inferred as it was added, so this only catches bugs
 	// of the importer itself; it is cheap next to decoding.
 	if err := b.g.Verify(); err != nil {
