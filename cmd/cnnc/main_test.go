@@ -77,6 +77,10 @@ func TestHelp(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "model.onnx")
+	if err := os.WriteFile(page, []byte("<!DOCTYPE html>\n<html><body>Sign in to download</body></html>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		code int
@@ -95,6 +99,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, "has no test_data_set_*"},
 		{[]string{"check", "-engine", "c", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, `unknown engine "c"`},
 		{[]string{"summary", "-weights", "w.npz", "x.onnx"}, 1, "applies to DSL models only"},
+		{[]string{"summary", page}, 1, page + ": not an ONNX model (decoding the protobuf ModelProto: proto: "},
+		{[]string{"compile", "-o", t.TempDir(), page}, 1, "it is an HTML or XML page"},
 	}
 	for _, tc := range tests {
 		code, _, errOut := cnnc(t, tc.args...)

@@ -49,13 +49,15 @@ func ImportFile(path string, opts Options) (*ir.Graph, error) {
 //
 // A model using operators cnnc does not support fails with one
 // *UnsupportedOpsError naming all of them; other failures at a node are
-// *NodeError values naming the node, op type and opset.
+// *NodeError values naming the node, op type and opset. Data that is not
+// an ONNX model at all (empty, not a ModelProto, no graph) gives an error
+// matching ErrNotModel that guesses what the data is.
 func Import(data []byte, opts Options) (*ir.Graph, error) {
-	var m pb.ModelProto
-	if err := m.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("decoding ONNX model: %w", err)
+	m, err := decodeModel(data)
+	if err != nil {
+		return nil, err
 	}
-	return importModel(&m, opts)
+	return importModel(m, opts)
 }
 
 // InputNames decodes a model and returns the names of its run-time
@@ -64,12 +66,9 @@ func Import(data []byte, opts Options) (*ir.Graph, error) {
 // that binds some of them with Options.Constants (see RunTimeInputError)
 // uses it to match the remaining ones to the imported graph's inputs.
 func InputNames(data []byte) ([]string, error) {
-	var m pb.ModelProto
-	if err := m.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("decoding ONNX model: %w", err)
-	}
-	if m.Graph == nil {
-		return nil, errors.New("model has no graph")
+	m, err := decodeModel(data)
+	if err != nil {
+		return nil, err
 	}
 	inits := make(map[string]bool)
 	for _, t := range m.Graph.Initializer {
