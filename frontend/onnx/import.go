@@ -214,12 +214,17 @@ func (b *builder) checkOps(gp *pb.GraphProto) error {
 		d := normDomain(n.Domain)
 		opset, imported := b.opsets[d]
 		reason := ""
+		var suggested []string
 		switch e, known := registry[n.OpType]; {
 		case d != "":
 			reason = "only the ai.onnx domain is supported"
 		case !imported:
 			reason = "the model imports no ai.onnx opset"
 		case !known:
+			// An op type no importer knows: a misspelling (Sigmoidd), a
+			// name from another framework (Relu6, Dense), or a real ONNX
+			// operator cnnc lacks.
+			suggested, reason = didYouMean(n.OpType)
 		case opset < e.min || opset > e.max:
 			reason = fmt.Sprintf("supported at opsets %d to %d", e.min, e.max)
 		default:
@@ -230,7 +235,7 @@ func (b *builder) checkOps(gp *pb.GraphProto) error {
 		if !ok {
 			j = len(ops)
 			index[k] = j
-			ops = append(ops, UnsupportedOp{OpType: n.OpType, Domain: k.domain, Opset: opset, Reason: reason})
+			ops = append(ops, UnsupportedOp{OpType: n.OpType, Domain: k.domain, Opset: opset, Reason: reason, DidYouMean: suggested})
 		}
 		ops[j].Nodes = append(ops[j].Nodes, nodeLabel(n, i))
 	}
