@@ -90,8 +90,10 @@ func moduleVersion(bi *debug.BuildInfo) string {
 	}
 	if m.Replace != nil {
 		v += " => " + m.Replace.Path
-		if m.Replace.Version != "" {
-			v += " " + m.Replace.Version
+		// A replacement by a directory has the version "(devel)", which
+		// the path already says.
+		if rv := m.Replace.Version; rv != "" && rv != "(devel)" {
+			v += " " + rv
 		}
 	}
 	if m == &bi.Main {
