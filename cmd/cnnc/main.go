@@ -77,8 +77,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		body := c.flags(fs, stdout, stderr)
 		fs.Usage = func() {
 			w := fs.Output()
-			fmt.Fprintf(w, "usage: cnnc %s [flags] %s\n\n%s\n\nexample:\n  %s\n\nflags:\n", c.name, c.args, c.short, c.example)
-			fs.PrintDefaults()
+			nflags := 0
+			fs.VisitAll(func(*flag.Flag) { nflags++ })
+			line := "cnnc " + c.name
+			if nflags > 0 {
+				line += " [flags]"
+			}
+			if c.args != "" {
+				line += " " + c.args
+			}
+			fmt.Fprintf(w, "usage: %s\n\n%s\n\nexample:\n  %s\n", line, c.short, c.example)
+			if nflags > 0 {
+				fmt.Fprintf(w, "\nflags:\n")
+				fs.PrintDefaults()
+			}
 		}
 		positional, err := parseInterleaved(fs, args[1:])
 		if errors.Is(err, flag.ErrHelp) {
