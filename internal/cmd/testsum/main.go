@@ -287,6 +287,7 @@ func (s *summary) printSkipped(p *pkg) {
 	for _, top := range tops {
 		ts := byTop[top]
 		if len(ts) <= maxListed {
+			sort.SliceStable(ts, func(i, j int) bool { return ts[i].name < ts[j].name })
 			for _, t := range ts {
 				fmt.Fprintf(s.w, "  %s: %s\n", t.name, reason(t))
 			}
@@ -325,7 +326,17 @@ func (s *summary) printSkipped(p *pkg) {
 			}
 		}
 		fmt.Fprintln(s.w, heading+":")
-		sort.SliceStable(groups, func(i, j int) bool { return len(groups[i].names) > len(groups[j].names) })
+		// Parallel subtests end in any order: sort, so that two runs
+		// print the same summary.
+		for _, g := range groups {
+			sort.Strings(g.names)
+		}
+		sort.SliceStable(groups, func(i, j int) bool {
+			if len(groups[i].names) != len(groups[j].names) {
+				return len(groups[i].names) > len(groups[j].names)
+			}
+			return groups[i].reason < groups[j].reason
+		})
 		shown := groups
 		if len(shown) > maxGroups {
 			shown = shown[:maxGroups]
