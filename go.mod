@@ -13,3 +13,7 @@ require (
 	golang.org/x/text v0.34.0 // indirect
 	gonum.org/v1/gonum v0.17.0 // indirect
 )
+
+// The examples' go:generate lines run go tool cnnc, as a user's module
+// does; the tool is in this module, so the line adds no requirement.
+tool github.com/cnnc/cnnc/cmd/cnnc

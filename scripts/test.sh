@@ -13,8 +13,15 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 
+# go test -json, summarized: a line per package as go test prints it, the
+# output of what failed, and then every skipped test with its reason (plain
+# go test hides them, so a suite that skipped for want of ../shared looks
+# like one that passed).
 echo "== go test"
-go test -count=1 ./...
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/testsum" ./internal/cmd/testsum
+go test -count=1 -json ./... | "$bin/testsum"
 
 # Generated files must be what their generators write now: the example
 # package (cnnc compile) and the runtime's assembly (the avo generator).

@@ -10,11 +10,13 @@
 //	cnnc run MODEL                          run the model on an input
 //	cnnc bench MODEL                        time the generated code
 //	cnnc graph MODEL                        draw the graph as Graphviz DOT
+//	cnnc version                            print cnnc's, Go's and the generated code's versions
 //
 // Run "cnnc help COMMAND" or "cnnc COMMAND -h" for a command's flags.
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,7 +35,7 @@ type command struct {
 }
 
 func commands() []*command {
-	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd(), graphCmd()}
+	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd(), graphCmd(), versionCmd()}
 }
 
 func main() {
@@ -43,16 +45,21 @@ func main() {
 // run is main without the process: it returns the exit status, so tests
 // can drive the CLI in-process.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	// Help that was asked for is the command's output: stdout, exit 0.
+	// Usage printed because of a mistake goes to stderr with exit 2.
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+		return 2
 	}
 	name := args[0]
-	if name == "help" {
-		if len(args) < 2 {
+	switch name {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	case "-version", "--version":
+		name, args = "version", append([]string{"version"}, args[1:]...)
+	case "help":
+		if len(args) < 2 || args[1] == "help" {
 			usage(stdout)
 			return 0
 		}
@@ -63,16 +70,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fs := flag.NewFlagSet("cnnc "+c.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		// The flag package writes both -h's usage and a bad flag's error
+		// to fs.Output; collect them and route them once the parse says
+		// which it was.
+		var parseOut bytes.Buffer
+		fs.SetOutput(&parseOut)
 		body := c.flags(fs, stdout, stderr)
 		fs.Usage = func() {
-			fmt.Fprintf(stderr, "usage: cnnc %s [flags] %s\n\n%s\n\nexample:\n  %s\n\nflags:\n", c.name, c.args, c.short, c.example)
-			fs.PrintDefaults()
+			w := fs.Output()
+			nflags := 0
+			fs.VisitAll(func(*flag.Flag) { nflags++ })
+			line := "cnnc " + c.name
+			if nflags > 0 {
+				line += " [flags]"
+			}
+			if c.args != "" {
+				line += " " + c.args
+			}
+			fmt.Fprintf(w, "usage: %s\n\n%s\n\nexample:\n  %s\n", line, c.short, c.example)
+			if nflags > 0 {
+				fmt.Fprintf(w, "\nflags:\n")
+				fs.PrintDefaults()
+			}
 		}
 		positional, err := parseInterleaved(fs, args[1:])
 		if errors.Is(err, flag.ErrHelp) {
+			stdout.Write(parseOut.Bytes())
 			return 0
 		}
+		stderr.Write(parseOut.Bytes())
+		fs.SetOutput(stderr)
 		if err != nil {
 			return 2
 		}

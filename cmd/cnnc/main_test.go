@@ -32,28 +32,59 @@ func repo(t *testing.T, path string) string {
 	return filepath.Join(shared.RepoRoot(t), path)
 }
 
+// Help that was asked for goes to stdout and exits 0, whichever way it was
+// asked for; usage printed because of a mistake goes to stderr.
 func TestHelp(t *testing.T) {
-	code, out, _ := cnnc(t, "help")
-	if code != 0 {
-		t.Fatalf("cnnc help exits %d", code)
+	code, out, errOut := cnnc(t, "help")
+	if code != 0 || errOut != "" {
+		t.Fatalf("cnnc help exits %d, stderr %q", code, errOut)
 	}
 	for _, c := range commands() {
 		if !strings.Contains(out, "  "+c.name+" ") || !strings.Contains(out, c.example) {
 			t.Errorf("cnnc help does not show %s and its example:\n%s", c.name, out)
 		}
 	}
+	type askFor struct {
+		args []string
+		want string
+	}
+	asks := []askFor{
+		{[]string{"help"}, "commands:"},
+		{[]string{"-h"}, "commands:"},
+		{[]string{"--help"}, "commands:"},
+		{[]string{"help", "help"}, "commands:"},
+	}
 	for _, c := range commands() {
-		code, _, errOut := cnnc(t, c.name, "-h")
-		if code != 0 || !strings.Contains(errOut, "usage: cnnc "+c.name) || !strings.Contains(errOut, "example:") {
-			t.Errorf("cnnc %s -h exits %d:\n%s", c.name, code, errOut)
+		want := "usage: cnnc " + c.name
+		asks = append(asks,
+			askFor{[]string{c.name, "-h"}, want},
+			askFor{[]string{c.name, "-help"}, want},
+			askFor{[]string{"help", c.name}, want},
+			askFor{[]string{c.name, "model.onnx", "-h"}, want})
+	}
+	for _, a := range asks {
+		code, out, errOut := cnnc(t, a.args...)
+		if code != 0 || errOut != "" || !strings.Contains(out, a.want) {
+			t.Errorf("cnnc %s: exit %d, stderr %q, stdout:\n%s\nwant exit 0, nothing on stderr and %q on stdout", strings.Join(a.args, " "), code, errOut, out, a.want)
+		}
+		if strings.HasPrefix(a.want, "usage: cnnc ") && !strings.Contains(out, "example:") {
+			t.Errorf("cnnc %s shows no example:\n%s", strings.Join(a.args, " "), out)
 		}
 	}
-	if code, _, _ := cnnc(t); code != 2 {
-		t.Errorf("cnnc without arguments exits %d, want 2", code)
+	mistakes := [][]string{{}, {"summary", "-nosuchflag"}, {"help", "frobnicate"}, {"compile", "-o"}}
+	for _, args := range mistakes {
+		code, out, errOut := cnnc(t, args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "usage: cnnc") {
+			t.Errorf("cnnc %s: exit %d, stdout %q, stderr:\n%s\nwant exit 2 and the usage on stderr only", strings.Join(args, " "), code, out, errOut)
+		}
 	}
 }
 
 func TestUsageErrors(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "model.onnx")
+	if err := os.WriteFile(page, []byte("<!DOCTYPE html>\n<html><body>Sign in to download</body></html>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		code int
@@ -73,6 +104,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", "-engine", "c", repo(t, "testdata/tutorial_125_mnist.cnn")}, 2, `unknown engine "c"`},
 		{[]string{"summary", "-weights", "w.npz", "x.onnx"}, 1, "applies to DSL models only"},
 		{[]string{"bench", "-rounds", "0", repo(t, "testdata/tutorial_124.cnn")}, 2, "-rounds must be positive"},
+		{[]string{"summary", page}, 1, page + ": not an ONNX model (decoding the protobuf ModelProto: proto: "},
+		{[]string{"compile", "-o", t.TempDir(), page}, 1, "it is an HTML or XML page"},
 	}
 	for _, tc := range tests {
 		code, _, errOut := cnnc(t, tc.args...)

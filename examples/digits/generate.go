@@ -1,3 +1,3 @@
 package digits
 
-//go:generate go run github.com/cnnc/cnnc/cmd/cnnc compile digits.cnn -o . -pkg digits
+//go:generate go tool cnnc compile digits.cnn -o . -pkg digits

@@ -3,7 +3,8 @@ package dsl
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/cnnc/cnnc/frontend/nearmiss"
 )
 
 // Pos is a place in a source file. Line and Col count from 1; Col counts
@@ -112,29 +113,10 @@ func (s *errorSink) err() error {
 }
 
 // suggest returns the candidate closest to name if it is close enough to be
-// a plausible misspelling, or "". A candidate equal up to case wins at once
-// (Conv2d for Conv2D); otherwise the edit distance, counted on lower-cased
-// names, must be at most a third of the candidate's length (at least 2), so
-// that kernal_size finds kernel_size and MaxPool2d finds MaxPool2D but
-// nothing finds a name with nothing in common.
+// a plausible misspelling, or "" (see nearmiss.Closest: Conv2d finds
+// Conv2D, kernal_size finds kernel_size, print finds nothing).
 func suggest(name string, candidates []string) string {
-	lower := strings.ToLower(name)
-	n := utf8.RuneCountInString(name)
-	best, bestD, bestLen := "", -1, 0
-	for _, c := range candidates {
-		if strings.EqualFold(c, name) {
-			return c
-		}
-		d := editDistance(lower, strings.ToLower(c))
-		limit := max(2, utf8.RuneCountInString(c)/3)
-		// On a tie the candidate closer in length wins: rleu is as far
-		// from elu as from relu, but it is relu mistyped.
-		dl := abs(utf8.RuneCountInString(c) - n)
-		if d <= limit && (bestD < 0 || d < bestD || d == bestD && dl < bestLen) {
-			best, bestD, bestLen = c, d, dl
-		}
-	}
-	return best
+	return nearmiss.Suggest(name, candidates)
 }
 
 // didYouMean formats a suggestion as a message suffix.
@@ -143,46 +125,4 @@ func didYouMean(name string, candidates []string) string {
 		return "; did you mean " + s + "?"
 	}
 	return ""
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// editDistance is the optimal-string-alignment distance between a and b,
-// in runes: Levenshtein's insertions, deletions and substitutions plus the
-// transposition of two neighbours, the commonest typo (rleu). Names
-// are short (they come from single tokens, bounded by the lexer), so the
-// quadratic table is cheap.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		// Names this long are no misspelling of a layer or argument name.
-		return max(len(ra), len(rb))
-	}
-	// d[i][j] is the distance between ra[:i] and rb[:j].
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

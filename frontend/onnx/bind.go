@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
 	"github.com/cnnc/cnnc/ir"
 )
 
@@ -67,12 +66,9 @@ func ImportWithInputs(data []byte, opts Options, inputs []*ir.Tensor) (*ir.Graph
 // size at hand. It returns the bindings by name; a name bound to two
 // different sizes is an error.
 func BindDims(data []byte, inputs []*ir.Tensor) (map[string]int, error) {
-	var m pb.ModelProto
-	if err := m.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("decoding ONNX model: %w", err)
-	}
-	if m.Graph == nil {
-		return nil, errors.New("model has no graph")
+	m, err := decodeModel(data)
+	if err != nil {
+		return nil, err
 	}
 	inits := make(map[string]bool)
 	for _, t := range m.Graph.Initializer {

@@ -34,8 +34,15 @@ type UnsupportedOp struct {
 	Opset  int64  // the version of Domain the model imports; 0 if none
 	Nodes  []string
 	// Reason says why, when the op is known but not at this opset or
-	// domain: "supported at opsets 7 to 25".
+	// domain: "supported at opsets 7 to 25". For an op type cnnc does not
+	// know it is the guess at what was meant, if there is one: "did you
+	// mean Sigmoid?".
 	Reason string
+	// DidYouMean lists the supported op types an unknown op type is
+	// probably a misspelling or another framework's name of (Sigmoidd,
+	// Conv2d, Relu6, Dense); empty for a real ONNX operator cnnc lacks and
+	// for a name close to none.
+	DidYouMean []string
 }
 
 // UnsupportedOpsError lists every unsupported operator of a model. Import

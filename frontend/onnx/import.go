@@ -43,17 +43,21 @@ func ImportFile(path string, opts Options) (*ir.Graph, error) {
 // nodes whose inputs are all constant are folded away, and graph inputs
 // exclude initializers. Every node keeps its ONNX name as Layer (a unique
 // one such as "Conv_3" is made up when the model gives none) and its op
-// type as LayerType; value names are kept.
+// type as LayerType; value names are kept. Graph inputs that feed image
+// ops (Conv, the pools, ...) are declared NCHW, the layout ONNX defines
+// those ops on; other inputs carry no layout.
 //
 // A model using operators cnnc does not support fails with one
 // *UnsupportedOpsError naming all of them; other failures at a node are
-// *NodeError values naming the node, op type and opset.
+// *NodeError values naming the node, op type and opset. Data that is not
+// an ONNX model at all (empty, not a ModelProto, no graph) gives an error
+// matching ErrNotModel that guesses what the data is.
 func Import(data []byte, opts Options) (*ir.Graph, error) {
-	var m pb.ModelProto
-	if err := m.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("decoding ONNX model: %w", err)
+	m, err := decodeModel(data)
+	if err != nil {
+		return nil, err
 	}
-	return importModel(&m, opts)
+	return importModel(m, opts)
 }
 
 // InputNames decodes a model and returns the names of its run-time
@@ -62,12 +66,9 @@ func Import(data []byte, opts Options) (*ir.Graph, error) {
 // that binds some of them with Options.Constants (see RunTimeInputError)
 // uses it to match the remaining ones to the imported graph's inputs.
 func InputNames(data []byte) ([]string, error) {
-	var m pb.ModelProto
-	if err := m.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("decoding ONNX model: %w", err)
-	}
-	if m.Graph == nil {
-		return nil, errors.New("model has no graph")
+	m, err := decodeModel(data)
+	if err != nil {
+		return nil, err
 	}
 	inits := make(map[string]bool)
 	for _, t := range m.Graph.Initializer {
@@ -173,6 +174,9 @@ func importModel(m *pb.ModelProto, opts Options) (*ir.Graph, error) {
 		return nil, err
 	}
 	b.g.RemoveDead()
+	if err := markImageInputs(b.g); err != nil {
+		return nil, fmt.Errorf("internal error: typing the graph with its image inputs' layout: %w", err)
+	}
 	// Every node was inferred as it was added, so this only catches bugs
 	// of the importer itself; it is cheap next to decoding.
 	if err := b.g.Verify(); err != nil {
@@ -210,12 +214,17 @@ func (b *builder) checkOps(gp *pb.GraphProto) error {
 		d := normDomain(n.Domain)
 		opset, imported := b.opsets[d]
 		reason := ""
+		var suggested []string
 		switch e, known := registry[n.OpType]; {
 		case d != "":
 			reason = "only the ai.onnx domain is supported"
 		case !imported:
 			reason = "the model imports no ai.onnx opset"
 		case !known:
+			// An op type no importer knows: a misspelling (Sigmoidd), a
+			// name from another framework (Relu6, Dense), or a real ONNX
+			// operator cnnc lacks.
+			suggested, reason = didYouMean(n.OpType)
 		case opset < e.min || opset > e.max:
 			reason = fmt.Sprintf("supported at opsets %d to %d", e.min, e.max)
 		default:
@@ -226,7 +235,7 @@ func (b *builder) checkOps(gp *pb.GraphProto) error {
 		if !ok {
 			j = len(ops)
 			index[k] = j
-			ops = append(ops, UnsupportedOp{OpType: n.OpType, Domain: k.domain, Opset: opset, Reason: reason})
+			ops = append(ops, UnsupportedOp{OpType: n.OpType, Domain: k.domain, Opset: opset, Reason: reason, DidYouMean: suggested})
 		}
 		ops[j].Nodes = append(ops[j].Nodes, nodeLabel(n, i))
 	}

@@ -128,12 +128,12 @@ func TestErrorMessages(t *testing.T) {
 		{
 			name: "missing graph",
 			data: noGraph,
-			want: "model has no graph",
+			want: "not an ONNX model: it decodes as a protobuf ModelProto but holds no graph; ",
 		},
 		{
 			name: "garbage",
 			data: []byte("this is not a protobuf"),
-			want: "decoding ONNX model: ",
+			want: "not an ONNX model (decoding the protobuf ModelProto: proto: ",
 		},
 		{
 			name: "shape error names the node",

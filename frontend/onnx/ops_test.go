@@ -152,9 +152,9 @@ func TestNormImport(t *testing.T) {
 	}
 	runOpCases(t, []opCase{
 		{"bn_15", bn(15, aFloat("epsilon", 1e-3), aFloat("momentum", 0.9)),
-			"BatchNormalization{Epsilon=0.0010000000474974513}: f32[1,3,8,8]", ""},
+			"BatchNormalization{Epsilon=0.0010000000474974513}: f32[1,3,8,8] NCHW", ""},
 		{"bn_6_is_test_spatial", bn(6, aInt("is_test", 1), aInt("spatial", 1), aInts("consumed_inputs", 0, 0, 0, 1, 1)),
-			"BatchNormalization{Epsilon=9.999999747378752e-06}: f32[1,3,8,8]", ""},
+			"BatchNormalization{Epsilon=9.999999747378752e-06}: f32[1,3,8,8] NCHW", ""},
 		{"bn_spatial_0", bn(7, aInt("spatial", 0)), "", "spatial=0"},
 		{"bn_spatial_after_8", bn(9, aInt("spatial", 1)), "", `attribute "spatial" not supported`},
 		{"bn_training_mode", bn(15, aInt("training_mode", 1)), "", "training_mode=1 is not supported"},
@@ -163,9 +163,9 @@ func TestNormImport(t *testing.T) {
 			"", `output 1 "rm" is used`},
 		{"instancenorm", x4(6).init("s", c).init("b", c).
 			node("InstanceNormalization", []string{"x", "s", "b"}, []string{"y"}, aFloat("epsilon", 0.5)).output("y"),
-			"InstanceNormalization{Epsilon=0.5}: f32[1,3,8,8]", ""},
+			"InstanceNormalization{Epsilon=0.5}: f32[1,3,8,8] NCHW", ""},
 		{"lrn", x4(13).node("LRN", []string{"x"}, []string{"y"}, aInt("size", 3), aFloat("alpha", 0.5), aFloat("beta", 0.25), aFloat("bias", 2)).output("y"),
-			"LRN{Size=3 Alpha=0.5 Beta=0.25 Bias=2}: f32[1,3,8,8]", ""},
+			"LRN{Size=3 Alpha=0.5 Beta=0.25 Bias=2}: f32[1,3,8,8] NCHW", ""},
 		{"lrn_no_size", x4(13).node("LRN", []string{"x"}, []string{"y"}).output("y"), "", "size is required"},
 	})
 }
