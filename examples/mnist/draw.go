@@ -123,7 +123,7 @@ func halfBlock(upper, lower bool) string {
 
 // pickDigits chooses n test images to draw: the first n, with the last
 // replaced by the first misclassified image if none of them is wrong, so
-// that the drawing shows a mistake when there is one.
+// that a drawing of two or more shows a mistake when there is one.
 func pickDigits(n int, class, labels []int) []int {
 	n = min(n, len(labels))
 	picks := make([]int, n)
@@ -132,7 +132,7 @@ func pickDigits(n int, class, labels []int) []int {
 		picks[i] = i
 		wrong = wrong || class[i] != labels[i]
 	}
-	if n == 0 || wrong {
+	if n < 2 || wrong {
 		return picks
 	}
 	for i := n; i < len(labels); i++ {

@@ -131,7 +131,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	r := results[0]
 	picks := pickDigits(*draw, r.class, set.labels)
-	fmt.Fprintf(out, "\n%s, as the ONNX package classifies them:\n\n", describePicks(picks))
+	fmt.Fprintf(out, "\n%s, classified by the ONNX package:\n\n", describePicks(picks))
 	var tiles []tile
 	for _, i := range picks {
 		tiles = append(tiles, tile{img: set.images[i], caption: caption(i, r.class[i], set.labels[i], r.top(i))})
@@ -150,9 +150,6 @@ func describePicks(picks []int) string {
 			return "the first test image"
 		}
 		return fmt.Sprintf("the first %d test images", n)
-	}
-	if n == 1 {
-		return "the first test image the model gets wrong"
 	}
 	return fmt.Sprintf("the first %d test images and the first one the model gets wrong", n-1)
 }

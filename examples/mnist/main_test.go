@@ -117,6 +117,7 @@ func TestPickDigits(t *testing.T) {
 		{3, []int{1, 0, 3, 4, 0, 6}, []int{0, 1, 2}}, // a mistake among the first: kept as they are
 		{3, []int{1, 2, 3, 4, 5, 6}, []int{0, 1, 2}}, // no mistake at all
 		{9, []int{1, 2, 3, 4, 5, 6}, []int{0, 1, 2, 3, 4, 5}},
+		{1, []int{1, 0, 3, 4, 5, 6}, []int{0}}, // one digit: the first, not the mistake
 		{0, []int{0, 0, 0, 0, 0, 0}, []int{}},
 	} {
 		got := pickDigits(c.n, c.class, labels)
