@@ -289,12 +289,17 @@ func (e *goEngine) exec(args ...string) ([]byte, error) {
 	return out, nil
 }
 
+// writeFloats appends t's elements to w as little-endian float32. It
+// encodes into w's spare capacity in one pass rather than a Write per
+// element, which for the 7.8M pixels of the MNIST test set took a
+// quarter of a second.
 func writeFloats(w *bytes.Buffer, t *ir.Tensor) {
-	var b [4]byte
+	w.Grow(4 * t.Len())
+	b := w.AvailableBuffer()
 	for i := 0; i < t.Len(); i++ {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(float32(t.Float(i))))
-		w.Write(b[:])
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(t.Float(i))))
 	}
+	w.Write(b)
 }
 
 // BenchResult is the timing of the generated code's Run.

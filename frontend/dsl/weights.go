@@ -1,10 +1,12 @@
 package dsl
 
 import (
+	"bytes"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -78,9 +80,17 @@ type npzWeights struct {
 }
 
 func openNPZ(path string) (*npzWeights, error) {
-	r, err := npz.Open(path)
+	// The archive is read into memory first: npyio reads an array a few
+	// bytes at a time, which on the file itself is a system call per
+	// element (over a second for the 1.2M weights of the MNIST example),
+	// and a weights file has to fit in memory anyway.
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("dsl: weights: %w", err)
+	}
+	r, err := npz.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("dsl: weights %s: %w", path, err)
 	}
 	w := &npzWeights{path: path, r: r, keys: map[string]string{}, used: map[string]bool{}}
 	for _, k := range r.Keys() {
