@@ -62,8 +62,8 @@ func FoldConstants(g *ir.Graph) error {
 				foldable = false
 			}
 		}
-		if !foldable {
-			continue
+		if !foldable || ir.KeepsUnfolded(n) {
+			continue // DequantizeLinear of a quantized weight waits for the QDQ pass
 		}
 		out, err := eval.Node(n, in)
 		if err != nil {

@@ -222,7 +222,11 @@ func opsTable() string {
 		if op.Folded {
 			irOps = append(irOps, "folded at import")
 		}
-		fmt.Fprintf(&b, "| %s | %d-%d | %s | %s | %s |\n", op.OpType, op.MinOpset, op.MaxOpset, types, strings.Join(irOps, ", "), op.Notes)
+		name := op.OpType
+		if op.Domain != "" {
+			name = op.Domain + "." + name
+		}
+		fmt.Fprintf(&b, "| %s | %d-%d | %s | %s | %s |\n", name, op.MinOpset, op.MaxOpset, types, strings.Join(irOps, ", "), op.Notes)
 	}
 	b.WriteString(opsEnd + "\n")
 	return b.String()

@@ -91,6 +91,9 @@ const foldBudget = 1 << 26
 // worthFolding reports whether n's results are small enough to hold as
 // constants and cheap enough to compute at import.
 func worthFolding(n *ir.Node) bool {
+	if ir.KeepsUnfolded(n) {
+		return false // a quantized weight's DequantizeLinear, for the QDQ pass
+	}
 	for _, o := range n.Outputs {
 		if o.Shape.NumElements(1) > maxFold {
 			return false

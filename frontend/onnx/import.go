@@ -215,16 +215,14 @@ func (b *builder) checkOps(gp *pb.GraphProto) error {
 		opset, imported := b.opsets[d]
 		reason := ""
 		var suggested []string
-		switch e, known := registry[n.OpType]; {
-		case d != "":
-			reason = "only the ai.onnx domain is supported"
-		case !imported:
-			reason = "the model imports no ai.onnx opset"
+		switch e, known := lookupOp(d, n.OpType); {
 		case !known:
 			// An op type no importer knows: a misspelling (Sigmoidd), a
-			// name from another framework (Relu6, Dense), or a real ONNX
-			// operator cnnc lacks.
-			suggested, reason = didYouMean(n.OpType)
+			// name from another framework (Relu6, Dense), a real ONNX
+			// operator cnnc lacks, or one of another domain.
+			suggested, reason = unknownOpReason(d, n.OpType)
+		case !imported:
+			reason = "the model imports no " + domainName(d) + " opset"
 		case opset < e.min || opset > e.max:
 			reason = fmt.Sprintf("supported at opsets %d to %d", e.min, e.max)
 		default:
@@ -524,7 +522,7 @@ func typeKind(t *pb.TypeProto) string {
 }
 
 func (b *builder) importNode(n *pb.NodeProto, index int) error {
-	e := registry[n.OpType] // checkOps has made sure it exists
+	e, _ := lookupOp(normDomain(n.Domain), n.OpType) // checkOps has made sure it exists
 	opset := b.opsets[normDomain(n.Domain)]
 	name := nodeLabel(n, index)
 	for k := 2; b.nodeNames[name]; k++ {

@@ -40,7 +40,28 @@ func TestErrorMessages(t *testing.T) {
 				m.m.OpsetImport = append(m.m.OpsetImport, &pb.OperatorSetIdProto{Domain: "com.microsoft", Version: 1})
 				return m.bytes()
 			}(),
-			want:  `model uses an unsupported operator: FusedConv (com.microsoft, opset 1) [only the ai.onnx domain is supported] in node "FusedConv_0"`,
+			want:  `model uses an unsupported operator: FusedConv (com.microsoft, opset 1) [of the com.microsoft domain cnnc imports only DequantizeLinear, QLinearAdd, QLinearAveragePool, QLinearConcat, QLinearConv, QLinearGlobalAveragePool, QLinearLeakyRelu, QLinearMul, QLinearSigmoid, QuantizeLinear] in node "FusedConv_0"`,
+			unsup: true,
+		},
+		{
+			name: "unknown domain",
+			data: func() []byte {
+				m := x2(13).node("Normalizer", []string{"x"}, []string{"y"}).output("y")
+				m.m.Graph.Node[0].Domain = "ai.onnx.ml"
+				m.m.OpsetImport = append(m.m.OpsetImport, &pb.OperatorSetIdProto{Domain: "ai.onnx.ml", Version: 1})
+				return m.bytes()
+			}(),
+			want:  `model uses an unsupported operator: Normalizer (ai.onnx.ml, opset 1) [only the ai.onnx or com.microsoft domains are supported] in node "Normalizer_0"`,
+			unsup: true,
+		},
+		{
+			name: "com.microsoft op without its opset",
+			data: func() []byte {
+				m := x2(13).node("QLinearSigmoid", []string{"x"}, []string{"y"}).output("y")
+				m.m.Graph.Node[0].Domain = "com.microsoft"
+				return m.bytes()
+			}(),
+			want:  `model uses an unsupported operator: QLinearSigmoid (com.microsoft, opset 0) [the model imports no com.microsoft opset] in node "QLinearSigmoid_0"`,
 			unsup: true,
 		},
 		{

@@ -69,7 +69,8 @@ func feedsImageOp(v *ir.Value, uses map[*ir.Value][]*ir.Node) bool {
 func imageOp(op ir.Op) bool {
 	switch op.(type) {
 	case *ir.Conv, *ir.ConvTranspose, *ir.MaxPool, *ir.AveragePool, *ir.GlobalAveragePool, *ir.GlobalMaxPool,
-		*ir.BatchNormalization, *ir.InstanceNormalization, *ir.LRN:
+		*ir.BatchNormalization, *ir.InstanceNormalization, *ir.LRN,
+		*ir.QLinearConv, *ir.ConvInteger, *ir.QMaxPool, *ir.QLinearAveragePool, *ir.QLinearGlobalAveragePool:
 		return true
 	}
 	return false
@@ -78,7 +79,8 @@ func imageOp(op ir.Op) bool {
 // keepsLayout reports whether op's output is laid out as its input is.
 func keepsLayout(op ir.Op) bool {
 	switch op.(type) {
-	case ir.ElementWise, *ir.Identity, *ir.Dropout, *ir.Cast, *ir.Pad, *ir.Slice, *ir.Resize:
+	case ir.ElementWise, *ir.Identity, *ir.Dropout, *ir.Cast, *ir.Pad, *ir.Slice, *ir.Resize,
+		*ir.QuantizeLinear, *ir.DequantizeLinear, *ir.QLookup, *ir.QLinearActivation:
 		return true
 	}
 	return false

@@ -73,6 +73,9 @@ func variadicEntry(op func() ir.Op) opEntry {
 
 // SupportedOp describes one supported ONNX operator.
 type SupportedOp struct {
+	// Domain is "" for ai.onnx, else the operator's domain
+	// ("com.microsoft").
+	Domain             string
 	OpType             string
 	MinOpset, MaxOpset int64
 	// FloatOnly is set for ops the IR defines on floating point only.
@@ -84,13 +87,25 @@ type SupportedOp struct {
 	Folded   bool
 }
 
-// SupportedOps lists the supported ai.onnx operators, sorted by name.
+// SupportedOps lists the supported operators, the ai.onnx ones sorted by
+// name, then those of other domains by domain and name.
 func SupportedOps() []SupportedOp {
 	ops := make([]SupportedOp, 0, len(registry))
-	for name, e := range registry {
-		ops = append(ops, SupportedOp{OpType: name, MinOpset: e.min, MaxOpset: e.max, FloatOnly: e.floatOnly, Notes: e.notes, Produces: e.produces, Folded: e.folded})
+	add := func(domain string, reg map[string]opEntry) {
+		for name, e := range reg {
+			ops = append(ops, SupportedOp{Domain: domain, OpType: name, MinOpset: e.min, MaxOpset: e.max, FloatOnly: e.floatOnly, Notes: e.notes, Produces: e.produces, Folded: e.folded})
+		}
 	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].OpType < ops[j].OpType })
+	add("", registry)
+	for d, reg := range domains {
+		add(d, reg)
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].Domain != ops[j].Domain {
+			return ops[i].Domain < ops[j].Domain
+		}
+		return ops[i].OpType < ops[j].OpType
+	})
 	return ops
 }
 
