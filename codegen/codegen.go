@@ -77,7 +77,7 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		pkg:    pkg,
 		opts:   opts,
 		file:   newGoFile("model.go", pkg),
-		names:  newNamer("w", "m", "a", "p", "s", "rt", "in", "out", "all", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
+		names:  newNamer("w", "m", "a", "p", "s", "rt", "in", "out", "all", "ab", "ai", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
 		consts: make(map[*ir.Tensor]blobRef),
 		fields: make(map[*ir.Tensor]string),
 	}
@@ -201,10 +201,10 @@ func (gen *gen) check() error {
 		}
 	}
 	for _, n := range gen.g.Nodes {
-		for _, o := range n.Outputs {
-			if o.DType != ir.Float32 {
-				return fmt.Errorf("codegen: %s: %w", where(n), unsupportedf("a run-time %s value", o.DType))
-			}
+		// Integer values (the codes of quantized layers) may flow only
+		// between the ops that handle them (see quant.go).
+		if err := gen.checkIntegers(n); err != nil {
+			return fmt.Errorf("codegen: %s: %w", where(n), err)
 		}
 	}
 	return nil
@@ -252,6 +252,9 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 	}
 	if off, ok := gen.g.Plan.Offset[v]; ok {
 		n := numel(v.Shape)
+		if v.DType != ir.Float32 {
+			return intArena(v, off, n)
+		}
 		return fmt.Sprintf("a[%d:%d]", off, off+n), nil
 	}
 	if p := v.Producer; p != nil && ir.IsView(p) {

@@ -271,6 +271,14 @@ func (gen *gen) forward() {
 	if usesIdent(code, "a") {
 		f.P("\ta := m.rt.Arena")
 	}
+	// The 8-bit codes and int32 sums of quantized layers live in the same
+	// arena, seen as bytes and as int32 values.
+	if usesIdent(code, "ab") {
+		f.P("\tab := runtime.ArenaBytes(m.rt.Arena)")
+	}
+	if usesIdent(code, "ai") {
+		f.P("\tai := runtime.ArenaInt32s(m.rt.Arena)")
+	}
 	if gen.opts.Profile {
 		f.P("\tm.rt.StartProfile()")
 	}

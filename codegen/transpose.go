@@ -18,7 +18,7 @@ func (gen *gen) transpose(n *ir.Node, op *ir.Transpose) error {
 	if err != nil {
 		return err
 	}
-	if len(xs) == 4 {
+	if len(xs) == 4 && x.DType == ir.Float32 { // the loops below serve the codes of quantized layers too
 		switch {
 		case slices.Equal(op.Perm, ir.PermNCHWToNHWC):
 			gen.line("runtime.NCHWToNHWC(%s, %s, %d, %d, %d)", dst, src, xs[0], xs[1], xs[2]*xs[3])

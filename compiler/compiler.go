@@ -28,7 +28,6 @@ import (
 	"github.com/cnnc/cnnc/frontend/dsl"
 	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/ir"
-	"github.com/cnnc/cnnc/ir/eval"
 	"github.com/cnnc/cnnc/passes"
 	"github.com/cnnc/cnnc/summary"
 )
@@ -334,7 +333,7 @@ func (m *Model) Compile(opts Options) (*Package, error) {
 	if opts.Test {
 		logf(opts.Log, "computing the reference outputs for the generated test (float64 evaluator)")
 		in := RandomInputs(m.Graph, 1, 1)
-		want, err := eval.Run(m.Graph, in)
+		want, err := goldenOutputs(m.Graph, cg, in)
 		if err != nil {
 			return nil, where(m, fmt.Errorf("computing the reference outputs for the generated test: %w", err))
 		}

@@ -267,7 +267,7 @@ func (e *goEngine) Run(inputs []*ir.Tensor) ([]*ir.Tensor, error) {
 			t.Floats[j] = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[4*j:])))
 		}
 		data = data[4*len(t.Floats):]
-		outs[i] = t
+		outs[i] = asDeclared(t, v.DType)
 	}
 	if len(data) != 0 {
 		return nil, fmt.Errorf("the generated program wrote %d bytes too many", len(data))
@@ -300,6 +300,21 @@ func writeFloats(w *bytes.Buffer, t *ir.Tensor) {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(t.Float(i))))
 	}
 	w.Write(b)
+}
+
+// asDeclared returns the float32 output t of generated code as a tensor of
+// the model's declared type: integer outputs (quantized codes, int32
+// sums) come back from generated code as float32 values holding the
+// integers.
+func asDeclared(t *ir.Tensor, dt ir.DType) *ir.Tensor {
+	if !dt.IsInt() {
+		return t
+	}
+	c := ir.Zeros(dt, t.Shape)
+	for i, v := range t.Floats {
+		c.Ints[i] = int64(math.Round(v))
+	}
+	return c
 }
 
 // BenchResult is the timing of the generated code's Run.

@@ -11,8 +11,10 @@ import (
 const Alignment = 16
 
 // PlanMemory assigns every run-time value computed by the graph an offset
-// in one float32 arena (g.Plan), one slot per element (the code generator
-// rejects values of other types), reusing memory between values whose live
+// in one float32 arena (g.Plan), one slot per float32 element and, for the
+// 8-bit codes and int32 sums of quantized layers, one four-byte slot per
+// four bytes (see Slots; the code generator rejects other types), reusing
+// memory between values whose live
 // ranges do not overlap: greedy placement, largest buffer first, at the
 // lowest aligned offset free for its whole live range. Reshapes share
 // their input's memory; graph inputs stay in the caller's slice. Kernel
@@ -52,7 +54,7 @@ func PlanMemory(g *ir.Graph) error {
 		}
 		b, ok := byRoot[r]
 		if !ok {
-			b = &buffer{root: r, size: r.Shape.PerBatch(), def: iv.Def, last: iv.LastUse, order: len(bufs)}
+			b = &buffer{root: r, size: Slots(r), def: iv.Def, last: iv.LastUse, order: len(bufs)}
 			byRoot[r] = b
 			bufs = append(bufs, b)
 		}
@@ -98,6 +100,17 @@ func PlanMemory(g *ir.Graph) error {
 
 func align(n int) int { return (n + Alignment - 1) / Alignment * Alignment }
 
+// Slots is the number of four-byte arena slots one batch item of v takes:
+// its element count for float32, its size in bytes divided by four,
+// rounded up, for other types.
+func Slots(v *ir.Value) int {
+	n := v.Shape.PerBatch()
+	if v.DType == ir.Float32 {
+		return n
+	}
+	return (n*v.DType.Size() + 3) / 4
+}
+
 // Codegen is the pipeline that prepares a typed graph for code generation.
 // The graph comes typed from its frontend (ir.Graph.Infer), so shape
 // inference is not a pass of its own: a pass that adds or rewrites nodes
@@ -106,6 +119,7 @@ func Codegen() []Pass {
 	return []Pass{
 		{Name: "remove-identity", Run: RemoveIdentity, Doc: "drop Identity, Dropout and no-op Casts"},
 		{Name: "fold-constants", Run: FoldConstants, Doc: "evaluate nodes whose inputs are all constants"},
+		{Name: "qdq", Run: QDQ, Doc: "turn DequantizeLinear -> op -> QuantizeLinear into integer ops; fold the weights left"},
 		{Name: "fuse-silu", Run: FuseSilu, Doc: "make x*sigmoid(x) one Silu activation"},
 		{Name: "fuse-gelu", Run: FuseGelu, Doc: "recognize GELU written out with Erf and make it one activation"},
 		{Name: "fold-batchnorm", Run: FoldBatchNorm, Doc: "fold BatchNormalization into the preceding Conv's weights and bias"},
@@ -115,6 +129,7 @@ func Codegen() []Pass {
 		{Name: "lift-1d", Run: Lift1D, Doc: "run 1-D convolutions and pools as 2-D ones with a unit height"},
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
 		{Name: "cancel-transposes", Run: CancelTransposes, Doc: "compose transposes of transposes; drop pairs that move nothing"},
+		{Name: "integer-io", Run: IntegerIO, Doc: "give integer model inputs and outputs float32 slots"},
 		{Name: "plan-memory", Run: PlanMemory, Doc: "place run-time values in one reusable arena"},
 	}
 }

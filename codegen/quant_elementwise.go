@@ -1,0 +1,108 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cnnc/cnnc/ir"
+)
+
+func init() {
+	emitQ(func(gen *gen, n *ir.Node, _ *ir.QLinearAdd) error { return gen.qbinary(n, "QAdd") })
+	emitQ(func(gen *gen, n *ir.Node, _ *ir.QLinearMul) error { return gen.qbinary(n, "QMul") })
+	emitQ((*gen).qlookup)
+	noEmitter[*ir.QLinearActivation]("the qdq pass turns it into a QLookup table when its scales and zero points are constants")
+}
+
+// qbinary emits QLinearAdd or QLinearMul as runtime.QAdd or runtime.QMul:
+// operands of the output's shape, or one of them repeating along the
+// other (a broadcast along leading axes, such as a per-channel operand of
+// NHWC data).
+func (gen *gen) qbinary(n *ir.Node, fn string) error {
+	y := n.Outputs[0]
+	ys := batch1(y.Shape)
+	first, second := 0, 3 // input index of each operand; its scale and zero point follow it
+	a, b := n.Inputs[first], n.Inputs[second]
+	if !trailing(batch1(a.Shape), ys) || !trailing(batch1(b.Shape), ys) {
+		return unsupportedf("a %s broadcasting %v and %v", n.Op.OpType(), a.Shape, b.Shape)
+	}
+	switch {
+	case numel(a.Shape) == numel(y.Shape):
+	case numel(b.Shape) == numel(y.Shape):
+		first, second = second, first // both ops commute
+	default:
+		return unsupportedf("a %s broadcasting both operands", n.Op.OpType())
+	}
+	var fields []string
+	for _, p := range []struct {
+		name string
+		at   int
+	}{{"A", first}, {"B", second}, {"Y", 5}} {
+		s, err := constScales(n.Input(p.at + 1))
+		if err != nil {
+			return err
+		}
+		z, err := constZeros(n.Input(p.at+2), y.DType)
+		if err != nil {
+			return err
+		}
+		fields = append(fields, fmt.Sprintf("%sScale: %s, %sZero: %d", p.name, floatLit(float64(s[0])), p.name, z[0]))
+	}
+	x1, err := gen.qbuf(n.Inputs[first])
+	if err != nil {
+		return err
+	}
+	x2, err := gen.qbuf(n.Inputs[second])
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(y)
+	if err != nil {
+		return err
+	}
+	id := gen.names.ident("qbin", n.Name)
+	fmt.Fprintf(&gen.decls, "var %s = runtime.QBinary{%s}\n\n", id, strings.Join(fields, ", "))
+	gen.kernel = "int8 " + strings.ToLower(fn[1:])
+	gen.line("runtime.%s(%s, %s, %s, &%s)", fn, dst, x1, x2, id)
+	return nil
+}
+
+// trailing reports whether s broadcasts to out by repeating along leading
+// axes only: without its leading ones, s equals out's trailing axes.
+func trailing(s, out ir.Shape) bool {
+	for len(s) > 0 && s[0] == 1 {
+		s = s[1:]
+	}
+	if len(s) > len(out) {
+		return false
+	}
+	return s.Equal(out[len(out)-len(s):])
+}
+
+// qlookup emits a table lookup of 8-bit codes: the table, in the stored
+// form of the output codes and indexed by the stored input code, is a
+// package-level array.
+func (gen *gen) qlookup(n *ir.Node, _ *ir.QLookup) error {
+	x, tv, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	if !tv.IsConst() {
+		return unsupportedf("a lookup table computed at run time")
+	}
+	codes := storedCodes(tv.Const)
+	vals := make([]string, len(codes))
+	for i, c := range codes {
+		vals[i] = fmt.Sprint(c)
+	}
+	src, err := gen.buf(x)
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(y)
+	if err != nil {
+		return err
+	}
+	id := gen.names.ident("qtab", n.Name)
+	fmt.Fprintf(&gen.decls, "var %s = [256]uint8{%s}\n\n", id, strings.Join(vals, ", "))
+	gen.kernel = "int8 lookup"
+	gen.line("runtime.QLookup(%s, %s, &%s)", dst, src, id)
+	return nil
+}
