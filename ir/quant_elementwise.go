@@ -58,7 +58,7 @@ func inferQBinary(op string, in []Type) ([]Type, error) {
 			return nil, err
 		}
 	}
-	return []Type{{DType: a.DType, Shape: out, Layout: layoutOf(in[:1])}}, nil
+	return []Type{{DType: a.DType, Shape: out, Layout: layoutOf([]Type{a, b})}}, nil
 }
 
 // ToNHWC lets a quantized binary op follow NHWC inputs: both operands

@@ -1,0 +1,102 @@
+package engine_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/engine"
+	"github.com/cnnc/cnnc/internal/qdqtest"
+	"github.com/cnnc/cnnc/ir"
+	"github.com/cnnc/cnnc/ir/eval"
+)
+
+// The quantized graphs of qdqtest, compiled into generated Go (one build):
+// the generated code computes exactly what the reference evaluator
+// computes on the optimized integer graph, bit for bit, and stays within
+// one output step of the float QDQ graph it came from. Integer model
+// inputs and outputs travel as float32 values.
+func TestGoEngineQuantized(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages")
+	}
+	cases := qdqtest.Cases()
+	cases = append(cases, integerIOCase())
+	graphs := make([]*ir.Graph, len(cases))
+	for i, c := range cases {
+		graphs[i] = c.Graph
+	}
+	engines, errs, err := engine.GoMany(graphs, engine.GoOptions{Log: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			if errs[i] != nil {
+				t.Fatal(errs[i])
+			}
+			e := engines[i]
+			defer e.Close()
+			in := qdqtest.RandomInputs(c.Graph, 4)
+			got, err := e.Run(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := compiler.FromGraph(c.Graph)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt, err := m.Optimize(compiler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed := make([]*ir.Tensor, len(in))
+			for j, x := range in {
+				feed[j] = x
+				if dt := opt.Inputs[j].DType; dt != x.DType {
+					feed[j] = ir.Zeros(dt, x.Shape)
+					for k := range x.Ints {
+						feed[j].Floats[k] = float64(x.Ints[k])
+					}
+				}
+			}
+			exact, err := eval.Run(opt, feed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			float, err := eval.Run(c.Graph, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range got {
+				for j := 0; j < got[k].Len(); j++ {
+					if g, w := got[k].Float(j), float32(exact[k].Float(j)); float32(g) != w {
+						t.Fatalf("output %d[%d]: generated code %g, reference on the integer graph %g", k, j, g, w)
+					}
+				}
+				step := c.Step
+				if c.Exact {
+					step = 1e-30
+				}
+				if n, most := qdqtest.Steps(got[k], float[k], step); most > 1.001 {
+					t.Fatalf("output %d: %d elements differ from the float graph, by up to %.2f steps", k, n, most)
+				}
+			}
+		})
+	}
+}
+
+// integerIOCase is a graph whose input and outputs are codes: u8 in, a
+// QLinearAdd, u8 and int32-free f32 out.
+func integerIOCase() qdqtest.Case {
+	g := ir.NewGraph("integer io")
+	x := g.AddInput("x", ir.Type{DType: ir.Uint8, Shape: ir.Shape{2, 7}})
+	s, z := qdqtest.Scalar(0.1), qdqtest.Zero(ir.Uint8, 128)
+	y := g.Apply("add", &ir.QLinearAdd{}, x, s, z, x, s, z, qdqtest.Scalar(0.3), z)
+	d := g.Apply("dq", &ir.DequantizeLinear{To: ir.Float32}, y, s, z)
+	g.Outputs = []*ir.Value{y, d}
+	if err := g.Infer(); err != nil {
+		panic(err)
+	}
+	return qdqtest.Case{Name: "integer inputs and outputs", Graph: g, Exact: true}
+}
