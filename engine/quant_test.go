@@ -2,11 +2,15 @@ package engine_test
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/cnnc/cnnc/check"
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/engine"
+	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/internal/qdqtest"
+	"github.com/cnnc/cnnc/internal/shared"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/ir/eval"
 )
@@ -99,4 +103,52 @@ func integerIOCase() qdqtest.Case {
 		panic(err)
 	}
 	return qdqtest.Case{Name: "integer inputs and outputs", Graph: g, Exact: true}
+}
+
+// testdata/qdq_cnn is a QDQ model written by scripts/qdq_model.py, with
+// the outputs ONNX Runtime 1.30 computes for it (its QDQ transformer
+// running its integer kernels): both engines must agree with them within
+// one quantization step, element by element (they agree exactly when
+// this test was written).
+func TestQDQModelMatchesONNXRuntime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generated package")
+	}
+	dir := filepath.Join(shared.RepoRoot(t), "testdata", "qdq_cnn")
+	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
+	if len(sets) == 0 {
+		t.Fatal("no data sets")
+	}
+	for _, set := range sets {
+		ins, wants, err := onnx.LoadTestDataSet(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := compiler.Load(filepath.Join(dir, "model.onnx"), compiler.LoadOptions{Inputs: ins})
+		if err != nil {
+			t.Fatal(err)
+		}
+		goEng, err := engine.Go(m.Graph, engine.GoOptions{Log: os.Stderr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []engine.Engine{engine.Ref(m.Graph), goEng} {
+			got, err := e.Run(m.Feed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range wants {
+				q := check.QuantumOf(m.Graph.Outputs[k])
+				if q == nil {
+					t.Fatalf("output %d is not quantized", k)
+				}
+				c := q.Count(got[k], want)
+				if c.More > 0 {
+					t.Errorf("%s, %s engine, output %d: %s (up to %.2f steps)", filepath.Base(set), e.Name(), k, c, c.MaxSteps)
+				}
+				t.Logf("%s, %s engine, output %d %q: %s", filepath.Base(set), e.Name(), k, m.Graph.Outputs[k].Name, c)
+			}
+		}
+		goEng.Close()
+	}
 }

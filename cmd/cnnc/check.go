@@ -44,6 +44,7 @@ func checkCmd() *command {
 			eng := engineFlag(fs)
 			rtol := fs.Float64("rtol", 1e-3, "relative tolerance")
 			atol := fs.Float64("atol", 1e-5, "absolute tolerance")
+			steps := fs.Float64("steps", 0, "also accept a quantized output (integer codes, or the DequantizeLinear of codes) whose elements all lie within this many quantization steps of the stored ones; each such output's line counts the elements one step off either way")
 			return func(positional []string) error {
 				if len(positional) == 0 {
 					return usageError("no model given")
@@ -75,7 +76,7 @@ func checkCmd() *command {
 				}
 				for i, s := range sets {
 					fmt.Fprintf(out, "%s:\n", s.name)
-					ok, err := runSet(out, engines[i], s, *rtol, *atol)
+					ok, err := runSet(out, engines[i], s, *rtol, *atol, *steps)
 					if err != nil {
 						return fmt.Errorf("%s: %w", s.name, err)
 					}
@@ -177,7 +178,7 @@ type dataSet struct {
 	inputs, wants []*ir.Tensor
 }
 
-func runSet(out io.Writer, e engine.Engine, s dataSet, rtol, atol float64) (bool, error) {
+func runSet(out io.Writer, e engine.Engine, s dataSet, rtol, atol, steps float64) (bool, error) {
 	g := s.graph
 	if len(s.wants) != len(g.Outputs) {
 		return false, fmt.Errorf("holds %d outputs, the model has %d", len(s.wants), len(g.Outputs))
@@ -190,6 +191,17 @@ func runSet(out io.Writer, e engine.Engine, s dataSet, rtol, atol float64) (bool
 	for i, want := range s.wants {
 		r := check.Compare(got[i], want, rtol, atol)
 		fmt.Fprintln(out, "  "+check.Line(i, g.Outputs[i].Name, r))
+		if q := check.QuantumOf(g.Outputs[i]); q != nil && r.Problem == "" {
+			// A quantized output: how many elements are a step off.
+			c := q.Count(got[i], want)
+			within := c.MaxSteps <= steps*(1+1e-6) && steps > 0
+			verdict := ""
+			if !r.OK && within {
+				verdict = fmt.Sprintf("; accepted, within %g steps", steps)
+				r.OK = true
+			}
+			fmt.Fprintf(out, "    quantized output (%s): %s%s\n", q, c, verdict)
+		}
 		ok = ok && r.OK
 	}
 	return ok, nil

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// ort_run.js runs an ONNX model under onnxruntime-node (CPU execution
+// provider, graph optimizations on: ONNX Runtime's QDQ transformer runs a
+// QDQ model's integer kernels) on raw inputs and writes raw outputs, for
+// scripts/qdq_model.py.
+//
+// Usage: NODE_PATH=/path/to/node_modules node ort_run.js MODEL DIR
+//
+// DIR holds inputs.json, a list of {"name", "dims", "file"} naming
+// little-endian float32 files (one list per run: [[...], [...]] runs the
+// model once per entry). For run r and output k it writes DIR/out_r_k.bin
+// (float32, or the output's own type) and DIR/outputs.json with each
+// output's name, dims and type.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const ort = require('onnxruntime-node');
+
+async function main() {
+  const [model, dir] = process.argv.slice(2);
+  if (!model || !dir) {
+    console.error('usage: node ort_run.js MODEL DIR');
+    process.exit(2);
+  }
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1,
+  });
+  let runs = JSON.parse(fs.readFileSync(path.join(dir, 'inputs.json'), 'utf8'));
+  if (!Array.isArray(runs[0])) runs = [runs];
+  const info = [];
+  for (let r = 0; r < runs.length; r++) {
+    const feeds = {};
+    for (const inp of runs[r]) {
+      const buf = fs.readFileSync(path.join(dir, inp.file));
+      const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      feeds[inp.name] = new ort.Tensor('float32', Float32Array.from(data), inp.dims);
+    }
+    const out = await session.run(feeds);
+    session.outputNames.forEach((name, k) => {
+      const t = out[name];
+      fs.writeFileSync(path.join(dir, `out_${r}_${k}.bin`), Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      if (r === 0) info.push({ name, dims: t.dims, type: t.type });
+    });
+  }
+  fs.writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(info));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
