@@ -22,7 +22,7 @@ func IntegerIO(g *ir.Graph) error {
 		nv := &ir.Value{Name: v.Name, Type: ir.Type{DType: ir.Float32, Shape: v.Shape.Clone(), Layout: v.Layout}}
 		g.Inputs[i] = nv
 		n := &ir.Node{Name: v.Name + "/codes", Op: &ir.QuantizeLinear{To: v.DType},
-			Inputs: []*ir.Value{nv, unitScale(), ir.NewConst("zero", ir.Zeros(v.DType, ir.Shape{}))},
+			Inputs:  []*ir.Value{nv, unitScale(), ir.NewConst("zero", ir.Zeros(v.DType, ir.Shape{}))},
 			Outputs: []*ir.Value{v}, Layer: v.Name, LayerType: "QuantizeLinear"}
 		v.Name += "/codes"
 		v.Producer = n

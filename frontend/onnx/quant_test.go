@@ -25,7 +25,7 @@ func (t *testModel) ms() *testModel {
 }
 
 func f32s(shape ir.Shape, v ...float64) *ir.Tensor { return ir.NewFloatTensor(ir.Float32, shape, v) }
-func u8s(shape ir.Shape, v ...int64) *ir.Tensor   { return ir.NewIntTensor(ir.Uint8, shape, v) }
+func u8s(shape ir.Shape, v ...int64) *ir.Tensor    { return ir.NewIntTensor(ir.Uint8, shape, v) }
 
 // qdqModel is x -> QuantizeLinear -> (the node under test, reading "q"
 // and writing "r") -> DequantizeLinear -> y, with per-tensor parameters
