@@ -155,8 +155,8 @@ func (gen *gen) intConv(n *ir.Node, win *ir.Window, group int, layout ir.Layout,
 	if layout != ir.NHWC || len(y.Shape) != 4 {
 		return unsupportedf("a %d-D %s in %s layout", len(y.Shape)-2, n.Op.OpType(), layout)
 	}
-	if !wv.IsConst() {
-		return unsupportedf("a %s with run-time weights", n.Op.OpType())
+	if !wv.IsConst() || !constParams(n, a) {
+		return gen.intConvLoops(n, win, group, a)
 	}
 	vals, zeros, err := intWeights(wv, n.Input(a.wz))
 	if err != nil {
@@ -231,4 +231,21 @@ func (gen *gen) intConv(n *ir.Node, win *ir.Window, group int, layout ir.Layout,
 			gen.line("m.rt.Pool.QConv2D(%s(%s[%d:]), %d, %s, &%s, %d, %s, w.%s[%d], %s, runtime.ArenaBytes(m.rt.Work))", out, d, g*coutg, m, s, winID, g*cing, za, pk, g, epAt(g))
 		}
 	})
+}
+
+// constParams reports whether the weights' zero points, the scales, the
+// output's zero point and the bias of an integer convolution or matrix
+// product are constants, which the packed kernels need (the data's zero
+// point may be a run-time scalar).
+func constParams(n *ir.Node, a intConvArgs) bool {
+	idx := []int{a.wz}
+	if a.requant {
+		idx = append(idx, a.x+1, a.w+1, 6, 7, a.bias)
+	}
+	for _, i := range idx {
+		if v := n.Input(i); v != nil && !v.IsConst() {
+			return false
+		}
+	}
+	return true
 }

@@ -21,8 +21,8 @@ func init() {
 // (MatMulInteger) in the store step.
 func (gen *gen) intMatMul(n *ir.Node, a intConvArgs) error {
 	x, bv, y := n.Inputs[a.x], n.Inputs[a.w], n.Outputs[0]
-	if !bv.IsConst() || len(bv.Shape) != 2 || len(x.Shape) < 2 || x.IsConst() {
-		return unsupportedf("a %s of %s by %s that is not a run-time matrix by a constant one", n.Op.OpType(), x.Shape, bv.Shape)
+	if !bv.IsConst() || len(bv.Shape) != 2 || len(x.Shape) < 2 || x.IsConst() || !constParams(n, a) {
+		return gen.intMatMulLoops(n, a)
 	}
 	k, nn := bv.Shape[0], bv.Shape[1]
 	rows := numel(x.Shape) / k

@@ -152,3 +152,82 @@ func TestQDQModelMatchesONNXRuntime(t *testing.T) {
 		goEng.Close()
 	}
 }
+
+// Integer convolutions and matrix products whose weights or parameters
+// are computed at run time run as direct loops; one with only the data's
+// zero point computed at run time (dynamic quantization) keeps the packed
+// kernel. Both give the reference's integers exactly.
+func TestGoEngineIntegerRunTimeOperands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages")
+	}
+	f32 := func(shape ...int) ir.Type { return ir.Type{DType: ir.Float32, Shape: ir.Shape(shape)} }
+	codes := func(dt ir.DType, shape ...int) ir.Type { return ir.Type{DType: dt, Shape: ir.Shape(shape)} }
+	bias := ir.NewConst("b", ir.NewIntTensor(ir.Int32, ir.Shape{6}, []int64{5, -300, 70, 1000, -9, 0}))
+	type tc struct {
+		name string
+		g    *ir.Graph
+		in   []*ir.Tensor
+	}
+	var cases []tc
+	{
+		g := ir.NewGraph("qlinearconv run-time weights")
+		x := g.AddInput("x", codes(ir.Uint8, 1, 4, 6, 5))
+		w := g.AddInput("w", codes(ir.Int8, 6, 2, 3, 3))
+		ws := g.AddInput("ws", f32(6))
+		y := g.Apply("conv", &ir.QLinearConv{Window: ir.Window{Pads: []int{1, 1, 1, 1}, Strides: []int{2, 2}}, Group: 2},
+			x, qdqtest.Scalar(0.02), qdqtest.Zero(ir.Uint8, 120), w, ws, ir.NewConst("wz", ir.Zeros(ir.Int8, ir.Shape{6})), qdqtest.Scalar(0.05), qdqtest.Zero(ir.Uint8, 100), bias)
+		g.Outputs = []*ir.Value{y}
+		rng := qdqtest.RandomInputs(g, 8)
+		scales := ir.NewFloatTensor(ir.Float32, ir.Shape{6}, []float64{0.01, 0.02, 0.005, 0.03, 0.011, 0.007})
+		cases = append(cases, tc{g.Name, g, []*ir.Tensor{rng[0], rng[1], scales}})
+	}
+	{
+		g := ir.NewGraph("matmulinteger per-row zero points")
+		a := g.AddInput("a", codes(ir.Uint8, 3, 5))
+		b := g.AddInput("b", codes(ir.Int8, 5, 4))
+		az := g.AddInput("az", codes(ir.Uint8, 3))
+		y := g.Apply("mm", &ir.MatMulInteger{}, a, b, az, ir.NewConst("bz", ir.NewIntTensor(ir.Int8, ir.Shape{4}, []int64{1, -2, 3, 0})))
+		g.Outputs = []*ir.Value{y}
+		cases = append(cases, tc{g.Name, g, qdqtest.RandomInputs(g, 9)})
+	}
+	{
+		g := ir.NewGraph("convinteger run-time data zero point")
+		x := g.AddInput("x", codes(ir.Uint8, 1, 3, 5, 5))
+		xz := g.AddInput("xz", codes(ir.Uint8))
+		w := ir.NewConst("w", ir.NewIntTensor(ir.Uint8, ir.Shape{2, 3, 2, 2}, []int64{0, 255, 128, 7, 9, 200, 13, 14, 100, 101, 3, 77, 250, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}))
+		y := g.Apply("ci", &ir.ConvInteger{}, x, w, xz, qdqtest.Zero(ir.Uint8, 128))
+		g.Outputs = []*ir.Value{y}
+		cases = append(cases, tc{g.Name, g, qdqtest.RandomInputs(g, 10)})
+	}
+	graphs := make([]*ir.Graph, len(cases))
+	for i, c := range cases {
+		if err := c.g.Infer(); err != nil {
+			t.Fatal(err)
+		}
+		graphs[i] = c.g
+	}
+	engines, errs, err := engine.GoMany(graphs, engine.GoOptions{Log: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if errs[i] != nil {
+				t.Fatal(errs[i])
+			}
+			defer engines[i].Close()
+			got, err := engines[i].Run(c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := eval.Run(c.g, c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := check.Compare(got[0], want[0], 0, 0); !r.OK {
+				t.Fatal(r)
+			}
+		})
+	}
+}

@@ -110,3 +110,20 @@ func DynamicQuantizeU8(dst []uint8, scale []float32, zero []uint8, src []float32
 	}
 	scale[0], zero[0] = s, uint8(z)
 }
+
+// QRequantScalar is the store step of one 8-bit output of generated
+// code's direct loops (integer convolutions and matrix products whose
+// weights or parameters are computed at run time): the stored code
+// clamp(round_half_even(float32(acc) * mult) + zero, lo, hi), as a
+// QEpilogue's store step computes it (mult is QScale's).
+func QRequantScalar(acc int32, mult float32, zero, lo, hi int32) uint8 {
+	v := float32(float32(acc) * mult)
+	loF, hiF := float32(lo-zero), float32(hi-zero)
+	if !(v >= loF) {
+		v = loF
+	}
+	if v > hiF {
+		v = hiF
+	}
+	return uint8(int32(math.RoundToEven(float64(v))) + zero)
+}
