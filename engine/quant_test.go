@@ -107,24 +107,31 @@ func integerIOCase() qdqtest.Case {
 
 // testdata/qdq_cnn is a QDQ model written by scripts/qdq_model.py, with
 // the outputs ONNX Runtime 1.30 computes for it (its QDQ transformer
-// running its integer kernels): both engines must agree with them within
-// one quantization step, element by element (they agree exactly when
-// this test was written).
+// running its integer kernels), and the same model in the QOperator form
+// ONNX Runtime turned it into (QLinearConv and the com.microsoft ops):
+// both engines must agree with them within one quantization step, element
+// by element (they agree exactly when this test was written).
 func TestQDQModelMatchesONNXRuntime(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a generated package")
+		t.Skip("builds generated packages")
 	}
 	dir := filepath.Join(shared.RepoRoot(t), "testdata", "qdq_cnn")
 	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
 	if len(sets) == 0 {
 		t.Fatal("no data sets")
 	}
+	for _, model := range []string{"model.onnx", "model_qoperator.onnx"} {
+		t.Run(model, func(t *testing.T) { checkAgainstStored(t, filepath.Join(dir, model), sets) })
+	}
+}
+
+func checkAgainstStored(t *testing.T, model string, sets []string) {
 	for _, set := range sets {
 		ins, wants, err := onnx.LoadTestDataSet(set)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := compiler.Load(filepath.Join(dir, "model.onnx"), compiler.LoadOptions{Inputs: ins})
+		m, err := compiler.Load(model, compiler.LoadOptions{Inputs: ins})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,13 +4,17 @@
 // QDQ model's integer kernels) on raw inputs and writes raw outputs, for
 // scripts/qdq_model.py.
 //
-// Usage: NODE_PATH=/path/to/node_modules node ort_run.js MODEL DIR
+// Usage: NODE_PATH=/path/to/node_modules node ort_run.js MODEL DIR [OPTIMIZED]
 //
 // DIR holds inputs.json, a list of {"name", "dims", "file"} naming
 // little-endian float32 files (one list per run: [[...], [...]] runs the
 // model once per entry). For run r and output k it writes DIR/out_r_k.bin
 // (float32, or the output's own type) and DIR/outputs.json with each
-// output's name, dims and type.
+// output's name, dims and type. With OPTIMIZED (and graph optimization
+// level "extended", which applies the QDQ transformer but none of the
+// layout changes of "all") it also saves the graph ONNX Runtime runs: the
+// QOperator form of a QDQ model (QLinearConv, com.microsoft QLinearAdd,
+// QGemm, ...).
 'use strict';
 
 const fs = require('fs');
@@ -18,14 +22,16 @@ const path = require('path');
 const ort = require('onnxruntime-node');
 
 async function main() {
-  const [model, dir] = process.argv.slice(2);
+  const [model, dir, optimized] = process.argv.slice(2);
   if (!model || !dir) {
     console.error('usage: node ort_run.js MODEL DIR');
     process.exit(2);
   }
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1,
-  });
+  const opts = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 };
+  if (optimized) {
+    await ort.InferenceSession.create(model, { ...opts, graphOptimizationLevel: 'extended', optimizedModelFilePath: optimized });
+  }
+  const session = await ort.InferenceSession.create(model, opts);
   let runs = JSON.parse(fs.readFileSync(path.join(dir, 'inputs.json'), 'utf8'));
   if (!Array.isArray(runs[0])) runs = [runs];
   const info = [];

@@ -20,13 +20,18 @@ Steps, with torch 1.13 and onnx 1.12 (Debian's python3) and onnxruntime-node
      WMAX, per output channel, axis 0), biases as DequantizeLinear of int32
      constants with scale input_scale * weight_scale;
   4. run the QDQ model under ONNX Runtime (its QDQ transformer makes
-     QLinearConv & co. and runs its integer kernels) on a seeded random
-     image and store input and output as test_data_set_0.
+     QLinearConv & co. and runs its integer kernels) on three seeded
+     random images and store inputs and outputs as test_data_set_0..2;
+  5. save the graph ONNX Runtime runs, the same model in QOperator form
+     (QLinearConv, com.microsoft QLinearConcat, QLinearAdd, QLinearSigmoid,
+     QLinearMul, QLinearAveragePool, QLinearGlobalAveragePool, QGemm), as
+     model_qoperator.onnx beside it: the same data sets check it.
 
 Usage:
   NODE_PATH=/tmp/ortbench/node_modules /usr/bin/python3 scripts/qdq_model.py testdata/qdq_cnn
 
-then `cnnc check -steps 1 testdata/qdq_cnn/model.onnx` (also -engine go).
+then `cnnc check -steps 1 testdata/qdq_cnn/model.onnx` (also -engine go, and
+model_qoperator.onnx).
 """
 
 import json
@@ -76,8 +81,9 @@ class Net(nn.Module):
         return self.fc(x)
 
 
-def ort_run(model_path, runs):
-    """Runs the model under ONNX Runtime; runs is a list of {name: array}."""
+def ort_run(model_path, runs, optimized=None):
+    """Runs the model under ONNX Runtime; runs is a list of {name: array}.
+    With optimized, ONNX Runtime also saves the graph it runs there."""
     with tempfile.TemporaryDirectory() as d:
         spec = []
         for r, feeds in enumerate(runs):
@@ -89,7 +95,7 @@ def ort_run(model_path, runs):
             spec.append(entry)
         with open(os.path.join(d, "inputs.json"), "w") as f:
             json.dump(spec, f)
-        subprocess.run(["node", os.path.join(HERE, "ort_run.js"), model_path, d], check=True)
+        subprocess.run(["node", os.path.join(HERE, "ort_run.js"), model_path, d] + ([optimized] if optimized else []), check=True)
         with open(os.path.join(d, "outputs.json")) as f:
             info = json.load(f)
         types = {"float32": "<f4", "uint8": "u1", "int8": "i1", "int32": "<i4", "int64": "<i8"}
@@ -233,7 +239,7 @@ def main(out_dir):
     # 4. ONNX Runtime's outputs on seeded images.
     rng = np.random.default_rng(2)
     xs = [rng.random(SHAPE, dtype=np.float32) for _ in range(3)]
-    ys = ort_run(os.path.abspath(path), [{"input": x} for x in xs])
+    ys = ort_run(os.path.abspath(path), [{"input": x} for x in xs], os.path.abspath(os.path.join(out_dir, "model_qoperator.onnx")))
     names = [o.name for o in qg.output]
     for i, (x, y) in enumerate(zip(xs, ys)):
         ds = os.path.join(out_dir, f"test_data_set_{i}")
