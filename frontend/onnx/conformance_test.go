@@ -194,8 +194,9 @@ the counts from a conformance run. Regenerate both with
     go test ./frontend/onnx -run 'TestConformance|TestDocs' -update-docs
 A normal test run fails when the operator table here is stale. -->
 
-cnnc imports ONNX models (ai.onnx domain, opsets 1 to %d) through
-frontend/onnx. Shapes must be static except a symbolic batch dimension 0;
+cnnc imports ONNX models (ai.onnx domain, opsets 1 to %d, and the
+quantized operators of ONNX Runtime's com.microsoft domain, opset 1)
+through frontend/onnx. Shapes must be static except a symbolic batch dimension 0;
 fix other unknown dimensions with ` + "`--dim NAME=VALUE`" + `. Inputs that
 an op needs at compile time (Reshape's shape, Pad's pads, Clip's bounds,
 Slice's starts, ...) must be constants, possibly computed by a shape

@@ -51,7 +51,7 @@ func dtypeOf(dt int32) (ir.DType, error) {
 	}
 	if dt >= 17 && dt <= 26 && dt != 24 {
 		// The float8, float4, int4 and int2 types of opsets 19 to 25.
-		return ir.Invalid, unsupportedf("element type %s is not supported (quantized tensors may hold 8-, 16- or 32-bit integers; float8, float4, int4 and int2 codes are not supported)", dtypeName(dt))
+		return ir.Invalid, unsupportedf("element type %s is not supported (nor are the other float8, float4, int4 and int2 types: quantized models may use 8- and 16-bit integer codes)", dtypeName(dt))
 	}
 	return ir.Invalid, unsupportedf("element type %s is not supported", dtypeName(dt))
 }
