@@ -111,3 +111,48 @@ func TestQDQFoldsUnusedWeights(t *testing.T) {
 		t.Fatalf("nodes %s, weights %v", got, g.Nodes[0].Inputs[1])
 	}
 }
+
+// IntegerIO gives integer inputs and outputs float32 slots holding the
+// integers: the graph computes the same values from the same integers.
+func TestIntegerIO(t *testing.T) {
+	g := ir.NewGraph("io")
+	x := g.AddInput("x", ir.Type{DType: ir.Int8, Shape: ir.Shape{2, 3}})
+	s, z := qdqtest.Scalar(0.5), qdqtest.Zero(ir.Int8, 0)
+	y := g.Apply("y", &ir.QLinearAdd{}, x, s, z, x, s, z, s, z)
+	m := g.Apply("m", &ir.MatMulInteger{}, y, ir.NewConst("b", ir.NewIntTensor(ir.Int8, ir.Shape{3, 1}, []int64{1, -2, 3})))
+	g.Outputs = []*ir.Value{y, m, x}
+	if err := g.Infer(); err != nil {
+		t.Fatal(err)
+	}
+	in := ir.NewIntTensor(ir.Int8, ir.Shape{2, 3}, []int64{-128, -3, 0, 5, 60, 127})
+	want, err := eval.Run(g, []*ir.Tensor{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := IntegerIO(g); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range append(g.Inputs, g.Outputs...) {
+		if v.DType != ir.Float32 {
+			t.Fatalf("%s is %s", v.Name, v.DType)
+		}
+	}
+	f := ir.Zeros(ir.Float32, in.Shape)
+	for i, v := range in.Ints {
+		f.Floats[i] = float64(v)
+	}
+	got, err := eval.Run(g, []*ir.Tensor{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		for i := 0; i < want[k].Len(); i++ {
+			if got[k].Float(i) != want[k].Float(i) {
+				t.Fatalf("output %d[%d] = %g, want %g", k, i, got[k].Float(i), want[k].Float(i))
+			}
+		}
+	}
+}

@@ -28,8 +28,9 @@ type Row struct {
 	Type  string // layer type: "Conv2D" for DSL models, the op type for ONNX
 	Shape ir.Shape
 	// Params counts the elements of the float constants the layer reads
-	// (weights, biases, BatchNorm statistics); integer constants are shape
-	// data, not parameters.
+	// (weights, biases, BatchNorm statistics) and of the weights and
+	// biases of quantized ops; other integer constants are shape data, and
+	// quantization scales and zero points are not counted.
 	Params, NonTrainable int64
 	// MACs counts multiply-accumulates per batch item (Conv, ConvTranspose,
 	// Gemm, MatMul; zero for the rest).
@@ -84,7 +85,7 @@ func Of(g *ir.Graph) *Summary {
 		}
 		r.MACs += ir.MACs(n)
 		for i, in := range n.Inputs {
-			if !in.IsConst() || !in.DType.IsFloat() || seen[in] {
+			if !in.IsConst() || !isParam(n, i) || seen[in] {
 				continue
 			}
 			seen[in] = true

@@ -40,7 +40,7 @@ func TestErrorMessages(t *testing.T) {
 				m.m.OpsetImport = append(m.m.OpsetImport, &pb.OperatorSetIdProto{Domain: "com.microsoft", Version: 1})
 				return m.bytes()
 			}(),
-			want:  `model uses an unsupported operator: FusedConv (com.microsoft, opset 1) [of the com.microsoft domain cnnc imports only DequantizeLinear, QLinearAdd, QLinearAveragePool, QLinearConcat, QLinearConv, QLinearGlobalAveragePool, QLinearLeakyRelu, QLinearMul, QLinearSigmoid, QuantizeLinear] in node "FusedConv_0"`,
+			want:  `model uses an unsupported operator: FusedConv (com.microsoft, opset 1) [of the com.microsoft domain cnnc imports only DequantizeLinear, QGemm, QLinearAdd, QLinearAveragePool, QLinearConcat, QLinearConv, QLinearGlobalAveragePool, QLinearLeakyRelu, QLinearMul, QLinearSigmoid, QuantizeLinear] in node "FusedConv_0"`,
 			unsup: true,
 		},
 		{
