@@ -47,7 +47,7 @@ func (gen *gen) pad(n *ir.Node, op *ir.Pad) error {
 	}
 	if op.Mode == ir.PadConstant && len(conds) > 0 {
 		gen.line("if %s {", strings.Join(conds, " || "))
-		gen.line("y[%s] = %s", oi, floatLit(op.Value))
+		gen.line("y[%s] = %s", oi, padLit(y.DType, op.Value))
 		gen.line("continue")
 		gen.line("}")
 	}

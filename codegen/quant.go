@@ -43,6 +43,7 @@ func init() {
 	// Transpose's general loops move any element type (the layout pass
 	// puts transposes between quantized layers too).
 	intOps[reflect.TypeFor[*ir.Transpose]()] = true
+	intOps[reflect.TypeFor[*ir.Pad]()] = true // its loops too, with padLit
 	emitQ((*gen).quantizeLinear)
 	emitQ((*gen).dequantizeLinear)
 	emitQ((*gen).dynamicQuantizeLinear)
@@ -427,4 +428,13 @@ func intList(v []int64) string {
 		s[i] = strconv.FormatInt(x, 10)
 	}
 	return strings.Join(s, ", ")
+}
+
+// padLit is a Pad's constant in the stored form of values of type dt: a
+// float literal for float32, the stored code for 8-bit codes.
+func padLit(dt ir.DType, v float64) string {
+	if dt == ir.Float32 {
+		return floatLit(v)
+	}
+	return strconv.FormatInt(int64(v)+shift(dt), 10)
 }

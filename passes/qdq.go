@@ -21,7 +21,8 @@ import (
 //     leading axes): QLinearAdd, QLinearMul;
 //   - MaxPool (2-D): QMaxPool, AveragePool (2-D): QLinearAveragePool,
 //     GlobalAveragePool: QLinearGlobalAveragePool; Concat: QLinearConcat;
-//   - reshapes and Transpose: the same op on the codes;
+//   - reshapes, Transpose and Pad (constant padding with the pad value's
+//     code): the same op on the codes;
 //   - any other element-wise op of one input (Relu, Clip, Sigmoid,
 //     LeakyRelu, HardSwish, ...), a QuantizeLinear of a DequantizeLinear
 //     (a change of quantization) and com.microsoft's QLinearLeakyRelu and
@@ -294,6 +295,18 @@ func (r *qdq) rewrite(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 		return r.replace(q, n, &ir.QLinearGlobalAveragePool{Layout: op.Layout}, c, from.scale, from.zero, to.scale, to.zero)
 	case *ir.Transpose:
 		return r.requantized(q, n, ir.CloneOp(op), c, from, to)
+	case *ir.Pad:
+		// Padding with the code of the pad value; through a table only
+		// when that is exact (the value 0, whose codes are the zero
+		// points, or no constant at all).
+		pad := &ir.Pad{Pads: append([]int(nil), op.Pads...), Mode: op.Mode}
+		if op.Mode == ir.PadConstant {
+			if !from.same(to) && op.Value != 0 {
+				return nil
+			}
+			pad.Value = float64(quantizeValue(op.Value, from))
+		}
+		return r.requantized(q, n, pad, c, from, to)
 	}
 	if ir.IsView(n) {
 		return r.requantized(q, n, ir.CloneOp(n.Op), c, from, to, n.Inputs[1:]...)
@@ -605,4 +618,17 @@ func foldDequantized(g *ir.Graph) error {
 	}
 	g.RemoveDead()
 	return FoldConstants(g)
+}
+
+// quantizeValue is QuantizeLinear of one float32 value with per-tensor
+// parameters p, computed by the reference evaluator.
+func quantizeValue(v float64, p qparam) int64 {
+	n := &ir.Node{Op: &ir.QuantizeLinear{To: p.dt}}
+	n.Outputs = []*ir.Value{{Name: "q", Producer: n}}
+	x := ir.NewFloatTensor(ir.Float32, ir.Shape{}, []float64{v})
+	out, err := eval.Node(n, []*ir.Tensor{x, p.scale.Const, p.zero.Const})
+	if err != nil {
+		return p.zero.Const.Ints[0] // cannot happen: the parameters were checked
+	}
+	return out[0].Ints[0]
 }

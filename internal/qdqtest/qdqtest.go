@@ -267,6 +267,15 @@ func Cases() []Case {
 		f := b.QDQ(b.Op(&ir.Flatten{Axis: 1}, t), 1/127.5, 0, i8)
 		add(Case{Name: "transpose flatten", Graph: b.Out(f), Ops: []string{"Transpose", "Flatten"}, Exact: true})
 	}
+	for _, dt := range []ir.DType{u8, i8} {
+		b := NewBuilder("pad", 12)
+		xs, xz := in8(dt)
+		x := b.QDQ(b.Input(1, 2, 4, 4), xs, xz, dt)
+		p1 := b.QDQ(b.Op(&ir.Pad{Pads: []int{0, 0, 1, 2, 0, 0, 2, 1}, Mode: ir.PadConstant, Value: 0.25}, x), xs, xz, dt)
+		p2 := b.QDQ(b.Op(&ir.Pad{Pads: []int{0, 0, 1, 1, 0, 0, 1, 1}, Mode: ir.PadConstant}, p1), 0.02, xz/2, dt)
+		p3 := b.QDQ(b.Op(&ir.Pad{Pads: []int{0, 0, 1, 1, 0, 0, 1, 1}, Mode: ir.PadReflect}, p2), 0.02, xz/2, dt)
+		add(Case{Name: "pads " + dt.String(), Graph: b.Out(p3), Ops: []string{"Pad", "QLookup"}, Exact: true})
+	}
 	{
 		// Softmax has no integer kernel: its DequantizeLinear and
 		// QuantizeLinear stay, around the float op.
