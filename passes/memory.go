@@ -106,6 +106,7 @@ func Codegen() []Pass {
 	return []Pass{
 		{Name: "remove-identity", Run: RemoveIdentity, Doc: "drop Identity, Dropout and no-op Casts"},
 		{Name: "fold-constants", Run: FoldConstants, Doc: "evaluate nodes whose inputs are all constants"},
+		{Name: "fuse-channel-shuffle", Run: FuseChannelShuffle, Doc: "make Reshape, Transpose, Reshape channel shuffles one ChannelShuffle"},
 		{Name: "fuse-silu", Run: FuseSilu, Doc: "make x*sigmoid(x) one Silu activation"},
 		{Name: "fuse-gelu", Run: FuseGelu, Doc: "recognize GELU written out with Erf and make it one activation"},
 		{Name: "fold-batchnorm", Run: FoldBatchNorm, Doc: "fold BatchNormalization into the preceding Conv's weights and bias"},
