@@ -161,6 +161,7 @@ type gen struct {
 	work    []string        // expressions of the scratch sizes the kernels need
 	windows []string        // runtime.Window variables, checked at load
 	kernel  string          // the kernel the current node's emitter chose, for profiles
+	whole   bool            // the current node is emitted for all n items (see emitWhole)
 	layers  []string        // runtime.Layer literals of a profiling build
 	fields  map[*ir.Tensor]string
 }
@@ -245,14 +246,30 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 	if v.IsConst() {
 		return gen.weightSlice(v.Name, v.Const), nil
 	}
+	size := numel(v.Shape)
 	for i, in := range gen.g.Inputs {
 		if in == v {
-			return "in" + strconv.Itoa(i), nil
+			if !gen.batched() || gen.whole {
+				return "in" + strconv.Itoa(i), nil
+			}
+			return fmt.Sprintf("in%d[b*%d:(b+1)*%d]", i, size, size), nil
 		}
 	}
 	if off, ok := gen.g.Plan.Offset[v]; ok {
-		n := numel(v.Shape)
-		return fmt.Sprintf("a[%d:%d]", off, off+n), nil
+		// A batched model's forward pass computes n items: each value
+		// has n items' room at n times its offset in the plan, and item
+		// b's part of it follows b items'.
+		switch {
+		case !gen.batched():
+			return fmt.Sprintf("a[%d:%d]", off, off+size), nil
+		case gen.whole:
+			return fmt.Sprintf("a[%s:n*%d]", times("n", off), off+size), nil
+		}
+		base := times("n", off)
+		if base != "" {
+			base += "+"
+		}
+		return fmt.Sprintf("a[%s%s:%s%s]", base, times("b", size), base, times("(b+1)", size)), nil
 	}
 	if p := v.Producer; p != nil && ir.IsView(p) {
 		return gen.buf(p.Inputs[0])
@@ -271,21 +288,60 @@ func (gen *gen) line(format string, args ...any) {
 // constant or an input passed straight through gets a buffer of its own.
 func (gen *gen) outputs() error {
 	for i, v := range gen.g.Outputs {
-		n := numel(v.Shape)
-		switch src, err := gen.buf(v); {
-		case err != nil:
-			return err
-		case strings.HasPrefix(src, "a["):
-			off := gen.g.Plan.Offset[v]
-			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = m.rt.Arena[%d:%d:%d]\n", i, off, off+n, off+n)
+		size := numel(v.Shape)
+		off, inArena := gen.g.Plan.Offset[v]
+		if !inArena && v.Producer != nil && ir.IsView(v.Producer) {
+			off, inArena = gen.viewOffset(v)
+		}
+		switch {
+		case inArena && !gen.batched():
+			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = m.rt.Arena[%d:%d:%d]\n", i, off, off+size, off+size)
+		case inArena:
+			// The arena grows with the batch: point at this pass's n
+			// items.
+			gen.line("m.rt.Outs[%d] = a[n*%d : n*%d : n*%d]", i, off, off+size, off+size)
 		default:
 			// A constant or an input: copy it into a buffer the caller may
 			// read (and even change) without harming the model.
-			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = make([]float32, %d)\n", i, n)
-			gen.line("copy(m.rt.Outs[%d], %s)", i, src)
+			src, err := gen.buf(v)
+			if err != nil {
+				return err
+			}
+			if !gen.batched() {
+				fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = make([]float32, %d)\n", i, size)
+				gen.line("copy(m.rt.Outs[%d], %s)", i, src)
+				continue
+			}
+			gen.line("m.rt.Outs[%d] = m.rt.Own(%d, n*%d)", i, i, size)
+			gen.line("for b := 0; b < n; b++ {")
+			gen.line("copy(m.rt.Outs[%d][b*%d:], %s)", i, size, src)
+			gen.line("}")
 		}
 	}
 	return nil
+}
+
+// times writes the product of variable v and constant k for generated
+// code: "" for 0, v for 1.
+func times(v string, k int) string {
+	switch k {
+	case 0:
+		return ""
+	case 1:
+		return v
+	}
+	return v + "*" + strconv.Itoa(k)
+}
+
+// viewOffset follows a chain of views to the arena value they show.
+func (gen *gen) viewOffset(v *ir.Value) (int, bool) {
+	for v.Producer != nil && ir.IsView(v.Producer) {
+		v = v.Producer.Inputs[0]
+		if off, ok := gen.g.Plan.Offset[v]; ok {
+			return off, true
+		}
+	}
+	return 0, false
 }
 
 func (gen *gen) weightsHash() string {

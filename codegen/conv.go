@@ -2,12 +2,15 @@ package codegen
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/cnnc/cnnc/ir"
 )
 
 func init() {
-	emit((*gen).conv)
+	// A convolution takes all the items of a batch at once: their pixels
+	// are the rows of one GEMM (the other kernels loop over the images).
+	emitWhole((*gen).conv, func(*ir.Node, *ir.Conv) bool { return true })
 	emit((*gen).convTranspose)
 }
 
@@ -64,15 +67,27 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	if res != "" {
 		gen.line("r := %s", res)
 	}
-	loop := batch > 1
+	// images is how many images the call covers: a fixed batch, or the n
+	// items of a batched model's forward pass. The GEMM path takes them
+	// all in one call (their pixels are the rows of one GEMM); Winograd
+	// and depthwise, which gain nothing from it, loop.
+	images := strconv.Itoa(batch)
+	if gen.whole {
+		images = "n"
+		if batch != 1 {
+			images = fmt.Sprintf("n*%d", batch)
+		}
+	}
+	tile := winogradTile(kh, kw, op.Strides[0], op.Strides[1], op.Dilations[0], op.Dilations[1], groups, c, m, oh*ow)
+	loop := tile != 0 || op.Depthwise(wv.Shape)
+	loop = loop && (batch > 1 || gen.whole)
 	xi, yi, ri := "x", "y", "r"
 	if loop {
-		gen.line("for b := 0; b < %d; b++ {", batch)
+		gen.line("for b := 0; b < %s; b++ {", images)
 		xi = fmt.Sprintf("x[b*%d:(b+1)*%d]", inLen, inLen)
 		yi = fmt.Sprintf("y[b*%d:(b+1)*%d]", outLen, outLen)
 		ri = fmt.Sprintf("r[b*%d:(b+1)*%d]", outLen, outLen)
 	}
-	tile := winogradTile(kh, kw, op.Strides[0], op.Strides[1], op.Dilations[0], op.Dilations[1], groups, c, m, oh*ow)
 	switch {
 	case tile != 0:
 		gen.kernel = fmt.Sprintf("winograd F(%dx%d,3x3)", tile, tile)
@@ -136,13 +151,13 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 			if res != "" {
 				gen.line("m.%s[0].Residual = %s", ep, ri)
 			}
-			gen.line("m.rt.Pool.Conv2D(%s, %d, %s, &%s, 0, w.%s[0], &m.%s[0], m.rt.Work)", yi, m, xi, win, pk, ep)
+			gen.line("m.rt.Pool.ConvN(%s, %d, %s, &%s, %s, 0, w.%s[0], &m.%s[0], m.rt.Work)", yi, m, xi, win, images, pk, ep)
 		} else {
 			gen.line("for g := 0; g < %d; g++ {", groups)
 			if res != "" {
 				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
 			}
-			gen.line("m.rt.Pool.Conv2D(%s[g*%d:], %d, %s, &%s, g*%d, w.%s[g], &m.%s[g], m.rt.Work)", yi, coutg, m, xi, win, cing, pk, ep)
+			gen.line("m.rt.Pool.ConvN(%s[g*%d:], %d, %s, &%s, %s, g*%d, w.%s[g], &m.%s[g], m.rt.Work)", yi, coutg, m, xi, win, images, cing, pk, ep)
 			gen.line("}")
 		}
 	}

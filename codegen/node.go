@@ -21,7 +21,21 @@ func (gen *gen) node(n *ir.Node) error {
 	t := reflect.TypeOf(n.Op)
 	if f, ok := emitters[t]; ok {
 		gen.kernel = ""
-		if err := f(gen, n); err != nil {
+		var err error
+		switch w := wholeBatch[t]; {
+		case !gen.batched():
+			err = f(gen, n)
+		case w != nil && w(n):
+			gen.whole = true
+			err = f(gen, n)
+			gen.whole = false
+		default:
+			// One item at a time: gen.buf gives item b's slices.
+			gen.line("for b := 0; b < n; b++ {")
+			err = f(gen, n)
+			gen.line("}")
+		}
+		if err != nil {
 			return err
 		}
 		gen.profileLayer(n)

@@ -160,6 +160,9 @@ func (gen *gen) specAndWeights(rt string) {
 		f.Pf("\tWindows:       []*%s.Window{%s},", rt, strings.Join(refs, ", "))
 	}
 	f.Pf("\tThreads:       %d,", max(gen.opts.Threads, 1))
+	if gen.batched() {
+		f.Pf("\tMaxBatch:      %d, // items per forward pass in RunBatch", gen.maxBatch())
+	}
 	if gen.opts.Profile {
 		f.Pf("\tLayers: []%s.Layer{", rt)
 		for _, l := range gen.layers {
@@ -257,9 +260,14 @@ func (gen *gen) forward() {
 	f := gen.file
 	body := gen.body.String()
 	code := codeOnly(body)
-	f.P("// forward runs the layers on one batch item, reading the inputs m.rt.Run")
-	f.P("// checked and leaving the outputs in m.rt.Outs.")
-	f.P("func (m *Model) forward(in [][]float32) {")
+	if gen.batched() {
+		f.P("// forward runs the layers on n batch items, reading the inputs m.rt.Run or")
+		f.P("// m.rt.RunBatch checked (n items each) and leaving the outputs in m.rt.Outs.")
+	} else {
+		f.P("// forward runs the layers, reading the inputs m.rt.Run checked and leaving")
+		f.P("// the outputs in m.rt.Outs; n is always 1.")
+	}
+	f.P("func (m *Model) forward(n int, in [][]float32) {")
 	for i := range gen.g.Inputs {
 		if id := "in" + strconv.Itoa(i); usesIdent(code, id) {
 			f.Pf("\t%s := in[%d]", id, i)
@@ -296,7 +304,7 @@ func (m *Model) Run(inputs ...[]float32) ([][]float32, error) {
 	if err := m.rt.Check(inputs); err != nil {
 		return nil, err
 	}
-	m.forward(inputs)
+	m.forward(1, inputs)
 	return m.rt.Outs, nil
 }
 `
@@ -307,13 +315,15 @@ func (m *Model) Predict(input []float32) ([]float32, error) {
 	if err := m.rt.CheckOne(input); err != nil {
 		return nil, err
 	}
-	m.forward([][]float32{input})
+	m.forward(1, [][]float32{input})
 	return m.rt.Outs[0], nil
 }
 `
 	methodRunBatch = `// RunBatch runs a batch of n items: inputs[i] holds n items of input i
 // back to back and outputs[i] receives n items of output i, so it must have
-// room for exactly that.
+// room for exactly that. Up to spec.MaxBatch items go through each layer
+// at once (a convolution's or dense layer's GEMM covers all of them); the
+// first call with more items than before allocates their working memory.
 func (m *Model) RunBatch(inputs, outputs [][]float32) error { return m.rt.RunBatch(inputs, outputs) }
 `
 	methodPredictBatch = `// PredictBatch runs len(src)/InputLen items and writes their outputs to
@@ -356,6 +366,13 @@ func (s *Shared) Predict(dst, input []float32) error {
 }
 `
 )
+
+// maxBatch is how many items a forward pass of a batched model computes at
+// most: up to 32, as long as their working memory stays within 64 MiB.
+func (gen *gen) maxBatch() int {
+	per := max(gen.g.Plan.Size, 1) * 4
+	return max(1, min(32, (64<<20)/per))
+}
 
 // codeOnly drops the comment lines of generated statements, so that names
 // in comments do not count as uses.

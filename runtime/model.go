@@ -82,6 +82,10 @@ type Spec struct {
 	Threads int
 	// Layers lists the layers of a package generated for profiling.
 	Layers []Layer
+	// MaxBatch is the most items one forward pass of a batched model
+	// computes; RunBatch splits larger batches. Working memory grows to
+	// MaxBatch*ArenaLen at most. 0 means 1.
+	MaxBatch int
 }
 
 // Weights decodes a generated package's embedded weights once and shares
@@ -164,19 +168,20 @@ type Model struct {
 	Outs [][]float32
 
 	inLens, outLens []int
-	item            [][]float32 // RunBatch's inputs of one item
+	item            [][]float32 // RunBatch's inputs of one chunk of items
+	own             [][]float32 // output buffers of outputs not in the arena
 	prof            *profile
-	forward         func(in [][]float32)
+	forward         func(n int, in [][]float32)
 	workSize        func(p *Pool) int
 }
 
 // Init prepares m for spec. err, if not nil, is the weights' load error:
-// every later call returns it. forward computes one batch item from the
-// inputs into m.Outs (RunBatch calls it once per item); workSize returns
-// the kernel scratch a Pool needs.
-// Init allocates the arena and the scratch; nothing is allocated later
-// unless SetThreads needs more scratch.
-func (m *Model) Init(spec *Spec, err error, forward func(in [][]float32), workSize func(p *Pool) int) {
+// every later call returns it. forward computes n batch items (1 unless
+// the model is batched) from the inputs, n items each, into m.Outs;
+// workSize returns the kernel scratch a Pool needs. Init allocates the
+// arena for one item and the scratch; later calls allocate only when
+// SetThreads needs more scratch or RunBatch first sees a larger batch.
+func (m *Model) Init(spec *Spec, err error, forward func(n int, in [][]float32), workSize func(p *Pool) int) {
 	m.spec, m.err, m.forward, m.workSize = spec, err, forward, workSize
 	if err != nil {
 		return
@@ -192,6 +197,7 @@ func (m *Model) Init(spec *Spec, err error, forward func(in [][]float32), workSi
 	m.item = make([][]float32, len(spec.Inputs))
 	m.Arena = make([]float32, spec.ArenaLen)
 	m.Outs = make([][]float32, len(spec.Outputs))
+	m.own = make([][]float32, len(spec.Outputs))
 	m.SetThreads(spec.Threads)
 }
 
@@ -287,17 +293,38 @@ func (m *Model) RunBatch(inputs, outputs [][]float32) error {
 			return fmt.Errorf("%s: output %d (%q) has room for %d values, want %d for %d items", p, i, m.spec.Outputs[i].Name, len(out), n*m.outLens[i], n)
 		}
 	}
-	for b := 0; b < n; b++ {
+	chunk := max(m.spec.MaxBatch, 1)
+	for b := 0; b < n; b += chunk {
+		k := min(chunk, n-b)
+		m.reserve(k)
 		for i, in := range inputs {
-			m.item[i] = in[b*m.inLens[i] : (b+1)*m.inLens[i]]
+			m.item[i] = in[b*m.inLens[i] : (b+k)*m.inLens[i]]
 		}
-		m.forward(m.item)
+		m.forward(k, m.item)
 		for i, out := range m.Outs {
-			copy(outputs[i][b*m.outLens[i]:], out)
+			copy(outputs[i][b*m.outLens[i]:(b+k)*m.outLens[i]], out)
 		}
 	}
 	clear(m.item) // do not keep the caller's memory alive
 	return nil
+}
+
+// reserve makes the arena hold n items of every value (a batched model's
+// values lie item after item, each in its own stretch of n items).
+func (m *Model) reserve(n int) {
+	if need := n * m.spec.ArenaLen; len(m.Arena) < need {
+		m.Arena = make([]float32, need)
+	}
+}
+
+// Own returns output i's own buffer, of n values: the place of an output
+// the arena does not hold (a constant or an input passed through). It
+// allocates only when n exceeds what it has had before.
+func (m *Model) Own(i, n int) []float32 {
+	if len(m.own[i]) < n {
+		m.own[i] = make([]float32, n)
+	}
+	return m.own[i][:n]
 }
 
 // Shared runs a generated model from many goroutines at once. It keeps a
