@@ -77,17 +77,35 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		pkg:    pkg,
 		opts:   opts,
 		file:   newGoFile("model.go", pkg),
-		names:  newNamer("w", "m", "a", "p", "s", "rt", "in", "out", "all", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
+		names:  newNamer("w", "m", "a", "l", "p", "s", "rt", "in", "out", "all", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
 		consts: make(map[*ir.Tensor]blobRef),
 		fields: make(map[*ir.Tensor]string),
 	}
 	if err := gen.check(); err != nil {
 		return nil, err
 	}
-	for _, n := range g.Nodes {
+	// A batched model runs its front layers, whose activations are large,
+	// one item at a time through all of them, so that each item's data
+	// stays in cache from layer to layer; the rest run layer by layer over
+	// all the items, where the batch fills the GEMMs of small feature maps
+	// and dense layers (see ir.MemoryPlan.Front).
+	front := g.Plan.Front
+	if front > 0 {
+		gen.line("for b := 0; b < n; b++ {")
+		gen.itemMajor = true
+	}
+	for i, n := range g.Nodes {
+		if i == front && front > 0 {
+			gen.itemMajor = false
+			gen.line("}")
+		}
 		if err := gen.node(n); err != nil {
 			return nil, fmt.Errorf("codegen: %s: %w", where(n), err)
 		}
+	}
+	if front == len(g.Nodes) && front > 0 {
+		gen.itemMajor = false
+		gen.line("}")
 	}
 	if err := gen.outputs(); err != nil {
 		return nil, err
@@ -162,8 +180,11 @@ type gen struct {
 	windows []string        // runtime.Window variables, checked at load
 	kernel  string          // the kernel the current node's emitter chose, for profiles
 	whole   bool            // the current node is emitted for all n items (see emitWhole)
-	layers  []string        // runtime.Layer literals of a profiling build
-	fields  map[*ir.Tensor]string
+	// itemMajor is set while the front layers are emitted inside one loop
+	// over the items (see ir.MemoryPlan.Front).
+	itemMajor bool
+	layers    []string // runtime.Layer literals of a profiling build
+	fields    map[*ir.Tensor]string
 }
 
 // blobRef is a float32 array's place in weights.bin, in elements.
@@ -258,8 +279,11 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 	if off, ok := gen.g.Plan.Offset[v]; ok {
 		// A batched model's forward pass computes n items: each value
 		// has n items' room at n times its offset in the plan, and item
-		// b's part of it follows b items'.
+		// b's part of it follows b items', except for the front's own
+		// values, which every item reuses (in l).
 		switch {
+		case gen.g.Plan.Local[v]:
+			return fmt.Sprintf("l[%d:%d]", off, off+size), nil
 		case !gen.batched():
 			return fmt.Sprintf("a[%d:%d]", off, off+size), nil
 		case gen.whole:
@@ -319,6 +343,18 @@ func (gen *gen) outputs() error {
 		}
 	}
 	return nil
+}
+
+// backPeak is the largest per-item output of the nodes after the front,
+// in float32 values: what bounds a batched forward pass's working set.
+func (gen *gen) backPeak() int {
+	peak := 1
+	for _, n := range gen.g.Nodes[gen.g.Plan.Front:] {
+		for _, o := range n.Outputs {
+			peak = max(peak, numel(o.Shape))
+		}
+	}
+	return peak
 }
 
 // times writes the product of variable v and constant k for generated

@@ -23,7 +23,7 @@ func (gen *gen) node(n *ir.Node) error {
 		gen.kernel = ""
 		var err error
 		switch w := wholeBatch[t]; {
-		case !gen.batched():
+		case !gen.batched() || gen.itemMajor:
 			err = f(gen, n)
 		case w != nil && w(n):
 			gen.whole = true

@@ -149,7 +149,10 @@ func (gen *gen) specAndWeights(rt string) {
 	f.P("\tInputs:        Inputs,")
 	f.P("\tOutputs:       Outputs,")
 	f.Pf("\tBatched:       %v,", gen.batched())
-	f.Pf("\tArenaLen:      %d, // float32 values of working memory per Model", g.Plan.Size)
+	f.Pf("\tArenaLen:      %d, // float32 values of working memory per item", g.Plan.Size)
+	if g.Plan.LocalSize > 0 {
+		f.Pf("\tLocalLen:      %d, // float32 values the front layers reuse for every item", g.Plan.LocalSize)
+	}
 	f.Pf("\tWeightsLen:    %d, // float32 values in %s", gen.blob.Len()/4, weightsFile)
 	f.Pf("\tWeightsSHA256: %s,", strconv.Quote(gen.weightsHash()))
 	if len(gen.windows) > 0 {
@@ -276,8 +279,16 @@ func (gen *gen) forward() {
 	if usesIdent(code, "w") {
 		f.P("\tw := m.w")
 	}
-	if usesIdent(code, "a") {
+	switch L := gen.g.Plan.LocalSize; {
+	case L == 0 && usesIdent(code, "a"):
 		f.P("\ta := m.rt.Arena")
+	case L > 0:
+		if usesIdent(code, "l") {
+			f.Pf("\tl := m.rt.Arena[:%d]", L)
+		}
+		if usesIdent(code, "a") {
+			f.Pf("\ta := m.rt.Arena[%d:]", L)
+		}
 	}
 	if gen.opts.Profile {
 		f.P("\tm.rt.StartProfile()")
@@ -368,10 +379,13 @@ func (s *Shared) Predict(dst, input []float32) error {
 )
 
 // maxBatch is how many items a forward pass of a batched model computes at
-// most: up to 32, as long as their working memory stays within 64 MiB.
+// most: up to 32, as long as the layers after the front (which run over
+// all of them at once) keep a working set of a few of their largest
+// outputs within 16 MiB, and the whole arena within 256 MiB.
 func (gen *gen) maxBatch() int {
-	per := max(gen.g.Plan.Size, 1) * 4
-	return max(1, min(32, (64<<20)/per))
+	back := (4 << 20) / (3 * 4 * gen.backPeak())
+	arena := (256 << 20) / (max(gen.g.Plan.Size, 1) * 4)
+	return max(1, min(32, back, arena))
 }
 
 // codeOnly drops the comment lines of generated statements, so that names

@@ -409,3 +409,56 @@ func TestToNHWCResize(t *testing.T) {
 		t.Errorf("ops after: %s", got)
 	}
 }
+
+// A batched graph with a large early activation gets a front: the values
+// the front makes and uses up go to the region every item reuses, the
+// others (crossing into the back, the graph output) to the per-item one,
+// and within each region no two values live together overlap.
+func TestPlanMemoryFront(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 96, 96, 8}, Layout: ir.NHWC})
+	c1 := g.Apply("c1", &ir.Conv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}, Group: 1, Layout: ir.NHWC}, x, constant(rng, "w1", 8, 8, 3, 3))
+	r1 := g.Apply("r1", &ir.Relu{}, c1)
+	p := g.Apply("pool", &ir.MaxPool{Window: ir.Window{Kernel: []int{4, 4}, Strides: []int{4, 4}}, Layout: ir.NHWC}, r1)
+	c2 := g.Apply("c2", &ir.Conv{Group: 1, Layout: ir.NHWC}, p, constant(rng, "w2", 4, 8, 1, 1))
+	g.Outputs = []*ir.Value{g.Apply("r2", &ir.Relu{}, c2)}
+	if err := g.Infer(); err != nil {
+		t.Fatal(err)
+	}
+	if err := PlanMemory(g); err != nil {
+		t.Fatal(err)
+	}
+	plan := g.Plan
+	if plan.Front != 2 {
+		t.Fatalf("front = %d, want 2 (the convolution and ReLU with 96x96x8 outputs)", plan.Front)
+	}
+	if !plan.Local[c1] || plan.Local[r1] || plan.Local[p] || plan.Local[g.Outputs[0]] {
+		t.Errorf("local: c1 %v r1 %v pool %v out %v; want only c1", plan.Local[c1], plan.Local[r1], plan.Local[p], plan.Local[g.Outputs[0]])
+	}
+	ivs := Liveness(g)
+	for i, a := range ivs {
+		ao, ok := plan.Offset[a.Value]
+		if !ok {
+			continue
+		}
+		size := plan.Size
+		if plan.Local[a.Value] {
+			size = plan.LocalSize
+		}
+		if ao+a.Value.Shape.PerBatch() > size {
+			t.Errorf("%s is outside its region", a.Value.Name)
+		}
+		for _, b := range ivs[i+1:] {
+			bo, ok := plan.Offset[b.Value]
+			if !ok || plan.Local[a.Value] != plan.Local[b.Value] {
+				continue
+			}
+			live := a.Def <= b.LastUse && b.Def <= a.LastUse
+			overlap := ao < bo+b.Value.Shape.PerBatch() && bo < ao+a.Value.Shape.PerBatch()
+			if live && overlap {
+				t.Errorf("%s and %s are live together and overlap", a.Value.Name, b.Value.Name)
+			}
+		}
+	}
+}

@@ -68,8 +68,11 @@ type Spec struct {
 	// Batched is set when dimension 0 of the inputs is a batch of any
 	// size, which RunBatch runs.
 	Batched bool
-	// ArenaLen is the float32 working memory of one Model.
-	ArenaLen int
+	// ArenaLen is the float32 working memory of one item; LocalLen, that
+	// of the front layers, which a batched model's forward pass runs one
+	// item at a time and which every item reuses. A forward pass of n
+	// items needs LocalLen + n*ArenaLen.
+	ArenaLen, LocalLen int
 	// WeightsLen and WeightsSHA256 describe the embedded weights file: its
 	// length in float32 values and the hex SHA-256 of its bytes.
 	WeightsLen    int
@@ -195,7 +198,7 @@ func (m *Model) Init(spec *Spec, err error, forward func(n int, in [][]float32),
 		m.outLens[i] = t.Len()
 	}
 	m.item = make([][]float32, len(spec.Inputs))
-	m.Arena = make([]float32, spec.ArenaLen)
+	m.Arena = make([]float32, spec.LocalLen+spec.ArenaLen)
 	m.Outs = make([][]float32, len(spec.Outputs))
 	m.own = make([][]float32, len(spec.Outputs))
 	m.SetThreads(spec.Threads)
@@ -312,7 +315,7 @@ func (m *Model) RunBatch(inputs, outputs [][]float32) error {
 // reserve makes the arena hold n items of every value (a batched model's
 // values lie item after item, each in its own stretch of n items).
 func (m *Model) reserve(n int) {
-	if need := n * m.spec.ArenaLen; len(m.Arena) < need {
+	if need := m.spec.LocalLen + n*m.spec.ArenaLen; len(m.Arena) < need {
 		m.Arena = make([]float32, need)
 	}
 }

@@ -80,7 +80,7 @@ var spec = runtime.Spec{
 	Inputs:        Inputs,
 	Outputs:       Outputs,
 	Batched:       true,
-	ArenaLen:      5888,  // float32 values of working memory per Model
+	ArenaLen:      5888,  // float32 values of working memory per item
 	WeightsLen:    61706, // float32 values in weights.bin
 	WeightsSHA256: "5834f4548a1f44f5939e15b4ce3768b596d9401c440e45058d992d364ee9504a",
 	Windows:       []*runtime.Window{&winConv2d, &winMaxPooling2d, &winConv2d1, &winMaxPooling2d1},
