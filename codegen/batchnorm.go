@@ -15,14 +15,22 @@ func init() {
 }
 
 // batchNorm emits a BatchNormalization that could not be folded into a
-// convolution as a per-channel scale and shift computed at compile time.
+// convolution as a per-channel scale and shift computed at compile time,
+// with its fused activation in the same pass.
 func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 	x, y := n.Inputs[0], n.Outputs[0]
 	shape := batch1(x.Shape)
 	axis := op.Layout.ChannelAxis(len(shape))
+	kind, alpha, beta, err := actFields(op.Activation)
+	if err != nil {
+		return err
+	}
 	for _, v := range n.Inputs[1:5] {
 		if !v.IsConst() {
-			return gen.batchNormRunTime(n, op, shape, axis)
+			if err := gen.batchNormRunTime(n, op, shape, axis); err != nil {
+				return err
+			}
+			return gen.activateInPlace(n.Outputs[0], op.Activation)
 		}
 	}
 	c := shape[axis]
@@ -39,7 +47,13 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 		return err
 	}
 	if axis == len(shape)-1 {
-		gen.line("runtime.ScaleShift(%s, %s, %d, %d, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh)
+		gen.kernel = "scale+shift"
+		if kind == "runtime.ActNone" {
+			gen.line("runtime.ScaleShift(%s, %s, %d, %d, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh)
+			return nil
+		}
+		gen.kernel += ", " + op.Activation.OpType()
+		gen.line("runtime.ScaleShiftAct(%s, %s, %d, %d, %s, %s, %s, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh, kind, floatLit(alpha), floatLit(beta))
 		return nil
 	}
 	// Channels first: a per-channel vector broadcast along the inner axes.
@@ -52,7 +66,7 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 		{buf: sh, strides: str},
 	}
 	gen.loops(shape, ops, func(o string) string { return "o[" + o + "] = x0*x1 + x2" })
-	return nil
+	return gen.activateInPlace(y, op.Activation)
 }
 
 // batchNormRunTime is BatchNormalization whose statistics are run-time

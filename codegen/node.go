@@ -101,6 +101,24 @@ func (gen *gen) activation(n *ir.Node, act ir.Activation) error {
 	return nil
 }
 
+// activateInPlace applies a fused activation to v's buffer, for the
+// kernels that have no activation step of their own.
+func (gen *gen) activateInPlace(v *ir.Value, act ir.Activation) error {
+	if act == nil {
+		return nil
+	}
+	kind, alpha, beta, err := actFields(act)
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(v)
+	if err != nil {
+		return err
+	}
+	gen.line("runtime.Activate(%s, %s, %s, %s)", dst, kind, floatLit(alpha), floatLit(beta))
+	return nil
+}
+
 // inOut returns the buffers of a one-input, one-output node.
 func (gen *gen) inOut(n *ir.Node) (src, dst string, err error) {
 	if src, err = gen.buf(n.Inputs[0]); err != nil {

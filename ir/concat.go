@@ -54,3 +54,7 @@ func (c *Concat) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
 	}
 	return all, true
 }
+
+// PassesThrough reports a Concat of a single input, which ONNX exporters
+// write for the first layer of a DenseNet block.
+func (*Concat) PassesThrough(n *Node) bool { return len(n.Inputs) == 1 }

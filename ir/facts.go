@@ -155,3 +155,28 @@ func (w *Window) lift() {
 }
 
 func liftable(l Layout, in []Type) bool { return l != NHWC && len(in) > 0 && len(in[0].Shape) == 3 }
+
+// PassThrough is implemented by ops that, for some attributes or input
+// types, return their first input unchanged: Identity and Dropout at
+// inference, a Cast to the type the value has, a Concat of one input, a
+// Pad of nothing. The remove-identity pass replaces such a node's output
+// by its input, so the generated code neither copies nor allocates for it.
+type PassThrough interface {
+	Op
+	// PassesThrough reports whether node n (of this op) returns its first
+	// input unchanged.
+	PassesThrough(n *Node) bool
+}
+
+// Epilogue is implemented by ops whose kernels can apply an activation to
+// each result as they store it (Conv, Gemm, BatchNormalization): the
+// activation-fusion pass moves a following activation into the op, saving
+// a pass over the data.
+type Epilogue interface {
+	Op
+	// FusedActivation returns the activation the op applies to its
+	// result, nil for none.
+	FusedActivation() Activation
+	// SetActivation makes the op apply act to its result.
+	SetActivation(act Activation)
+}
