@@ -10,8 +10,23 @@ import (
 
 func init() {
 	emit((*gen).batchNorm)
+	// The channels-last BatchNorm with constant statistics is one
+	// ScaleShiftStrided call, which takes rows at any stride.
+	rowsOf(func(n *ir.Node, op *ir.BatchNormalization, i int) bool { return i == 0 && scaleShiftBN(n, op) },
+		func(n *ir.Node, op *ir.BatchNormalization) bool { return scaleShiftBN(n, op) })
 	emit((*gen).instanceNorm)
 	emit((*gen).lrn)
+}
+
+// scaleShiftBN reports whether batchNorm emits n as ScaleShiftStrided.
+func scaleShiftBN(n *ir.Node, op *ir.BatchNormalization) bool {
+	for _, v := range n.Inputs[1:] {
+		if v == nil || !v.IsConst() {
+			return false
+		}
+	}
+	r := len(n.Inputs[0].Shape)
+	return r >= 2 && op.Layout.ChannelAxis(r) == r-1
 }
 
 // batchNorm emits a BatchNormalization that could not be folded into a
@@ -42,19 +57,33 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 	}
 	sc := gen.weightSlice(n.Name+"/scale", scale)
 	sh := gen.weightSlice(n.Name+"/shift", shift)
-	src, dst, err := gen.inOut(n)
-	if err != nil {
-		return err
-	}
 	if axis == len(shape)-1 {
+		src, lds, cs, err := gen.rows(x)
+		if err != nil {
+			return err
+		}
+		dst, ldd, cd, err := gen.rows(y)
+		if err != nil {
+			return err
+		}
 		gen.kernel = "scale+shift"
-		if kind == "runtime.ActNone" {
+		if op.Activation != nil {
+			gen.kernel += ", " + op.Activation.OpType()
+		}
+		if lds == c && ldd == c && kind == "runtime.ActNone" {
 			gen.line("runtime.ScaleShift(%s, %s, %d, %d, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh)
 			return nil
 		}
-		gen.kernel += ", " + op.Activation.OpType()
-		gen.line("runtime.ScaleShiftAct(%s, %s, %d, %d, %s, %s, %s, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh, kind, floatLit(alpha), floatLit(beta))
+		if lds == c && ldd == c {
+			gen.line("runtime.ScaleShiftAct(%s, %s, %d, %d, %s, %s, %s, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh, kind, floatLit(alpha), floatLit(beta))
+			return nil
+		}
+		gen.line("runtime.ScaleShiftStrided(%s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s)", offsetExpr(dst, cd), ldd, offsetExpr(src, cs), lds, numel(y.Shape)/c, c, sc, sh, kind, floatLit(alpha), floatLit(beta))
 		return nil
+	}
+	src, dst, err := gen.inOut(n)
+	if err != nil {
+		return err
 	}
 	// Channels first: a per-channel vector broadcast along the inner axes.
 	str := make([]int, len(shape))

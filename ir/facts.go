@@ -180,3 +180,22 @@ type Epilogue interface {
 	// SetActivation makes the op apply act to its result.
 	SetActivation(act Activation)
 }
+
+// ColumnJoin is implemented by ops whose output is their inputs laid side
+// by side along the last axis (a Concat on it). The memory plan can then
+// have the inputs' producers write straight into the output's rows.
+type ColumnJoin interface {
+	Op
+	// JoinsColumns reports whether node n (of this op) is such a join.
+	JoinsColumns(n *Node) bool
+}
+
+// ColumnSlice is implemented by ops whose output can be a range of their
+// first input's columns (a Slice of the last axis with step 1). The memory
+// plan can then let the readers take the range from the input's memory.
+type ColumnSlice interface {
+	Op
+	// ColumnRange returns the first column of node n's output in its
+	// input, ok false when n is not such a slice.
+	ColumnRange(n *Node) (start int, ok bool)
+}
