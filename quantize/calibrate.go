@@ -61,8 +61,8 @@ type Calibrator struct {
 	fixed     int
 	unbatched bool
 	// chunk is the number of items per run.
-	chunk int
-	items int64
+	chunk   int
+	items   int64
 	elapsed time.Duration
 }
 

@@ -35,6 +35,9 @@ var sameSince = map[string]int64{
 	"Selu": 6, "Shape": 1, "Sigmoid": 6, "Sign": 9, "Size": 1, "Slice": 10, "Softplus": 1,
 	"SpaceToDepth": 1, "Sqrt": 6, "Sub": 7, "Sum": 8, "Tanh": 6, "Tile": 6, "TopK": 10,
 	"Transpose": 1, "Where": 9,
+	// Changed at 13: axes or splits became inputs, Softmax stopped
+	// flattening to 2-D.
+	"Squeeze": 13, "Unsqueeze": 13, "Split": 13, "ReduceSum": 13, "Softmax": 13, "LogSoftmax": 13, "Hardmax": 13,
 }
 
 // defaultOpset finds the model's ai.onnx opset entry.

@@ -149,8 +149,8 @@ func (m *Model) Plan(opts Options) (*Plan, error) {
 		for _, e := range opts.Exclude {
 			if !slices.Contains(labels, e) {
 				msg := fmt.Sprintf("-exclude %s: the model has no node of that name", e)
-				if s := nearmiss.Suggest(e, labels); s != "" {
-					msg += "; " + s
+				if s := nearmiss.Closest(e, labels); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
 				}
 				return nil, fmt.Errorf("%s", msg)
 			}
