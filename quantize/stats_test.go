@@ -59,7 +59,7 @@ func TestPercentile(t *testing.T) {
 	tests := []struct {
 		p, lo, hi, tol float64
 	}{
-		{99.99, -0.5, 1.5, 0.07},   // the 3 outliers are cut (5 values per side may go)
+		{99.99, -0.5, 1.5, 0.07}, // the 3 outliers are cut (5 values per side may go)
 		{98, -0.5 + 0.02, 1.5 - 0.02, 0.07},
 		{100, -80, 120, 0},
 	}
