@@ -52,10 +52,18 @@ func (q QType) Range() (lo, hi int64) {
 	return math.MinInt32, math.MaxInt32
 }
 
-// weightMax is the largest magnitude of a symmetric int8 weight: the
+// WeightMax is the largest magnitude of a symmetric int8 weight: the
 // range is [-127, 127], not [-128, 127], so that the zero point is 0 and
 // w and -w quantize to opposite values (as ONNX Runtime's quantizer does).
-const weightMax = 127
+const WeightMax = 127
+
+// ReducedWeightMax is the largest magnitude of a weight with
+// Options.ReduceRange. x86 CPUs without VNNI multiply uint8 activations
+// by int8 weights with VPMADDUBSW, which adds pairs of products into
+// int16 and saturates: 2*255*127 does not fit, 2*255*64 = 32640 does.
+// ONNX Runtime's integer kernels use it on AVX2 machines, so weights of
+// 7 bits give exact results there (its quantizer's reduce_range).
+const ReducedWeightMax = 64
 
 // MinScale is the smallest scale cnnc writes. A range narrower than
 // MinScale times the type's number of steps (all-zero activations, a
@@ -136,14 +144,15 @@ func ActivationParams(lo, hi float64, q QType) (Params, error) {
 }
 
 // WeightParams computes symmetric int8 parameters for weights whose
-// largest magnitude is maxAbs: scale = maxAbs/127, zero point 0. A
+// largest magnitude is maxAbs, to be quantized into [-qmax, qmax]
+// (WeightMax, or ReducedWeightMax): scale = maxAbs/qmax, zero point 0. A
 // degenerate channel (all zeros, or smaller than MinScale steps) gets
 // scale 1, so that it quantizes to zeros.
-func WeightParams(maxAbs float64) (Params, error) {
+func WeightParams(maxAbs float64, qmax int64) (Params, error) {
 	if !finite(maxAbs) {
 		return Params{}, fmt.Errorf("largest weight magnitude %g is %w", maxAbs, ErrNotFinite)
 	}
-	scale := float32(math.Abs(maxAbs) / weightMax)
+	scale := float32(math.Abs(maxAbs) / float64(qmax))
 	if !(float64(scale) >= MinScale) {
 		scale = 1
 	}
@@ -151,10 +160,10 @@ func WeightParams(maxAbs float64) (Params, error) {
 }
 
 // QuantizeWeight maps a weight with symmetric parameters p into
-// [-127, 127].
-func QuantizeWeight(w float64, p Params) int64 {
+// [-qmax, qmax].
+func QuantizeWeight(w float64, p Params, qmax int64) int64 {
 	v := p.Quantize(w, Int8)
-	return max(v, -weightMax)
+	return max(-qmax, min(qmax, v))
 }
 
 // BiasScale is the scale of an int32 bias: x_scale*w_scale, multiplied in

@@ -111,18 +111,20 @@ func TestQuantize(t *testing.T) {
 func TestWeightParams(t *testing.T) {
 	tests := []struct {
 		maxAbs float64
+		qmax   int64
 		scale  float32
 		err    bool
 	}{
-		{1.27, float32(1.27 / 127), false},
-		{127, 1, false},
-		{0, 1, false},     // an all-zero channel
-		{1e-40, 1, false}, // denormal weights: degenerate
-		{math.NaN(), 0, true},
-		{math.Inf(1), 0, true},
+		{1.27, WeightMax, float32(1.27 / 127), false},
+		{127, WeightMax, 1, false},
+		{0.64, ReducedWeightMax, 0.01, false},
+		{0, WeightMax, 1, false},     // an all-zero channel
+		{1e-40, WeightMax, 1, false}, // denormal weights: degenerate
+		{math.NaN(), WeightMax, 0, true},
+		{math.Inf(1), WeightMax, 0, true},
 	}
 	for _, tt := range tests {
-		p, err := WeightParams(tt.maxAbs)
+		p, err := WeightParams(tt.maxAbs, tt.qmax)
 		if (err != nil) != tt.err {
 			t.Errorf("WeightParams(%g): error %v, want error %v", tt.maxAbs, err, tt.err)
 			continue
@@ -134,11 +136,16 @@ func TestWeightParams(t *testing.T) {
 	// The range is symmetric: -128 is never used, so w and -w quantize
 	// to opposite values.
 	p := Params{Scale: 0.01}
-	for _, w := range []float64{-5, -1.27, -1.275, 1.27, 5} {
-		q := QuantizeWeight(w, p)
-		if q < -127 || q > 127 || QuantizeWeight(-w, p) != -q {
-			t.Errorf("QuantizeWeight(%g) = %d, QuantizeWeight(%g) = %d", w, q, -w, QuantizeWeight(-w, p))
+	for _, qmax := range []int64{WeightMax, ReducedWeightMax} {
+		for _, w := range []float64{-5, -1.27, -1.275, -0.645, 0.64, 1.27, 5} {
+			q := QuantizeWeight(w, p, qmax)
+			if q < -qmax || q > qmax || QuantizeWeight(-w, p, qmax) != -q {
+				t.Errorf("QuantizeWeight(%g, %d) = %d, QuantizeWeight(%g) = %d", w, qmax, q, -w, QuantizeWeight(-w, p, qmax))
+			}
 		}
+	}
+	if got := QuantizeWeight(5, p, ReducedWeightMax); got != 64 {
+		t.Errorf("QuantizeWeight(5) with the reduced range = %d, want 64", got)
 	}
 }
 

@@ -23,6 +23,10 @@ type Options struct {
 	// Exclude names nodes (by their ONNX name, or OpType_INDEX for an
 	// unnamed node) that stay in float.
 	Exclude []string
+	// ReduceRange quantizes weights to [-64, 64] instead of [-127, 127]
+	// (see ReducedWeightMax): exact under ONNX Runtime on x86 CPUs
+	// without VNNI, at the cost of one bit of weight precision.
+	ReduceRange bool
 	// KeepFirstLast keeps the first and the last Conv, Gemm or MatMul of
 	// the graph in float: the layers whose quantization costs the most
 	// accuracy (the raw input, the logits) for the least time.
@@ -398,7 +402,9 @@ func (p *Plan) fusedOutput(out string, x *graphIndex) (string, *pb.NodeProto) {
 // ONNX Runtime to run them on integers; Gemm and MatMul do not (it has
 // float-output kernels for them), so theirs are quantized only when a
 // quantized node reads them, which keeps a float consumer's input, such
-// as the logits a Softmax reads, exact.
+// as the logits a Softmax reads, exact, or when an activation follows:
+// ONNX Runtime then fuses the Gemm with the activation in float instead,
+// unless a Q after the activation lets it drop the activation.
 func (p *Plan) chooseTensors(x *graphIndex) {
 	set := map[string]bool{}
 	for _, u := range p.units {
@@ -412,7 +418,7 @@ func (p *Plan) chooseTensors(x *graphIndex) {
 		}
 		switch u.node.OpType {
 		case "Gemm", "MatMul":
-			u.quantizeOut = set[u.out]
+			u.quantizeOut = set[u.out] || u.act != nil
 		default:
 			u.quantizeOut = true
 		}
@@ -472,6 +478,14 @@ func (p *Plan) Observe() []string {
 		}
 	}
 	return out
+}
+
+// weightMax is the weights' largest quantized magnitude.
+func (p *Plan) weightMax() int64 {
+	if p.opts.ReduceRange {
+		return ReducedWeightMax
+	}
+	return WeightMax
 }
 
 // Tensors lists the activation tensors that get Q/DQ pairs.

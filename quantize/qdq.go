@@ -207,7 +207,7 @@ func (w *writer) unit(u *unit) error {
 	if err := checkFinite(wv.Const); err != nil {
 		return fmt.Errorf("weight %q: %w", wname, err)
 	}
-	scales, err := channelScales(wv.Const, u.axis)
+	scales, err := channelScales(wv.Const, u.axis, w.p.weightMax())
 	if err != nil {
 		return fmt.Errorf("weight %q: %w", wname, err)
 	}
@@ -235,7 +235,7 @@ func (w *writer) unit(u *unit) error {
 	key := wname + "\x00" + scalesKey(scales, u.axis)
 	d, ok := w.weightDQ[key]
 	if !ok {
-		q := quantizeWeights(wv.Const, scales, u.axis)
+		q := quantizeWeights(wv.Const, scales, u.axis, w.p.weightMax())
 		d = w.dequantized(wname, Int8, wv.Const.Shape, q, scales, u.axis)
 		w.weightDQ[key] = d
 		w.report.Weights++
@@ -320,8 +320,8 @@ func (w *writer) setOpset(c *pb.ModelProto) {
 }
 
 // channelScales computes the symmetric scale of each channel of a weight
-// along axis, or one scale for axis -1.
-func channelScales(t *ir.Tensor, axis int) ([]float32, error) {
+// along axis, or one scale for axis -1, for the range [-qmax, qmax].
+func channelScales(t *ir.Tensor, axis int, qmax int64) ([]float32, error) {
 	channels, inner := 1, 1
 	if axis >= 0 {
 		channels = t.Shape[axis]
@@ -336,7 +336,7 @@ func channelScales(t *ir.Tensor, axis int) ([]float32, error) {
 	}
 	scales := make([]float32, channels)
 	for c, m := range maxAbs {
-		prm, err := WeightParams(m)
+		prm, err := WeightParams(m, qmax)
 		if err != nil {
 			return nil, err
 		}
@@ -345,8 +345,9 @@ func channelScales(t *ir.Tensor, axis int) ([]float32, error) {
 	return scales, nil
 }
 
-// quantizeWeights maps weights to int8 with per-channel scales.
-func quantizeWeights(t *ir.Tensor, scales []float32, axis int) []int64 {
+// quantizeWeights maps weights to int8 in [-qmax, qmax] with
+// per-channel scales.
+func quantizeWeights(t *ir.Tensor, scales []float32, axis int, qmax int64) []int64 {
 	inner := 1
 	if axis >= 0 {
 		for _, d := range t.Shape[axis+1:] {
@@ -356,7 +357,7 @@ func quantizeWeights(t *ir.Tensor, scales []float32, axis int) []int64 {
 	q := make([]int64, len(t.Floats))
 	for i, x := range t.Floats {
 		c := (i / inner) % len(scales)
-		q[i] = QuantizeWeight(x, Params{Scale: scales[c]})
+		q[i] = QuantizeWeight(x, Params{Scale: scales[c]}, qmax)
 	}
 	return q
 }

@@ -145,10 +145,11 @@ func TestQuantizeSmallCNN(t *testing.T) {
 	if !slices.Equal(p.Float, wantFloat) {
 		t.Errorf("float nodes %v, want %v", p.Float, wantFloat)
 	}
-	// The output of c2 is quantized after its ReLU, the MaxPool's output
-	// takes its input's parameters, and the Gemm's output (read only by
-	// the float MatMul) stays float.
-	wantTensors := []string{"r1_out", "r2_out", "add_out", "mp_out", "mul_out", "cat_out", "ap_out", "flat_out"}
+	// The outputs of c2 and g1 are quantized after their ReLUs (the
+	// Gemm's for ONNX Runtime to drop the ReLU into the Q, though only the
+	// float MatMul reads it), and the MaxPool's output takes its input's
+	// parameters.
+	wantTensors := []string{"r1_out", "r2_out", "add_out", "mp_out", "mul_out", "cat_out", "ap_out", "flat_out", "r3_out"}
 	if got := p.Tensors(); !slices.Equal(got, wantTensors) {
 		t.Errorf("tensors %v, want %v", got, wantTensors)
 	}
@@ -162,11 +163,11 @@ func TestQuantizeSmallCNN(t *testing.T) {
 	}
 	q := index(t, out)
 
-	if rep.Activations != 8 || rep.Weights != 2 || rep.Biases != 2 || rep.Constants != 1 {
-		t.Errorf("report: %d activations, %d weights, %d biases, %d constants; want 8, 2, 2, 1", rep.Activations, rep.Weights, rep.Biases, rep.Constants)
+	if rep.Activations != 9 || rep.Weights != 2 || rep.Biases != 2 || rep.Constants != 1 {
+		t.Errorf("report: %d activations, %d weights, %d biases, %d constants; want 9, 2, 2, 1", rep.Activations, rep.Weights, rep.Biases, rep.Constants)
 	}
-	if q.count("QuantizeLinear") != 8 || q.count("DequantizeLinear") != 13 {
-		t.Errorf("%d QuantizeLinear and %d DequantizeLinear, want 8 and 13", q.count("QuantizeLinear"), q.count("DequantizeLinear"))
+	if q.count("QuantizeLinear") != 9 || q.count("DequantizeLinear") != 14 {
+		t.Errorf("%d QuantizeLinear and %d DequantizeLinear, want 9 and 14", q.count("QuantizeLinear"), q.count("DequantizeLinear"))
 	}
 	// Every quantized tensor: one Q reading it, its DQ read by every
 	// node that read the tensor.
@@ -394,6 +395,39 @@ func TestLoadErrors(t *testing.T) {
 	}
 	if _, err := Load([]byte("not a model at all"), LoadOptions{}); err == nil {
 		t.Error("Load accepted garbage")
+	}
+}
+
+// TestGemmOutputStaysFloat: a Gemm's output that only a float node reads
+// (the logits of a Softmax) is not quantized: ONNX Runtime has a
+// float-output kernel for it, and the logits stay exact.
+func TestGemmOutputStaysFloat(t *testing.T) {
+	b := newBuilder(13)
+	b.input("x", "N", 8)
+	b.init("w", []int64{8, 4}, nil)
+	b.init("c", []int64{4}, nil)
+	b.node("Gemm", "g", []string{"x", "w", "c"}, []string{"logits"})
+	b.node("Softmax", "sm", []string{"logits"}, []string{"y"}, intAttr("axis", 1))
+	b.output("y")
+	m := b.load(t)
+	p, err := m.Plan(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Tensors(); !slices.Equal(got, []string{"x"}) {
+		t.Errorf("tensors %v, want [x]", got)
+	}
+	out, _, err := m.Quantize(p, unitRanges(p, 0, 1), QuantizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := index(t, out)
+	if q.node("sm").Input[0] != "logits" {
+		t.Errorf("the Softmax reads %q", q.node("sm").Input[0])
+	}
+	// B is [K, N] (no transB): its output channels are axis 1.
+	if a := q.dequantizedFrom(t, q.node("g"), 1).Attribute; len(a) != 1 || a[0].I != 1 {
+		t.Errorf("the weight's DQ attributes are %v, want axis 1", a)
 	}
 }
 

@@ -33,6 +33,7 @@ func quantizeCmd() *command {
 			fs.StringVar(&q.method, "method", "minmax", "calibration `method`: minmax (the range of every value seen) or percentile (cut the tails of a histogram, see -percentile)")
 			fs.Float64Var(&q.percentile, "percentile", 99.99, "with -method percentile: the share `P` (in percent) of values kept inside the range; (100-P)/2 percent saturate on each side")
 			fs.StringVar(&q.activations, "activations", "uint8", "activation `type`: uint8 or int8 (asymmetric either way)")
+			fs.BoolVar(&q.reduceRange, "reduce-range", false, "quantize weights to 7 bits ([-64, 64]): exact under ONNX Runtime on x86 CPUs without VNNI (AVX2 only), whose uint8 x int8 kernels saturate 16-bit sums of products of full-range weights")
 			fs.BoolVar(&q.perChannel, "per-channel", true, "one weight scale per output channel (false: one per weight tensor)")
 			fs.Var(&q.exclude, "exclude", "keep the nodes named `NODE[,NODE...]` in float (repeatable; an unnamed node is OpType_INDEX)")
 			fs.BoolVar(&q.keepFirstLast, "keep-first-last", true, "keep the first and the last Conv/Gemm/MatMul in float: the known-good recipe, since the raw input and the logits lose the most accuracy to 8 bits for the least time; -keep-first-last=false quantizes them too")
@@ -60,6 +61,7 @@ type quantizeFlags struct {
 	percentile    float64
 	activations   string
 	perChannel    bool
+	reduceRange   bool
 	exclude       stringsFlag
 	keepFirstLast bool
 	engine        string
@@ -117,6 +119,7 @@ func (q *quantizeFlags) options() (quantize.Options, quantize.Method, error) {
 		opts.Exclude = append(opts.Exclude, splitList(e)...)
 	}
 	opts.PerTensor = !q.perChannel
+	opts.ReduceRange = q.reduceRange
 	opts.KeepFirstLast = q.keepFirstLast
 	return opts, method, nil
 }
@@ -190,6 +193,9 @@ func (q *quantizeFlags) run(positional []string) error {
 	if opts.PerTensor {
 		weights = "per tensor"
 	}
+	if opts.ReduceRange {
+		weights += " (7 bits)"
+	}
 	note := fmt.Sprintf("QDQ written by cnnc quantize: activations %s asymmetric (%s calibration on %d items), weights int8 symmetric %s, biases int32", opts.Activations, how, cal.Items(), weights)
 	qm, rep, err := m.Quantize(plan, ranges, quantize.QuantizeOptions{Note: note})
 	if err != nil {
@@ -230,7 +236,7 @@ func (q *quantizeFlags) summary(rep *quantize.Report, m *quantize.Model, f summa
 			ops = append(ops, fmt.Sprintf("%d %s", n, op))
 		}
 	}
-	fmt.Fprintf(w, "calibrated %d items (%s, %s engine) in %.1f s\n", f.items, f.how, f.engine, f.calTime.Seconds())
+	fmt.Fprintf(w, "calibrated %s (%s, %s engine) in %.1f s\n", plural(f.items, "item"), f.how, f.engine, f.calTime.Seconds())
 	fmt.Fprintf(w, "quantized %d nodes (%s): %d activation tensors %s, %d weights int8 %s, %d biases int32",
 		len(rep.Nodes), strings.Join(ops, ", "), rep.Activations, f.act, rep.Weights, f.weights, rep.Biases)
 	if rep.Constants > 0 {
@@ -284,6 +290,14 @@ func floatOps(m *quantize.Model, rep *quantize.Report) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// plural is "1 item" or "n items".
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func thousands(n int64) string {
