@@ -70,8 +70,8 @@ func TestQuantizeCLI(t *testing.T) {
 				}
 			}
 			m := readModel(t, out)
-			if opCount(m, "QuantizeLinear") != 4 || opCount(m, "DequantizeLinear") != 8 {
-				t.Errorf("%d QuantizeLinear, %d DequantizeLinear; want 4 and 8", opCount(m, "QuantizeLinear"), opCount(m, "DequantizeLinear"))
+			if opCount(m, "QuantizeLinear") != 5 || opCount(m, "DequantizeLinear") != 9 {
+				t.Errorf("%d QuantizeLinear, %d DequantizeLinear; want 5 and 9", opCount(m, "QuantizeLinear"), opCount(m, "DequantizeLinear"))
 			}
 		})
 	}
