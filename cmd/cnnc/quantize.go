@@ -23,7 +23,7 @@ func quantizeCmd() *command {
 		args: "MODEL.onnx -calibrate INPUTS [-o MODEL.int8.onnx]",
 		short: "post-training static quantization: calibrate activation ranges on sample inputs and write a QDQ ONNX model " +
 			"(int8 weights per channel, uint8 activations, int32 biases) that ONNX Runtime runs on integers",
-		example: "cnnc quantize examples/mnist/model/mnist.onnx -calibrate digits/ -o mnist.int8.onnx\n" +
+		example: "cnnc quantize examples/mnist/model/mnist.onnx -calibrate cmd/cnnc/testdata/images/digits -o mnist.int8.onnx\n" +
 			"  cnnc quantize -preset imagenet -method percentile resnet18.onnx -calibrate 'val/*.JPEG' -n 500",
 		flags: func(fs *flag.FlagSet, out, errOut io.Writer) func([]string) error {
 			q := &quantizeFlags{out: out, errOut: errOut, dims: dimsFlag{}}
