@@ -77,17 +77,35 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		pkg:    pkg,
 		opts:   opts,
 		file:   newGoFile("model.go", pkg),
-		names:  newNamer("w", "m", "a", "p", "s", "rt", "in", "out", "all", "ab", "ai", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
+		names:  newNamer("w", "m", "a", "l", "p", "s", "rt", "in", "out", "all", "ab", "ai", "lb", "li", "ok", "err", "i", "j", "k", "n", "b", "x", "y", "v", "spec", "loaded", "unpack", "workSize", "weightsBin", "weights"),
 		consts: make(map[*ir.Tensor]blobRef),
 		fields: make(map[*ir.Tensor]string),
 	}
 	if err := gen.check(); err != nil {
 		return nil, err
 	}
-	for _, n := range g.Nodes {
+	// A batched model runs its front layers, whose activations are large,
+	// one item at a time through all of them, so that each item's data
+	// stays in cache from layer to layer; the rest run layer by layer over
+	// all the items, where the batch fills the GEMMs of small feature maps
+	// and dense layers (see ir.MemoryPlan.Front).
+	front := g.Plan.Front
+	if front > 0 {
+		gen.line("for b := 0; b < n; b++ {")
+		gen.itemMajor = true
+	}
+	for i, n := range g.Nodes {
+		if i == front && front > 0 {
+			gen.itemMajor = false
+			gen.line("}")
+		}
 		if err := gen.node(n); err != nil {
 			return nil, fmt.Errorf("codegen: %s: %w", where(n), err)
 		}
+	}
+	if front == len(g.Nodes) && front > 0 {
+		gen.itemMajor = false
+		gen.line("}")
 	}
 	if err := gen.outputs(); err != nil {
 		return nil, err
@@ -161,8 +179,12 @@ type gen struct {
 	work    []string        // expressions of the scratch sizes the kernels need
 	windows []string        // runtime.Window variables, checked at load
 	kernel  string          // the kernel the current node's emitter chose, for profiles
-	layers  []string        // runtime.Layer literals of a profiling build
-	fields  map[*ir.Tensor]string
+	whole   bool            // the current node is emitted for all n items (see emitWhole)
+	// itemMajor is set while the front layers are emitted inside one loop
+	// over the items (see ir.MemoryPlan.Front).
+	itemMajor bool
+	layers    []string // runtime.Layer literals of a profiling build
+	fields    map[*ir.Tensor]string
 }
 
 // blobRef is a float32 array's place in weights.bin, in elements.
@@ -245,17 +267,39 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 	if v.IsConst() {
 		return gen.weightSlice(v.Name, v.Const), nil
 	}
+	if _, ok := gen.g.Plan.In[v]; ok {
+		return "", inSlot(v)
+	}
+	size := numel(v.Shape)
 	for i, in := range gen.g.Inputs {
 		if in == v {
-			return "in" + strconv.Itoa(i), nil
+			if !gen.batched() || gen.whole {
+				return "in" + strconv.Itoa(i), nil
+			}
+			return fmt.Sprintf("in%d[b*%d:(b+1)*%d]", i, size, size), nil
 		}
 	}
 	if off, ok := gen.g.Plan.Offset[v]; ok {
-		n := numel(v.Shape)
 		if v.DType != ir.Float32 {
-			return intArena(v, off, n)
+			return gen.intArena(v, off)
 		}
-		return fmt.Sprintf("a[%d:%d]", off, off+n), nil
+		// A batched model's forward pass computes n items: each value
+		// has n items' room at n times its offset in the plan, and item
+		// b's part of it follows b items', except for the front's own
+		// values, which every item reuses (in l).
+		switch {
+		case gen.g.Plan.Local[v]:
+			return fmt.Sprintf("l[%d:%d]", off, off+size), nil
+		case !gen.batched():
+			return fmt.Sprintf("a[%d:%d]", off, off+size), nil
+		case gen.whole:
+			return fmt.Sprintf("a[%s:n*%d]", times("n", off), off+size), nil
+		}
+		base := times("n", off)
+		if base != "" {
+			base += "+"
+		}
+		return fmt.Sprintf("a[%s%s:%s%s]", base, times("b", size), base, times("(b+1)", size)), nil
 	}
 	if p := v.Producer; p != nil && ir.IsView(p) {
 		return gen.buf(p.Inputs[0])
@@ -274,21 +318,72 @@ func (gen *gen) line(format string, args ...any) {
 // constant or an input passed straight through gets a buffer of its own.
 func (gen *gen) outputs() error {
 	for i, v := range gen.g.Outputs {
-		n := numel(v.Shape)
-		switch src, err := gen.buf(v); {
-		case err != nil:
-			return err
-		case strings.HasPrefix(src, "a["):
-			off := gen.g.Plan.Offset[v]
-			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = m.rt.Arena[%d:%d:%d]\n", i, off, off+n, off+n)
+		size := numel(v.Shape)
+		off, inArena := gen.g.Plan.Offset[v]
+		if !inArena && v.Producer != nil && ir.IsView(v.Producer) {
+			off, inArena = gen.viewOffset(v)
+		}
+		switch {
+		case inArena && !gen.batched():
+			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = m.rt.Arena[%d:%d:%d]\n", i, off, off+size, off+size)
+		case inArena:
+			// The arena grows with the batch: point at this pass's n
+			// items.
+			gen.line("m.rt.Outs[%d] = a[n*%d : n*%d : n*%d]", i, off, off+size, off+size)
 		default:
 			// A constant or an input: copy it into a buffer the caller may
 			// read (and even change) without harming the model.
-			fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = make([]float32, %d)\n", i, n)
-			gen.line("copy(m.rt.Outs[%d], %s)", i, src)
+			src, err := gen.buf(v)
+			if err != nil {
+				return err
+			}
+			if !gen.batched() {
+				fmt.Fprintf(&gen.mnew, "\tm.rt.Outs[%d] = make([]float32, %d)\n", i, size)
+				gen.line("copy(m.rt.Outs[%d], %s)", i, src)
+				continue
+			}
+			gen.line("m.rt.Outs[%d] = m.rt.Own(%d, n*%d)", i, i, size)
+			gen.line("for b := 0; b < n; b++ {")
+			gen.line("copy(m.rt.Outs[%d][b*%d:], %s)", i, size, src)
+			gen.line("}")
 		}
 	}
 	return nil
+}
+
+// backPeak is the largest per-item output of the nodes after the front,
+// in float32 values: what bounds a batched forward pass's working set.
+func (gen *gen) backPeak() int {
+	peak := 1
+	for _, n := range gen.g.Nodes[gen.g.Plan.Front:] {
+		for _, o := range n.Outputs {
+			peak = max(peak, numel(o.Shape))
+		}
+	}
+	return peak
+}
+
+// times writes the product of variable v and constant k for generated
+// code: "" for 0, v for 1.
+func times(v string, k int) string {
+	switch k {
+	case 0:
+		return ""
+	case 1:
+		return v
+	}
+	return v + "*" + strconv.Itoa(k)
+}
+
+// viewOffset follows a chain of views to the arena value they show.
+func (gen *gen) viewOffset(v *ir.Value) (int, bool) {
+	for v.Producer != nil && ir.IsView(v.Producer) {
+		v = v.Producer.Inputs[0]
+		if off, ok := gen.g.Plan.Offset[v]; ok {
+			return off, true
+		}
+	}
+	return 0, false
 }
 
 func (gen *gen) weightsHash() string {

@@ -9,8 +9,8 @@ import (
 )
 
 func init() {
-	emit(alias[*ir.Identity])
-	emit(alias[*ir.Dropout])
+	emitWhole(alias[*ir.Identity], aliasWhole[*ir.Identity])
+	emitWhole(alias[*ir.Dropout], aliasWhole[*ir.Dropout])
 
 	// The activations run on the runtime's kernels, named by their
 	// runtime.ActKind and its two parameters (and fuse into a

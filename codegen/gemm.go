@@ -2,13 +2,14 @@ package codegen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cnnc/cnnc/ir"
 )
 
 func init() {
-	emit((*gen).gemm)
+	emitWhole((*gen).gemm, gemmWhole)
 	emit(func(gen *gen, n *ir.Node, _ *ir.MatMul) error { return gen.matmul(n) })
 }
 
@@ -85,9 +86,32 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 		}
 		gen.line("m.%s.Residual = y", ep)
 	}
-	gen.line("m.rt.Pool.Sgemm(%d, %s, %d, w.%s, y, %d, &m.%s, m.rt.Work)", m, src, k, pk, nn, ep)
+	rows := strconv.Itoa(m)
+	if gen.whole {
+		// The batch's items are the GEMM's rows: one product, the
+		// weights read once, instead of a matrix-vector product per item.
+		rows = times("n", m)
+	}
+	gen.line("m.rt.Pool.Sgemm(%s, %s, %d, w.%s, y, %d, &m.%s, m.rt.Work)", rows, src, k, pk, nn, ep)
 	gen.line("}")
 	return nil
+}
+
+// gemmWhole reports whether a Gemm runs once for a whole batch: the plain
+// path (constant weights, A with the batch as its rows, a bias that is a
+// vector) does; the loops and a broadcast C added through the residual
+// run per item.
+func gemmWhole(n *ir.Node, op *ir.Gemm) bool {
+	a, bv := n.Inputs[0], n.Inputs[1]
+	if !bv.IsConst() || op.TransA || a.IsConst() || len(a.Shape) != 2 || a.Shape[0] != ir.Batch {
+		return false
+	}
+	if cv := n.Input(2); cv != nil && op.Beta != 0 {
+		if _, ok := columnVector(cv, n.Outputs[0].Shape[1]); !ok || !cv.IsConst() {
+			return false
+		}
+	}
+	return true
 }
 
 // columnVector returns C's values when it is one value per output column

@@ -70,15 +70,45 @@ func (gen *gen) checkIntegers(n *ir.Node) error {
 	return nil
 }
 
-// intArena is the expression of an integer value placed at slot off.
-func intArena(v *ir.Value, off, n int) (string, error) {
+// intArena is the expression of an integer value placed at slot off, as
+// buf computes a float32 one's: in the front's region (lb, li), in a
+// model without a batch, or item b's part of a batched pass's n items,
+// each taking the value's Slots.
+func (gen *gen) intArena(v *ir.Value, off int) (string, error) {
+	n, slots := numel(v.Shape), passesSlots(v)
+	view, unit := "ab", 4 // bytes per slot
 	switch v.DType {
 	case ir.Uint8, ir.Int8:
-		return fmt.Sprintf("ab[%d:%d]", 4*off, 4*off+n), nil
 	case ir.Int32:
-		return fmt.Sprintf("ai[%d:%d]", off, off+n), nil
+		view, unit = "ai", 1
+	default:
+		return "", fmt.Errorf("codegen: value %s is %s, which generated code cannot hold", strconv.Quote(v.Name), v.DType)
 	}
-	return "", fmt.Errorf("codegen: value %s is %s, which generated code cannot hold", strconv.Quote(v.Name), v.DType)
+	if _, in := gen.g.Plan.In[v]; in {
+		return "", unsupportedf("a %s value inside another's memory", v.DType)
+	}
+	start := ""
+	switch {
+	case gen.g.Plan.Local[v]:
+		return fmt.Sprintf("l%s[%d:%d]", view[1:], unit*off, unit*off+n), nil
+	case !gen.batched():
+		return fmt.Sprintf("%s[%d:%d]", view, unit*off, unit*off+n), nil
+	case gen.whole:
+		return "", unsupportedf("a whole-batch %s value", v.DType)
+	default:
+		start = fmt.Sprintf("%d*(n*%d+b*%d)", unit, off, slots)
+	}
+	return fmt.Sprintf("%s[%s : %s+%d]", view, start, start, n), nil
+}
+
+// passesSlots is passes.Slots (codegen does not import passes): the
+// four-byte slots one item of v takes in the memory plan.
+func passesSlots(v *ir.Value) int {
+	n := v.Shape.PerBatch()
+	if v.DType == ir.Float32 {
+		return n
+	}
+	return (n*v.DType.Size() + 3) / 4
 }
 
 // shift is what the stored form adds to a code of type dt: 128 for int8.

@@ -16,6 +16,11 @@ import (
 var (
 	emitters    = map[reflect.Type]func(*gen, *ir.Node) error{}
 	notCompiled = map[reflect.Type]string{}
+	// wholeBatch says, for the op types whose emitters can, whether a node
+	// is emitted once for all n items of a batched model's forward pass
+	// (the batch folded into a GEMM's rows); the others are emitted for
+	// one item, in a loop over the items.
+	wholeBatch = map[reflect.Type]func(*ir.Node) bool{}
 )
 
 // emit registers the emitter of op type O.
@@ -23,6 +28,14 @@ func emit[O ir.Op](f func(gen *gen, n *ir.Node, op O) error) {
 	t := reflect.TypeFor[O]()
 	checkNew(t)
 	emitters[t] = func(gen *gen, n *ir.Node) error { return f(gen, n, n.Op.(O)) }
+}
+
+// emitWhole registers the emitter of op type O, which emits nodes for
+// which whole reports true once for the whole batch: gen.buf then gives
+// all n items of a value, and sizes scale with the variable n.
+func emitWhole[O ir.Op](f func(gen *gen, n *ir.Node, op O) error, whole func(n *ir.Node, op O) bool) {
+	emit(f)
+	wholeBatch[reflect.TypeFor[O]()] = func(n *ir.Node) bool { return whole(n, n.Op.(O)) }
 }
 
 // noEmitter records why the Go engine does not compile op type O; the

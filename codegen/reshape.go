@@ -3,11 +3,16 @@ package codegen
 import "github.com/cnnc/cnnc/ir"
 
 func init() {
-	emit(alias[*ir.Reshape])
-	emit(alias[*ir.Flatten])
-	emit(alias[*ir.Squeeze])
-	emit(alias[*ir.Unsqueeze])
+	emitWhole(alias[*ir.Reshape], aliasWhole[*ir.Reshape])
+	emitWhole(alias[*ir.Flatten], aliasWhole[*ir.Flatten])
+	emitWhole(alias[*ir.Squeeze], aliasWhole[*ir.Squeeze])
+	emitWhole(alias[*ir.Unsqueeze], aliasWhole[*ir.Unsqueeze])
 }
+
+// aliasWhole: a view of a run-time value shares its memory (the plan gives
+// both one offset) and emits nothing, for any number of items; a view of a
+// constant copies it into each item.
+func aliasWhole[O ir.Op](n *ir.Node, _ O) bool { return ir.IsView(n) }
 
 // alias emits nothing for a view (ir.View): its output shares the input's
 // memory (the memory plan gave both one offset). Only when the input is a

@@ -149,7 +149,10 @@ func (gen *gen) specAndWeights(rt string) {
 	f.P("\tInputs:        Inputs,")
 	f.P("\tOutputs:       Outputs,")
 	f.Pf("\tBatched:       %v,", gen.batched())
-	f.Pf("\tArenaLen:      %d, // float32 values of working memory per Model", g.Plan.Size)
+	f.Pf("\tArenaLen:      %d, // float32 values of working memory per item", g.Plan.Size)
+	if g.Plan.LocalSize > 0 {
+		f.Pf("\tLocalLen:      %d, // float32 values the front layers reuse for every item", g.Plan.LocalSize)
+	}
 	f.Pf("\tWeightsLen:    %d, // float32 values in %s", gen.blob.Len()/4, weightsFile)
 	f.Pf("\tWeightsSHA256: %s,", strconv.Quote(gen.weightsHash()))
 	if len(gen.windows) > 0 {
@@ -160,6 +163,9 @@ func (gen *gen) specAndWeights(rt string) {
 		f.Pf("\tWindows:       []*%s.Window{%s},", rt, strings.Join(refs, ", "))
 	}
 	f.Pf("\tThreads:       %d,", max(gen.opts.Threads, 1))
+	if gen.batched() {
+		f.Pf("\tMaxBatch:      %d, // items per forward pass in RunBatch", gen.maxBatch())
+	}
 	if gen.opts.Profile {
 		f.Pf("\tLayers: []%s.Layer{", rt)
 		for _, l := range gen.layers {
@@ -257,9 +263,14 @@ func (gen *gen) forward() {
 	f := gen.file
 	body := gen.body.String()
 	code := codeOnly(body)
-	f.P("// forward runs the layers on one batch item, reading the inputs m.rt.Run")
-	f.P("// checked and leaving the outputs in m.rt.Outs.")
-	f.P("func (m *Model) forward(in [][]float32) {")
+	if gen.batched() {
+		f.P("// forward runs the layers on n batch items, reading the inputs m.rt.Run or")
+		f.P("// m.rt.RunBatch checked (n items each) and leaving the outputs in m.rt.Outs.")
+	} else {
+		f.P("// forward runs the layers, reading the inputs m.rt.Run checked and leaving")
+		f.P("// the outputs in m.rt.Outs; n is always 1.")
+	}
+	f.P("func (m *Model) forward(n int, in [][]float32) {")
 	for i := range gen.g.Inputs {
 		if id := "in" + strconv.Itoa(i); usesIdent(code, id) {
 			f.Pf("\t%s := in[%d]", id, i)
@@ -268,16 +279,27 @@ func (gen *gen) forward() {
 	if usesIdent(code, "w") {
 		f.P("\tw := m.w")
 	}
-	if usesIdent(code, "a") {
+	switch L := gen.g.Plan.LocalSize; {
+	case L == 0 && usesIdent(code, "a"):
 		f.P("\ta := m.rt.Arena")
+	case L > 0:
+		if usesIdent(code, "l") {
+			f.Pf("\tl := m.rt.Arena[:%d]", L)
+		}
+		if usesIdent(code, "a") {
+			f.Pf("\ta := m.rt.Arena[%d:]", L)
+		}
 	}
 	// The 8-bit codes and int32 sums of quantized layers live in the same
-	// arena, seen as bytes and as int32 values.
-	if usesIdent(code, "ab") {
-		f.P("\tab := runtime.ArenaBytes(m.rt.Arena)")
-	}
-	if usesIdent(code, "ai") {
-		f.P("\tai := runtime.ArenaInt32s(m.rt.Arena)")
+	// regions, seen as bytes and as int32 values.
+	L := gen.g.Plan.LocalSize
+	for _, v := range []struct{ id, fn, region string }{
+		{"ab", "ArenaBytes", fmt.Sprintf("m.rt.Arena[%d:]", L)}, {"ai", "ArenaInt32s", fmt.Sprintf("m.rt.Arena[%d:]", L)},
+		{"lb", "ArenaBytes", fmt.Sprintf("m.rt.Arena[:%d]", L)}, {"li", "ArenaInt32s", fmt.Sprintf("m.rt.Arena[:%d]", L)},
+	} {
+		if usesIdent(code, v.id) {
+			f.Pf("\t%s := runtime.%s(%s)", v.id, v.fn, strings.Replace(v.region, "[0:]", "", 1))
+		}
 	}
 	if gen.opts.Profile {
 		f.P("\tm.rt.StartProfile()")
@@ -304,7 +326,7 @@ func (m *Model) Run(inputs ...[]float32) ([][]float32, error) {
 	if err := m.rt.Check(inputs); err != nil {
 		return nil, err
 	}
-	m.forward(inputs)
+	m.forward(1, inputs)
 	return m.rt.Outs, nil
 }
 `
@@ -315,13 +337,15 @@ func (m *Model) Predict(input []float32) ([]float32, error) {
 	if err := m.rt.CheckOne(input); err != nil {
 		return nil, err
 	}
-	m.forward([][]float32{input})
+	m.forward(1, [][]float32{input})
 	return m.rt.Outs[0], nil
 }
 `
 	methodRunBatch = `// RunBatch runs a batch of n items: inputs[i] holds n items of input i
 // back to back and outputs[i] receives n items of output i, so it must have
-// room for exactly that.
+// room for exactly that. Up to spec.MaxBatch items go through each layer
+// at once (a convolution's or dense layer's GEMM covers all of them); the
+// first call with more items than before allocates their working memory.
 func (m *Model) RunBatch(inputs, outputs [][]float32) error { return m.rt.RunBatch(inputs, outputs) }
 `
 	methodPredictBatch = `// PredictBatch runs len(src)/InputLen items and writes their outputs to
@@ -364,6 +388,16 @@ func (s *Shared) Predict(dst, input []float32) error {
 }
 `
 )
+
+// maxBatch is how many items a forward pass of a batched model computes at
+// most: up to 32, as long as the layers after the front (which run over
+// all of them at once) keep a working set of a few of their largest
+// outputs within 16 MiB, and the whole arena within 256 MiB.
+func (gen *gen) maxBatch() int {
+	back := (4 << 20) / (3 * 4 * gen.backPeak())
+	arena := (256 << 20) / (max(gen.g.Plan.Size, 1) * 4)
+	return max(1, min(32, back, arena))
+}
 
 // codeOnly drops the comment lines of generated statements, so that names
 // in comments do not count as uses.

@@ -94,6 +94,46 @@ func TestRemoveIdentityAndFoldConstants(t *testing.T) {
 	}
 }
 
+// Ops that pass their input through for some attributes go; the same ops
+// doing work stay.
+func TestRemovePassThrough(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 4, 3}})
+	one := g.Apply("cat1", &ir.Concat{Axis: 1}, x)
+	pad0 := g.Apply("pad0", &ir.Pad{Pads: make([]int, 6)}, one)
+	same := g.Apply("cast", &ir.Cast{To: ir.Float32}, pad0)
+	pad := g.Apply("pad", &ir.Pad{Pads: []int{0, 1, 0, 0, 0, 1}}, same)
+	cat := g.Apply("cat2", &ir.Concat{Axis: 2}, pad, g.Apply("neg", &ir.Neg{}, pad))
+	g.Outputs = []*ir.Value{g.Apply("y", &ir.Mul{}, cat, constant(rng, "k", 8))}
+	runBoth(t, g, RemoveIdentity)
+	if got := ops(g); got != "Pad Neg Concat Mul" {
+		t.Errorf("ops after: %s", got)
+	}
+}
+
+// A BatchNorm that cannot fold into a convolution (DenseNet: BatchNorm,
+// ReLU, Conv) takes the ReLU into its own pass.
+func TestFuseActivationIntoBatchNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 3, 5, 4}})
+	v := randTensor(rng, 3)
+	for i := range v.Floats {
+		v.Floats[i] = math.Abs(v.Floats[i]) + 0.1
+	}
+	bn := g.Apply("bn", &ir.BatchNormalization{Epsilon: 1e-5}, x, constant(rng, "s", 3), constant(rng, "beta", 3), constant(rng, "mean", 3), ir.NewConst("var", v))
+	r := g.Apply("relu", &ir.Relu{}, bn)
+	g.Outputs = []*ir.Value{g.Apply("conv", &ir.Conv{Group: 1}, r, constant(rng, "w", 2, 3, 1, 1))}
+	runBoth(t, g, FoldBatchNorm, FuseActivation)
+	if got := ops(g); got != "BatchNormalization Conv" {
+		t.Fatalf("ops after: %s", got)
+	}
+	if act := g.Nodes[0].Op.(*ir.BatchNormalization).Activation; act == nil || act.OpType() != "Relu" {
+		t.Errorf("BatchNorm activation = %v, want Relu", act)
+	}
+}
+
 func convGraph(rng *rand.Rand, layout ir.Layout) (*ir.Graph, *ir.Value) {
 	g := ir.NewGraph("m")
 	shape := ir.Shape{ir.Batch, 3, 9, 7}
@@ -407,5 +447,58 @@ func TestToNHWCResize(t *testing.T) {
 	runBoth(t, g, ToNHWC)
 	if got := ops(g); got != "Transpose Conv Resize Conv Transpose" {
 		t.Errorf("ops after: %s", got)
+	}
+}
+
+// A batched graph with a large early activation gets a front: the values
+// the front makes and uses up go to the region every item reuses, the
+// others (crossing into the back, the graph output) to the per-item one,
+// and within each region no two values live together overlap.
+func TestPlanMemoryFront(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 96, 96, 8}, Layout: ir.NHWC})
+	c1 := g.Apply("c1", &ir.Conv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}, Group: 1, Layout: ir.NHWC}, x, constant(rng, "w1", 8, 8, 3, 3))
+	r1 := g.Apply("r1", &ir.Relu{}, c1)
+	p := g.Apply("pool", &ir.MaxPool{Window: ir.Window{Kernel: []int{4, 4}, Strides: []int{4, 4}}, Layout: ir.NHWC}, r1)
+	c2 := g.Apply("c2", &ir.Conv{Group: 1, Layout: ir.NHWC}, p, constant(rng, "w2", 4, 8, 1, 1))
+	g.Outputs = []*ir.Value{g.Apply("r2", &ir.Relu{}, c2)}
+	if err := g.Infer(); err != nil {
+		t.Fatal(err)
+	}
+	if err := PlanMemory(g); err != nil {
+		t.Fatal(err)
+	}
+	plan := g.Plan
+	if plan.Front != 2 {
+		t.Fatalf("front = %d, want 2 (the convolution and ReLU with 96x96x8 outputs)", plan.Front)
+	}
+	if !plan.Local[c1] || plan.Local[r1] || plan.Local[p] || plan.Local[g.Outputs[0]] {
+		t.Errorf("local: c1 %v r1 %v pool %v out %v; want only c1", plan.Local[c1], plan.Local[r1], plan.Local[p], plan.Local[g.Outputs[0]])
+	}
+	ivs := Liveness(g)
+	for i, a := range ivs {
+		ao, ok := plan.Offset[a.Value]
+		if !ok {
+			continue
+		}
+		size := plan.Size
+		if plan.Local[a.Value] {
+			size = plan.LocalSize
+		}
+		if ao+a.Value.Shape.PerBatch() > size {
+			t.Errorf("%s is outside its region", a.Value.Name)
+		}
+		for _, b := range ivs[i+1:] {
+			bo, ok := plan.Offset[b.Value]
+			if !ok || plan.Local[a.Value] != plan.Local[b.Value] {
+				continue
+			}
+			live := a.Def <= b.LastUse && b.Def <= a.LastUse
+			overlap := ao < bo+b.Value.Shape.PerBatch() && bo < ao+a.Value.Shape.PerBatch()
+			if live && overlap {
+				t.Errorf("%s and %s are live together and overlap", a.Value.Name, b.Value.Name)
+			}
+		}
 	}
 }

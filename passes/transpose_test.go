@@ -29,3 +29,20 @@ func TestCancelTransposes(t *testing.T) {
 		})
 	}
 }
+
+// ShuffleNet's channel shuffle becomes one op with the same results, NCHW
+// and after the layout pass.
+func TestFuseChannelShuffle(t *testing.T) {
+	for _, groups := range []int{2, 3} {
+		g := ir.NewGraph("m")
+		x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 6, 3, 4}})
+		r1 := g.Apply("r1", &ir.Reshape{Shape: []int64{ir.ReshapeBatch, int64(groups), int64(6 / groups), 3, 4}}, x)
+		tr := g.Apply("t", &ir.Transpose{Perm: []int{0, 2, 1, 3, 4}}, r1)
+		g.Outputs = []*ir.Value{g.Apply("relu", &ir.Relu{}, g.Apply("r2", &ir.Reshape{Shape: []int64{ir.ReshapeBatch, 6, 3, 4}}, tr))}
+		runBoth(t, g, FuseChannelShuffle)
+		if got := ops(g); got != "ChannelShuffle Relu" {
+			t.Errorf("groups %d: ops after: %s", groups, got)
+		}
+		runBoth(t, g, ToNHWC)
+	}
+}

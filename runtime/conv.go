@@ -40,9 +40,20 @@ func directConv(g *Window) bool {
 // len(src) >= g.InLen(); len(dst) >= (OH*OW-1)*ldd + b.N(), ldd >= b.N();
 // len(work) >= Conv2DWorkSize(g, b.K()). It never allocates.
 func Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32) {
+	ConvN(dst, ldd, src, g, 1, c0, b, ep, work)
+}
+
+// ConvN is Conv2D over n images stored one after another (n*g.InLen()
+// input values, n*OH*OW output rows at stride ldd): the images' output
+// pixels are one GEMM's rows, so that a batch fills the GEMM the way a
+// larger image would, and its weights are read once for all n.
+//
+// Contract: as Conv2D, with len(src) >= n*g.InLen() and len(dst) >=
+// (n*OH*OW-1)*ldd + b.N(); n >= 1. It never allocates.
+func ConvN(dst []float32, ldd int, src []float32, g *Window, n, c0 int, b *PackedB, ep *Epilogue, work []float32) {
 	var plan gemmPlan
 	var cj convJob
-	if !cj.init("Conv2D", &plan, dst, ldd, src, g, c0, b, ep, work, 1) {
+	if !cj.init("ConvN", &plan, dst, ldd, src, g, n, c0, b, ep, work, 1) {
 		return
 	}
 	cj.run(&plan, 0, plan.m)
@@ -54,12 +65,28 @@ type convJob struct {
 	g       Window
 	c0, cin int
 	work    []float32 // this goroutine's chunk of scratch
+	chunk   int       // im2col rows per GEMM call: convChunk, or one image's pixels if fewer
+}
+
+// im2col writes rows [r0, r1) of the im2col matrix of the job's images
+// into work, splitting the range where it crosses from one image to the
+// next.
+func (cj *convJob) im2col(work []float32, r0, r1 int) {
+	k := cj.g.KH * cj.g.KW * cj.cin
+	per := cj.g.OutPixels()
+	in := cj.g.InLen()
+	for r := r0; r < r1; {
+		img := r / per
+		e := min(r1, (img+1)*per)
+		im2colRows(work[(r-r0)*k:], cj.src[img*in:(img+1)*in], &cj.g, cj.c0, cj.cin, r-img*per, e-img*per)
+		r = e
+	}
 }
 
 // init checks a Conv2D call and sets up its GEMM plan. threads is the
 // number of scratch chunks work must hold. It reports false when there is
 // nothing to compute.
-func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32, threads int) bool {
+func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src []float32, g *Window, n, c0 int, b *PackedB, ep *Epilogue, work []float32, threads int) bool {
 	if b == nil {
 		panic("runtime." + fn + ": nil PackedB")
 	}
@@ -71,8 +98,11 @@ func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src [
 	if c0 < 0 || c0+cin > g.C || cin < 1 {
 		panic("runtime." + fn + ": input channels [" + strconv.Itoa(c0) + ", " + strconv.Itoa(c0+cin) + ") outside [0, " + strconv.Itoa(g.C) + ")")
 	}
-	checkLen(fn, "src", len(src), g.InLen())
-	m := g.OutPixels()
+	if n < 1 {
+		panic("runtime." + fn + ": " + strconv.Itoa(n) + " images")
+	}
+	checkLen(fn, "src", len(src), n*g.InLen())
+	m := n * g.OutPixels()
 	if directConv(g) {
 		// The input rows are the A rows; the channel offset is a column
 		// offset of A.
@@ -87,21 +117,23 @@ func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src [
 	if !plan.init(fn, m, nil, b.k, b, dst, ldd, ep, nil) {
 		return false
 	}
-	*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work}
+	// The scratch holds one chunk, which is never more than one image's
+	// pixels (Conv2DWorkSize), even when the images' pixels run on.
+	*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: min(convChunk, g.OutPixels())}
 	return true
 }
 
 // run computes output pixels [r0, r1) of the convolution, r0 a multiple of
-// convChunk.
+// cj.chunk.
 func (cj *convJob) run(plan *gemmPlan, r0, r1 int) {
 	if cj.src == nil {
 		plan.run(r0, r1, 0, plan.panels)
 		return
 	}
 	k := plan.k
-	for i := r0; i < r1; i += convChunk {
-		i1 := min(r1, i+convChunk)
-		im2colRows(cj.work, cj.src, &cj.g, cj.c0, cj.cin, i, i1)
+	for i := r0; i < r1; i += cj.chunk {
+		i1 := min(r1, i+cj.chunk)
+		cj.im2col(cj.work, i, i1)
 		sub := plan.rows(i, i1, cj.work, k)
 		sub.run(0, i1-i, 0, sub.panels)
 	}
@@ -110,5 +142,5 @@ func (cj *convJob) run(plan *gemmPlan, r0, r1 int) {
 // run0 writes all the im2col rows of a convolution of a single chunk into
 // work, for a GEMM split by panels instead of by chunks.
 func (cj *convJob) run0(plan *gemmPlan) {
-	im2colRows(cj.work, cj.src, &cj.g, cj.c0, cj.cin, 0, plan.m)
+	cj.im2col(cj.work, 0, plan.m)
 }

@@ -285,26 +285,40 @@ func TestPools(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, p := range []*Pool{nil, pool} {
-					testPools(t, r, p, gi, &g)
+					// ldd > C: the rows of a column range of a wider
+					// tensor (a Concat's input written in place).
+					for _, ldd := range []int{g.C, g.C + 3} {
+						testPools(t, r, p, gi, &g, ldd)
+					}
 				}
 			}
 		})
 	}
 }
 
-func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window) {
+func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window, ldd int) {
 	src := randSlice(r, g.InLen())
-	n := g.OutPixels() * g.C
+	n := (g.OutPixels()-1)*ldd + g.C
 	// One element past the output shows a kernel writing too far.
 	maxOut := randSlice(r, n+1)
 	avgEx := randSlice(r, n+1)
 	avgIn := randSlice(r, n+1)
-	tail := maxOut[n]
-	p.MaxPool(maxOut, src, g)
-	p.AvgPool(avgEx, src, g, false)
-	p.AvgPool(avgIn, src, g, true)
-	if maxOut[n] != tail {
-		t.Fatalf("geometry %d: MaxPool wrote past its output", gi)
+	orig := append([]float32(nil), maxOut...)
+	if ldd == g.C {
+		p.MaxPool(maxOut, src, g)
+		p.AvgPool(avgEx, src, g, false)
+		p.AvgPool(avgIn, src, g, true)
+	} else {
+		p.MaxPoolStrided(maxOut, ldd, src, g)
+		p.AvgPoolStrided(avgEx, ldd, src, g, false)
+		p.AvgPoolStrided(avgIn, ldd, src, g, true)
+	}
+	for i := range maxOut {
+		if i >= n || i%ldd >= g.C {
+			if maxOut[i] != orig[i] {
+				t.Fatalf("geometry %d ldd %d: MaxPool wrote element %d, outside its rows", gi, ldd, i)
+			}
+		}
 	}
 	for oh := 0; oh < g.OH; oh++ {
 		for ow := 0; ow < g.OW; ow++ {
@@ -324,7 +338,7 @@ func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window) {
 						}
 					}
 				}
-				i := (oh*g.OW+ow)*g.C + c
+				i := (oh*g.OW+ow)*ldd + c
 				if !closeTo(maxOut[i], mx, 0) {
 					t.Fatalf("geometry %d: MaxPool[%d] = %v, want %v", gi, i, maxOut[i], mx)
 				}
@@ -482,6 +496,76 @@ func TestPoolDepthwiseConv(t *testing.T) {
 					t.Fatalf("%+v: element %d = %v, serial %v", g, i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// ConvN over several images equals one Conv2D per image (up to the order
+// of the additions: a row may fall in another size of row tile), alone
+// and on a pool, for a
+// strided, padded window, a 1x1 one (a plain GEMM over all the images'
+// pixels) and a channel range of a grouped convolution.
+func TestConvNMatchesPerImage(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	pool := NewPool(2)
+	defer pool.Close()
+	cases := []struct {
+		g        Window
+		c0, cin  int
+		residual bool
+	}{
+		{Window{H: 9, W: 11, C: 5, KH: 3, KW: 3, StrideH: 2, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 5, OW: 11}, 0, 5, true},
+		{Window{H: 12, W: 12, C: 16, KH: 1, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: 12, OW: 12}, 0, 16, false},
+		{Window{H: 7, W: 7, C: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 7, OW: 7}, 16, 16, false},
+	}
+	for _, c := range cases {
+		const n, cout = 3, 13
+		g := c.g
+		src := randSlice(r, n*g.InLen())
+		pk := PackConv(randSlice(r, cout*c.cin*g.KH*g.KW), cout, c.cin, g.KH, g.KW)
+		res := randSlice(r, n*g.OutPixels()*cout)
+		work := make([]float32, 2*Conv2DWorkSize(&g, pk.K()))
+		want := make([]float32, n*g.OutPixels()*cout)
+		for i := 0; i < n; i++ {
+			ep := Epilogue{Act: ActRelu}
+			if c.residual {
+				ep.Residual = res[i*g.OutPixels()*cout:]
+			}
+			Conv2D(want[i*g.OutPixels()*cout:], cout, src[i*g.InLen():], &g, c.c0, pk, &ep, work)
+		}
+		for _, p := range []*Pool{nil, pool} {
+			got := make([]float32, len(want))
+			ep := Epilogue{Act: ActRelu}
+			if c.residual {
+				ep.Residual = res
+			}
+			p.ConvN(got, cout, src, &g, n, c.c0, pk, &ep, work)
+			for i := range want {
+				if !closeTo(got[i], float64(want[i]), 1e-5*(1+math.Abs(float64(want[i])))) {
+					t.Fatalf("%+v pool %v: [%d] = %v, want %v", g, p != nil, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// An image smaller than the im2col chunk: ConvN's chunks must not outgrow
+// the scratch Conv2DWorkSize sized for one image.
+func TestConvNSmallImages(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	g := Window{H: 8, W: 10, C: 3, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 8, OW: 10}
+	const n, cout = 5, 4
+	pk := PackConv(randSlice(r, cout*3*9), cout, 3, 3, 3)
+	src := randSlice(r, n*g.InLen())
+	work := make([]float32, Conv2DWorkSize(&g, pk.K()))
+	want, got := make([]float32, n*80*cout), make([]float32, n*80*cout)
+	for i := 0; i < n; i++ {
+		Conv2D(want[i*80*cout:], cout, src[i*g.InLen():], &g, 0, pk, nil, work)
+	}
+	ConvN(got, cout, src, &g, n, 0, pk, nil, work)
+	for i := range want {
+		if !closeTo(got[i], float64(want[i]), 1e-5*(1+math.Abs(float64(want[i])))) {
+			t.Fatalf("[%d] = %v, want %v", i, got[i], want[i])
 		}
 	}
 }

@@ -126,7 +126,7 @@ func im2colRows(dst, src []float32, g *Window, c0, cn, r0, r1 int) {
 	k := g.KH * kcn
 	rowC := g.W * g.C
 	contiguous := cn == g.C && g.DilW == 1
-	useAsm := contiguous && im2colISA != isaGo
+	useAsm := im2colISA != isaGo
 	owLo, owHi := interiorCols(g)
 	oh, ow := r0/g.OW, r0%g.OW
 	for r := r0; r < r1; {
@@ -142,11 +142,22 @@ func im2colRows(dst, src []float32, g *Window, c0, cn, r0, r1 int) {
 				}
 			}
 			ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
-			s := ih0*rowC + (ow*g.StrideW-g.PadL)*g.C
-			// The last pixel's last run ends inside the image; the
-			// slice expression checks it once for the call.
-			in := src[s : s+(n-1)*g.StrideW*g.C+(kh1-kh0-1)*g.DilH*rowC+kcn]
-			im2colAsm(n, rows[kh0*kcn:], k, in, g.StrideW*g.C, kh1-kh0, kcn, g.DilH*rowC)
+			s := ih0*rowC + (ow*g.StrideW-g.PadL)*g.C + c0
+			if contiguous {
+				// Each kernel row is one run of KW*C floats.
+				// The last pixel's last run ends inside the image; the
+				// slice expression checks it once for the call.
+				in := src[s : s+(n-1)*g.StrideW*g.C+(kh1-kh0-1)*g.DilH*rowC+kcn]
+				im2colAsm(n, rows[kh0*kcn:], k, in, g.StrideW*g.C, kh1-kh0, kcn, g.DilH*rowC)
+			} else {
+				// A group's channels, or dilated taps: each kernel row
+				// is KW runs of cn floats, DilW pixels apart.
+				for kh := kh0; kh < kh1; kh++ {
+					b := s + (kh-kh0)*g.DilH*rowC
+					in := src[b : b+(n-1)*g.StrideW*g.C+(kw-1)*g.DilW*g.C+cn]
+					im2colAsm(n, rows[kh*kcn:], k, in, g.StrideW*g.C, kw, cn, g.DilW*g.C)
+				}
+			}
 			r += n
 			if ow += n; ow == g.OW {
 				ow = 0

@@ -54,33 +54,23 @@ func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []flo
 	case isaAVX512:
 		mask := uint32(1)<<uint(nw) - 1
 		if w == 32 {
-			sgemmAVX512x32(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha)
+			sgemmAVX512x32(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha, nil)
 		} else {
-			sgemmAVX512x16(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha)
+			sgemmAVX512x16(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha, nil)
 		}
 	case isaAVX2:
-		if nw == w {
-			if w == 16 {
-				sgemmAVX2x16(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha)
-			} else {
-				sgemmAVX2x8(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha)
-			}
-			return
+		// A panel narrower than the kernel (only the last one; its
+		// partial lanes are all in the last vector, as packB makes the
+		// last panel 8 wide when 8 columns or fewer remain) is stored
+		// through a lane mask.
+		var lanes *int32
+		if nw < w {
+			lanes = &tailLanes[8-(nw-w+8)]
 		}
-		// AVX2 has no masked stores: compute the full panel into a
-		// scratch tile and let Go store the wanted columns.
-		var tmp [6 * 16]float32
 		if w == 16 {
-			sgemmAVX2x16(rows, kc, ap, lda, bp, &tmp[0], w, 0, 0, nil, nil, 0, 0, 0)
+			sgemmAVX2x16(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes)
 		} else {
-			sgemmAVX2x8(rows, kc, ap, lda, bp, &tmp[0], w, 0, 0, nil, nil, 0, 0, 0)
-		}
-		for r := 0; r < rows; r++ {
-			var rr []float32
-			if flags&tRes != 0 {
-				rr = res[r*ldc:]
-			}
-			storeRow(c[r*ldc:r*ldc+nw], tmp[r*w:r*w+nw], flags, bias, rr, lo, hi, alpha)
+			sgemmAVX2x8(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes)
 		}
 	}
 }

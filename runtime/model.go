@@ -68,8 +68,11 @@ type Spec struct {
 	// Batched is set when dimension 0 of the inputs is a batch of any
 	// size, which RunBatch runs.
 	Batched bool
-	// ArenaLen is the float32 working memory of one Model.
-	ArenaLen int
+	// ArenaLen is the float32 working memory of one item; LocalLen, that
+	// of the front layers, which a batched model's forward pass runs one
+	// item at a time and which every item reuses. A forward pass of n
+	// items needs LocalLen + n*ArenaLen.
+	ArenaLen, LocalLen int
 	// WeightsLen and WeightsSHA256 describe the embedded weights file: its
 	// length in float32 values and the hex SHA-256 of its bytes.
 	WeightsLen    int
@@ -82,6 +85,10 @@ type Spec struct {
 	Threads int
 	// Layers lists the layers of a package generated for profiling.
 	Layers []Layer
+	// MaxBatch is the most items one forward pass of a batched model
+	// computes; RunBatch splits larger batches. Working memory grows to
+	// MaxBatch*ArenaLen at most. 0 means 1.
+	MaxBatch int
 }
 
 // Weights decodes a generated package's embedded weights once and shares
@@ -164,19 +171,20 @@ type Model struct {
 	Outs [][]float32
 
 	inLens, outLens []int
-	item            [][]float32 // RunBatch's inputs of one item
+	item            [][]float32 // RunBatch's inputs of one chunk of items
+	own             [][]float32 // output buffers of outputs not in the arena
 	prof            *profile
-	forward         func(in [][]float32)
+	forward         func(n int, in [][]float32)
 	workSize        func(p *Pool) int
 }
 
 // Init prepares m for spec. err, if not nil, is the weights' load error:
-// every later call returns it. forward computes one batch item from the
-// inputs into m.Outs (RunBatch calls it once per item); workSize returns
-// the kernel scratch a Pool needs.
-// Init allocates the arena and the scratch; nothing is allocated later
-// unless SetThreads needs more scratch.
-func (m *Model) Init(spec *Spec, err error, forward func(in [][]float32), workSize func(p *Pool) int) {
+// every later call returns it. forward computes n batch items (1 unless
+// the model is batched) from the inputs, n items each, into m.Outs;
+// workSize returns the kernel scratch a Pool needs. Init allocates the
+// arena for one item and the scratch; later calls allocate only when
+// SetThreads needs more scratch or RunBatch first sees a larger batch.
+func (m *Model) Init(spec *Spec, err error, forward func(n int, in [][]float32), workSize func(p *Pool) int) {
 	m.spec, m.err, m.forward, m.workSize = spec, err, forward, workSize
 	if err != nil {
 		return
@@ -190,8 +198,9 @@ func (m *Model) Init(spec *Spec, err error, forward func(in [][]float32), workSi
 		m.outLens[i] = t.Len()
 	}
 	m.item = make([][]float32, len(spec.Inputs))
-	m.Arena = make([]float32, spec.ArenaLen)
+	m.Arena = make([]float32, spec.LocalLen+spec.ArenaLen)
 	m.Outs = make([][]float32, len(spec.Outputs))
+	m.own = make([][]float32, len(spec.Outputs))
 	m.SetThreads(spec.Threads)
 }
 
@@ -287,17 +296,38 @@ func (m *Model) RunBatch(inputs, outputs [][]float32) error {
 			return fmt.Errorf("%s: output %d (%q) has room for %d values, want %d for %d items", p, i, m.spec.Outputs[i].Name, len(out), n*m.outLens[i], n)
 		}
 	}
-	for b := 0; b < n; b++ {
+	chunk := max(m.spec.MaxBatch, 1)
+	for b := 0; b < n; b += chunk {
+		k := min(chunk, n-b)
+		m.reserve(k)
 		for i, in := range inputs {
-			m.item[i] = in[b*m.inLens[i] : (b+1)*m.inLens[i]]
+			m.item[i] = in[b*m.inLens[i] : (b+k)*m.inLens[i]]
 		}
-		m.forward(m.item)
+		m.forward(k, m.item)
 		for i, out := range m.Outs {
-			copy(outputs[i][b*m.outLens[i]:], out)
+			copy(outputs[i][b*m.outLens[i]:(b+k)*m.outLens[i]], out)
 		}
 	}
 	clear(m.item) // do not keep the caller's memory alive
 	return nil
+}
+
+// reserve makes the arena hold n items of every value (a batched model's
+// values lie item after item, each in its own stretch of n items).
+func (m *Model) reserve(n int) {
+	if need := m.spec.LocalLen + n*m.spec.ArenaLen; len(m.Arena) < need {
+		m.Arena = make([]float32, need)
+	}
+}
+
+// Own returns output i's own buffer, of n values: the place of an output
+// the arena does not hold (a constant or an input passed through). It
+// allocates only when n exceeds what it has had before.
+func (m *Model) Own(i, n int) []float32 {
+	if len(m.own[i]) < n {
+		m.own[i] = make([]float32, n)
+	}
+	return m.own[i][:n]
 }
 
 // Shared runs a generated model from many goroutines at once. It keeps a

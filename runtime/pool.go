@@ -290,8 +290,14 @@ func (p *Pool) Conv2DWorkSize(g *Window, k int) int {
 // turned into im2col rows once and the GEMM is split by column panels. A nil
 // pool calls Conv2D.
 func (p *Pool) Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32) {
+	p.ConvN(dst, ldd, src, g, 1, c0, b, ep, work)
+}
+
+// ConvN is ConvN split across the pool's goroutines like Conv2D. A nil
+// pool calls ConvN.
+func (p *Pool) ConvN(dst []float32, ldd int, src []float32, g *Window, n, c0 int, b *PackedB, ep *Epilogue, work []float32) {
 	if p == nil || len(p.workers) == 0 {
-		Conv2D(dst, ldd, src, g, c0, b, ep, work)
+		ConvN(dst, ldd, src, g, n, c0, b, ep, work)
 		return
 	}
 	p.mu.Lock()
@@ -302,11 +308,15 @@ func (p *Pool) Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, 
 	}
 	var plan gemmPlan
 	var cj convJob
-	if !cj.init("Pool.Conv2D", &plan, dst, ldd, src, g, c0, b, ep, work, nthreads) {
+	if !cj.init("Pool.ConvN", &plan, dst, ldd, src, g, n, c0, b, ep, work, nthreads) {
 		return
 	}
 	m := plan.m
-	chunks := (m + convChunk - 1) / convChunk
+	chunk := convChunk
+	if cj.src != nil {
+		chunk = cj.chunk
+	}
+	chunks := (m + chunk - 1) / chunk
 	if cj.src == nil || chunks == 1 {
 		if cj.src != nil {
 			cj.run0(&plan)
@@ -321,8 +331,8 @@ func (p *Pool) Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, 
 	for i := 0; i < parts; i++ {
 		j := poolJob{kind: jobConv, gemm: plan, conv: cj}
 		j.conv.work = cj.work[i*chunkWork : (i+1)*chunkWork]
-		j.m0 = min(m, chunks*i/parts*convChunk)
-		j.m1 = min(m, chunks*(i+1)/parts*convChunk)
+		j.m0 = min(m, chunks*i/parts*chunk)
+		j.m1 = min(m, chunks*(i+1)/parts*chunk)
 		p.share(i, parts, &j)
 	}
 }
@@ -402,25 +412,35 @@ func (p *Pool) WinogradConv3x3(dst []float32, ldd int, src []float32, g *Window,
 
 // MaxPool is MaxPool split across the pool's goroutines by output rows. A
 // nil pool calls MaxPool.
-func (p *Pool) MaxPool(dst, src []float32, g *Window) {
+func (p *Pool) MaxPool(dst, src []float32, g *Window) { p.MaxPoolStrided(dst, g.C, src, g) }
+
+// MaxPoolStrided is MaxPoolStrided split across the pool's goroutines by
+// output rows. A nil pool calls MaxPoolStrided.
+func (p *Pool) MaxPoolStrided(dst []float32, ldd int, src []float32, g *Window) {
 	if p == nil || len(p.workers) == 0 {
-		MaxPool(dst, src, g)
+		MaxPoolStrided(dst, ldd, src, g)
 		return
 	}
 	var pj plJob
-	pj.init("Pool.MaxPool", dst, src, g, false, false)
+	pj.init("Pool.MaxPool", dst, ldd, src, g, false, false)
 	p.pooling(&pj)
 }
 
 // AvgPool is AvgPool split across the pool's goroutines by output rows. A
 // nil pool calls AvgPool.
 func (p *Pool) AvgPool(dst, src []float32, g *Window, countIncludePad bool) {
+	p.AvgPoolStrided(dst, g.C, src, g, countIncludePad)
+}
+
+// AvgPoolStrided is AvgPoolStrided split across the pool's goroutines by
+// output rows. A nil pool calls AvgPoolStrided.
+func (p *Pool) AvgPoolStrided(dst []float32, ldd int, src []float32, g *Window, countIncludePad bool) {
 	if p == nil || len(p.workers) == 0 {
-		AvgPool(dst, src, g, countIncludePad)
+		AvgPoolStrided(dst, ldd, src, g, countIncludePad)
 		return
 	}
 	var pj plJob
-	pj.init("Pool.AvgPool", dst, src, g, true, countIncludePad)
+	pj.init("Pool.AvgPool", dst, ldd, src, g, true, countIncludePad)
 	p.pooling(&pj)
 }
 

@@ -270,13 +270,10 @@ func (g *gemmPlan) rows(i0, i1 int, a []float32, lda int) gemmPlan {
 // and the C block stays in L2 across K blocks.
 func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 	kern := g.kern
-	mr, nr, kc, mc := kern.mr, kern.nr, kern.kc, kern.mc
+	nr, kc, mc := kern.nr, kern.kc, kern.mc
 	k := g.k
 	for ic := m0; ic < m1; ic += mc {
 		mcb := min(mc, m1-ic)
-		// Balance the row tiles: sizes differ by at most one, so no tile
-		// is a sliver that wastes a whole kernel call.
-		tiles := (mcb + mr - 1) / mr
 		for pc := 0; ; pc += kc {
 			kcb := min(kc, k-pc)
 			last := pc+kcb >= k
@@ -296,39 +293,18 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 				if flags&tBias != 0 {
 					bias = g.bias[j0:]
 				}
-				if nw == w || kern.isa != isaAVX2 {
-					// The kernels loop over the row tiles themselves
-					// (only AVX2 on a partial panel needs a scratch
-					// tile per call).
-					var res []float32
-					if flags&tRes != 0 {
-						res = g.res[ic*g.ldc+j0:]
-					}
-					var at []float32
-					if kcb > 0 {
-						at = g.a[ic*g.lda+pc:]
-					}
-					tile(kern, mcb, nw, w, kcb, at, g.lda, bp, g.c[ic*g.ldc+j0:], g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
-					continue
+				// One call covers the block's rows: the kernels loop over
+				// their row tiles themselves, and store a partial last panel
+				// through a mask.
+				var res []float32
+				if flags&tRes != 0 {
+					res = g.res[ic*g.ldc+j0:]
 				}
-				i := ic
-				for t := 0; t < tiles; t++ {
-					rows := mcb / tiles
-					if t < mcb%tiles {
-						rows++
-					}
-					var res []float32
-					if flags&tRes != 0 {
-						res = g.res[i*g.ldc+j0:]
-					}
-					ct := g.c[i*g.ldc+j0:]
-					var at []float32
-					if kcb > 0 {
-						at = g.a[i*g.lda+pc:]
-					}
-					tile(kern, rows, nw, w, kcb, at, g.lda, bp, ct, g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
-					i += rows
+				var at []float32
+				if kcb > 0 {
+					at = g.a[ic*g.lda+pc:]
 				}
+				tile(kern, mcb, nw, w, kcb, at, g.lda, bp, g.c[ic*g.ldc+j0:], g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
 			}
 			if last {
 				if g.post != ActNone {

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmAVX512x32(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32)
+// func sgemmAVX512x32(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
 // Requires: AVX, AVX512F
-TEXT ·sgemmAVX512x32(SB), NOSPLIT, $0-100
+TEXT ·sgemmAVX512x32(SB), NOSPLIT, $0-112
 sgemmAVX512x32_loop:
 	MOVQ mr+0(FP), R9
 	CMPQ R9, $0x0c
@@ -4153,9 +4153,9 @@ sgemmAVX512x32_mr1_noleaky:
 	VZEROUPPER
 	RET
 
-// func sgemmAVX512x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32)
+// func sgemmAVX512x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
 // Requires: AVX, AVX512F
-TEXT ·sgemmAVX512x16(SB), NOSPLIT, $0-100
+TEXT ·sgemmAVX512x16(SB), NOSPLIT, $0-112
 sgemmAVX512x16_loop:
 	MOVQ mr+0(FP), R9
 	CMPQ R9, $0x0c
@@ -7012,9 +7012,9 @@ sgemmAVX512x16_mr1_noleaky:
 	VZEROUPPER
 	RET
 
-// func sgemmAVX2x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32)
+// func sgemmAVX2x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
 // Requires: AVX, FMA3
-TEXT ·sgemmAVX2x16(SB), NOSPLIT, $0-100
+TEXT ·sgemmAVX2x16(SB), NOSPLIT, $0-112
 sgemmAVX2x16_loop:
 	MOVQ mr+0(FP), R9
 	CMPQ R9, $0x06
@@ -7184,6 +7184,9 @@ sgemmAVX2x16_full_mr6_sum:
 	MOVQ   c+40(FP), SI
 	LEAQ   (SI)(CX*4), DI
 	ADDQ   CX, DI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_full_mr6_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_full_mr6_noacc
 	VADDPS (SI), Y0, Y0
@@ -7322,16 +7325,175 @@ sgemmAVX2x16_full_mr6_noleaky:
 	VMOVUPS Y9, 32(SI)(CX*4)
 	VMOVUPS Y10, (DI)
 	VMOVUPS Y11, 32(DI)
-	MOVQ    lda+24(FP), R9
-	IMUL3Q  $0x18, R9, R9
-	ADDQ    R9, a+16(FP)
-	MOVQ    ldc+48(FP), R9
-	IMUL3Q  $0x18, R9, R9
-	ADDQ    R9, c+40(FP)
-	MOVQ    flags+64(FP), R10
-	TESTQ   $0x00000004, R10
-	JZ      sgemmAVX2x16_nores
-	ADDQ    R9, res+80(FP)
+	JMP     sgemmAVX2x16_full_mr6_stored
+
+sgemmAVX2x16_full_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_full_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+	VADDPS     (SI)(CX*4), Y8, Y8
+	VMASKMOVPS 32(SI)(CX*4), Y15, Y12
+	VADDPS     Y12, Y9, Y9
+	VADDPS     (DI), Y10, Y10
+	VMASKMOVPS 32(DI), Y15, Y12
+	VADDPS     Y12, Y11, Y11
+
+sgemmAVX2x16_full_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_full_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y12, Y8, Y8
+	VADDPS     Y13, Y9, Y9
+	VADDPS     Y12, Y10, Y10
+	VADDPS     Y13, Y11, Y11
+
+sgemmAVX2x16_full_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_full_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+	VADDPS     (R10)(CX*4), Y8, Y8
+	VMASKMOVPS 32(R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y9, Y9
+	VADDPS     (R11), Y10, Y10
+	VMASKMOVPS 32(R11), Y15, Y14
+	VADDPS     Y14, Y11, Y11
+
+sgemmAVX2x16_full_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_full_mr6_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y14, Y10
+	VMINPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y14, Y11
+	VMINPS       Y11, Y15, Y11
+
+sgemmAVX2x16_full_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_full_mr6_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y12
+	VCMPPS       $0x11, Y15, Y0, Y13
+	VBLENDVPS    Y13, Y12, Y0, Y0
+	VMULPS       Y14, Y1, Y12
+	VCMPPS       $0x11, Y15, Y1, Y13
+	VBLENDVPS    Y13, Y12, Y1, Y1
+	VMULPS       Y14, Y2, Y12
+	VCMPPS       $0x11, Y15, Y2, Y13
+	VBLENDVPS    Y13, Y12, Y2, Y2
+	VMULPS       Y14, Y3, Y12
+	VCMPPS       $0x11, Y15, Y3, Y13
+	VBLENDVPS    Y13, Y12, Y3, Y3
+	VMULPS       Y14, Y4, Y12
+	VCMPPS       $0x11, Y15, Y4, Y13
+	VBLENDVPS    Y13, Y12, Y4, Y4
+	VMULPS       Y14, Y5, Y12
+	VCMPPS       $0x11, Y15, Y5, Y13
+	VBLENDVPS    Y13, Y12, Y5, Y5
+	VMULPS       Y14, Y6, Y12
+	VCMPPS       $0x11, Y15, Y6, Y13
+	VBLENDVPS    Y13, Y12, Y6, Y6
+	VMULPS       Y14, Y7, Y12
+	VCMPPS       $0x11, Y15, Y7, Y13
+	VBLENDVPS    Y13, Y12, Y7, Y7
+	VMULPS       Y14, Y8, Y12
+	VCMPPS       $0x11, Y15, Y8, Y13
+	VBLENDVPS    Y13, Y12, Y8, Y8
+	VMULPS       Y14, Y9, Y12
+	VCMPPS       $0x11, Y15, Y9, Y13
+	VBLENDVPS    Y13, Y12, Y9, Y9
+	VMULPS       Y14, Y10, Y12
+	VCMPPS       $0x11, Y15, Y10, Y13
+	VBLENDVPS    Y13, Y12, Y10, Y10
+	VMULPS       Y14, Y11, Y12
+	VCMPPS       $0x11, Y15, Y11, Y13
+	VBLENDVPS    Y13, Y12, Y11, Y11
+
+sgemmAVX2x16_full_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+	VMOVUPS    Y8, (SI)(CX*4)
+	VMASKMOVPS Y9, Y15, 32(SI)(CX*4)
+	VMOVUPS    Y10, (DI)
+	VMASKMOVPS Y11, Y15, 32(DI)
+
+sgemmAVX2x16_full_mr6_stored:
+	MOVQ   lda+24(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, a+16(FP)
+	MOVQ   ldc+48(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, c+40(FP)
+	MOVQ   flags+64(FP), R10
+	TESTQ  $0x00000004, R10
+	JZ     sgemmAVX2x16_nores
+	ADDQ   R9, res+80(FP)
 
 sgemmAVX2x16_nores:
 	SUBQ $0x06, mr+0(FP)
@@ -7488,6 +7650,9 @@ sgemmAVX2x16_mr6_sum:
 	MOVQ   c+40(FP), SI
 	LEAQ   (SI)(CX*4), DI
 	ADDQ   CX, DI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_mr6_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_mr6_noacc
 	VADDPS (SI), Y0, Y0
@@ -7626,6 +7791,165 @@ sgemmAVX2x16_mr6_noleaky:
 	VMOVUPS Y9, 32(SI)(CX*4)
 	VMOVUPS Y10, (DI)
 	VMOVUPS Y11, 32(DI)
+	JMP     sgemmAVX2x16_mr6_stored
+
+sgemmAVX2x16_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+	VADDPS     (SI)(CX*4), Y8, Y8
+	VMASKMOVPS 32(SI)(CX*4), Y15, Y12
+	VADDPS     Y12, Y9, Y9
+	VADDPS     (DI), Y10, Y10
+	VMASKMOVPS 32(DI), Y15, Y12
+	VADDPS     Y12, Y11, Y11
+
+sgemmAVX2x16_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y12, Y8, Y8
+	VADDPS     Y13, Y9, Y9
+	VADDPS     Y12, Y10, Y10
+	VADDPS     Y13, Y11, Y11
+
+sgemmAVX2x16_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+	VADDPS     (R10)(CX*4), Y8, Y8
+	VMASKMOVPS 32(R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y9, Y9
+	VADDPS     (R11), Y10, Y10
+	VMASKMOVPS 32(R11), Y15, Y14
+	VADDPS     Y14, Y11, Y11
+
+sgemmAVX2x16_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_mr6_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y14, Y10
+	VMINPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y14, Y11
+	VMINPS       Y11, Y15, Y11
+
+sgemmAVX2x16_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_mr6_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y12
+	VCMPPS       $0x11, Y15, Y0, Y13
+	VBLENDVPS    Y13, Y12, Y0, Y0
+	VMULPS       Y14, Y1, Y12
+	VCMPPS       $0x11, Y15, Y1, Y13
+	VBLENDVPS    Y13, Y12, Y1, Y1
+	VMULPS       Y14, Y2, Y12
+	VCMPPS       $0x11, Y15, Y2, Y13
+	VBLENDVPS    Y13, Y12, Y2, Y2
+	VMULPS       Y14, Y3, Y12
+	VCMPPS       $0x11, Y15, Y3, Y13
+	VBLENDVPS    Y13, Y12, Y3, Y3
+	VMULPS       Y14, Y4, Y12
+	VCMPPS       $0x11, Y15, Y4, Y13
+	VBLENDVPS    Y13, Y12, Y4, Y4
+	VMULPS       Y14, Y5, Y12
+	VCMPPS       $0x11, Y15, Y5, Y13
+	VBLENDVPS    Y13, Y12, Y5, Y5
+	VMULPS       Y14, Y6, Y12
+	VCMPPS       $0x11, Y15, Y6, Y13
+	VBLENDVPS    Y13, Y12, Y6, Y6
+	VMULPS       Y14, Y7, Y12
+	VCMPPS       $0x11, Y15, Y7, Y13
+	VBLENDVPS    Y13, Y12, Y7, Y7
+	VMULPS       Y14, Y8, Y12
+	VCMPPS       $0x11, Y15, Y8, Y13
+	VBLENDVPS    Y13, Y12, Y8, Y8
+	VMULPS       Y14, Y9, Y12
+	VCMPPS       $0x11, Y15, Y9, Y13
+	VBLENDVPS    Y13, Y12, Y9, Y9
+	VMULPS       Y14, Y10, Y12
+	VCMPPS       $0x11, Y15, Y10, Y13
+	VBLENDVPS    Y13, Y12, Y10, Y10
+	VMULPS       Y14, Y11, Y12
+	VCMPPS       $0x11, Y15, Y11, Y13
+	VBLENDVPS    Y13, Y12, Y11, Y11
+
+sgemmAVX2x16_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+	VMOVUPS    Y8, (SI)(CX*4)
+	VMASKMOVPS Y9, Y15, 32(SI)(CX*4)
+	VMOVUPS    Y10, (DI)
+	VMASKMOVPS Y11, Y15, 32(DI)
+
+sgemmAVX2x16_mr6_stored:
 	VZEROUPPER
 	RET
 
@@ -7757,6 +8081,9 @@ sgemmAVX2x16_mr5_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_mr5_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_mr5_noacc
 	VADDPS (SI), Y0, Y0
@@ -7875,6 +8202,143 @@ sgemmAVX2x16_mr5_noleaky:
 	VMOVUPS Y7, 32(SI)(DX*1)
 	VMOVUPS Y8, (SI)(CX*4)
 	VMOVUPS Y9, 32(SI)(CX*4)
+	JMP     sgemmAVX2x16_mr5_stored
+
+sgemmAVX2x16_mr5_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_mr5_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+	VADDPS     (SI)(CX*4), Y8, Y8
+	VMASKMOVPS 32(SI)(CX*4), Y15, Y12
+	VADDPS     Y12, Y9, Y9
+
+sgemmAVX2x16_mr5_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_mr5_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y12, Y8, Y8
+	VADDPS     Y13, Y9, Y9
+
+sgemmAVX2x16_mr5_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_mr5_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+	VADDPS     (R10)(CX*4), Y8, Y8
+	VMASKMOVPS 32(R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y9, Y9
+
+sgemmAVX2x16_mr5_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_mr5_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+
+sgemmAVX2x16_mr5_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_mr5_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y10
+	VCMPPS       $0x11, Y15, Y0, Y11
+	VBLENDVPS    Y11, Y10, Y0, Y0
+	VMULPS       Y14, Y1, Y10
+	VCMPPS       $0x11, Y15, Y1, Y11
+	VBLENDVPS    Y11, Y10, Y1, Y1
+	VMULPS       Y14, Y2, Y10
+	VCMPPS       $0x11, Y15, Y2, Y11
+	VBLENDVPS    Y11, Y10, Y2, Y2
+	VMULPS       Y14, Y3, Y10
+	VCMPPS       $0x11, Y15, Y3, Y11
+	VBLENDVPS    Y11, Y10, Y3, Y3
+	VMULPS       Y14, Y4, Y10
+	VCMPPS       $0x11, Y15, Y4, Y11
+	VBLENDVPS    Y11, Y10, Y4, Y4
+	VMULPS       Y14, Y5, Y10
+	VCMPPS       $0x11, Y15, Y5, Y11
+	VBLENDVPS    Y11, Y10, Y5, Y5
+	VMULPS       Y14, Y6, Y10
+	VCMPPS       $0x11, Y15, Y6, Y11
+	VBLENDVPS    Y11, Y10, Y6, Y6
+	VMULPS       Y14, Y7, Y10
+	VCMPPS       $0x11, Y15, Y7, Y11
+	VBLENDVPS    Y11, Y10, Y7, Y7
+	VMULPS       Y14, Y8, Y10
+	VCMPPS       $0x11, Y15, Y8, Y11
+	VBLENDVPS    Y11, Y10, Y8, Y8
+	VMULPS       Y14, Y9, Y10
+	VCMPPS       $0x11, Y15, Y9, Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+
+sgemmAVX2x16_mr5_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+	VMOVUPS    Y8, (SI)(CX*4)
+	VMASKMOVPS Y9, Y15, 32(SI)(CX*4)
+
+sgemmAVX2x16_mr5_stored:
 	VZEROUPPER
 	RET
 
@@ -7989,6 +8453,9 @@ sgemmAVX2x16_mr4_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_mr4_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_mr4_noacc
 	VADDPS (SI), Y0, Y0
@@ -8089,6 +8556,123 @@ sgemmAVX2x16_mr4_noleaky:
 	VMOVUPS Y5, 32(SI)(CX*2)
 	VMOVUPS Y6, (SI)(DX*1)
 	VMOVUPS Y7, 32(SI)(DX*1)
+	JMP     sgemmAVX2x16_mr4_stored
+
+sgemmAVX2x16_mr4_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_mr4_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+
+sgemmAVX2x16_mr4_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_mr4_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+
+sgemmAVX2x16_mr4_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_mr4_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+
+sgemmAVX2x16_mr4_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_mr4_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+
+sgemmAVX2x16_mr4_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_mr4_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y8
+	VCMPPS       $0x11, Y15, Y0, Y9
+	VBLENDVPS    Y9, Y8, Y0, Y0
+	VMULPS       Y14, Y1, Y8
+	VCMPPS       $0x11, Y15, Y1, Y9
+	VBLENDVPS    Y9, Y8, Y1, Y1
+	VMULPS       Y14, Y2, Y8
+	VCMPPS       $0x11, Y15, Y2, Y9
+	VBLENDVPS    Y9, Y8, Y2, Y2
+	VMULPS       Y14, Y3, Y8
+	VCMPPS       $0x11, Y15, Y3, Y9
+	VBLENDVPS    Y9, Y8, Y3, Y3
+	VMULPS       Y14, Y4, Y8
+	VCMPPS       $0x11, Y15, Y4, Y9
+	VBLENDVPS    Y9, Y8, Y4, Y4
+	VMULPS       Y14, Y5, Y8
+	VCMPPS       $0x11, Y15, Y5, Y9
+	VBLENDVPS    Y9, Y8, Y5, Y5
+	VMULPS       Y14, Y6, Y8
+	VCMPPS       $0x11, Y15, Y6, Y9
+	VBLENDVPS    Y9, Y8, Y6, Y6
+	VMULPS       Y14, Y7, Y8
+	VCMPPS       $0x11, Y15, Y7, Y9
+	VBLENDVPS    Y9, Y8, Y7, Y7
+
+sgemmAVX2x16_mr4_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+
+sgemmAVX2x16_mr4_stored:
 	VZEROUPPER
 	RET
 
@@ -8198,6 +8782,9 @@ sgemmAVX2x16_mr3_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_mr3_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_mr3_noacc
 	VADDPS (SI), Y0, Y0
@@ -8280,6 +8867,103 @@ sgemmAVX2x16_mr3_noleaky:
 	VMOVUPS Y3, 32(SI)(CX*1)
 	VMOVUPS Y4, (SI)(CX*2)
 	VMOVUPS Y5, 32(SI)(CX*2)
+	JMP     sgemmAVX2x16_mr3_stored
+
+sgemmAVX2x16_mr3_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_mr3_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+
+sgemmAVX2x16_mr3_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_mr3_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+
+sgemmAVX2x16_mr3_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_mr3_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+
+sgemmAVX2x16_mr3_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_mr3_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+sgemmAVX2x16_mr3_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_mr3_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+sgemmAVX2x16_mr3_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+
+sgemmAVX2x16_mr3_stored:
 	VZEROUPPER
 	RET
 
@@ -8368,6 +9052,9 @@ sgemmAVX2x16_mr2_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_mr2_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_mr2_noacc
 	VADDPS (SI), Y0, Y0
@@ -8432,6 +9119,83 @@ sgemmAVX2x16_mr2_noleaky:
 	VMOVUPS Y1, 32(SI)
 	VMOVUPS Y2, (SI)(CX*1)
 	VMOVUPS Y3, 32(SI)(CX*1)
+	JMP     sgemmAVX2x16_mr2_stored
+
+sgemmAVX2x16_mr2_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_mr2_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+
+sgemmAVX2x16_mr2_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_mr2_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+
+sgemmAVX2x16_mr2_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_mr2_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+
+sgemmAVX2x16_mr2_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_mr2_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+
+sgemmAVX2x16_mr2_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_mr2_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y4
+	VCMPPS       $0x11, Y15, Y0, Y5
+	VBLENDVPS    Y5, Y4, Y0, Y0
+	VMULPS       Y14, Y1, Y4
+	VCMPPS       $0x11, Y15, Y1, Y5
+	VBLENDVPS    Y5, Y4, Y1, Y1
+	VMULPS       Y14, Y2, Y4
+	VCMPPS       $0x11, Y15, Y2, Y5
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMULPS       Y14, Y3, Y4
+	VCMPPS       $0x11, Y15, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+
+sgemmAVX2x16_mr2_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+
+sgemmAVX2x16_mr2_stored:
 	VZEROUPPER
 	RET
 
@@ -8507,6 +9271,9 @@ sgemmAVX2x16_mr1_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x16_mr1_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x16_mr1_noacc
 	VADDPS (SI), Y0, Y0
@@ -8553,12 +9320,69 @@ sgemmAVX2x16_mr1_noclamp:
 sgemmAVX2x16_mr1_noleaky:
 	VMOVUPS Y0, (SI)
 	VMOVUPS Y1, 32(SI)
+	JMP     sgemmAVX2x16_mr1_stored
+
+sgemmAVX2x16_mr1_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x16_mr1_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+
+sgemmAVX2x16_mr1_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x16_mr1_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+
+sgemmAVX2x16_mr1_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x16_mr1_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+
+sgemmAVX2x16_mr1_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x16_mr1_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+
+sgemmAVX2x16_mr1_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x16_mr1_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y2
+	VCMPPS       $0x11, Y15, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VMULPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y15, Y1, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+
+sgemmAVX2x16_mr1_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+
+sgemmAVX2x16_mr1_stored:
 	VZEROUPPER
 	RET
 
-// func sgemmAVX2x8(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32)
+// func sgemmAVX2x8(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
 // Requires: AVX, FMA3
-TEXT ·sgemmAVX2x8(SB), NOSPLIT, $0-100
+TEXT ·sgemmAVX2x8(SB), NOSPLIT, $0-112
 sgemmAVX2x8_loop:
 	MOVQ mr+0(FP), R9
 	CMPQ R9, $0x06
@@ -8699,6 +9523,9 @@ sgemmAVX2x8_full_mr6_sum:
 	MOVQ   c+40(FP), SI
 	LEAQ   (SI)(CX*4), DI
 	ADDQ   CX, DI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_full_mr6_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_full_mr6_noacc
 	VADDPS (SI), Y0, Y0
@@ -8782,16 +9609,120 @@ sgemmAVX2x8_full_mr6_noleaky:
 	VMOVUPS Y3, (SI)(DX*1)
 	VMOVUPS Y4, (SI)(CX*4)
 	VMOVUPS Y5, (DI)
-	MOVQ    lda+24(FP), R9
-	IMUL3Q  $0x18, R9, R9
-	ADDQ    R9, a+16(FP)
-	MOVQ    ldc+48(FP), R9
-	IMUL3Q  $0x18, R9, R9
-	ADDQ    R9, c+40(FP)
-	MOVQ    flags+64(FP), R10
-	TESTQ   $0x00000004, R10
-	JZ      sgemmAVX2x8_nores
-	ADDQ    R9, res+80(FP)
+	JMP     sgemmAVX2x8_full_mr6_stored
+
+sgemmAVX2x8_full_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_full_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS (SI)(CX*4), Y15, Y13
+	VADDPS     Y13, Y4, Y4
+	VMASKMOVPS (DI), Y15, Y13
+	VADDPS     Y13, Y5, Y5
+
+sgemmAVX2x8_full_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_full_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+
+sgemmAVX2x8_full_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_full_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VMASKMOVPS (R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y4, Y4
+	VMASKMOVPS (R11), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+
+sgemmAVX2x8_full_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_full_mr6_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+sgemmAVX2x8_full_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_full_mr6_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+sgemmAVX2x8_full_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+	VMASKMOVPS Y4, Y15, (SI)(CX*4)
+	VMASKMOVPS Y5, Y15, (DI)
+
+sgemmAVX2x8_full_mr6_stored:
+	MOVQ   lda+24(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, a+16(FP)
+	MOVQ   ldc+48(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, c+40(FP)
+	MOVQ   flags+64(FP), R10
+	TESTQ  $0x00000004, R10
+	JZ     sgemmAVX2x8_nores
+	ADDQ   R9, res+80(FP)
 
 sgemmAVX2x8_nores:
 	SUBQ $0x06, mr+0(FP)
@@ -8919,6 +9850,9 @@ sgemmAVX2x8_mr6_sum:
 	MOVQ   c+40(FP), SI
 	LEAQ   (SI)(CX*4), DI
 	ADDQ   CX, DI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_mr6_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_mr6_noacc
 	VADDPS (SI), Y0, Y0
@@ -9002,6 +9936,110 @@ sgemmAVX2x8_mr6_noleaky:
 	VMOVUPS Y3, (SI)(DX*1)
 	VMOVUPS Y4, (SI)(CX*4)
 	VMOVUPS Y5, (DI)
+	JMP     sgemmAVX2x8_mr6_stored
+
+sgemmAVX2x8_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS (SI)(CX*4), Y15, Y13
+	VADDPS     Y13, Y4, Y4
+	VMASKMOVPS (DI), Y15, Y13
+	VADDPS     Y13, Y5, Y5
+
+sgemmAVX2x8_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+
+sgemmAVX2x8_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VMASKMOVPS (R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y4, Y4
+	VMASKMOVPS (R11), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+
+sgemmAVX2x8_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_mr6_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+sgemmAVX2x8_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_mr6_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+sgemmAVX2x8_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+	VMASKMOVPS Y4, Y15, (SI)(CX*4)
+	VMASKMOVPS Y5, Y15, (DI)
+
+sgemmAVX2x8_mr6_stored:
 	VZEROUPPER
 	RET
 
@@ -9108,6 +10146,9 @@ sgemmAVX2x8_mr5_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_mr5_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_mr5_noacc
 	VADDPS (SI), Y0, Y0
@@ -9180,6 +10221,97 @@ sgemmAVX2x8_mr5_noleaky:
 	VMOVUPS Y2, (SI)(CX*2)
 	VMOVUPS Y3, (SI)(DX*1)
 	VMOVUPS Y4, (SI)(CX*4)
+	JMP     sgemmAVX2x8_mr5_stored
+
+sgemmAVX2x8_mr5_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_mr5_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS (SI)(CX*4), Y15, Y13
+	VADDPS     Y13, Y4, Y4
+
+sgemmAVX2x8_mr5_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_mr5_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y4, Y4
+
+sgemmAVX2x8_mr5_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_mr5_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VMASKMOVPS (R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y4, Y4
+
+sgemmAVX2x8_mr5_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_mr5_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+
+sgemmAVX2x8_mr5_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_mr5_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y5
+	VCMPPS       $0x11, Y15, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y0, Y0
+	VMULPS       Y14, Y1, Y5
+	VCMPPS       $0x11, Y15, Y1, Y6
+	VBLENDVPS    Y6, Y5, Y1, Y1
+	VMULPS       Y14, Y2, Y5
+	VCMPPS       $0x11, Y15, Y2, Y6
+	VBLENDVPS    Y6, Y5, Y2, Y2
+	VMULPS       Y14, Y3, Y5
+	VCMPPS       $0x11, Y15, Y3, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMULPS       Y14, Y4, Y5
+	VCMPPS       $0x11, Y15, Y4, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+
+sgemmAVX2x8_mr5_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+	VMASKMOVPS Y4, Y15, (SI)(CX*4)
+
+sgemmAVX2x8_mr5_stored:
 	VZEROUPPER
 	RET
 
@@ -9273,6 +10405,9 @@ sgemmAVX2x8_mr4_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_mr4_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_mr4_noacc
 	VADDPS (SI), Y0, Y0
@@ -9336,6 +10471,86 @@ sgemmAVX2x8_mr4_noleaky:
 	VMOVUPS Y1, (SI)(CX*1)
 	VMOVUPS Y2, (SI)(CX*2)
 	VMOVUPS Y3, (SI)(DX*1)
+	JMP     sgemmAVX2x8_mr4_stored
+
+sgemmAVX2x8_mr4_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_mr4_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+
+sgemmAVX2x8_mr4_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_mr4_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+
+sgemmAVX2x8_mr4_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_mr4_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+
+sgemmAVX2x8_mr4_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_mr4_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+
+sgemmAVX2x8_mr4_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_mr4_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y4
+	VCMPPS       $0x11, Y15, Y0, Y5
+	VBLENDVPS    Y5, Y4, Y0, Y0
+	VMULPS       Y14, Y1, Y4
+	VCMPPS       $0x11, Y15, Y1, Y5
+	VBLENDVPS    Y5, Y4, Y1, Y1
+	VMULPS       Y14, Y2, Y4
+	VCMPPS       $0x11, Y15, Y2, Y5
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMULPS       Y14, Y3, Y4
+	VCMPPS       $0x11, Y15, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+
+sgemmAVX2x8_mr4_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+
+sgemmAVX2x8_mr4_stored:
 	VZEROUPPER
 	RET
 
@@ -9428,6 +10643,9 @@ sgemmAVX2x8_mr3_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_mr3_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_mr3_noacc
 	VADDPS (SI), Y0, Y0
@@ -9482,6 +10700,75 @@ sgemmAVX2x8_mr3_noleaky:
 	VMOVUPS Y0, (SI)
 	VMOVUPS Y1, (SI)(CX*1)
 	VMOVUPS Y2, (SI)(CX*2)
+	JMP     sgemmAVX2x8_mr3_stored
+
+sgemmAVX2x8_mr3_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_mr3_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+
+sgemmAVX2x8_mr3_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_mr3_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+
+sgemmAVX2x8_mr3_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_mr3_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+
+sgemmAVX2x8_mr3_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_mr3_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+
+sgemmAVX2x8_mr3_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_mr3_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y3
+	VCMPPS       $0x11, Y15, Y0, Y4
+	VBLENDVPS    Y4, Y3, Y0, Y0
+	VMULPS       Y14, Y1, Y3
+	VCMPPS       $0x11, Y15, Y1, Y4
+	VBLENDVPS    Y4, Y3, Y1, Y1
+	VMULPS       Y14, Y2, Y3
+	VCMPPS       $0x11, Y15, Y2, Y4
+	VBLENDVPS    Y4, Y3, Y2, Y2
+
+sgemmAVX2x8_mr3_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+
+sgemmAVX2x8_mr3_stored:
 	VZEROUPPER
 	RET
 
@@ -9557,6 +10844,9 @@ sgemmAVX2x8_mr2_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_mr2_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_mr2_noacc
 	VADDPS (SI), Y0, Y0
@@ -9602,6 +10892,64 @@ sgemmAVX2x8_mr2_noclamp:
 sgemmAVX2x8_mr2_noleaky:
 	VMOVUPS Y0, (SI)
 	VMOVUPS Y1, (SI)(CX*1)
+	JMP     sgemmAVX2x8_mr2_stored
+
+sgemmAVX2x8_mr2_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_mr2_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+
+sgemmAVX2x8_mr2_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_mr2_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+
+sgemmAVX2x8_mr2_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_mr2_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+
+sgemmAVX2x8_mr2_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_mr2_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+
+sgemmAVX2x8_mr2_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_mr2_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y2
+	VCMPPS       $0x11, Y15, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VMULPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y15, Y1, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+
+sgemmAVX2x8_mr2_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+
+sgemmAVX2x8_mr2_stored:
 	VZEROUPPER
 	RET
 
@@ -9660,6 +11008,9 @@ sgemmAVX2x8_mr1_sum:
 	SHLQ   $0x02, CX
 	LEAQ   (CX)(CX*2), DX
 	MOVQ   c+40(FP), SI
+	MOVQ   lanes+104(FP), R9
+	TESTQ  R9, R9
+	JNZ    sgemmAVX2x8_mr1_masked
 	TESTQ  $0x00000001, R13
 	JZ     sgemmAVX2x8_mr1_noacc
 	VADDPS (SI), Y0, Y0
@@ -9696,6 +11047,53 @@ sgemmAVX2x8_mr1_noclamp:
 
 sgemmAVX2x8_mr1_noleaky:
 	VMOVUPS Y0, (SI)
+	JMP     sgemmAVX2x8_mr1_stored
+
+sgemmAVX2x8_mr1_masked:
+	TESTQ      $0x00000001, R13
+	JZ         sgemmAVX2x8_mr1_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+
+sgemmAVX2x8_mr1_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         sgemmAVX2x8_mr1_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+72(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+
+sgemmAVX2x8_mr1_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         sgemmAVX2x8_mr1_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+80(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+
+sgemmAVX2x8_mr1_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           sgemmAVX2x8_mr1_mnoclamp
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+
+sgemmAVX2x8_mr1_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           sgemmAVX2x8_mr1_mnoleaky
+	VBROADCASTSS alpha+96(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y1
+	VCMPPS       $0x11, Y15, Y0, Y2
+	VBLENDVPS    Y2, Y1, Y0, Y0
+
+sgemmAVX2x8_mr1_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+
+sgemmAVX2x8_mr1_stored:
 	VZEROUPPER
 	RET
 

@@ -80,11 +80,12 @@ var spec = runtime.Spec{
 	Inputs:        Inputs,
 	Outputs:       Outputs,
 	Batched:       true,
-	ArenaLen:      5888,  // float32 values of working memory per Model
+	ArenaLen:      5888,  // float32 values of working memory per item
 	WeightsLen:    61706, // float32 values in weights.bin
 	WeightsSHA256: "5834f4548a1f44f5939e15b4ce3768b596d9401c440e45058d992d364ee9504a",
 	Windows:       []*runtime.Window{&winConv2d, &winMaxPooling2d, &winConv2d1, &winMaxPooling2d1},
 	Threads:       1,
+	MaxBatch:      32, // items per forward pass in RunBatch
 }
 
 var winConv2d = runtime.Window{H: 28, W: 28, C: 1, KH: 5, KW: 5, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 2, PadL: 2, PadB: 2, PadR: 2, OH: 28, OW: 28}
@@ -154,7 +155,6 @@ func New() *Model {
 	m.epDense = runtime.Epilogue{Bias: w.fDenseBias, Act: runtime.ActRelu}
 	m.epDense1 = runtime.Epilogue{Bias: w.fDense1Bias, Act: runtime.ActRelu}
 	m.epDense2 = runtime.Epilogue{Bias: w.fDense2Bias}
-	m.rt.Outs[0] = m.rt.Arena[16:26:26]
 	return m
 }
 
@@ -186,7 +186,7 @@ func (m *Model) Run(inputs ...[]float32) ([][]float32, error) {
 	if err := m.rt.Check(inputs); err != nil {
 		return nil, err
 	}
-	m.forward(inputs)
+	m.forward(1, inputs)
 	return m.rt.Outs, nil
 }
 
@@ -197,13 +197,15 @@ func (m *Model) Predict(input []float32) ([]float32, error) {
 	if err := m.rt.CheckOne(input); err != nil {
 		return nil, err
 	}
-	m.forward([][]float32{input})
+	m.forward(1, [][]float32{input})
 	return m.rt.Outs[0], nil
 }
 
 // RunBatch runs a batch of n items: inputs[i] holds n items of input i
 // back to back and outputs[i] receives n items of output i, so it must have
-// room for exactly that.
+// room for exactly that. Up to spec.MaxBatch items go through each layer
+// at once (a convolution's or dense layer's GEMM covers all of them); the
+// first call with more items than before allocates their working memory.
 func (m *Model) RunBatch(inputs, outputs [][]float32) error { return m.rt.RunBatch(inputs, outputs) }
 
 // PredictBatch runs len(src)/InputLen items and writes their outputs to
@@ -238,52 +240,59 @@ func (s *Shared) Predict(dst, input []float32) error {
 	return s.Run([][]float32{dst}, input)
 }
 
-// forward runs the layers on one batch item, reading the inputs m.rt.Run
-// checked and leaving the outputs in m.rt.Outs.
-func (m *Model) forward(in [][]float32) {
+// forward runs the layers on n batch items, reading the inputs m.rt.Run or
+// m.rt.RunBatch checked (n items each) and leaving the outputs in m.rt.Outs.
+func (m *Model) forward(n int, in [][]float32) {
 	in0 := in[0]
 	w := m.w
 	a := m.rt.Arena
 
 	// conv2d: Conv -> f32[N,28,28,6] NHWC
 	{
-		x, y := in0, a[0:4704]
-		m.rt.Pool.Conv2D(y, 6, x, &winConv2d, 0, w.pkConv2d[0], &m.epConv2d[0], m.rt.Work)
+		x, y := in0, a[:n*4704]
+		m.rt.Pool.ConvN(y, 6, x, &winConv2d, n, 0, w.pkConv2d[0], &m.epConv2d[0], m.rt.Work)
 	}
 
 	// max_pooling2d: MaxPool -> f32[N,14,14,6] NHWC
-	m.rt.Pool.MaxPool(a[4704:5880], a[0:4704], &winMaxPooling2d)
+	for b := 0; b < n; b++ {
+		m.rt.Pool.MaxPool(a[n*4704+b*1176:n*4704+(b+1)*1176], a[b*4704:(b+1)*4704], &winMaxPooling2d)
+	}
 
 	// conv2d_1: Conv -> f32[N,10,10,16] NHWC
 	{
-		x, y := a[4704:5880], a[0:1600]
-		m.rt.Pool.Conv2D(y, 16, x, &winConv2d1, 0, w.pkConv2d1[0], &m.epConv2d1[0], m.rt.Work)
+		x, y := a[n*4704:n*5880], a[:n*1600]
+		m.rt.Pool.ConvN(y, 16, x, &winConv2d1, n, 0, w.pkConv2d1[0], &m.epConv2d1[0], m.rt.Work)
 	}
 
 	// max_pooling2d_1: MaxPool -> f32[N,5,5,16] NHWC
-	m.rt.Pool.MaxPool(a[1600:2000], a[0:1600], &winMaxPooling2d1)
+	for b := 0; b < n; b++ {
+		m.rt.Pool.MaxPool(a[n*1600+b*400:n*1600+(b+1)*400], a[b*1600:(b+1)*1600], &winMaxPooling2d1)
+	}
 
 	// flatten: Flatten -> f32[N,400]
 	// (shares its input's memory)
 
 	// dense: Gemm -> f32[N,120]
 	{
-		y := a[0:120]
-		m.rt.Pool.Sgemm(1, a[1600:2000], 400, w.pkDense, y, 120, &m.epDense, m.rt.Work)
+		y := a[:n*120]
+		m.rt.Pool.Sgemm(n, a[n*1600:n*2000], 400, w.pkDense, y, 120, &m.epDense, m.rt.Work)
 	}
 
 	// dense_1: Gemm -> f32[N,84]
 	{
-		y := a[128:212]
-		m.rt.Pool.Sgemm(1, a[0:120], 120, w.pkDense1, y, 84, &m.epDense1, m.rt.Work)
+		y := a[n*128 : n*212]
+		m.rt.Pool.Sgemm(n, a[:n*120], 120, w.pkDense1, y, 84, &m.epDense1, m.rt.Work)
 	}
 
 	// dense_2: Gemm -> f32[N,10]
 	{
-		y := a[0:10]
-		m.rt.Pool.Sgemm(1, a[128:212], 84, w.pkDense2, y, 10, &m.epDense2, m.rt.Work)
+		y := a[:n*10]
+		m.rt.Pool.Sgemm(n, a[n*128:n*212], 84, w.pkDense2, y, 10, &m.epDense2, m.rt.Work)
 	}
 
 	// dense_2/softmax: Softmax -> f32[N,10]
-	runtime.Softmax(a[16:26], a[0:10], 1, 10)
+	for b := 0; b < n; b++ {
+		runtime.Softmax(a[n*16+b*10:n*16+(b+1)*10], a[b*10:(b+1)*10], 1, 10)
+	}
+	m.rt.Outs[0] = a[n*16 : n*26 : n*26]
 }

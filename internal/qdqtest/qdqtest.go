@@ -284,11 +284,11 @@ func Cases() []Case {
 		y := b.QDQ(b.Op(&ir.Softmax{Axis: 1}, x), 1/256.0, 0, u8)
 		add(Case{Name: "softmax keeps its float path", Graph: b.Out(y), Ops: []string{"Softmax", "QuantizeLinear", "DequantizeLinear"}, Exact: true})
 	}
-	{
+	for _, batch := range []int{1, ir.Batch} {
 		// A small CNN, all in integers from the first QuantizeLinear to
 		// the last DequantizeLinear.
 		b := NewBuilder("cnn", 11)
-		x := b.QDQ(b.Input(1, 3, 16, 16), 1/127.5, 128, u8)
+		x := b.QDQ(b.Input(batch, 3, 16, 16), 1/127.5, 128, u8)
 		w1, ws1 := b.Weight(i8, 0, 8, 3, 3, 3)
 		c1 := b.QDQ(b.Op(&ir.Relu{}, b.Op(&ir.Conv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}}, x, w1, b.Bias(8, 1/127.5, ws1))), 0.01, 0, u8)
 		p1 := b.QDQ(b.Op(&ir.MaxPool{Window: ir.Window{Kernel: []int{2, 2}, Strides: []int{2, 2}}}, c1), 0.01, 0, u8)
@@ -299,8 +299,23 @@ func Cases() []Case {
 		f := b.QDQ(b.Op(&ir.Flatten{Axis: 1}, g), 0.01, 100, u8)
 		w3, ws3 := b.Weight(i8, 0, 10, 8)
 		y := b.QDQ(b.Op(&ir.Gemm{TransB: true, Alpha: 1, Beta: 1}, f, w3, b.Bias(10, 0.01, ws3)), 0.02, 128, u8)
-		add(Case{Name: "small cnn", Graph: b.Out(y), Ops: []string{"QLinearConv", "QMaxPool", "QLinearAdd", "QLinearGlobalAveragePool", "QLinearMatMul"},
+		name := "small cnn"
+		if batch == ir.Batch {
+			name += " batched"
+		}
+		add(Case{Name: name, Graph: b.Out(y), Ops: []string{"QLinearConv", "QMaxPool", "QLinearAdd", "QLinearGlobalAveragePool", "QLinearMatMul"},
 			NotOps: []string{"Conv", "MaxPool", "Add", "Gemm", "GlobalAveragePool"}, Step: 0.02})
+	}
+	{
+		// Large early activations: a batched model runs its front item by
+		// item, on a region every item reuses.
+		b := NewBuilder("front", 13)
+		x := b.QDQ(b.Input(ir.Batch, 3, 96, 96), 1/127.5, 128, u8)
+		w, ws := b.Weight(i8, 0, 8, 3, 3, 3)
+		c := b.QDQ(b.Op(&ir.Relu{}, b.Op(&ir.Conv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}}, x, w, b.Bias(8, 1/127.5, ws))), 0.01, 0, u8)
+		p := b.QDQ(b.Op(&ir.MaxPool{Window: ir.Window{Kernel: []int{4, 4}, Strides: []int{4, 4}}}, c), 0.01, 0, u8)
+		g := b.QDQ(b.Op(&ir.GlobalAveragePool{}, p), 0.005, 0, u8)
+		add(Case{Name: "batched with a front", Graph: b.Out(g), Ops: []string{"QLinearConv", "QMaxPool", "QLinearGlobalAveragePool"}, Step: 0.005})
 	}
 	return cs
 }

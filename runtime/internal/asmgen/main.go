@@ -62,7 +62,7 @@ var (
 	avx2   = isa{name: "sgemmAVX2", vbytes: 32, mr: 6, masked: false, regs: 16}
 )
 
-const signature = "func(mr, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32)"
+const signature = "func(mr, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)"
 
 func main() {
 	ConstraintExpr("!purego")
@@ -289,40 +289,76 @@ func body(s isa, name string, nv, mr int) {
 	SHLQ(Imm(2), l)
 	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
 	setBases(bases, param("c"), l, mr)
-	masks := []OpmaskPhysical{K1, K2}
 	if s.masked {
 		Load(Param("mask"), R9)
 		KMOVW(R9L, K1)
 		SHRL(Imm(16), R9L)
 		KMOVW(R9L, K2)
+		storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
+		return
 	}
-	// addMem adds a memory vector (masked to the stored columns on
-	// AVX-512) to an accumulator.
-	addMem := func(m Mem, v int, a VecPhysical) {
-		if s.masked {
+	// AVX2 has no opmasks: with lanes set, the last vector of every row
+	// is loaded and stored with VMASKMOVPS, so a panel narrower than the
+	// kernel writes only its columns (no scratch tile, no second pass).
+	Load(Param("lanes"), R9)
+	TESTQ(R9, R9)
+	JNZ(LabelRef(lbl("masked")))
+	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
+	JMP(LabelRef(lbl("stored")))
+	Label(lbl("masked"))
+	storeStep(s, func(x string) string { return lbl("m" + x) }, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, true)
+	Label(lbl("stored"))
+}
+
+// storeStep emits the store of one tile: accumulate C, bias, residual,
+// clamp, leaky slope, each if its flag is set, then the stores. With
+// tail (AVX2 only), the last vector of each row goes through the lane
+// mask at Param("lanes"), held in R9 by the caller.
+func storeStep(s isa, lbl func(string) string, nv, mr int, bases []GPPhysical, l, l3, flags GPPhysical, acc func(set, i, v int) VecPhysical, bvec, tmp func(int) VecPhysical, zero func(VecPhysical), tail bool) {
+	masks := []OpmaskPhysical{K1, K2}
+	lanes := tmp(1)
+	loadLanes := func(r VecPhysical) {
+		if tail {
+			VMOVUPS(Mem{Base: R9}, r)
+		}
+	}
+	last := func(v int) bool { return tail && v == nv-1 }
+	// addMem adds a memory vector (masked to the stored columns) to an
+	// accumulator, through scratch register t where AVX2 must load first.
+	addMem := func(m Mem, v int, a, t VecPhysical) {
+		switch {
+		case s.masked:
 			VADDPS(m, a, masks[v], a)
-		} else {
+		case last(v):
+			VMASKMOVPS(m, lanes, t)
+			VADDPS(t, a, a)
+		default:
 			VADDPS(m, a, a)
 		}
 	}
 
 	TESTQ(U32(tAcc), flags)
 	JZ(LabelRef(lbl("noacc")))
+	loadLanes(lanes)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
-			addMem(rowAddr(bases, l, l3, i, v*s.vbytes), v, acc(0, i, v))
+			addMem(rowAddr(bases, l, l3, i, v*s.vbytes), v, acc(0, i, v), bvec(0))
 		}
 	}
 	Label(lbl("noacc"))
 
 	TESTQ(U32(tBias), flags)
 	JZ(LabelRef(lbl("nobias")))
+	loadLanes(lanes)
 	Load(Param("bias"), R10)
 	for v := 0; v < nv; v++ {
 		m := Mem{Base: R10, Disp: v * s.vbytes}
-		if s.masked {
+		switch {
+		case s.masked:
 			VMOVUPS_Z(m, masks[v], bvec(v))
-		} else {
+		case last(v):
+			VMASKMOVPS(m, lanes, bvec(v))
+		default:
 			VMOVUPS(m, bvec(v))
 		}
 	}
@@ -335,11 +371,12 @@ func body(s isa, name string, nv, mr int) {
 
 	TESTQ(U32(tRes), flags)
 	JZ(LabelRef(lbl("nores")))
+	loadLanes(lanes)
 	rbases := []GPPhysical{R10, R11, R12}
 	setBases(rbases, param("res"), l, mr)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
-			addMem(rowAddr(rbases, l, l3, i, v*s.vbytes), v, acc(0, i, v))
+			addMem(rowAddr(rbases, l, l3, i, v*s.vbytes), v, acc(0, i, v), tmp(0))
 		}
 	}
 	Label(lbl("nores"))
@@ -382,12 +419,16 @@ func body(s isa, name string, nv, mr int) {
 	}
 	Label(lbl("noleaky"))
 
+	loadLanes(lanes)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			m := rowAddr(bases, l, l3, i, v*s.vbytes)
-			if s.masked {
+			switch {
+			case s.masked:
 				VMOVUPS(acc(0, i, v), masks[v], m)
-			} else {
+			case last(v):
+				VMASKMOVPS(acc(0, i, v), lanes, m)
+			default:
 				VMOVUPS(acc(0, i, v), m)
 			}
 		}
