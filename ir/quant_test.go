@@ -174,3 +174,37 @@ func TestQuantToNHWC(t *testing.T) {
 		t.Error("only DequantizeLinear is a fold barrier")
 	}
 }
+
+// The shape rules of the quantized ops never panic, whatever their input
+// types: a bad model is an error.
+func FuzzQuantInfer(f *testing.F) {
+	f.Add(uint8(0), []byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, []byte{1, 3, 4, 4, 0, 1, 3})
+	f.Add(uint8(3), []byte{8, 1, 8, 4, 1, 4, 1, 8, 6}, []byte{1, 2, 5, 5, 4, 2, 3, 3})
+	dts := []DType{Float32, Uint8, Int8, Int32, Float16, Int64, Uint16}
+	f.Fuzz(func(t *testing.T, opIndex uint8, types, dims []byte) {
+		if len(types) > 12 || len(dims) > 24 {
+			return
+		}
+		ops := []Op{&QuantizeLinear{Axis: int(int8(opIndex)) % 4, To: Uint8}, &DequantizeLinear{Axis: 1, BlockSize: int(opIndex % 3), To: Float32},
+			&DynamicQuantizeLinear{}, &QLinearConv{Group: int(opIndex%3) + 1}, &ConvInteger{}, &QLinearMatMul{}, &MatMulInteger{},
+			&QLinearAdd{}, &QLinearMul{}, &QLinearActivation{Act: &Sigmoid{}}, &QLookup{},
+			&QLinearAveragePool{Window: Window{Kernel: []int{2, 2}}}, &QLinearGlobalAveragePool{}, &QMaxPool{Window: Window{Kernel: []int{2}}},
+			&QLinearConcat{Axis: int(int8(opIndex))}}
+		op := ops[int(opIndex)%len(ops)]
+		in := make([]Type, len(types))
+		d := 0
+		for i, b := range types {
+			rank := int(b>>4) % 5
+			shape := make(Shape, 0, rank)
+			for j := 0; j < rank && d < len(dims); j++ {
+				shape = append(shape, int(dims[d]%6))
+				d++
+			}
+			in[i] = Type{DType: dts[int(b)%len(dts)], Shape: shape}
+			if b&0x80 != 0 {
+				in[i] = Type{} // an omitted input
+			}
+		}
+		op.Infer(in)
+	})
+}

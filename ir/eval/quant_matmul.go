@@ -26,7 +26,10 @@ func evalQLinearMatMul(op *ir.QLinearMatMul, in []*ir.Tensor, out ir.Type) (*ir.
 
 // evalMatMulInteger is numpy's matmul of (a - a_zero[i]) and (b -
 // b_zero[j]), exact in int32.
-func evalMatMulInteger(_ *ir.MatMulInteger, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
+func evalMatMulInteger(op *ir.MatMulInteger, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
+	if err := ir.CheckQuantValues(op, in); err != nil {
+		return nil, err
+	}
 	acc := intMatMul(in[0], opt(in, 2), in[1], opt(in, 3), nil, out)
 	y := newTensor(out)
 	copy(y.Ints, acc)

@@ -343,3 +343,51 @@ func TestDynamicQuantizeLinear(t *testing.T) {
 		t.Fatalf("all zeros: %v %v", outs, err)
 	}
 }
+
+// The quantized kernels never fail inside (an index out of range would
+// surface as an internal error): whatever the inputs, they compute or
+// report what is wrong with them.
+func FuzzQuantKernels(f *testing.F) {
+	f.Add(uint8(3), []byte{0x21, 0x41, 0x02, 0x42, 0x01, 0x02, 0x00, 0x02}, []byte{1, 2, 4, 4, 2, 2, 3, 3, 1, 1}, int64(7))
+	f.Add(uint8(5), []byte{0x21, 0x00, 0x01, 0x23, 0x00, 0x03, 0x00, 0x01}, []byte{2, 3, 3, 2}, int64(1))
+	dts := []ir.DType{ir.Float32, ir.Uint8, ir.Int8, ir.Int32}
+	f.Fuzz(func(t *testing.T, opIndex uint8, types, dims []byte, seed int64) {
+		if len(types) > 10 || len(dims) > 20 {
+			return
+		}
+		ops := []ir.Op{&ir.QuantizeLinear{Axis: 1, To: ir.Uint8}, &ir.DequantizeLinear{Axis: 0, To: ir.Float32}, &ir.DynamicQuantizeLinear{},
+			&ir.QLinearConv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}, Group: int(opIndex%2) + 1}, &ir.ConvInteger{}, &ir.QLinearMatMul{}, &ir.MatMulInteger{},
+			&ir.QLinearAdd{}, &ir.QLinearMul{}, &ir.QLinearActivation{Act: &ir.LeakyRelu{Alpha: 0.1}}, &ir.QLookup{},
+			&ir.QLinearAveragePool{Window: ir.Window{Kernel: []int{2, 2}}, CountIncludePad: opIndex%2 == 0}, &ir.QLinearGlobalAveragePool{},
+			&ir.QMaxPool{Window: ir.Window{Kernel: []int{2, 2}}}, &ir.QLinearConcat{Axis: 1}}
+		op := ops[int(opIndex)%len(ops)]
+		rng := rand.New(rand.NewSource(seed))
+		in := make([]*ir.Tensor, len(types))
+		d := 0
+		for i, b := range types {
+			rank := int(b>>4) % 5
+			shape := make(ir.Shape, 0, rank)
+			for j := 0; j < rank && d < len(dims); j++ {
+				shape = append(shape, int(dims[d]%5)+1)
+				d++
+			}
+			dt := dts[int(b)%len(dts)]
+			if dt.IsFloat() {
+				t := random(rng, shape...)
+				for k := range t.Floats {
+					t.Floats[k] = math.Abs(t.Floats[k]) + 0.01 // mostly valid scales
+				}
+				in[i] = t
+			} else {
+				in[i] = randCodes(rng, dt, shape...)
+			}
+		}
+		nOut := 1
+		if _, ok := op.(*ir.DynamicQuantizeLinear); ok {
+			nOut = 3
+		}
+		if _, err := eval.Node(nodeOf(op, nOut, in...), in); err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Fatal(err)
+		}
+	})
+}
