@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -136,6 +137,158 @@ func undocumented(fset *token.FileSet, p *doc.Package, fields bool) []string {
 					if n.IsExported() {
 						miss(n.Pos(), "field "+ty.Name+"."+n.Name)
 					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestReadmeCode keeps the README's copies of code in step with the code:
+// a Go block after <!-- file: PATH --> must be PATH itself, and one after
+// <!-- excerpt: PATH FUNC --> must consist of lines of function FUNC in
+// PATH, in their order (it may leave lines out), so that whatever it shows
+// compiles and runs as the test of FUNC's package.
+func TestReadmeCode(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := regexp.MustCompile("(?m)^<!-- (file|excerpt): (\\S+)(?: (\\S+))? -->\n```go\n((?s:.*?))```\n")
+	found := 0
+	for _, m := range marker.FindAllStringSubmatch(string(data), -1) {
+		found++
+		kind, path, fn, block := m[1], m[2], m[3], m[4]
+		src, err := os.ReadFile(filepath.FromSlash(path))
+		if err != nil {
+			t.Errorf("README.md copies %s: %v", path, err)
+			continue
+		}
+		switch kind {
+		case "file":
+			if block != string(src) {
+				t.Errorf("README.md's copy of %s differs from the file; paste the file again", path)
+			}
+		case "excerpt":
+			body, err := funcBody(path, src, fn)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if line, ok := subsequence(block, body); !ok {
+				t.Errorf("README.md's excerpt of %s %s has the line %q, which is not in %s (or not in that order)", path, fn, line, fn)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("README.md has no <!-- file: --> or <!-- excerpt: --> code block; the marker format changed?")
+	}
+}
+
+// funcBody returns the source of the body of function name in a Go file.
+func funcBody(path string, src []byte, name string) (string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, src, 0)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == name && fd.Recv == nil {
+			return string(src[fset.Position(fd.Body.Lbrace).Offset:fset.Position(fd.Body.Rbrace).Offset]), nil
+		}
+	}
+	return "", &os.PathError{Op: "find func " + name, Path: path, Err: os.ErrNotExist}
+}
+
+// subsequence reports whether the non-blank lines of excerpt occur in
+// body in the same order, compared without their indentation; if not, it
+// returns the first line that does not.
+func subsequence(excerpt, body string) (string, bool) {
+	lines := strings.Split(body, "\n")
+	k := 0
+	for _, l := range strings.Split(excerpt, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		for k < len(lines) && strings.TrimSpace(lines[k]) != l {
+			k++
+		}
+		if k == len(lines) {
+			return l, false
+		}
+		k++
+	}
+	return "", true
+}
+
+// readmePackages maps the package names the README's code uses to their
+// directories. "mnist" is the README's generated package; examples/digits
+// is one with the same API.
+var readmePackages = map[string]string{
+	"compiler": "compiler",
+	"vision":   "vision",
+	"runtime":  "runtime",
+	"dsl":      "frontend/dsl",
+	"onnx":     "frontend/onnx",
+	"codegen":  "codegen",
+	"engine":   "engine",
+	"ir":       "ir",
+	"summary":  "summary",
+	"dot":      "dot",
+	"check":    "check",
+	"mnist":    "examples/digits",
+}
+
+// TestReadmeNames checks that every qualified name in the README's code
+// (compiler.Load, vision.TopK, mnist.NewShared, ...) is an exported
+// top-level name of that package, so that a rename cannot leave the
+// README calling something that is gone.
+func TestReadmeNames(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile("(?s)```go\n.*?```|`[^`\n]+`")
+	qualified := regexp.MustCompile(`\b([a-z]+)\.([A-Z]\w*)`)
+	names := map[string]map[string]bool{}
+	checked := 0
+	for _, span := range code.FindAllString(string(data), -1) {
+		for _, m := range qualified.FindAllStringSubmatch(span, -1) {
+			dir, ok := readmePackages[m[1]]
+			if !ok {
+				continue
+			}
+			if names[dir] == nil {
+				names[dir] = exportedNames(t, dir)
+			}
+			checked++
+			if !names[dir][m[2]] {
+				t.Errorf("README.md uses %s.%s, which package %s (%s) does not export", m[1], m[2], m[1], dir)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d qualified names checked in README.md; is the pattern right?", checked)
+	}
+}
+
+// exportedNames lists the exported top-level names of the package in dir.
+func exportedNames(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for name, obj := range f.Scope.Objects {
+				if ast.IsExported(name) && obj != nil {
+					out[name] = true
 				}
 			}
 		}
