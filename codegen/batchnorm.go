@@ -10,19 +10,42 @@ import (
 
 func init() {
 	emit((*gen).batchNorm)
+	// The channels-last BatchNorm with constant statistics is one
+	// ScaleShiftStrided call, which takes rows at any stride.
+	rowsOf(func(n *ir.Node, op *ir.BatchNormalization, i int) bool { return i == 0 && scaleShiftBN(n, op) },
+		func(n *ir.Node, op *ir.BatchNormalization) bool { return scaleShiftBN(n, op) })
 	emit((*gen).instanceNorm)
 	emit((*gen).lrn)
 }
 
+// scaleShiftBN reports whether batchNorm emits n as ScaleShiftStrided.
+func scaleShiftBN(n *ir.Node, op *ir.BatchNormalization) bool {
+	for _, v := range n.Inputs[1:] {
+		if v == nil || !v.IsConst() {
+			return false
+		}
+	}
+	r := len(n.Inputs[0].Shape)
+	return r >= 2 && op.Layout.ChannelAxis(r) == r-1
+}
+
 // batchNorm emits a BatchNormalization that could not be folded into a
-// convolution as a per-channel scale and shift computed at compile time.
+// convolution as a per-channel scale and shift computed at compile time,
+// with its fused activation in the same pass.
 func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 	x, y := n.Inputs[0], n.Outputs[0]
 	shape := batch1(x.Shape)
 	axis := op.Layout.ChannelAxis(len(shape))
+	kind, alpha, beta, err := actFields(op.Activation)
+	if err != nil {
+		return err
+	}
 	for _, v := range n.Inputs[1:5] {
 		if !v.IsConst() {
-			return gen.batchNormRunTime(n, op, shape, axis)
+			if err := gen.batchNormRunTime(n, op, shape, axis); err != nil {
+				return err
+			}
+			return gen.activateInPlace(n.Outputs[0], op.Activation)
 		}
 	}
 	c := shape[axis]
@@ -34,13 +57,33 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 	}
 	sc := gen.weightSlice(n.Name+"/scale", scale)
 	sh := gen.weightSlice(n.Name+"/shift", shift)
+	if axis == len(shape)-1 {
+		src, lds, cs, err := gen.rows(x)
+		if err != nil {
+			return err
+		}
+		dst, ldd, cd, err := gen.rows(y)
+		if err != nil {
+			return err
+		}
+		gen.kernel = "scale+shift"
+		if op.Activation != nil {
+			gen.kernel += ", " + op.Activation.OpType()
+		}
+		if lds == c && ldd == c && kind == "runtime.ActNone" {
+			gen.line("runtime.ScaleShift(%s, %s, %d, %d, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh)
+			return nil
+		}
+		if lds == c && ldd == c {
+			gen.line("runtime.ScaleShiftAct(%s, %s, %d, %d, %s, %s, %s, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh, kind, floatLit(alpha), floatLit(beta))
+			return nil
+		}
+		gen.line("runtime.ScaleShiftStrided(%s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s)", offsetExpr(dst, cd), ldd, offsetExpr(src, cs), lds, numel(y.Shape)/c, c, sc, sh, kind, floatLit(alpha), floatLit(beta))
+		return nil
+	}
 	src, dst, err := gen.inOut(n)
 	if err != nil {
 		return err
-	}
-	if axis == len(shape)-1 {
-		gen.line("runtime.ScaleShift(%s, %s, %d, %d, %s, %s)", dst, src, numel(y.Shape)/c, c, sc, sh)
-		return nil
 	}
 	// Channels first: a per-channel vector broadcast along the inner axes.
 	str := make([]int, len(shape))
@@ -52,7 +95,7 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 		{buf: sh, strides: str},
 	}
 	gen.loops(shape, ops, func(o string) string { return "o[" + o + "] = x0*x1 + x2" })
-	return nil
+	return gen.activateInPlace(y, op.Activation)
 }
 
 // batchNormRunTime is BatchNormalization whose statistics are run-time

@@ -267,6 +267,9 @@ func (gen *gen) buf(v *ir.Value) (string, error) {
 	if v.IsConst() {
 		return gen.weightSlice(v.Name, v.Const), nil
 	}
+	if _, ok := gen.g.Plan.In[v]; ok {
+		return "", inSlot(v)
+	}
 	size := numel(v.Shape)
 	for i, in := range gen.g.Inputs {
 		if in == v {

@@ -60,7 +60,7 @@ func generate(t *testing.T, g *ir.Graph, pkg string) []codegen.File {
 		t.Fatal(err)
 	}
 	cg := g.Clone()
-	if err := (&passes.Manager{Passes: passes.Codegen(), Verify: true}).Run(cg); err != nil {
+	if err := (&passes.Manager{Passes: compiler.Passes(), Verify: true}).Run(cg); err != nil {
 		t.Fatal(err)
 	}
 	files, err := codegen.Generate(cg, codegen.Options{Package: pkg, Source: "evil\n.onnx", Golden: &codegen.Golden{Inputs: in, Outputs: want}})
@@ -205,7 +205,7 @@ func TestUnsupportedIsReported(t *testing.T) {
 	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&passes.Manager{Passes: passes.Codegen()}).Run(g); err != nil {
+	if err := (&passes.Manager{Passes: compiler.Passes()}).Run(g); err != nil {
 		t.Fatal(err)
 	}
 	_, err := codegen.Generate(g, codegen.Options{})
@@ -259,7 +259,7 @@ func TestWinogradConvolutions(t *testing.T) {
 	var graphs []*ir.Graph
 	for _, c := range cases {
 		cg := c.g.Clone()
-		if err := (&passes.Manager{Passes: passes.Codegen()}).Run(cg); err != nil {
+		if err := (&passes.Manager{Passes: compiler.Passes()}).Run(cg); err != nil {
 			t.Fatal(err)
 		}
 		files, err := codegen.Generate(cg, codegen.Options{})

@@ -12,6 +12,51 @@ func init() {
 	// are the rows of one GEMM (the other kernels loop over the images).
 	emitWhole((*gen).conv, func(*ir.Node, *ir.Conv) bool { return true })
 	emit((*gen).convTranspose)
+	// Every convolution kernel writes rows at a stride ldd (a Concat's
+	// input in place) unless a residual, laid out like the output, comes
+	// in; im2col and the 1x1 GEMM read a channel range of wider rows
+	// (a column Slice, a DenseNet block's first channels), Winograd and
+	// depthwise read whole rows.
+	rowsOf(func(n *ir.Node, op *ir.Conv, i int) bool {
+		return i == 0 && convNHWC(n, op) && convKernel(n, op) == kernGEMM
+	}, func(n *ir.Node, op *ir.Conv) bool {
+		return convNHWC(n, op) && n.Input(3) == nil
+	})
+}
+
+// The kernels a convolution runs on.
+const (
+	kernGEMM      = iota // im2col (or none, 1x1) + GEMM, per group
+	kernWinograd         // Winograd F(m x m, 3x3)
+	kernDepthwise        // the depthwise kernel
+)
+
+// convNHWC reports a convolution the code generator compiles: NHWC, 2-D,
+// constant weights and bias.
+func convNHWC(n *ir.Node, op *ir.Conv) bool {
+	if op.Layout != ir.NHWC || len(n.Outputs[0].Shape) != 4 || !n.Inputs[1].IsConst() {
+		return false
+	}
+	b := n.Input(2)
+	return b == nil || b.IsConst()
+}
+
+// convKernel returns the kernel conv emits n with, and for Winograd the
+// tile.
+func convKernel(n *ir.Node, op *ir.Conv) int {
+	k, _ := convKernelTile(n, op)
+	return k
+}
+
+func convKernelTile(n *ir.Node, op *ir.Conv) (kind, tile int) {
+	xs, ys, ws := batch1(n.Inputs[0].Shape), batch1(n.Outputs[0].Shape), n.Inputs[1].Shape
+	if t := winogradTile(ws[2], ws[3], op.Strides[0], op.Strides[1], op.Dilations[0], op.Dilations[1], op.Group, xs[3], ys[3], ys[1]*ys[2]); t != 0 {
+		return kernWinograd, t
+	}
+	if op.Depthwise(ws) {
+		return kernDepthwise, 0
+	}
+	return kernGEMM, 0
 }
 
 // conv emits a 2-D NHWC convolution: Winograd for the 3x3 stride-1 ones
@@ -35,26 +80,33 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	kh, kw := ws[2], ws[3]
 	groups := op.Group
 	cing, coutg := c/groups, m/groups
-	inLen, outLen := h*w*c, oh*ow*m
 
 	bias := ""
 	if b := n.Input(2); b != nil {
 		bias = gen.weightSlice(b.Name, b.Const)
 	}
 	wref := gen.constant(wv.Const)
-	win, err := gen.window(n, &op.Window)
+	// The input's and output's rows may lie in wider values' memory
+	// (ldx > c, ldy > m): the kernels read channels cx.. of each input
+	// pixel and write from channel cy of each output pixel on.
+	src, ldx, cx, err := gen.rows(x)
+	if err != nil {
+		return err
+	}
+	dst, ldy, cy, err := gen.rows(y)
+	if err != nil {
+		return err
+	}
+	kind, tile := convKernelTile(n, op)
+	if (ldx != c || cx != 0) && kind != kernGEMM {
+		return inSlot(x)
+	}
+	win, err := gen.windowC(n, &op.Window, ldx)
 	if err != nil {
 		return err
 	}
 	ep := gen.names.ident("ep", n.Name)
-	src, err := gen.buf(x)
-	if err != nil {
-		return err
-	}
-	dst, err := gen.buf(y)
-	if err != nil {
-		return err
-	}
+	inLen, outLen := h*w*ldx, oh*ow*ldy
 	res := ""
 	if r := n.Input(3); r != nil {
 		if res, err = gen.buf(r); err != nil {
@@ -63,7 +115,7 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	}
 
 	gen.line("{")
-	gen.line("x, y := %s, %s", src, dst)
+	gen.line("x, y := %s, %s", src, offsetExpr(dst, cy))
 	if res != "" {
 		gen.line("r := %s", res)
 	}
@@ -78,18 +130,18 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 			images = fmt.Sprintf("n*%d", batch)
 		}
 	}
-	tile := winogradTile(kh, kw, op.Strides[0], op.Strides[1], op.Dilations[0], op.Dilations[1], groups, c, m, oh*ow)
-	loop := tile != 0 || op.Depthwise(wv.Shape)
-	loop = loop && (batch > 1 || gen.whole)
+	loop := kind != kernGEMM && (batch > 1 || gen.whole)
 	xi, yi, ri := "x", "y", "r"
 	if loop {
 		gen.line("for b := 0; b < %s; b++ {", images)
 		xi = fmt.Sprintf("x[b*%d:(b+1)*%d]", inLen, inLen)
-		yi = fmt.Sprintf("y[b*%d:(b+1)*%d]", outLen, outLen)
+		// y starts at channel cy: its last image's rows end cy short of
+		// a whole image's.
+		yi = fmt.Sprintf("y[b*%d:]", outLen)
 		ri = fmt.Sprintf("r[b*%d:(b+1)*%d]", outLen, outLen)
 	}
-	switch {
-	case tile != 0:
+	switch kind {
+	case kernWinograd:
 		gen.kernel = fmt.Sprintf("winograd F(%dx%d,3x3)", tile, tile)
 		lit, err := epilogueLit(bias, op.Activation)
 		if err != nil {
@@ -104,8 +156,8 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		if res != "" {
 			gen.line("m.%s.Residual = %s", ep, ri)
 		}
-		gen.line("m.rt.Pool.WinogradConv3x3(%s, %d, %s, &%s, w.%s, &m.%s, m.rt.Work)", yi, m, xi, win, pk, ep)
-	case op.Depthwise(wv.Shape):
+		gen.line("m.rt.Pool.WinogradConv3x3(%s, %d, %s, &%s, w.%s, &m.%s, m.rt.Work)", yi, ldy, xi, win, pk, ep)
+	case kernDepthwise:
 		gen.kernel = fmt.Sprintf("depthwise %dx%d", kh, kw)
 		lit, err := epilogueLit(bias, op.Activation)
 		if err != nil {
@@ -119,7 +171,7 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		if res != "" {
 			gen.line("m.%s.Residual = %s", ep, ri)
 		}
-		gen.line("runtime.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, m, xi, win, m/c, pk, ep)
+		gen.line("runtime.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, ldy, xi, win, m/c, pk, ep)
 	default:
 		gen.kernel = "im2col+gemm"
 		if kh == 1 && kw == 1 && op.Strides[0] == 1 && op.Strides[1] == 1 {
@@ -151,13 +203,13 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 			if res != "" {
 				gen.line("m.%s[0].Residual = %s", ep, ri)
 			}
-			gen.line("m.rt.Pool.ConvN(%s, %d, %s, &%s, %s, 0, w.%s[0], &m.%s[0], m.rt.Work)", yi, m, xi, win, images, pk, ep)
+			gen.line("m.rt.Pool.ConvN(%s, %d, %s, &%s, %s, %d, w.%s[0], &m.%s[0], m.rt.Work)", yi, ldy, xi, win, images, cx, pk, ep)
 		} else {
 			gen.line("for g := 0; g < %d; g++ {", groups)
 			if res != "" {
 				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
 			}
-			gen.line("m.rt.Pool.ConvN(%s[g*%d:], %d, %s, &%s, %s, g*%d, w.%s[g], &m.%s[g], m.rt.Work)", yi, coutg, m, xi, win, images, cing, pk, ep)
+			gen.line("m.rt.Pool.ConvN(%s[g*%d:], %d, %s, &%s, %s, %sg*%d, w.%s[g], &m.%s[g], m.rt.Work)", yi, coutg, ldy, xi, win, images, plusOffset(cx), cing, pk, ep)
 			gen.line("}")
 		}
 	}

@@ -101,6 +101,24 @@ func (gen *gen) activation(n *ir.Node, act ir.Activation) error {
 	return nil
 }
 
+// activateInPlace applies a fused activation to v's buffer, for the
+// kernels that have no activation step of their own.
+func (gen *gen) activateInPlace(v *ir.Value, act ir.Activation) error {
+	if act == nil {
+		return nil
+	}
+	kind, alpha, beta, err := actFields(act)
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(v)
+	if err != nil {
+		return err
+	}
+	gen.line("runtime.Activate(%s, %s, %s, %s)", dst, kind, floatLit(alpha), floatLit(beta))
+	return nil
+}
+
 // inOut returns the buffers of a one-input, one-output node.
 func (gen *gen) inOut(n *ir.Node) (src, dst string, err error) {
 	if src, err = gen.buf(n.Inputs[0]); err != nil {
@@ -113,6 +131,13 @@ func (gen *gen) inOut(n *ir.Node) (src, dst string, err error) {
 // window declares the runtime.Window of a 2-D NHWC convolution or pool
 // and returns its name.
 func (gen *gen) window(n *ir.Node, w *ir.Window) (string, error) {
+	return gen.windowC(n, w, batch1(n.Inputs[0].Shape)[3])
+}
+
+// windowC is window for an input whose pixels lie c values apart (c is
+// more than the input's channels when they are a column range of a wider
+// value's).
+func (gen *gen) windowC(n *ir.Node, w *ir.Window, c int) (string, error) {
 	x, y := batch1(n.Inputs[0].Shape), batch1(n.Outputs[0].Shape)
 	if x.NumElements(1) == 0 {
 		// Only padding to slide over (runtime.Window wants every size
@@ -121,7 +146,7 @@ func (gen *gen) window(n *ir.Node, w *ir.Window) (string, error) {
 	}
 	id := gen.names.ident("win", n.Name)
 	fmt.Fprintf(&gen.decls, "var %s = runtime.Window{H: %d, W: %d, C: %d, KH: %d, KW: %d, StrideH: %d, StrideW: %d, DilH: %d, DilW: %d, PadT: %d, PadL: %d, PadB: %d, PadR: %d, OH: %d, OW: %d}\n\n",
-		id, x[1], x[2], x[3], w.Kernel[0], w.Kernel[1], w.Strides[0], w.Strides[1], w.Dilations[0], w.Dilations[1],
+		id, x[1], x[2], c, w.Kernel[0], w.Kernel[1], w.Strides[0], w.Strides[1], w.Dilations[0], w.Dilations[1],
 		w.Pads[0], w.Pads[1], w.Pads[2], w.Pads[3], y[1], y[2])
 	gen.windows = append(gen.windows, id)
 	return id, nil

@@ -14,6 +14,10 @@ func init() {
 	emit(func(gen *gen, n *ir.Node, op *ir.AveragePool) error {
 		return gen.pool(n, &op.Window, op.Layout, "AvgPool", ", "+strconv.FormatBool(op.CountIncludePad))
 	})
+	// Max and average pools write rows at any stride (MaxPoolStrided), so
+	// a pool feeding a Concat writes into it.
+	rowsOf(nil, func(n *ir.Node, op *ir.MaxPool) bool { return op.Layout == ir.NHWC && len(n.Outputs[0].Shape) == 4 })
+	rowsOf(nil, func(n *ir.Node, op *ir.AveragePool) bool { return op.Layout == ir.NHWC && len(n.Outputs[0].Shape) == 4 })
 	emit(func(gen *gen, n *ir.Node, op *ir.GlobalAveragePool) error {
 		return gen.globalPool(n, op.Layout, "GlobalAvgPool")
 	})
@@ -34,9 +38,36 @@ func (gen *gen) pool(n *ir.Node, w *ir.Window, layout ir.Layout, fn, extra strin
 	if err != nil {
 		return err
 	}
+	if _, ok := gen.g.Plan.In[y]; ok {
+		return gen.poolRows(x, y, fn, win, extra)
+	}
 	return gen.perItem(x, y, func(src, dst string) {
 		gen.line("m.rt.Pool.%s(%s, %s, &%s%s)", fn, dst, src, win, extra)
 	})
+}
+
+// poolRows is a pool whose output lies in a wider value's memory (a
+// Concat's input written in place).
+func (gen *gen) poolRows(x, y *ir.Value, fn, win, extra string) error {
+	src, err := gen.buf(x)
+	if err != nil {
+		return err
+	}
+	dst, ld, col, err := gen.rows(y)
+	if err != nil {
+		return err
+	}
+	xs, ys := batch1(x.Shape), batch1(y.Shape)
+	batch := xs[0]
+	if batch == 1 {
+		gen.line("m.rt.Pool.%sStrided(%s, %d, %s, &%s%s)", fn, offsetExpr(dst, col), ld, src, win, extra)
+		return nil
+	}
+	in, out := numel(x.Shape)/batch, ys[1]*ys[2]*ld
+	gen.line("for b := 0; b < %d; b++ {", batch)
+	gen.line("m.rt.Pool.%sStrided(%s[b*%d+%d:], %d, %s[b*%d:(b+1)*%d], &%s%s)", fn, dst, out, col, ld, src, in, in, win, extra)
+	gen.line("}")
+	return nil
 }
 
 // globalPool emits GlobalAveragePool or GlobalMaxPool on NHWC data.

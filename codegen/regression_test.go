@@ -92,7 +92,7 @@ func TestConvOverEmptyInputIsUnsupported(t *testing.T) {
 	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&passes.Manager{Passes: passes.Codegen()}).Run(g); err != nil {
+	if err := (&passes.Manager{Passes: compiler.Passes()}).Run(g); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := codegen.Generate(g, codegen.Options{}); !codegen.IsUnsupported(err) {

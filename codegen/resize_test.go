@@ -153,7 +153,7 @@ func generatedModel(t *testing.T, g *ir.Graph) string {
 	if err := g.Infer(); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&passes.Manager{Passes: passes.Codegen(), Verify: true}).Run(g); err != nil {
+	if err := (&passes.Manager{Passes: compiler.Passes(), Verify: true}).Run(g); err != nil {
 		t.Fatal(err)
 	}
 	files, err := codegen.Generate(g, codegen.Options{Package: "m"})

@@ -227,8 +227,12 @@ type Options struct {
 	Profile bool
 }
 
-// Passes is the optimizing pipeline Compile runs, in order.
-func Passes() []passes.Pass { return passes.Codegen() }
+// Passes is the optimizing pipeline Compile runs, in order, planned for
+// what the code generator's kernels can do (they read and write values
+// that lie inside wider ones, which lets Concats happen in place).
+func Passes() []passes.Pass {
+	return passes.CodegenFor(passes.Target{ReadsRows: codegen.ReadsRows, WritesRows: codegen.WritesRows})
+}
 
 // PassNames lists the names -dump-after accepts: "import", each pass, and
 // "all".

@@ -317,17 +317,13 @@ func (d *drawing) line(format string, args ...any) {
 // which the passes fused a residual add or an activation, what was fused.
 func header(n *ir.Node) (string, bool) {
 	parts := []string{n.Op.OpType()}
-	var act ir.Activation
-	switch op := n.Op.(type) {
-	case *ir.Conv:
+	if _, ok := n.Op.(*ir.Conv); ok {
 		if r := n.Input(3); r != nil && !r.IsConst() {
 			parts = append(parts, "Add")
 		}
-		act = op.Activation
-	case *ir.Gemm:
-		act = op.Activation
 	}
-	if act != nil {
+	if e, ok := n.Op.(ir.Epilogue); ok && e.FusedActivation() != nil {
+		act := e.FusedActivation()
 		a := act.OpType()
 		if s := strings.Join(attrs(act), " "); s != "" {
 			a += "(" + s + ")"

@@ -221,7 +221,7 @@ func TestDifferential(t *testing.T) {
 		msg.WriteString(c.g.String())
 		if *diffDump || os.Getenv("CNNC_DIFF_DUMP") != "" {
 			cg := c.g.Clone()
-			if err := (&passes.Manager{Passes: passes.Codegen()}).Run(cg); err == nil {
+			if err := (&passes.Manager{Passes: compiler.Passes()}).Run(cg); err == nil {
 				msg.WriteString("after the code-generation passes:\n")
 				msg.WriteString(cg.String())
 			}
@@ -317,7 +317,7 @@ func generateOrPanic(g *ir.Graph, inspect func(*ir.Graph)) (err error) {
 		}
 	}()
 	cg := g.Clone()
-	if err := (&passes.Manager{Passes: passes.Codegen(), Verify: true}).Run(cg); err != nil {
+	if err := (&passes.Manager{Passes: compiler.Passes(), Verify: true}).Run(cg); err != nil {
 		if strings.Contains(err.Error(), "graph is invalid after pass") {
 			return err // a pass broke the graph (even if GoMany does not notice)
 		}

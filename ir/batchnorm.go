@@ -10,6 +10,10 @@ type BatchNormalization struct {
 	Epsilon float64
 	// Layout decides the channel axis: last for NHWC, 1 otherwise.
 	Layout Layout
+	// Activation, if set, is applied to the result; the fusion pass sets
+	// it for a BatchNorm it could not fold into a convolution (DenseNet's
+	// BatchNorm, ReLU, Conv), so that one pass over the data does both.
+	Activation Activation
 }
 
 // OpType returns "BatchNormalization".
@@ -22,6 +26,12 @@ func (b *BatchNormalization) Infer(in []Type) ([]Type, error) {
 	}
 	return inferChannelNorm("BatchNormalization", b.Layout, in, 4)
 }
+
+// FusedActivation returns the activation applied to the result.
+func (b *BatchNormalization) FusedActivation() Activation { return b.Activation }
+
+// SetActivation makes the BatchNorm apply act to its result.
+func (b *BatchNormalization) SetActivation(act Activation) { b.Activation = act }
 
 // InstanceNormalization normalizes each (batch, channel) plane by its own
 // mean and variance: y = scale * (x - mean) / sqrt(var + Epsilon) + bias.

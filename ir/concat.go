@@ -54,3 +54,16 @@ func (c *Concat) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
 	}
 	return all, true
 }
+
+// PassesThrough reports a Concat of a single input, which ONNX exporters
+// write for the first layer of a DenseNet block.
+func (*Concat) PassesThrough(n *Node) bool { return len(n.Inputs) == 1 }
+
+// JoinsColumns reports a Concat along the last axis.
+func (c *Concat) JoinsColumns(n *Node) bool {
+	if len(n.Outputs) != 1 || n.Outputs[0] == nil {
+		return false
+	}
+	r := len(n.Outputs[0].Shape)
+	return r >= 2 && (c.Axis == r-1 || c.Axis == -1)
+}

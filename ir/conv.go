@@ -252,3 +252,9 @@ func (c *Conv) LiftTo2D(in []Type) (data, weights []int, ok bool) {
 	c.Window.lift()
 	return []int{0, 3}, []int{1}, true
 }
+
+// FusedActivation returns the activation applied to the result.
+func (c *Conv) FusedActivation() Activation { return c.Activation }
+
+// SetActivation makes the convolution apply act to its result.
+func (c *Conv) SetActivation(act Activation) { c.Activation = act }

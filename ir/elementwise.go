@@ -513,3 +513,15 @@ func (*Identity) IsView() {}
 
 // IsView marks Dropout as a View: at inference its output is its input.
 func (*Dropout) IsView() {}
+
+// PassesThrough is true: Identity returns its input.
+func (*Identity) PassesThrough(*Node) bool { return true }
+
+// PassesThrough is true: at inference Dropout returns its input (the
+// remove-identity pass makes its mask output a constant).
+func (*Dropout) PassesThrough(*Node) bool { return true }
+
+// PassesThrough reports whether the input already has the target type.
+func (c *Cast) PassesThrough(n *Node) bool {
+	return len(n.Inputs) == 1 && n.Inputs[0] != nil && n.Inputs[0].DType == c.To
+}

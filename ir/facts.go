@@ -155,3 +155,47 @@ func (w *Window) lift() {
 }
 
 func liftable(l Layout, in []Type) bool { return l != NHWC && len(in) > 0 && len(in[0].Shape) == 3 }
+
+// PassThrough is implemented by ops that, for some attributes or input
+// types, return their first input unchanged: Identity and Dropout at
+// inference, a Cast to the type the value has, a Concat of one input, a
+// Pad of nothing. The remove-identity pass replaces such a node's output
+// by its input, so the generated code neither copies nor allocates for it.
+type PassThrough interface {
+	Op
+	// PassesThrough reports whether node n (of this op) returns its first
+	// input unchanged.
+	PassesThrough(n *Node) bool
+}
+
+// Epilogue is implemented by ops whose kernels can apply an activation to
+// each result as they store it (Conv, Gemm, BatchNormalization): the
+// activation-fusion pass moves a following activation into the op, saving
+// a pass over the data.
+type Epilogue interface {
+	Op
+	// FusedActivation returns the activation the op applies to its
+	// result, nil for none.
+	FusedActivation() Activation
+	// SetActivation makes the op apply act to its result.
+	SetActivation(act Activation)
+}
+
+// ColumnJoin is implemented by ops whose output is their inputs laid side
+// by side along the last axis (a Concat on it). The memory plan can then
+// have the inputs' producers write straight into the output's rows.
+type ColumnJoin interface {
+	Op
+	// JoinsColumns reports whether node n (of this op) is such a join.
+	JoinsColumns(n *Node) bool
+}
+
+// ColumnSlice is implemented by ops whose output can be a range of their
+// first input's columns (a Slice of the last axis with step 1). The memory
+// plan can then let the readers take the range from the input's memory.
+type ColumnSlice interface {
+	Op
+	// ColumnRange returns the first column of node n's output in its
+	// input, ok false when n is not such a slice.
+	ColumnRange(n *Node) (start int, ok bool)
+}

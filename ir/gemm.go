@@ -134,3 +134,9 @@ func MatMulDims(a, b Shape) (batch Shape, m, k, n int, pa, pb Shape, err error) 
 	}
 	return batch, pa[ra-2], pa[ra-1], pb[rb-1], pa, pb, nil
 }
+
+// FusedActivation returns the activation applied to the result.
+func (g *Gemm) FusedActivation() Activation { return g.Activation }
+
+// SetActivation makes the Gemm apply act to its result.
+func (g *Gemm) SetActivation(act Activation) { g.Activation = act }

@@ -114,3 +114,14 @@ func (p *Pad) Source(i, size int) int {
 	}
 	return -1
 }
+
+// PassesThrough reports a Pad that adds nothing on any side (exporters
+// write one before pools whose padding they folded elsewhere).
+func (p *Pad) PassesThrough(*Node) bool {
+	for _, v := range p.Pads {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -20,4 +20,36 @@ type MemoryPlan struct {
 	// item reuses. The others are placed in Size elements per item.
 	Local     map[*Value]bool
 	LocalSize int
+	// In places values inside another value's memory, as a range of its
+	// columns: the inputs of a Concat along the last axis that their
+	// producers write straight into the Concat's output, and the outputs
+	// of a Slice of columns that its readers take from the input. Such a
+	// value's Offset is its Slot's.
+	In map[*Value]Slot
+}
+
+// Slot is where a value lives inside another's memory. Both are matrices
+// of rows along their last axis, with the same number of rows: row r of
+// the value is elements [Col, Col+w) of row r of Of, where w is the
+// value's last dimension, so its rows lie Of's last dimension apart. Of is
+// never in a Slot itself.
+type Slot struct {
+	Of  *Value
+	Col int
+}
+
+// Rows returns the row stride and first column of v in the plan: those of
+// its Slot, or v's own last dimension and 0.
+func (p *MemoryPlan) Rows(v *Value) (ld, col int) {
+	if s, ok := p.In[v]; ok {
+		return lastDim(s.Of.Shape), s.Col
+	}
+	return lastDim(v.Shape), 0
+}
+
+func lastDim(s Shape) int {
+	if len(s) == 0 {
+		return 1
+	}
+	return s[len(s)-1]
 }

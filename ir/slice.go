@@ -110,3 +110,41 @@ func (s *Slice) ToNHWC(in []Type, inputNHWC bool) ([]int, bool) {
 	s.Axes = axes
 	return []int{0}, true
 }
+
+// ColumnRange reports a Slice that keeps every axis whole but the last,
+// of which it takes a run of consecutive elements.
+func (s *Slice) ColumnRange(n *Node) (int, bool) {
+	if len(n.Inputs) == 0 || n.Inputs[0] == nil || len(n.Outputs) != 1 {
+		return 0, false
+	}
+	x := n.Inputs[0].Shape.Clone()
+	if len(x) < 2 {
+		return 0, false
+	}
+	if x[0] == Batch {
+		// The batch axis must not be sliced at all: its size is unknown.
+		for i := range s.Starts {
+			if a := i; s.Axes == nil && a == 0 || s.Axes != nil && (s.Axes[i] == 0 || s.Axes[i] == int64(-len(x))) {
+				return 0, false
+			}
+		}
+		x[0] = 1
+	}
+	if !x.Static() {
+		return 0, false
+	}
+	start, step, count, err := s.Ranges(x)
+	if err != nil {
+		return 0, false
+	}
+	last := len(x) - 1
+	for d := 0; d < last; d++ {
+		if start[d] != 0 || step[d] != 1 || count[d] != x[d] {
+			return 0, false
+		}
+	}
+	if step[last] != 1 {
+		return 0, false
+	}
+	return start[last], true
+}

@@ -94,6 +94,46 @@ func TestRemoveIdentityAndFoldConstants(t *testing.T) {
 	}
 }
 
+// Ops that pass their input through for some attributes go; the same ops
+// doing work stay.
+func TestRemovePassThrough(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 4, 3}})
+	one := g.Apply("cat1", &ir.Concat{Axis: 1}, x)
+	pad0 := g.Apply("pad0", &ir.Pad{Pads: make([]int, 6)}, one)
+	same := g.Apply("cast", &ir.Cast{To: ir.Float32}, pad0)
+	pad := g.Apply("pad", &ir.Pad{Pads: []int{0, 1, 0, 0, 0, 1}}, same)
+	cat := g.Apply("cat2", &ir.Concat{Axis: 2}, pad, g.Apply("neg", &ir.Neg{}, pad))
+	g.Outputs = []*ir.Value{g.Apply("y", &ir.Mul{}, cat, constant(rng, "k", 8))}
+	runBoth(t, g, RemoveIdentity)
+	if got := ops(g); got != "Pad Neg Concat Mul" {
+		t.Errorf("ops after: %s", got)
+	}
+}
+
+// A BatchNorm that cannot fold into a convolution (DenseNet: BatchNorm,
+// ReLU, Conv) takes the ReLU into its own pass.
+func TestFuseActivationIntoBatchNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	g := ir.NewGraph("m")
+	x := g.AddInput("x", ir.Type{DType: ir.Float32, Shape: ir.Shape{ir.Batch, 3, 5, 4}})
+	v := randTensor(rng, 3)
+	for i := range v.Floats {
+		v.Floats[i] = math.Abs(v.Floats[i]) + 0.1
+	}
+	bn := g.Apply("bn", &ir.BatchNormalization{Epsilon: 1e-5}, x, constant(rng, "s", 3), constant(rng, "beta", 3), constant(rng, "mean", 3), ir.NewConst("var", v))
+	r := g.Apply("relu", &ir.Relu{}, bn)
+	g.Outputs = []*ir.Value{g.Apply("conv", &ir.Conv{Group: 1}, r, constant(rng, "w", 2, 3, 1, 1))}
+	runBoth(t, g, FoldBatchNorm, FuseActivation)
+	if got := ops(g); got != "BatchNormalization Conv" {
+		t.Fatalf("ops after: %s", got)
+	}
+	if act := g.Nodes[0].Op.(*ir.BatchNormalization).Activation; act == nil || act.OpType() != "Relu" {
+		t.Errorf("BatchNorm activation = %v, want Relu", act)
+	}
+}
+
 func convGraph(rng *rand.Rand, layout ir.Layout) (*ir.Graph, *ir.Value) {
 	g := ir.NewGraph("m")
 	shape := ir.Shape{ir.Batch, 3, 9, 7}

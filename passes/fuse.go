@@ -185,8 +185,10 @@ func FuseResidual(g *ir.Graph) error {
 	return g.Infer()
 }
 
-// FuseActivation moves an activation that follows a Conv or Gemm into the
-// producer's epilogue when the producer's output goes nowhere else.
+// FuseActivation moves an activation into the op that produces its input
+// when that op applies activations as it stores its result (ir.Epilogue:
+// Conv, Gemm, an unfolded BatchNormalization) and its output goes nowhere
+// else.
 func FuseActivation(g *ir.Graph) error {
 	uses := g.Uses()
 	for _, n := range g.Nodes {
@@ -199,20 +201,11 @@ func FuseActivation(g *ir.Graph) error {
 		if p == nil || !singleUse(g, uses, x) || !x.DType.IsFloat() {
 			continue
 		}
-		switch op := p.Op.(type) {
-		case *ir.Conv:
-			if op.Activation != nil {
-				continue
-			}
-			op.Activation = act
-		case *ir.Gemm:
-			if op.Activation != nil {
-				continue
-			}
-			op.Activation = act
-		default:
+		e, ok := p.Op.(ir.Epilogue)
+		if !ok || e.FusedActivation() != nil {
 			continue
 		}
+		e.SetActivation(act)
 		g.Replace(n.Outputs[0], x)
 		uses = g.Uses()
 	}

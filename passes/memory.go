@@ -25,9 +25,23 @@ const Alignment = 16
 // in a region of their own, which every item reuses, so that each item's
 // layers run on memory the previous item just warmed; the rest need room
 // for all the items of a forward pass.
-func PlanMemory(g *ir.Graph) error {
+func PlanMemory(g *ir.Graph) error { return planMemory(g, Target{}) }
+
+// PlanMemoryFor is PlanMemory for a code generator whose kernels can read
+// or write values as column ranges of wider ones (Target): then the
+// inputs of a Concat along the last axis are written in place into its
+// output and a Slice of columns is read where it lies (ir.MemoryPlan.In).
+func PlanMemoryFor(t Target) func(*ir.Graph) error {
+	return func(g *ir.Graph) error { return planMemory(g, t) }
+}
+
+func planMemory(g *ir.Graph, t Target) error {
 	plan := &ir.MemoryPlan{Offset: make(map[*ir.Value]int), Local: make(map[*ir.Value]bool)}
+	plan.In = newSlotter(g, t).slots()
 	root := viewRoots(g)
+	for v, s := range plan.In {
+		root[v] = s.Of
+	}
 	ivs := Liveness(g)
 	plan.Front = frontEnd(g)
 	local := localValues(g, root, ivs, plan.Front)
@@ -190,7 +204,10 @@ func align(n int) int { return (n + Alignment - 1) / Alignment * Alignment }
 // The graph comes typed from its frontend (ir.Graph.Infer), so shape
 // inference is not a pass of its own: a pass that adds or rewrites nodes
 // types them itself.
-func Codegen() []Pass {
+func Codegen() []Pass { return CodegenFor(Target{}) }
+
+// CodegenFor is Codegen for a code generator that can do what t says.
+func CodegenFor(t Target) []Pass {
 	return []Pass{
 		{Name: "remove-identity", Run: RemoveIdentity, Doc: "drop Identity, Dropout and no-op Casts"},
 		{Name: "fold-constants", Run: FoldConstants, Doc: "evaluate nodes whose inputs are all constants"},
@@ -204,6 +221,6 @@ func Codegen() []Pass {
 		{Name: "lift-1d", Run: Lift1D, Doc: "run 1-D convolutions and pools as 2-D ones with a unit height"},
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
 		{Name: "cancel-transposes", Run: CancelTransposes, Doc: "compose transposes of transposes; drop pairs that move nothing"},
-		{Name: "plan-memory", Run: PlanMemory, Doc: "place run-time values in one reusable arena"},
+		{Name: "plan-memory", Run: PlanMemoryFor(t), Doc: "place run-time values in one reusable arena"},
 	}
 }

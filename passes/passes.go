@@ -49,18 +49,11 @@ type Stats struct {
 func StatsOf(g *ir.Graph) Stats {
 	s := Stats{Nodes: len(g.Nodes)}
 	for _, n := range g.Nodes {
-		switch op := n.Op.(type) {
-		case *ir.Conv:
-			if op.Activation != nil {
-				s.Fused++
-			}
-			if n.Input(3) != nil {
-				s.Fused++
-			}
-		case *ir.Gemm:
-			if op.Activation != nil {
-				s.Fused++
-			}
+		if e, ok := n.Op.(ir.Epilogue); ok && e.FusedActivation() != nil {
+			s.Fused++
+		}
+		if _, ok := n.Op.(*ir.Conv); ok && n.Input(3) != nil {
+			s.Fused++
 		}
 	}
 	if g.Plan != nil {

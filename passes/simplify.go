@@ -8,35 +8,33 @@ import (
 )
 
 // RemoveIdentity deletes nodes that compute nothing at inference time:
-// Identity, Dropout (its mask, if read, becomes an all-true constant) and
-// a Cast to the type the value already has. A graph output that would
-// become a graph input directly is left to the code generator, which
-// copies it.
+// those whose op says it passes its input through (ir.PassThrough:
+// Identity, Dropout, a Cast to the type the value already has, a Concat of
+// one input, a Pad of nothing). A Dropout's mask, if read, becomes an
+// all-true constant. A graph output that would become a graph input
+// directly is left to the code generator, which copies it.
 func RemoveIdentity(g *ir.Graph) error {
 	for _, n := range g.Nodes {
-		switch op := n.Op.(type) {
-		case *ir.Identity:
-		case *ir.Dropout:
-			if len(n.Outputs) > 1 {
-				m := n.Outputs[1]
-				ones := ir.Zeros(ir.Bool, m.Shape)
-				if !m.Shape.Static() {
-					if len(g.Uses()[m]) > 0 || g.IsOutput(m) {
-						return fmt.Errorf("%s: the dropout mask of a batch-sized value is not supported", n.Where())
-					}
-				} else {
-					for i := range ones.Ints {
-						ones.Ints[i] = 1
-					}
-					g.Replace(m, ir.NewConst(m.Name, ones))
-				}
-			}
-		case *ir.Cast:
-			if n.Inputs[0].DType != op.To {
+		p, ok := n.Op.(ir.PassThrough)
+		if !ok || !p.PassesThrough(n) || n.Inputs[0] == nil || n.Inputs[0].DType != n.Outputs[0].DType {
+			continue
+		}
+		if len(n.Outputs) > 1 {
+			if _, ok := n.Op.(*ir.Dropout); !ok {
 				continue
 			}
-		default:
-			continue
+			m := n.Outputs[1]
+			ones := ir.Zeros(ir.Bool, m.Shape)
+			if !m.Shape.Static() {
+				if len(g.Uses()[m]) > 0 || g.IsOutput(m) {
+					return fmt.Errorf("%s: the dropout mask of a batch-sized value is not supported", n.Where())
+				}
+			} else {
+				for i := range ones.Ints {
+					ones.Ints[i] = 1
+				}
+				g.Replace(m, ir.NewConst(m.Name, ones))
+			}
 		}
 		g.Replace(n.Outputs[0], n.Inputs[0])
 	}

@@ -285,26 +285,40 @@ func TestPools(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, p := range []*Pool{nil, pool} {
-					testPools(t, r, p, gi, &g)
+					// ldd > C: the rows of a column range of a wider
+					// tensor (a Concat's input written in place).
+					for _, ldd := range []int{g.C, g.C + 3} {
+						testPools(t, r, p, gi, &g, ldd)
+					}
 				}
 			}
 		})
 	}
 }
 
-func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window) {
+func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window, ldd int) {
 	src := randSlice(r, g.InLen())
-	n := g.OutPixels() * g.C
+	n := (g.OutPixels()-1)*ldd + g.C
 	// One element past the output shows a kernel writing too far.
 	maxOut := randSlice(r, n+1)
 	avgEx := randSlice(r, n+1)
 	avgIn := randSlice(r, n+1)
-	tail := maxOut[n]
-	p.MaxPool(maxOut, src, g)
-	p.AvgPool(avgEx, src, g, false)
-	p.AvgPool(avgIn, src, g, true)
-	if maxOut[n] != tail {
-		t.Fatalf("geometry %d: MaxPool wrote past its output", gi)
+	orig := append([]float32(nil), maxOut...)
+	if ldd == g.C {
+		p.MaxPool(maxOut, src, g)
+		p.AvgPool(avgEx, src, g, false)
+		p.AvgPool(avgIn, src, g, true)
+	} else {
+		p.MaxPoolStrided(maxOut, ldd, src, g)
+		p.AvgPoolStrided(avgEx, ldd, src, g, false)
+		p.AvgPoolStrided(avgIn, ldd, src, g, true)
+	}
+	for i := range maxOut {
+		if i >= n || i%ldd >= g.C {
+			if maxOut[i] != orig[i] {
+				t.Fatalf("geometry %d ldd %d: MaxPool wrote element %d, outside its rows", gi, ldd, i)
+			}
+		}
 	}
 	for oh := 0; oh < g.OH; oh++ {
 		for ow := 0; ow < g.OW; ow++ {
@@ -324,7 +338,7 @@ func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window) {
 						}
 					}
 				}
-				i := (oh*g.OW+ow)*g.C + c
+				i := (oh*g.OW+ow)*ldd + c
 				if !closeTo(maxOut[i], mx, 0) {
 					t.Fatalf("geometry %d: MaxPool[%d] = %v, want %v", gi, i, maxOut[i], mx)
 				}

@@ -1,5 +1,7 @@
 package runtime
 
+import "strconv"
+
 // NCHWToNHWC transposes n images from channels-first [n][c][hw] to
 // channels-last [n][hw][c] order (hw is height*width). Generated code uses it
 // on a model's input and wherever an NCHW tensor enters the NHWC part.
@@ -129,14 +131,29 @@ func ScaleShift(dst, src []float32, rows, c int, scale, shift []float32) {
 // where the activation is a clamp (a BatchNormalization and its ReLU, as
 // DenseNet orders them).
 func ScaleShiftAct(dst, src []float32, rows, c int, scale, shift []float32, act ActKind, alpha, beta float32) {
-	checkLen("ScaleShift", "src", len(src), rows*c)
-	checkLen("ScaleShift", "dst", len(dst), rows*c)
+	ScaleShiftStrided(dst, c, src, c, rows, c, scale, shift, act, alpha, beta)
+}
+
+// ScaleShiftStrided is ScaleShiftAct on rows of c values that lie lds
+// apart in src and go ldd apart into dst (column ranges of wider tensors:
+// a DenseNet layer reads the first channels of its block's Concat), leaving
+// the rest of each dst row alone.
+//
+// Contract: lds, ldd >= c; len(src) >= (rows-1)*lds + c and len(dst) >=
+// (rows-1)*ldd + c when rows > 0; len(scale) >= c, and len(shift) >= c
+// unless shift is nil.
+func ScaleShiftStrided(dst []float32, ldd int, src []float32, lds int, rows, c int, scale, shift []float32, act ActKind, alpha, beta float32) {
+	if rows <= 0 || c <= 0 {
+		return
+	}
+	if lds < c || ldd < c {
+		panic("runtime.ScaleShift: lds=" + strconv.Itoa(lds) + " or ldd=" + strconv.Itoa(ldd) + " is smaller than c=" + strconv.Itoa(c))
+	}
+	checkLen("ScaleShift", "src", len(src), (rows-1)*lds+c)
+	checkLen("ScaleShift", "dst", len(dst), (rows-1)*ldd+c)
 	checkLen("ScaleShift", "scale", len(scale), c)
 	if shift != nil {
 		checkLen("ScaleShift", "shift", len(shift), c)
-	}
-	if rows <= 0 || c <= 0 {
-		return
 	}
 	var flags uint
 	if shift != nil {
@@ -149,7 +166,7 @@ func ScaleShiftAct(dst, src []float32, rows, c int, scale, shift []float32, act 
 	cv := 0
 	if vw := chanWidth(); vw > 0 {
 		cv = c - c%vw
-		scaleShiftAsm(rows, cv, src, c, dst, c, scale, shift, flags, lo, hi)
+		scaleShiftAsm(rows, cv, src, lds, dst, ldd, scale, shift, flags, lo, hi)
 	}
 	if cv < c {
 		sc := scale[cv:c]
@@ -158,8 +175,8 @@ func ScaleShiftAct(dst, src []float32, rows, c int, scale, shift []float32, act 
 			sh = shift[cv:c]
 		}
 		for i := 0; i < rows; i++ {
-			in := src[i*c+cv : i*c+c]
-			out := dst[i*c+cv : i*c+c]
+			in := src[i*lds+cv : i*lds+c]
+			out := dst[i*ldd+cv : i*ldd+c]
 			in = in[:len(sc)]
 			out = out[:len(sc)]
 			for j, v := range in {
@@ -175,6 +192,6 @@ func ScaleShiftAct(dst, src []float32, rows, c int, scale, shift []float32, act 
 		}
 	}
 	if !clamp && act != ActNone {
-		activateRows(dst, rows, c, c, act, alpha, beta)
+		activateRows(dst, rows, c, ldd, act, alpha, beta)
 	}
 }

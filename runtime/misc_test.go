@@ -193,6 +193,26 @@ func TestChannelKernels(t *testing.T) {
 						}
 					}
 				}
+				// Strided: read every third column block of a wider src
+				// into columns 2.. of a wider dst, leaving the rest.
+				lds, ldd := c+5, c+3
+				wide := randSlice(r, rows*lds)
+				out := randSlice(r, rows*ldd)
+				orig := append([]float32(nil), out...)
+				ScaleShiftStrided(out[2:], ldd, wide[4:], lds, rows, c, scale, shift, ActRelu, 0, 0)
+				for i := range out {
+					row, col := i/ldd, i%ldd-2
+					if col < 0 || col >= c {
+						if out[i] != orig[i] {
+							t.Fatalf("%dx%d strided: wrote [%d], outside its columns", rows, c, i)
+						}
+						continue
+					}
+					want := math.Max(float64(wide[row*lds+4+col])*float64(scale[col])+float64(shift[col]), 0)
+					if !closeTo(out[i], want, 1e-5) {
+						t.Fatalf("%dx%d strided: [%d] = %v, want %v", rows, c, i, out[i], want)
+					}
+				}
 				avg := make([]float32, c)
 				GlobalAvgPool(avg, src, rows, c)
 				for j := 0; j < c; j++ {

@@ -412,25 +412,35 @@ func (p *Pool) WinogradConv3x3(dst []float32, ldd int, src []float32, g *Window,
 
 // MaxPool is MaxPool split across the pool's goroutines by output rows. A
 // nil pool calls MaxPool.
-func (p *Pool) MaxPool(dst, src []float32, g *Window) {
+func (p *Pool) MaxPool(dst, src []float32, g *Window) { p.MaxPoolStrided(dst, g.C, src, g) }
+
+// MaxPoolStrided is MaxPoolStrided split across the pool's goroutines by
+// output rows. A nil pool calls MaxPoolStrided.
+func (p *Pool) MaxPoolStrided(dst []float32, ldd int, src []float32, g *Window) {
 	if p == nil || len(p.workers) == 0 {
-		MaxPool(dst, src, g)
+		MaxPoolStrided(dst, ldd, src, g)
 		return
 	}
 	var pj plJob
-	pj.init("Pool.MaxPool", dst, src, g, false, false)
+	pj.init("Pool.MaxPool", dst, ldd, src, g, false, false)
 	p.pooling(&pj)
 }
 
 // AvgPool is AvgPool split across the pool's goroutines by output rows. A
 // nil pool calls AvgPool.
 func (p *Pool) AvgPool(dst, src []float32, g *Window, countIncludePad bool) {
+	p.AvgPoolStrided(dst, g.C, src, g, countIncludePad)
+}
+
+// AvgPoolStrided is AvgPoolStrided split across the pool's goroutines by
+// output rows. A nil pool calls AvgPoolStrided.
+func (p *Pool) AvgPoolStrided(dst []float32, ldd int, src []float32, g *Window, countIncludePad bool) {
 	if p == nil || len(p.workers) == 0 {
-		AvgPool(dst, src, g, countIncludePad)
+		AvgPoolStrided(dst, ldd, src, g, countIncludePad)
 		return
 	}
 	var pj plJob
-	pj.init("Pool.AvgPool", dst, src, g, true, countIncludePad)
+	pj.init("Pool.AvgPool", dst, ldd, src, g, true, countIncludePad)
 	p.pooling(&pj)
 }
 

@@ -1,6 +1,9 @@
 package runtime
 
-import "math"
+import (
+	"math"
+	"strconv"
+)
 
 // MaxPool writes the maximum of each window of the NHWC image src into dst,
 // OH*OW rows of C channels. Padding counts as -Inf, so it never wins; a
@@ -10,8 +13,17 @@ import "math"
 // Contract: g passes Check; len(src) >= g.InLen(); len(dst) >=
 // g.OutPixels()*C. It never allocates.
 func MaxPool(dst, src []float32, g *Window) {
+	MaxPoolStrided(dst, g.C, src, g)
+}
+
+// MaxPoolStrided is MaxPool writing its rows of C channels at stride ldd
+// >= C into dst (a column range of a wider tensor: the branch of a Concat
+// written in place), leaving the rest of each row alone.
+//
+// Contract: as MaxPool, with len(dst) >= (OH*OW-1)*ldd + C.
+func MaxPoolStrided(dst []float32, ldd int, src []float32, g *Window) {
 	var j plJob
-	j.init("MaxPool", dst, src, g, false, false)
+	j.init("MaxPool", dst, ldd, src, g, false, false)
 	j.run(0, g.OH)
 }
 
@@ -25,23 +37,33 @@ func MaxPool(dst, src []float32, g *Window) {
 // Contract: g passes Check; len(src) >= g.InLen(); len(dst) >=
 // g.OutPixels()*C. It never allocates.
 func AvgPool(dst, src []float32, g *Window, countIncludePad bool) {
+	AvgPoolStrided(dst, g.C, src, g, countIncludePad)
+}
+
+// AvgPoolStrided is AvgPool writing its rows at stride ldd >= C, as
+// MaxPoolStrided does.
+func AvgPoolStrided(dst []float32, ldd int, src []float32, g *Window, countIncludePad bool) {
 	var j plJob
-	j.init("AvgPool", dst, src, g, true, countIncludePad)
+	j.init("AvgPool", dst, ldd, src, g, true, countIncludePad)
 	j.run(0, g.OH)
 }
 
 // plJob is a checked MaxPool or AvgPool call, or a worker's share of one.
 type plJob struct {
 	dst, src   []float32
+	ldd        int
 	g          Window
 	avg        bool
 	includePad bool
 }
 
-func (j *plJob) init(fn string, dst, src []float32, g *Window, avg, includePad bool) {
+func (j *plJob) init(fn string, dst []float32, ldd int, src []float32, g *Window, avg, includePad bool) {
+	if ldd < g.C {
+		panic("runtime." + fn + ": ldd=" + strconv.Itoa(ldd) + " is smaller than C=" + strconv.Itoa(g.C))
+	}
 	checkLen(fn, "src", len(src), g.InLen())
-	checkLen(fn, "dst", len(dst), g.OutPixels()*g.C)
-	*j = plJob{dst: dst, src: src, g: *g, avg: avg, includePad: includePad}
+	checkLen(fn, "dst", len(dst), (g.OutPixels()-1)*ldd+g.C)
+	*j = plJob{dst: dst, ldd: ldd, src: src, g: *g, avg: avg, includePad: includePad}
 }
 
 // maxPoolTaps bounds the window size the assembly takes: its table of tap
@@ -59,9 +81,9 @@ func (j *plJob) run(oh0, oh1 int) {
 	if poolISA == isaGo || g.KH*g.KW > maxPoolTaps {
 		for oh := oh0; oh < oh1; oh++ {
 			if j.avg {
-				avgPoolRow(j.dst, j.src, g, j.includePad, oh)
+				avgPoolRow(j.dst, j.ldd, j.src, g, j.includePad, oh)
 			} else {
-				maxPoolRow(j.dst, j.src, g, oh)
+				maxPoolRow(j.dst, j.ldd, j.src, g, oh)
 			}
 		}
 		return
@@ -84,16 +106,19 @@ func (j *plJob) run(oh0, oh1 int) {
 			if ow == owLo && owHi > owLo {
 				n = owHi - owLo
 			}
-			p := (oh*g.OW + ow) * c
-			out := j.dst[p : p+n*c]
+			p := (oh*g.OW + ow) * j.ldd
+			out := j.dst[p : p+(n-1)*j.ldd+c]
 			if kh0 == kh1 || kw0 == kw1 {
 				// The window lies in the padding.
 				fill := float32(math.Inf(-1))
 				if j.avg {
 					fill = 0
 				}
-				for i := range out {
-					out[i] = fill
+				for px := 0; px < n; px++ {
+					row := out[px*j.ldd : px*j.ldd+c]
+					for i := range row {
+						row[i] = fill
+					}
 				}
 				ow += n
 				continue
@@ -118,20 +143,20 @@ func (j *plJob) run(oh0, oh1 int) {
 				}
 				scale = 1 / float32(nh*nw)
 			}
-			poolAsm(j.avg, n, out, c, in, g.StrideW*c, taps, c, scale)
+			poolAsm(j.avg, n, out, j.ldd, in, g.StrideW*c, taps, c, scale)
 			ow += n
 		}
 	}
 }
 
 // maxPoolRow computes output row oh of MaxPool in Go.
-func maxPoolRow(dst, src []float32, g *Window, oh int) {
+func maxPoolRow(dst []float32, ldd int, src []float32, g *Window, oh int) {
 	c := g.C
 	negInf := float32(math.Inf(-1))
 	kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
 	for ow := 0; ow < g.OW; ow++ {
 		kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
-		p := (oh*g.OW + ow) * c
+		p := (oh*g.OW + ow) * ldd
 		out := dst[p : p+c]
 		for i := range out {
 			out[i] = negInf
@@ -154,7 +179,7 @@ func maxPoolRow(dst, src []float32, g *Window, oh int) {
 }
 
 // avgPoolRow computes output row oh of AvgPool in Go.
-func avgPoolRow(dst, src []float32, g *Window, countIncludePad bool, oh int) {
+func avgPoolRow(dst []float32, ldd int, src []float32, g *Window, countIncludePad bool, oh int) {
 	c := g.C
 	kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
 	nh := kh1 - kh0
@@ -169,7 +194,7 @@ func avgPoolRow(dst, src []float32, g *Window, countIncludePad bool, oh int) {
 			a, b := kRange(ow, g.StrideW, 0, g.DilW, g.KW, g.W+g.PadL+g.PadR)
 			nw = b - a
 		}
-		p := (oh*g.OW + ow) * c
+		p := (oh*g.OW + ow) * ldd
 		out := dst[p : p+c]
 		clear(out)
 		for kh := kh0; kh < kh1; kh++ {

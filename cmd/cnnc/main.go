@@ -10,6 +10,7 @@
 //	cnnc run MODEL                          run the model on an input
 //	cnnc bench MODEL                        time the generated code
 //	cnnc graph MODEL                        draw the graph as Graphviz DOT
+//	cnnc quantize MODEL -calibrate INPUTS   write an int8 QDQ ONNX model
 //	cnnc version                            print cnnc's, Go's and the generated code's versions
 //
 // Run "cnnc help COMMAND" or "cnnc COMMAND -h" for a command's flags.
@@ -35,7 +36,7 @@ type command struct {
 }
 
 func commands() []*command {
-	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd(), graphCmd(), versionCmd()}
+	return []*command{compileCmd(), summaryCmd(), checkCmd(), runCmd(), benchCmd(), graphCmd(), quantizeCmd(), versionCmd()}
 }
 
 func main() {

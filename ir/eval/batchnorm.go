@@ -23,9 +23,14 @@ func channelOf(shape ir.Shape, l ir.Layout) (int, func(i int) int) {
 }
 
 // evalBatchNorm is inference-mode BatchNormalization:
-// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel.
+// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel, then
+// the fused activation.
 func evalBatchNorm(op *ir.BatchNormalization, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	x, scale, bias, mean, variance := in[0], in[1], in[2], in[3], in[4]
+	act, err := activation(op.Activation)
+	if err != nil {
+		return nil, err
+	}
 	y := newTensor(out)
 	c, ch := channelOf(x.Shape, op.Layout)
 	sd := make([]float64, c)
@@ -35,6 +40,9 @@ func evalBatchNorm(op *ir.BatchNormalization, in []*ir.Tensor, out ir.Type) (*ir
 	for i, v := range x.Floats {
 		k := ch(i)
 		y.Floats[i] = (v-elemFloat(mean, k))/sd[k]*elemFloat(scale, k) + elemFloat(bias, k)
+		if act != nil {
+			y.Floats[i] = act(y.Floats[i])
+		}
 	}
 	return y, nil
 }
