@@ -11,7 +11,7 @@ func init() {
 	emitQ(func(gen *gen, n *ir.Node, _ *ir.QLinearAdd) error { return gen.qbinary(n, "QAdd") })
 	emitQ(func(gen *gen, n *ir.Node, _ *ir.QLinearMul) error { return gen.qbinary(n, "QMul") })
 	emitQ((*gen).qlookup)
-	noEmitter[*ir.QLinearActivation]("the qdq pass turns it into a QLookup table when its scales and zero points are constants")
+	emitQ((*gen).qlinearActivation)
 }
 
 // qbinary emits QLinearAdd or QLinearMul as runtime.QAdd or runtime.QMul:
@@ -104,5 +104,55 @@ func (gen *gen) qlookup(n *ir.Node, _ *ir.QLookup) error {
 	fmt.Fprintf(&gen.decls, "var %s = [256]uint8{%s}\n\n", id, strings.Join(vals, ", "))
 	gen.kernel = "int8 lookup"
 	gen.line("runtime.QLookup(%s, %s, &%s)", dst, src, id)
+	return nil
+}
+
+// qlinearActivation emits QLinearLeakyRelu or QLinearSigmoid whose scales
+// or zero points are computed at run time (the qdq pass makes constant
+// ones QLookup tables, exact with the reference): the table of the 256
+// codes is computed in each pass with the runtime's float32 kernels
+// (DequantizeU8, Activate, QuantizeU8), which may round an entry one step
+// away from the reference's float64 activation, then applied.
+func (gen *gen) qlinearActivation(n *ir.Node, op *ir.QLinearActivation) error {
+	x, y := n.Inputs[0], n.Outputs[0]
+	kind, alpha, beta, err := actFields(op.Act)
+	if err != nil {
+		return err
+	}
+	xs, _, err := gen.qparamExpr(n.Inputs[1], ir.Float32, false)
+	if err != nil {
+		return err
+	}
+	xz, _, err := gen.qparamExpr(n.Input(2), x.DType, true)
+	if err != nil {
+		return err
+	}
+	ys, _, err := gen.qparamExpr(n.Inputs[3], ir.Float32, false)
+	if err != nil {
+		return err
+	}
+	yz, _, err := gen.qparamExpr(n.Input(4), y.DType, true)
+	if err != nil {
+		return err
+	}
+	src, err := gen.buf(x)
+	if err != nil {
+		return err
+	}
+	dst, err := gen.buf(y)
+	if err != nil {
+		return err
+	}
+	id := gen.names.ident("qact", n.Name)
+	fmt.Fprintf(&gen.mfields, "\t%s struct{ codes, table [256]uint8; vals [256]float32 } // %s's table\n", id, comment(n.Name))
+	fmt.Fprintf(&gen.mnew, "\tfor i := range m.%s.codes {\n\t\tm.%s.codes[i] = uint8(i)\n\t}\n", id, id)
+	gen.kernel = "int8 lookup"
+	gen.line("{")
+	gen.line("t := &m.%s", id)
+	gen.line("runtime.DequantizeU8(t.vals[:], t.codes[:], %s[:1], %s[:1])", xs, xz)
+	gen.line("runtime.Activate(t.vals[:], %s, %s, %s)", kind, floatLit(alpha), floatLit(beta))
+	gen.line("runtime.QuantizeU8(t.table[:], t.vals[:], %s[:1], %s[:1])", ys, yz)
+	gen.line("runtime.QLookup(%s, %s, &t.table)", dst, src)
+	gen.line("}")
 	return nil
 }

@@ -213,11 +213,13 @@ type Options struct {
 	// DumpAfter names passes after which the IR is written to Dump ("all"
 	// for every pass, "import" for the graph as loaded).
 	DumpAfter []string
-	Dump      io.Writer
+	// Dump receives those dumps; nil writes none.
+	Dump io.Writer
 	// Log, if set, receives a line for every step that may take a while
 	// (computing the reference outputs), and with Verbose, each pass's
 	// time and what it changed.
-	Log     io.Writer
+	Log io.Writer
+	// Verbose adds the per-pass lines to Log (cnnc's -v).
 	Verbose bool
 	// Profile generates a package that times each of its layers (cnnc
 	// bench -layers); it is a little slower and meant for measuring.

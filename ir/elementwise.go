@@ -418,37 +418,95 @@ func inferBroadcast(op string, in []Type, minIn int, sameType bool, result DType
 	return []Type{{DType: dt, Shape: s, Layout: layout}}, nil
 }
 
-// The element-wise ops; see ElementWise.
-func (*Relu) IsElementWise()        {}
-func (*LeakyRelu) IsElementWise()   {}
-func (*Sigmoid) IsElementWise()     {}
-func (*Tanh) IsElementWise()        {}
+// IsElementWise marks Relu as element-wise (see ElementWise).
+func (*Relu) IsElementWise() {}
+
+// IsElementWise marks LeakyRelu as element-wise (see ElementWise).
+func (*LeakyRelu) IsElementWise() {}
+
+// IsElementWise marks Sigmoid as element-wise (see ElementWise).
+func (*Sigmoid) IsElementWise() {}
+
+// IsElementWise marks Tanh as element-wise (see ElementWise).
+func (*Tanh) IsElementWise() {}
+
+// IsElementWise marks HardSigmoid as element-wise (see ElementWise).
 func (*HardSigmoid) IsElementWise() {}
-func (*HardSwish) IsElementWise()   {}
-func (*Clip) IsElementWise()        {}
-func (*Elu) IsElementWise()         {}
-func (*Selu) IsElementWise()        {}
-func (*Softplus) IsElementWise()    {}
-func (*Exp) IsElementWise()         {}
-func (*Log) IsElementWise()         {}
-func (*Neg) IsElementWise()         {}
-func (*Abs) IsElementWise()         {}
-func (*Sqrt) IsElementWise()        {}
-func (*Reciprocal) IsElementWise()  {}
-func (*Floor) IsElementWise()       {}
-func (*Ceil) IsElementWise()        {}
-func (*Erf) IsElementWise()         {}
-func (*Add) IsElementWise()         {}
-func (*Sub) IsElementWise()         {}
-func (*Mul) IsElementWise()         {}
-func (*Div) IsElementWise()         {}
-func (*Pow) IsElementWise()         {}
-func (*PRelu) IsElementWise()       {}
-func (*Max) IsElementWise()         {}
-func (*Min) IsElementWise()         {}
-func (*Sum) IsElementWise()         {}
-func (*Mean) IsElementWise()        {}
-func (*Where) IsElementWise()       {}
+
+// IsElementWise marks HardSwish as element-wise (see ElementWise).
+func (*HardSwish) IsElementWise() {}
+
+// IsElementWise marks Clip as element-wise (see ElementWise).
+func (*Clip) IsElementWise() {}
+
+// IsElementWise marks Elu as element-wise (see ElementWise).
+func (*Elu) IsElementWise() {}
+
+// IsElementWise marks Selu as element-wise (see ElementWise).
+func (*Selu) IsElementWise() {}
+
+// IsElementWise marks Softplus as element-wise (see ElementWise).
+func (*Softplus) IsElementWise() {}
+
+// IsElementWise marks Exp as element-wise (see ElementWise).
+func (*Exp) IsElementWise() {}
+
+// IsElementWise marks Log as element-wise (see ElementWise).
+func (*Log) IsElementWise() {}
+
+// IsElementWise marks Neg as element-wise (see ElementWise).
+func (*Neg) IsElementWise() {}
+
+// IsElementWise marks Abs as element-wise (see ElementWise).
+func (*Abs) IsElementWise() {}
+
+// IsElementWise marks Sqrt as element-wise (see ElementWise).
+func (*Sqrt) IsElementWise() {}
+
+// IsElementWise marks Reciprocal as element-wise (see ElementWise).
+func (*Reciprocal) IsElementWise() {}
+
+// IsElementWise marks Floor as element-wise (see ElementWise).
+func (*Floor) IsElementWise() {}
+
+// IsElementWise marks Ceil as element-wise (see ElementWise).
+func (*Ceil) IsElementWise() {}
+
+// IsElementWise marks Erf as element-wise (see ElementWise).
+func (*Erf) IsElementWise() {}
+
+// IsElementWise marks Add as element-wise (see ElementWise).
+func (*Add) IsElementWise() {}
+
+// IsElementWise marks Sub as element-wise (see ElementWise).
+func (*Sub) IsElementWise() {}
+
+// IsElementWise marks Mul as element-wise (see ElementWise).
+func (*Mul) IsElementWise() {}
+
+// IsElementWise marks Div as element-wise (see ElementWise).
+func (*Div) IsElementWise() {}
+
+// IsElementWise marks Pow as element-wise (see ElementWise).
+func (*Pow) IsElementWise() {}
+
+// IsElementWise marks PRelu as element-wise (see ElementWise).
+func (*PRelu) IsElementWise() {}
+
+// IsElementWise marks Max as element-wise (see ElementWise).
+func (*Max) IsElementWise() {}
+
+// IsElementWise marks Min as element-wise (see ElementWise).
+func (*Min) IsElementWise() {}
+
+// IsElementWise marks Sum as element-wise (see ElementWise).
+func (*Sum) IsElementWise() {}
+
+// IsElementWise marks Mean as element-wise (see ElementWise).
+func (*Mean) IsElementWise() {}
+
+// IsElementWise marks Where as element-wise (see ElementWise).
+func (*Where) IsElementWise() {}
 
 // IsView marks Identity as a View.
 func (*Identity) IsView() {}

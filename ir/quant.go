@@ -355,6 +355,9 @@ func (*DynamicQuantizeLinear) Infer(in []Type) ([]Type, error) {
 	}, nil
 }
 
+// QuantPairs is empty: the parameters are outputs, computed from the data.
+func (*DynamicQuantizeLinear) QuantPairs(int) []QuantPair { return nil }
+
 // Work is a few passes over the input.
 func (*DynamicQuantizeLinear) Work(in, _ []Type) int64 { return 3 * int64(in[0].Shape.PerBatch()) }
 

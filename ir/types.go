@@ -264,6 +264,7 @@ type ShapeError struct {
 	Msg    string
 }
 
+// Error formats the failure as "Op: Msg (input shapes [2,3], [4,5])".
 func (e *ShapeError) Error() string {
 	parts := make([]string, len(e.Inputs))
 	for i, s := range e.Inputs {

@@ -382,6 +382,7 @@ type DimsError struct {
 	msg    string
 }
 
+// Error says which dimensions to bind and how (-dim NAME=VALUE).
 func (e *DimsError) Error() string { return e.msg }
 
 // checkDims rejects a binding in Options.Dims for a dimension the model's
