@@ -60,9 +60,10 @@ func convKernelTile(n *ir.Node, op *ir.Conv) (kind, tile int) {
 }
 
 // conv emits a 2-D NHWC convolution: Winograd for the 3x3 stride-1 ones
-// where it pays (see winogradTile), a depthwise kernel, and im2col + GEMM
-// per group otherwise (a plain GEMM for a 1x1 stride-1 unpadded one), each
-// with bias, residual and activation fused into the store step.
+// where it pays (see winogradTile), a depthwise kernel, and a GEMM per
+// group otherwise (the runtime's ConvN or ConvGroups, which choose between
+// im2col and an indirect GEMM; a plain GEMM for a 1x1 stride-1 unpadded
+// one), each with bias, residual and activation fused into the store step.
 func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	x, wv, y := n.Inputs[0], n.Inputs[1], n.Outputs[0]
 	if op.Layout != ir.NHWC || len(y.Shape) != 4 {
@@ -174,6 +175,11 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		gen.line("runtime.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, ldy, xi, win, m/c, pk, ep)
 	default:
 		gen.kernel = "im2col+gemm"
+		if groups > 1 {
+			// ConvGroups takes the indirect GEMM for a group's channels
+			// wherever the CPU's kernel has one (AVX2, portable Go).
+			gen.kernel = "igemm"
+		}
 		if kh == 1 && kw == 1 && op.Strides[0] == 1 && op.Strides[1] == 1 {
 			gen.kernel = "gemm (1x1)"
 		}
@@ -196,8 +202,9 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 			}
 			fmt.Fprintf(&gen.mnew, "\tm.%s[%d] = %s\n", ep, g, lit)
 		}
-		// Conv2D runs im2col and the GEMM a chunk of output pixels at a
-		// time (a 1x1 stride-1 unpadded convolution reads the input as A).
+		// Conv2D runs im2col (or builds the indirect GEMM's table) and the
+		// GEMM a chunk of output pixels at a time (a 1x1 stride-1
+		// unpadded convolution reads the input as A).
 		gen.work = append(gen.work, fmt.Sprintf("p.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
 		if groups == 1 {
 			if res != "" {
@@ -205,12 +212,14 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 			}
 			gen.line("m.rt.Pool.ConvN(%s, %d, %s, &%s, %s, %d, w.%s[0], &m.%s[0], m.rt.Work)", yi, ldy, xi, win, images, cx, pk, ep)
 		} else {
-			gen.line("for g := 0; g < %d; g++ {", groups)
+			// One call for all the groups, so that the runtime can share
+			// its work between them (the indirect GEMM's tables).
 			if res != "" {
+				gen.line("for g := 0; g < %d; g++ {", groups)
 				gen.line("m.%s[g].Residual = %s[g*%d:]", ep, ri, coutg)
+				gen.line("}")
 			}
-			gen.line("m.rt.Pool.ConvN(%s[g*%d:], %d, %s, &%s, %s, %sg*%d, w.%s[g], &m.%s[g], m.rt.Work)", yi, coutg, ldy, xi, win, images, plusOffset(cx), cing, pk, ep)
-			gen.line("}")
+			gen.line("m.rt.Pool.ConvGroups(%s, %d, %s, &%s, %s, %d, w.%s[:], m.%s[:], m.rt.Work)", yi, ldy, xi, win, images, cx, pk, ep)
 		}
 	}
 	if loop {

@@ -343,3 +343,83 @@ func BenchmarkTranspose(b *testing.B) {
 		})
 	}
 }
+
+// convPathLayers are the layers where im2col costs most next to the GEMM:
+// RegNet's grouped 3x3 convolutions (few channels per group, every group
+// its own Conv2D call, as the generated code makes them), strided 3x3
+// convolutions and the stems, plus wider layers that show where the
+// indirect GEMM stops paying.
+var convPathLayers = []struct {
+	name         string
+	g            Window
+	groups, cout int
+}{
+	{"regnet_14x14x160_g10", convGeom(14, 14, 160, 3, 1, 1), 10, 160},
+	{"regnet_14x14x400_g25_s2", convGeom(14, 14, 400, 3, 2, 1), 25, 400},
+	{"regnet_28x28x64_g4", convGeom(28, 28, 64, 3, 1, 1), 4, 64},
+	{"regnet_56x56x48_g2", convGeom(56, 56, 48, 3, 1, 1), 2, 48},
+	{"regnet_56x56x48_g2_s2", convGeom(56, 56, 48, 3, 2, 1), 2, 48},
+	{"resnext_56x56x128_g32", convGeom(56, 56, 128, 3, 1, 1), 32, 128},
+	{"resnext_28x28x256_g32", convGeom(28, 28, 256, 3, 1, 1), 32, 256},
+	{"resnet_56x56x64to128_s2", convGeom(56, 56, 64, 3, 2, 1), 1, 128},
+	{"resnet_28x28x128to256_s2", convGeom(28, 28, 128, 3, 2, 1), 1, 256},
+	{"resnet_14x14x256to512_s2", convGeom(14, 14, 256, 3, 2, 1), 1, 512},
+	{"resnet_56x56x256to512_1x1s2", convGeom(56, 56, 256, 1, 2, 0), 1, 512},
+	{"stem_224x224x3to64_7x7s2", convGeom(224, 224, 3, 7, 2, 3), 1, 64},
+	{"stem_224x224x3to32_3x3s2", convGeom(224, 224, 3, 3, 2, 1), 1, 32},
+	{"stem_112x112x3to32_3x3s1", convGeom(112, 112, 3, 3, 1, 1), 1, 32},
+	{"dilated_28x28x128_d2", dilatedGeom(28, 28, 128, 2), 1, 128},
+}
+
+// convGeom is a square k x k window with stride s and pad p on every side.
+func convGeom(h, w, c, k, s, p int) Window {
+	return Window{H: h, W: w, C: c, KH: k, KW: k, StrideH: s, StrideW: s, DilH: 1, DilW: 1,
+		PadT: p, PadL: p, PadB: p, PadR: p, OH: (h+2*p-k)/s + 1, OW: (w+2*p-k)/s + 1}
+}
+
+// dilatedGeom is a same-padded 3x3 window of dilation d.
+func dilatedGeom(h, w, c, d int) Window {
+	return Window{H: h, W: w, C: c, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: d, DilW: d,
+		PadT: d, PadL: d, PadB: d, PadR: d, OH: h, OW: w}
+}
+
+// BenchmarkConvPaths compares im2col + GEMM with the indirect GEMM on the
+// same layers (how=..., for benchstat -col /how), on the best kernel and
+// one goroutine, with a bias and ReLU fused, through ConvGroups as the
+// generated code calls grouped convolutions (on the im2col path, one ConvN
+// per group). GFLOP/s counts the direct convolution's
+// multiply-adds.
+func BenchmarkConvPaths(b *testing.B) {
+	defer func(old int) { convPath = old }(convPath)
+	for _, l := range convPathLayers {
+		g := l.g
+		cpg, opg := g.C/l.groups, l.cout/l.groups
+		k := g.KH * g.KW * cpg
+		flops := 2 * float64(g.OutPixels()) * float64(k) * float64(l.cout)
+		r := rand.New(rand.NewPCG(1, 1))
+		src := randSlice(r, g.InLen())
+		pbs := make([]*PackedB, l.groups)
+		for gr := range pbs {
+			pbs[gr] = PackConv(randSlice(r, opg*k), opg, cpg, g.KH, g.KW)
+		}
+		bias := randSlice(r, l.cout)
+		dst := make([]float32, g.OutPixels()*l.cout)
+		work := make([]float32, Conv2DWorkSize(&g, k))
+		for _, how := range []struct {
+			name string
+			path int
+		}{{"im2col", pathIm2col}, {"igemm", pathIndirect}} {
+			b.Run("layer="+l.name+"/how="+how.name, func(b *testing.B) {
+				convPath = how.path
+				eps := make([]Epilogue, l.groups)
+				for gr := range eps {
+					eps[gr] = Epilogue{Bias: bias[gr*opg:], Act: ActRelu}
+				}
+				for b.Loop() {
+					ConvGroups(dst, l.cout, src, &g, 1, 0, pbs, eps, work)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -10,8 +10,9 @@ const convChunk = 96
 
 // Conv2DWorkSize returns the scratch (in float32s) that Conv2D needs for
 // the window g with a GEMM inner dimension k = KH*KW*cin: room for one chunk
-// of im2col rows, or nothing when the convolution is 1x1, stride 1 and
-// unpadded (A is then the input itself).
+// of im2col rows (which also holds the indirect GEMM's table of the
+// chunk's taps, one int32 per pixel and tap), or nothing when the
+// convolution is 1x1, stride 1 and unpadded (A is then the input itself).
 func Conv2DWorkSize(g *Window, k int) int {
 	if directConv(g) {
 		return 0
@@ -27,7 +28,9 @@ func directConv(g *Window) bool {
 
 // Conv2D is a convolution of one NHWC image as Im2col followed by Sgemm,
 // done a chunk of output pixels at a time so that the im2col rows go
-// from cache to the GEMM instead of through memory. It reads input channels
+// from cache to the GEMM instead of through memory, or, where it is
+// faster, as an indirect GEMM that reads the input in place (see
+// igemm.go); the results agree within float32 rounding. It reads input channels
 // [c0, c0+cin), where cin = b.K()/(KH*KW), and writes b.N() output channels
 // per pixel into dst at stride ldd, applying ep as Sgemm does (Residual laid
 // out like dst). b is the filter bank packed by PackConv; for a grouped
@@ -56,16 +59,18 @@ func ConvN(dst []float32, ldd int, src []float32, g *Window, n, c0 int, b *Packe
 	if !cj.init("ConvN", &plan, dst, ldd, src, g, n, c0, b, ep, work, 1) {
 		return
 	}
-	cj.run(&plan, 0, plan.m)
+	cj.run(&plan, 0, plan.m, 0, plan.panels)
 }
 
-// convJob is the im2col half of a Conv2D call, or of one worker's share.
+// convJob is the im2col (or indirect table) half of a Conv2D call, or of
+// one worker's share.
 type convJob struct {
-	src     []float32
-	g       Window
-	c0, cin int
-	work    []float32 // this goroutine's chunk of scratch
-	chunk   int       // im2col rows per GEMM call: convChunk, or one image's pixels if fewer
+	src      []float32
+	g        Window
+	c0, cin  int
+	work     []float32 // this goroutine's chunk of scratch
+	chunk    int       // im2col rows per GEMM call: convChunk, or one image's pixels if fewer
+	indirect bool      // the indirect GEMM instead of im2col; work holds a run's table
 }
 
 // im2col writes rows [r0, r1) of the im2col matrix of the job's images
@@ -119,15 +124,21 @@ func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src [
 	}
 	// The scratch holds one chunk, which is never more than one image's
 	// pixels (Conv2DWorkSize), even when the images' pixels run on.
-	*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: min(convChunk, g.OutPixels())}
+	*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: min(convChunk, g.OutPixels()),
+		indirect: useIndirect(b.kern, g, cin, b.n)}
 	return true
 }
 
 // run computes output pixels [r0, r1) of the convolution, r0 a multiple of
-// cj.chunk.
-func (cj *convJob) run(plan *gemmPlan, r0, r1 int) {
+// cj.chunk on the im2col path, and column panels [p0, p1) (all of them on
+// the im2col path).
+func (cj *convJob) run(plan *gemmPlan, r0, r1, p0, p1 int) {
 	if cj.src == nil {
-		plan.run(r0, r1, 0, plan.panels)
+		plan.run(r0, r1, p0, p1)
+		return
+	}
+	if cj.indirect {
+		cj.runIndirect(plan, r0, r1, p0, p1)
 		return
 	}
 	k := plan.k

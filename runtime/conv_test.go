@@ -418,8 +418,10 @@ func TestMaxPoolNaN(t *testing.T) {
 // TestConv2D checks the fused convolution, serial and on pools, against
 // the direct reference, for grouped convolutions written into a channel
 // slice of a wider output, the 1x1 path with a channel offset, and a
-// residual accumulated in place.
-func TestConv2D(t *testing.T) {
+// residual accumulated in place, on the im2col and the indirect paths.
+func TestConv2D(t *testing.T) { withConvPaths(t, testConv2D) }
+
+func testConv2D(t *testing.T) {
 	defer splitEverything()()
 	big := Window{H: 23, W: 19, C: 12, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 23, OW: 19}
 	pw := Window{H: 15, W: 17, C: 8, KH: 1, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: 15, OW: 17}
@@ -505,7 +507,9 @@ func TestPoolDepthwiseConv(t *testing.T) {
 // and on a pool, for a
 // strided, padded window, a 1x1 one (a plain GEMM over all the images'
 // pixels) and a channel range of a grouped convolution.
-func TestConvNMatchesPerImage(t *testing.T) {
+func TestConvNMatchesPerImage(t *testing.T) { withConvPaths(t, testConvNMatchesPerImage) }
+
+func testConvNMatchesPerImage(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	pool := NewPool(2)
 	defer pool.Close()
@@ -551,7 +555,9 @@ func TestConvNMatchesPerImage(t *testing.T) {
 
 // An image smaller than the im2col chunk: ConvN's chunks must not outgrow
 // the scratch Conv2DWorkSize sized for one image.
-func TestConvNSmallImages(t *testing.T) {
+func TestConvNSmallImages(t *testing.T) { withConvPaths(t, testConvNSmallImages) }
+
+func testConvNSmallImages(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
 	g := Window{H: 8, W: 10, C: 3, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 8, OW: 10}
 	const n, cout = 5, 4

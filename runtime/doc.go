@@ -38,7 +38,13 @@
 // time, then the GEMM) or, for 3x3 stride-1 layers where it pays,
 // WinogradConv3x3, which does a quarter (F(4x4)) or 4/9 (F(2x2)) of the
 // multiplications; its documentation gives the rule for choosing between
-// them. Pool has a threaded variant of each kernel that is worth splitting.
+// them. A call that reads a slice of the input's channels (a group of a
+// grouped convolution; ConvGroups takes all the groups at once) runs
+// instead as an indirect GEMM, whose micro-kernel reads each tap's
+// channels in place through a table of offsets and keeps its
+// accumulators in registers across all the taps (AVX2 and portable Go;
+// the AVX-512 kernel has no indirect twin yet and keeps im2col). Pool has
+// a threaded variant of each kernel that is worth splitting.
 //
 // Quantized models (QDQ graphs, QLinearConv, QLinearMatMul, ConvInteger,
 // MatMulInteger) run on integer kernels over uint8 activation codes and

@@ -17,6 +17,10 @@ type kernel struct {
 	// kc is the K block (the B panel slice kc x nr stays in L1) and mc the
 	// M block (the A block mc x kc stays in L2).
 	kc, mc int
+	// indirect says the kernel has an indirect GEMM twin that reads the
+	// same panels (see igemm.go), so that convolutions packed for it may
+	// skip im2col.
+	indirect bool
 }
 
 type isa uint8
@@ -44,7 +48,7 @@ const (
 // goKernel is the portable micro-kernel. It is 2x4 because the Go
 // compiler keeps eight float32 accumulators, two A values and four B values
 // in registers without spilling; wider tiles measured slower.
-var goKernel = &kernel{name: "go", isa: isaGo, mr: 2, nr: 4, nrMin: 4, kc: 256, mc: 64}
+var goKernel = &kernel{name: "go", isa: isaGo, mr: 2, nr: 4, nrMin: 4, kc: 256, mc: 64, indirect: true}
 
 // bestKernel is the kernel PackB uses: the fastest one this CPU supports.
 // It is set once, at package initialization, and tests may swap it.

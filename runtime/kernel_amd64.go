@@ -16,7 +16,7 @@ import (
 // enough.
 var (
 	avx512Kernel = &kernel{name: "avx512", isa: isaAVX512, mr: 12, nr: 32, nrMin: 16, kc: 256, mc: 96}
-	avx2Kernel   = &kernel{name: "avx2", isa: isaAVX2, mr: 6, nr: 16, nrMin: 8, kc: 256, mc: 96}
+	avx2Kernel   = &kernel{name: "avx2", isa: isaAVX2, mr: 6, nr: 16, nrMin: 8, kc: 256, mc: 96, indirect: true}
 )
 
 func hasAVX512() bool { return cpu.X86.HasAVX512F }
@@ -72,6 +72,32 @@ func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []flo
 		} else {
 			sgemmAVX2x8(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes)
 		}
+	}
+}
+
+// asmIndirectTile runs the AVX2 indirect GEMM kernel on rows output pixels
+// and one panel; see indirectTile for the arguments. Only kernels with
+// indirect set come here, and the driver has checked every offset in tbl.
+func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstride int, in, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+	if kern.isa != isaAVX2 {
+		panic("runtime: no indirect GEMM kernel " + kern.name)
+	}
+	var biasp, resp *float32
+	if flags&tBias != 0 {
+		biasp = unsafe.SliceData(bias)
+	}
+	if flags&tRes != 0 {
+		resp = unsafe.SliceData(res)
+	}
+	var lanes *int32
+	if nw < w {
+		lanes = &tailLanes[8-(nw-w+8)]
+	}
+	tp, ip, zp, bp, cp := unsafe.SliceData(tbl), unsafe.SliceData(in), &igemmZeros[0], unsafe.SliceData(b), unsafe.SliceData(c)
+	if w == 16 {
+		igemmAVX2x16(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
+	} else {
+		igemmAVX2x8(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
 	}
 }
 

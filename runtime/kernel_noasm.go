@@ -12,6 +12,11 @@ func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []flo
 	panic("runtime: no assembly kernel " + kern.name)
 }
 
+// asmIndirectTile is never called without assembly kernels.
+func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstride int, in, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+	panic("runtime: no indirect GEMM kernel " + kern.name)
+}
+
 func depthwiseISAs() []isa { return []isa{isaGo} }
 
 func depthwiseWidth() int { return 0 }

@@ -305,6 +305,12 @@ func TestAllocs(t *testing.T) {
 	conv := make([]float32, g.OutPixels()*32)
 	convWork := make([]float32, pool.Conv2DWorkSize(&g, k))
 	sm := make([]float32, 1000)
+	// Two groups of half the channels, 16 outputs each.
+	groupBanks := []*PackedB{
+		PackConv(randSlice(r, 16*k/2), 16, g.C/2, g.KH, g.KW),
+		PackConv(randSlice(r, 16*k/2), 16, g.C/2, g.KH, g.KW),
+	}
+	groupEps := [2]Epilogue{{Bias: bias, Act: ActRelu}, {Bias: bias[16:], Act: ActRelu}}
 	fns := map[string]func(){
 		"Im2col+Sgemm": func() {
 			Im2col(col, src, &g, 0, g.C)
@@ -314,6 +320,21 @@ func TestAllocs(t *testing.T) {
 			Conv2D(conv, 32, src, &g, 0, pb, &Epilogue{Bias: bias, Act: ActRelu}, convWork)
 			pool.Conv2D(conv, 32, src, &g, 0, pb, &Epilogue{Bias: bias, Act: ActSigmoid}, convWork)
 			pool.DepthwiseConv(out, g.C*2, src, &g, 2, w, &Epilogue{Bias: bias, Act: ActRelu})
+		},
+		"Conv2D indirect": func() {
+			defer func(old int) { convPath = old }(convPath)
+			convPath = pathIndirect
+			Conv2D(conv, 32, src, &g, 0, pb, &Epilogue{Bias: bias, Act: ActRelu}, convWork)
+			pool.Conv2D(conv, 32, src, &g, 0, pb, &Epilogue{Bias: bias, Act: ActSigmoid}, convWork)
+			pool.ConvN(conv[:g.OutPixels()*32], 32, src, &g, 1, 0, pb, &Epilogue{Bias: bias, Residual: conv, Act: ActLeakyRelu}, convWork)
+		},
+		"ConvGroups": func() {
+			defer func(old int) { convPath = old }(convPath)
+			for _, path := range []int{pathIm2col, pathIndirect} {
+				convPath = path
+				ConvGroups(conv, 32, src, &g, 1, 0, groupBanks, groupEps[:], convWork)
+				pool.ConvGroups(conv, 32, src, &g, 1, 0, groupBanks, groupEps[:], convWork)
+			}
 		},
 		"Pool.Sgemm": func() {
 			pool.Sgemm(g.OutPixels(), col, k, pb, conv, 32, &Epilogue{Bias: bias, Act: ActHardSwish}, work)
@@ -379,8 +400,11 @@ func TestContractPanics(t *testing.T) {
 		"im2col dst":   func() { Im2col(make([]float32, 10), make([]float32, g.InLen()), &g, 0, g.C) },
 		"pool src":     func() { MaxPool(make([]float32, 1000), make([]float32, 3), &g) },
 		"conv K":       func() { Conv2D(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 0, pb, nil, nil) },
-		"depthwise w":  func() { DepthwiseConv(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 1, nil, nil) },
-		"softmax":      func() { Softmax(make([]float32, 3), make([]float32, 4), 2, 2) },
+		"conv groups": func() {
+			ConvGroups(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 1, 0, []*PackedB{pb}, nil, nil)
+		},
+		"depthwise w": func() { DepthwiseConv(make([]float32, 1000), 3, make([]float32, g.InLen()), &g, 1, nil, nil) },
+		"softmax":     func() { Softmax(make([]float32, 3), make([]float32, 4), 2, 2) },
 	}
 	for name, f := range calls {
 		func() {

@@ -47,6 +47,7 @@ type poolJob struct {
 	kind           jobKind
 	gemm           gemmPlan
 	conv           convJob
+	groups         groupJob
 	dw             dwJob
 	wino           winoJob
 	pooling        plJob
@@ -59,7 +60,8 @@ type jobKind uint8
 const (
 	jobQuit      jobKind = iota
 	jobGemm              // gemm rows [m0, m1), panels [p0, p1)
-	jobConv              // conv output pixels [m0, m1)
+	jobConv              // conv output pixels [m0, m1), panels [p0, p1)
+	jobGroups            // grouped conv output pixels [m0, m1), groups [p0, p1)
 	jobDepthwise         // depthwise output rows [m0, m1)
 	jobWinograd          // Winograd tiles [m0, m1), panels [p0, p1)
 	jobPooling           // MaxPool or AvgPool output rows [m0, m1)
@@ -71,7 +73,9 @@ func (j *poolJob) run() {
 	case jobGemm:
 		j.gemm.run(j.m0, j.m1, j.p0, j.p1)
 	case jobConv:
-		j.conv.run(&j.gemm, j.m0, j.m1)
+		j.conv.run(&j.gemm, j.m0, j.m1, j.p0, j.p1)
+	case jobGroups:
+		j.groups.run(j.m0, j.m1, j.p0, j.p1)
 	case jobDepthwise:
 		j.dw.run(j.m0, j.m1)
 	case jobWinograd:
@@ -234,32 +238,43 @@ func (p *Pool) threads(flops float64) int {
 
 // gemm runs a checked plan across the pool. The caller holds p.mu.
 func (p *Pool) gemm(plan *gemmPlan) {
-	m := plan.m
-	threads := p.threads(2 * float64(m) * float64(plan.n) * float64(max(plan.k, 1)))
-	mr := plan.kern.mr
-	// Prefer splitting M: each part then streams all of B once, which is
-	// cheap next to its share of the arithmetic, and writes whole rows.
-	byRows := m >= threads*mr*2 || plan.panels < threads
-	parts := threads
-	if byRows {
-		parts = min(parts, (m+mr-1)/mr)
+	threads := p.threads(2 * float64(plan.m) * float64(plan.n) * float64(max(plan.k, 1)))
+	sp := splitGemm(plan.m, plan.panels, plan.kern.mr, threads)
+	for i := 0; i < sp.parts; i++ {
+		j := poolJob{kind: jobGemm, gemm: *plan}
+		j.m0, j.m1, j.p0, j.p1 = sp.share(i)
+		p.share(i, sp.parts, &j)
+	}
+}
+
+// A gemmSplit is how a GEMM of m rows and some column panels is divided
+// between goroutines: by rows when there are enough of them (each part
+// then streams all of B once, which is cheap next to its share of the
+// arithmetic, and writes whole rows), otherwise by panels.
+type gemmSplit struct {
+	m, panels, mr, parts int
+	byRows               bool
+}
+
+func splitGemm(m, panels, mr, threads int) gemmSplit {
+	sp := gemmSplit{m: m, panels: panels, mr: mr, parts: threads}
+	sp.byRows = m >= threads*mr*2 || panels < threads
+	if sp.byRows {
+		sp.parts = min(sp.parts, (m+mr-1)/mr)
 	} else {
-		parts = min(parts, plan.panels)
+		sp.parts = min(sp.parts, panels)
 	}
-	tiles := (m + mr - 1) / mr
-	for i := 0; i < parts; i++ {
-		j := poolJob{kind: jobGemm, gemm: *plan, m0: 0, m1: m, p0: 0, p1: plan.panels}
-		if byRows {
-			// Row shares are multiples of mr, so only the last share
-			// has a short tile.
-			j.m0 = min(m, tiles*i/parts*mr)
-			j.m1 = min(m, tiles*(i+1)/parts*mr)
-		} else {
-			j.p0 = plan.panels * i / parts
-			j.p1 = plan.panels * (i + 1) / parts
-		}
-		p.share(i, parts, &j)
+	return sp
+}
+
+// share returns part i's rows and panels. Row shares are multiples of mr,
+// so only the last share has a short tile.
+func (sp gemmSplit) share(i int) (m0, m1, p0, p1 int) {
+	if !sp.byRows {
+		return 0, sp.m, sp.panels * i / sp.parts, sp.panels * (i + 1) / sp.parts
 	}
+	tiles := (sp.m + sp.mr - 1) / sp.mr
+	return min(sp.m, tiles*i/sp.parts*sp.mr), min(sp.m, tiles*(i+1)/sp.parts*sp.mr), 0, sp.panels
 }
 
 // share hands part i of parts to worker i, or runs it on the caller's
@@ -287,8 +302,8 @@ func (p *Pool) Conv2DWorkSize(g *Window, k int) int {
 // Conv2D is Conv2D split across the pool's goroutines, by chunks of output
 // pixels, each goroutine with its own part of work, whose length must be at
 // least p.Conv2DWorkSize(g, b.K()). Small outputs (a single chunk) are
-// turned into im2col rows once and the GEMM is split by column panels. A nil
-// pool calls Conv2D.
+// turned into im2col rows (or the indirect GEMM's table) once and the GEMM
+// is split by row tiles or column panels. A nil pool calls Conv2D.
 func (p *Pool) Conv2D(dst []float32, ldd int, src []float32, g *Window, c0 int, b *PackedB, ep *Epilogue, work []float32) {
 	p.ConvN(dst, ldd, src, g, 1, c0, b, ep, work)
 }
@@ -311,28 +326,38 @@ func (p *Pool) ConvN(dst []float32, ldd int, src []float32, g *Window, n, c0 int
 	if !cj.init("Pool.ConvN", &plan, dst, ldd, src, g, n, c0, b, ep, work, nthreads) {
 		return
 	}
-	m := plan.m
-	chunk := convChunk
-	if cj.src != nil {
-		chunk = cj.chunk
-	}
-	chunks := (m + chunk - 1) / chunk
-	if cj.src == nil || chunks == 1 {
-		if cj.src != nil {
-			cj.run0(&plan)
-			plan.a, plan.lda = cj.work, plan.k
-		}
+	if cj.src == nil {
 		p.gemm(&plan)
 		return
 	}
+	m := plan.m
+	chunks := (m + cj.chunk - 1) / cj.chunk
 	threads := p.threads(2 * float64(m) * float64(plan.n) * float64(plan.k))
-	parts := min(threads, chunks)
 	chunkWork := Conv2DWorkSize(g, plan.k)
+	if cj.indirect {
+		// Any rows can start a share, so the indirect GEMM splits like a
+		// GEMM, each share with its own scratch for its tables.
+		sp := splitGemm(m, plan.panels, plan.kern.mr, threads)
+		for i := 0; i < sp.parts; i++ {
+			j := poolJob{kind: jobConv, gemm: plan, conv: cj}
+			j.conv.work = cj.work[i*chunkWork : (i+1)*chunkWork]
+			j.m0, j.m1, j.p0, j.p1 = sp.share(i)
+			p.share(i, sp.parts, &j)
+		}
+		return
+	}
+	if chunks == 1 {
+		cj.run0(&plan)
+		plan.a, plan.lda = cj.work, plan.k
+		p.gemm(&plan)
+		return
+	}
+	parts := min(threads, chunks)
 	for i := 0; i < parts; i++ {
-		j := poolJob{kind: jobConv, gemm: plan, conv: cj}
+		j := poolJob{kind: jobConv, gemm: plan, conv: cj, p1: plan.panels}
 		j.conv.work = cj.work[i*chunkWork : (i+1)*chunkWork]
-		j.m0 = min(m, chunks*i/parts*chunk)
-		j.m1 = min(m, chunks*(i+1)/parts*chunk)
+		j.m0 = min(m, chunks*i/parts*cj.chunk)
+		j.m1 = min(m, chunks*(i+1)/parts*cj.chunk)
 		p.share(i, parts, &j)
 	}
 }

@@ -1,5 +1,6 @@
 // Command asmgen writes the assembly kernels of package runtime (the SGEMM
-// micro-kernels, the depthwise convolution, the Winograd transforms,
+// micro-kernels and their indirect (im2col-free) convolution variants, the
+// depthwise convolution, the Winograd transforms,
 // pooling, the im2col copy and the activations, in sgemm_amd64.s, with their Go
 // declarations in sgemm_stubs_amd64.go) with avo.
 //
@@ -71,6 +72,12 @@ func main() {
 	}
 	for _, nv := range []int{2, 1} {
 		kernel(avx2, nv)
+	}
+	// The indirect GEMM shares the AVX2 kernels' panels; AVX-512 machines
+	// keep im2col for now (the runtime only takes this path for a kernel
+	// that has an indirect variant).
+	for _, nv := range []int{2, 1} {
+		igemm(avx2, nv)
 	}
 	depthwise(avx512)
 	depthwise(avx2)

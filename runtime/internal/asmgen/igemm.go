@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// igemmSignature is the indirect GEMM kernels' Go declaration. The names
+// of the store-step parameters are those of the SGEMM kernels, which
+// storeStep reads by name.
+const igemmSignature = "func(mr, taps, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)"
+
+// igemm writes an indirect GEMM kernel (a convolution without im2col): the
+// tile C[0:mr, 0:w] = sum over taps t of A_t[0:mr, 0:kc] x B_t[0:kc, 0:w],
+// where row i of A_t is the kc floats at in + tbl[t*tstride/4 + i] floats,
+// or the kc zeros at zero when that entry is negative (a tap in the
+// padding), and B_t is the next kc rows of the packed panel at b, which the
+// taps consume one after another.
+// The table thus names, for each output pixel of the tile and each kernel
+// tap, where that tap's input channels start, and the kernel keeps its
+// accumulators in registers across all the taps: C is loaded and stored
+// once, in the same store step as the SGEMM kernels'.
+//
+// Like the SGEMM kernels, one call covers mr rows of any count: whole tiles
+// of MR rows (the kernel's tile height), each tile's entries MR after the
+// previous one's, and then the rest. The tap's rows are addressed from their own
+// pointers with one shared channel index, so a step of K costs one index
+// increment for all rows. Every row's sum is formed in the same order,
+// whatever the tile height, so splitting the rows between calls (or
+// goroutines) gives the same bits.
+func igemm(s isa, nv int) {
+	name := fmt.Sprintf("igemm%sx%d", s.name[len("sgemm"):], nv*s.vbytes/4)
+	TEXT(name, NOSPLIT, igemmSignature)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes an indirect GEMM tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
+	Label(name + "_loop")
+	Load(Param("mr"), R9)
+	CMPQ(R9, Imm(uint64(s.mr)))
+	JG(LabelRef(name + "_full"))
+	for mr := s.mr; mr >= 1; mr-- {
+		CMPQ(R9, Imm(uint64(mr)))
+		JEQ(LabelRef(fmt.Sprintf("%s_mr%d", name, mr)))
+	}
+	RET()
+	Label(name + "_full")
+	igemmBody(s, name+"_full", nv, s.mr)
+	ADDQ(U32(4*s.mr), param("tbl"))
+	Load(Param("ldc"), R9)
+	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
+	ADDQ(R9, param("c"))
+	Load(Param("flags"), R10)
+	TESTQ(U32(tRes), R10)
+	JZ(LabelRef(name + "_nores"))
+	ADDQ(R9, param("res"))
+	Label(name + "_nores")
+	SUBQ(Imm(uint64(s.mr)), param("mr"))
+	JMP(LabelRef(name + "_loop"))
+	for mr := s.mr; mr >= 1; mr-- {
+		Label(fmt.Sprintf("%s_mr%d", name, mr))
+		igemmBody(s, name, nv, mr)
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// igemmBody emits one tile of mr rows: the loop over taps, each with its
+// loop over the tap's kc channels, and the store step.
+func igemmBody(s isa, name string, nv, mr int) {
+	lbl := func(x string) string { return fmt.Sprintf("%s_mr%d_%s", name, mr, x) }
+	const unroll = 4
+	acc := func(set, i, v int) VecPhysical { return s.vec(i*nv + v) }
+	bvec := func(v int) VecPhysical { return s.vec(s.regs - 2 - nv + v) }
+	tmp := func(j int) VecPhysical { return s.vec(s.regs - 2 + j) }
+	bstep := nv * s.vbytes // bytes of B per k
+
+	kk, bp, cnt, taps, tbl, in, n4 := RAX, RBX, RCX, RDX, R12, R13, R14
+	rows := []GPPhysical{RSI, RDI, R8, R9, R10, R11}[:mr]
+
+	Load(Param("kc"), n4)
+	SHRQ(Imm(2), n4)
+	Load(Param("taps"), taps)
+	Load(Param("b"), bp)
+	Load(Param("tbl"), tbl)
+	Load(Param("in"), in)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VXORPS(acc(0, i, v), acc(0, i, v), acc(0, i, v))
+		}
+	}
+
+	step := func(u int) {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(Mem{Base: bp, Disp: u*bstep + v*s.vbytes}, bvec(v))
+		}
+		for i, r := range rows {
+			t := tmp(i % 2)
+			VBROADCASTSS(Mem{Base: r, Index: kk, Scale: 1, Disp: 4 * u}, t)
+			for v := 0; v < nv; v++ {
+				VFMADD231PS(bvec(v), t, acc(0, i, v))
+			}
+		}
+	}
+
+	Label(lbl("tap"))
+	// The tap's row pointers: in + 4*offset, or the zero row for a
+	// negative offset (LEAQ leaves the flags of the TESTQ alone).
+	for i, r := range rows {
+		MOVLQSX(Mem{Base: tbl, Disp: 4 * i}, r)
+		TESTQ(r, r)
+		LEAQ(Mem{Base: in, Index: r, Scale: 4}, r)
+		CMOVQLT(param("zero"), r)
+	}
+	XORQ(kk, kk)
+	MOVQ(n4, cnt)
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	ADDQ(U32(4*unroll), kk)
+	ADDQ(U32(unroll*bstep), bp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("loop")))
+
+	// The last kc%4 channels, straight-line: a tap of three channels (a
+	// first layer) would otherwise pay a loop's exit on every tap. The
+	// branches go the same way for every tap of a call.
+	Label(lbl("tail"))
+	Load(Param("kc"), cnt)
+	ANDQ(Imm(unroll-1), cnt)
+	JZ(LabelRef(lbl("next")))
+	CMPQ(cnt, Imm(2))
+	JB(LabelRef(lbl("tail1")))
+	JE(LabelRef(lbl("tail2")))
+	for _, n := range []int{3, 2, 1} {
+		Label(lbl(fmt.Sprintf("tail%d", n)))
+		for u := 0; u < n; u++ {
+			step(u)
+		}
+		ADDQ(U32(n*bstep), bp)
+		if n > 1 {
+			JMP(LabelRef(lbl("next")))
+		}
+	}
+
+	Label(lbl("next"))
+	ADDQ(param("tstride"), tbl)
+	DECQ(taps)
+	JNZ(LabelRef(lbl("tap")))
+
+	// Store step, as the SGEMM kernels do it (see body).
+	l, l3, flags := RCX, RDX, R13
+	bases := []GPPhysical{RSI, RDI, R8}
+	Load(Param("flags"), flags)
+	Load(Param("ldc"), l)
+	SHLQ(Imm(2), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, param("c"), l, mr)
+	zero := func(r VecPhysical) { VXORPS(r, r, r) }
+	Load(Param("lanes"), R9)
+	TESTQ(R9, R9)
+	JNZ(LabelRef(lbl("masked")))
+	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
+	JMP(LabelRef(lbl("stored")))
+	Label(lbl("masked"))
+	storeStep(s, func(x string) string { return lbl("m" + x) }, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, true)
+	Label(lbl("stored"))
+}
