@@ -176,9 +176,10 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	default:
 		gen.kernel = "im2col+gemm"
 		if groups > 1 {
-			// ConvGroups takes the indirect GEMM for a group's channels
-			// wherever the CPU's kernel has one (AVX2, portable Go).
-			gen.kernel = "igemm"
+			// ConvGroups chooses at run time: the indirect GEMM where the
+			// CPU's kernel has one (AVX2, portable Go), im2col elsewhere,
+			// so the label names neither.
+			gen.kernel = "grouped gemm"
 		}
 		if kh == 1 && kw == 1 && op.Strides[0] == 1 && op.Strides[1] == 1 {
 			gen.kernel = "gemm (1x1)"

@@ -21,9 +21,14 @@ import (
 // package: the names, signatures and meaning of everything generated code
 // calls. MinVersion is the oldest generated code this runtime still
 // serves. cnnc writes its own Version into every package it generates.
+//
+// Version 2 added the int8 kernels (QGemm, QConv, QLookup, ArenaBytes and
+// the rest) and ConvGroups, and changed the pooling and ScaleShift
+// kernels to read and write rows at a stride; code generated for version 1
+// is not served (regenerate it).
 const (
-	Version    = 1
-	MinVersion = 1
+	Version    = 2
+	MinVersion = 2
 )
 
 // EnforceVersion makes an incompatible pairing of generated code and

@@ -37,7 +37,7 @@ func versionCmd() *command {
 //
 //	cnnc v0.4.0
 //	go1.26.8 linux/amd64
-//	generated code: runtime contract version 1 (this runtime serves 1 to 1)
+//	generated code: runtime contract version 2 (this runtime serves 2 to 2)
 //
 // A build from a checkout is followed by the commit, its time and
 // "modified" when the go command stamped them (go build and go install in
