@@ -93,6 +93,9 @@ const (
 	// siluMin clamps the x that multiplies the sigmoid in SiLU and the
 	// GELUs, so that -Inf gives the limit 0 rather than -Inf*0 = NaN.
 	siluMin = -200
+	// sigFastMin bounds the arguments -|x| of sigmoidFast: at and above
+	// it n >= -124, so 2^n and e^-|x| = 2^n (1+q) are normal floats.
+	sigFastMin = -86
 )
 
 // expReduce returns q = e^r - 1 and n, where e^(x+xlo) = 2^n * (1 + q),
@@ -225,9 +228,29 @@ func geluf(x float32) float32 {
 // last scaling of e (see expParts) so that SiLU's x*sigmoid(x) keeps its
 // precision where sigmoid(x) is denormal.
 func sigmoidMul(x, m float32) float32 {
+	if -abs32(x) >= sigFastMin {
+		return sigmoidFast(x, m)
+	}
 	eh, s2 := expParts(max(-abs32(x), expMin), 0)
 	s := m / (1 + eh*s2)
 	return pick(signMask(x), (eh*s)*s2, s)
+}
+
+// sigmoidFast is sigmoidMul for -|x| >= sigFastMin, nearly every input
+// an activation sees: there e = e^-|x| is a normal float, one scaling
+// makes it, and the quotient comes last, m/(1+e) for x >= 0 and
+// (m*e)/(1+e) below, so the assembly's chain of dependent operations is
+// shorter than sigmoidMul's by two multiplications (its kernels take this
+// path for a vector whose lanes are all in range, and sigmoidMul's for
+// the rest).
+func sigmoidFast(x, m float32) float32 {
+	q, n := expReduce(-abs32(x), 0)
+	s := pow2(n)
+	e := q*s + s
+	if x < 0 {
+		m *= e
+	}
+	return m / (1 + e)
 }
 
 // tanhf returns tanh(x) = -m/(2+m) with m = e^(-2|x|) - 1, with the sign

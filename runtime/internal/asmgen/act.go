@@ -84,6 +84,9 @@ const (
 	geluK1   = 1.59576917
 	geluK2   = 0.0713548139
 	siluMin  = -200
+	// sigFastMin bounds the arguments -|x| of sigmoidFast: at and above
+	// it n >= -124, so 2^n and e^-|x| = 2^n (1+q) are normal floats.
+	sigFastMin = -86
 )
 
 var erfcS = []float32{0.497270525, 0.212794632, 0.0562987998, 0.0052137305, -0.00168917584,
@@ -298,11 +301,13 @@ func (g vm) sqrLo(a, hi Op) VecVirtual {
 	return d
 }
 
-// Comparison predicates (ordered, non-signalling: false for NaN).
+// Comparison predicates (ordered, non-signalling: false for NaN), and
+// cmpNGE, its negation of >= (true for NaN).
 const (
-	cmpLT = 0x11
-	cmpGE = 0x1d
-	cmpGT = 0x1e
+	cmpLT  = 0x11
+	cmpGE  = 0x1d
+	cmpGT  = 0x1e
+	cmpNGE = 0x19
 )
 
 // cmp returns the mask of the lanes where a pred b.
@@ -374,6 +379,47 @@ func (g vm) expReduce(x, xlo Op) (q, t VecVirtual) {
 	}
 	p := g.poly(r, expC2, expC3, expC4, expC5, expC6)
 	return g.fmaD(g.mul(r, r), p, r), t
+}
+
+// expReduceEstrin is expReduce without the low part, its polynomial
+// evaluated by Estrin's scheme, q = (r + r²(c2 + c3 r)) + r⁴(c4 + c5 r +
+// c6 r²): three levels of FMAs where Horner's rule takes five, which
+// matters in a kernel whose speed is bounded by the latency of its chain
+// (the out-of-order window holds only two or three vectors' work).
+func (g vm) expReduceEstrin(x Op) (q, t VecVirtual) {
+	t = g.fma(x, k(log2e), k(expShift))
+	nf := g.sub(t, k(expShift))
+	r := g.fnmaD(nf, k(ln2Hi), x)
+	r = g.fnmaD(nf, k(ln2Lo), r)
+	a := g.fma(r, k(expC3), k(expC2))
+	b := g.fma(r, k(expC5), k(expC4))
+	r2 := g.mul(r, r)
+	ra := g.fma(r2, a, r)
+	b = g.fmaD(r2, k(expC6), b)
+	return g.fmaD(g.mul(r2, r2), b, ra), t
+}
+
+// sigmoidFast is sigmoidFast of actmath.go: m*sigmoid(x) (m nil for 1,
+// and x itself for SiLU, whose clamp of x cannot bind here) for the
+// lanes where -|x| >= sigFastMin, where e = e^-|x| needs one scaling and
+// the quotient comes last: m/(1+e) for x >= 0, (m*e)/(1+e) below. It
+// also returns the lanes outside that range, NaNs among them, which the
+// caller must compute with sigmoidMul instead.
+func (g vm) sigmoidFast(x, m Op) (VecVirtual, mask) {
+	a := g.negAbs(x)
+	slow := g.cmp(cmpNGE, a, k(sigFastMin))
+	q, t := g.expReduceEstrin(a)
+	s := g.shl(g.isub(t, kb(shiftBit-bias)), 23)
+	e := g.fma(q, s, s)
+	den := g.add(e, k(1))
+	neg := g.cmp(cmpLT, x, g.zero())
+	var num VecVirtual
+	if m == nil {
+		num = g.sel(neg, e, k(1))
+	} else {
+		num = g.sel(neg, g.mul(m, e), m)
+	}
+	return g.div(num, den), slow
 }
 
 // expParts is expParts of actmath.go: e^(x+xlo) = eh * s2.
@@ -526,6 +572,27 @@ func activation(s isa) {
 	}
 }
 
+// hasFastPath reports whether kind has a fast path (see fastPath).
+func hasFastPath(kind int) bool { return kind == actSigmoid || kind == actSilu }
+
+// fastPath writes kind's fast path on x (hasFastPath): the store of the
+// result unless a lane is out of the path's range, in which case it jumps
+// to full, where the caller computes actOp.
+func (g vm) fastPath(kind int, x VecVirtual, full string, store func(VecVirtual)) {
+	var m Op
+	if kind == actSilu {
+		m = x
+	}
+	y, slow := g.sigmoidFast(x, m)
+	if g.s.masked {
+		KORTESTW(slow.k, slow.k)
+	} else {
+		VTESTPS(slow.v, slow.v)
+	}
+	JNZ(LabelRef(full))
+	store(y)
+}
+
 // actLoop writes the loop over the rows and the vectors of each row for
 // one activation; a partial last vector of a row is loaded and stored
 // masked, so nothing outside the rows x cols floats is touched.
@@ -575,6 +642,12 @@ func actLoop(g vm, lbl string, kind int) {
 	at := Mem{Base: p, Index: off, Scale: 1}
 	x := g.reg()
 	VMOVUPS(at, x)
+	if hasFastPath(kind) {
+		g.fastPath(kind, x, lbl+"_full", func(y VecVirtual) { VMOVUPS(y, at) })
+		ADDQ(U32(s.vbytes), off)
+		JMP(LabelRef(lbl + "_vec"))
+		Label(lbl + "_full")
+	}
 	VMOVUPS(g.actOp(kind, x, alpha, beta, ab), at)
 	ADDQ(U32(s.vbytes), off)
 	JMP(LabelRef(lbl + "_vec"))
@@ -583,13 +656,22 @@ func actLoop(g vm, lbl string, kind int) {
 	TESTQ(rem, rem)
 	JZ(LabelRef(lbl + "_next"))
 	x = g.reg()
+	store := func(y VecVirtual) { VMASKMOVPS(y, lanes, at) }
 	if s.masked {
 		VMOVUPS_Z(at, kmask, x)
-		VMOVUPS(g.actOp(kind, x, alpha, beta, ab), kmask, at)
+		store = func(y VecVirtual) { VMOVUPS(y, kmask, at) }
 	} else {
 		VMASKMOVPS(at, lanes, x)
-		VMASKMOVPS(g.actOp(kind, x, alpha, beta, ab), lanes, at)
 	}
+	// The lanes a partial vector does not load are zeros, which the fast
+	// path takes, so every element gets the same formula wherever it lies
+	// in a row (the thread splits of a GEMM are bit for bit the same).
+	if hasFastPath(kind) {
+		g.fastPath(kind, x, lbl+"_tailfull", store)
+		JMP(LabelRef(lbl + "_next"))
+		Label(lbl + "_tailfull")
+	}
+	store(g.actOp(kind, x, alpha, beta, ab))
 	Label(lbl + "_next")
 	ADDQ(ldb, p)
 	DECQ(rows)
