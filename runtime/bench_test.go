@@ -21,6 +21,8 @@ var gemmBenchShapes = [][3]int{
 	{3136, 24, 144},  // MobileNet/EfficientNet expansion
 	{3136, 144, 24},  // and projection
 	{1, 1280, 1000},  // classifier, batch 1
+	{49, 400, 400},   // RegNet stage 4 1x1, 7x7 output
+	{196, 160, 400},  // RegNet stage 4 first 1x1, 14x14 output
 }
 
 // BenchmarkSgemm reports GFLOP/s (2*M*N*K per call) for every kernel; the
@@ -419,6 +421,34 @@ func BenchmarkConvPaths(b *testing.B) {
 					ConvGroups(dst, l.cout, src, &g, 1, 0, pbs, eps, work)
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmColdB is BenchmarkSgemm with B cold, as a model's weights
+// are (each layer reads its own once per inference): nb=1 reuses one
+// packed B, warm in cache, and nb=40 cycles through forty of them, more
+// than the caches hold.
+func BenchmarkSgemmColdB(b *testing.B) {
+	kern := kernels[0]
+	for _, s := range [][3]int{{49, 400, 400}, {196, 160, 400}, {49, 4608, 512}} {
+		m, k, n := s[0], s[1], s[2]
+		for _, nb := range []int{1, 40} {
+			b.Run(fmt.Sprintf("shape=%dx%dx%d/nb=%d", m, k, n, nb), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 1))
+				a := randSlice(r, m*k)
+				pbs := make([]*PackedB, nb)
+				for i := range pbs {
+					pbs[i] = packB(kern, k, n, randSlice(r, k*n), n, false)
+				}
+				c := make([]float32, m*n)
+				ep := &Epilogue{Act: ActRelu, Bias: randSlice(r, n)}
+				work := make([]float32, SgemmWorkSize(m, k))
+				for i := 0; b.Loop(); i++ {
+					Sgemm(m, a, k, pbs[i%nb], c, n, ep, work)
+				}
+				b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
 	}
