@@ -92,3 +92,79 @@ func TestFMA32(t *testing.T) {
 		}
 	}
 }
+
+// TestQBinaryORT checks QAdd and QMul against ONNX Runtime's x86 formulas
+// (refQAdd, refQMul) on edge cases, each on the assembly kernel and the Go
+// twin, and the two against each other on every length 0..70.
+func TestQBinaryORT(t *testing.T) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	cases := []struct {
+		name string
+		q    QBinary
+	}{
+		{"zero points 0", QBinary{AScale: 0.02, BScale: 0.03, YScale: 0.05}},
+		{"zero points 255", QBinary{AScale: 0.02, AZero: 255, BScale: 0.03, BZero: 255, YScale: 0.05, YZero: 255}},
+		{"mixed zero points", QBinary{AScale: 0.013, AZero: 0, BScale: 0.021, BZero: 255, YScale: 0.017, YZero: 128}},
+		{"ties", QBinary{AScale: 0.5, AZero: 3, BScale: 0.25, BZero: 7, YScale: 1, YZero: 9}},
+		{"ties swapped", QBinary{AScale: 0.5, AZero: 3, BScale: 0.25, BZero: 7, YScale: 1, YZero: 9, Swapped: true}},
+		{"saturation", QBinary{AScale: 1, AZero: 128, BScale: 1, BZero: 128, YScale: 0.01, YZero: 128}},
+		{"out of int32 range", QBinary{AScale: 1e7, AZero: 10, BScale: 1e7, BZero: 20, YScale: 1e-3, YZero: 100}},
+		{"clamp", QBinary{AScale: 0.04, AZero: 100, BScale: 0.03, BZero: 90, YScale: 0.05, YZero: 120, Clamp: true, Lo: 120, Hi: 200}},
+		{"signed", QBinary{AScale: 0.031, AZero: 128 + 5, BScale: 0.027, BZero: 128 - 9, YScale: 0.04, YZero: 128 + 3, Signed: true}},
+		{"signed ties", QBinary{AScale: 0.5, AZero: 128 - 3, BScale: 0.25, BZero: 128 + 1, YScale: 1, YZero: 128, Signed: true}},
+	}
+	r := rand.New(rand.NewPCG(71, 71))
+	for _, c := range cases {
+		q := c.q
+		lo, hi := q.rangeOf("test")
+		// Every pair of codes.
+		a, b := make([]uint8, 65536), make([]uint8, 65536)
+		for i := range a {
+			a[i], b[i] = uint8(i>>8), uint8(i)
+		}
+		for _, is := range qdwISAs() {
+			qewISA = is
+			for _, op := range []string{"add", "mul"} {
+				dst := make([]uint8, len(a))
+				if op == "add" {
+					QAdd(dst, a, b, &q)
+				} else {
+					QMul(dst, a, b, &q)
+				}
+				for i := range dst {
+					want := refQAdd(a[i], b[i], &q, lo, hi)
+					if op == "mul" {
+						want = refQMul(a[i], b[i], &q, lo, hi)
+					}
+					if int32(dst[i]) != want {
+						t.Fatalf("%s, %s, %s: a=%d b=%d gives %d, want %d", c.name, is, op, a[i], b[i], dst[i], want)
+					}
+				}
+			}
+		}
+		// The assembly and the Go twin on every length, b repeating too.
+		if len(qdwISAs()) < 2 {
+			continue
+		}
+		for n := 0; n <= 70; n++ {
+			x, y := randBytes(r, n), randBytes(r, n)
+			for _, bn := range []int{n, 1, 8} {
+				if bn > n || bn == 0 && n > 0 || bn > 0 && n%bn != 0 {
+					continue
+				}
+				for _, fn := range []func(dst, a, b []uint8, q *QBinary){QAdd, QMul} {
+					got, want := make([]uint8, n), make([]uint8, n)
+					qewISA = isaAVX2
+					fn(got, x, y[:bn], &q)
+					qewISA = isaGo
+					fn(want, x, y[:bn], &q)
+					for i := range got {
+						if got[i] != want[i] {
+							t.Fatalf("%s, n=%d, len(b)=%d: element %d is %d in assembly, %d in Go", c.name, n, bn, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

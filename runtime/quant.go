@@ -11,13 +11,14 @@ import (
 // Concat of differently quantized inputs) and QLinearAdd/QLinearMul-style
 // binary operators.
 //
-// Element-wise kernels compute exactly what the float QDQ graph around
-// them computes in float32 (DequantizeLinear, the float operator, then
-// QuantizeLinear, each rounded to float32 in that order), so a quantized
-// model gives the same bits as an ONNX float reference of its QDQ graph
-// there. Only the GEMMs, convolutions and average pools, whose float
-// counterparts would round their sums in an order no kernel reproduces,
-// sum integers exactly and scale once instead (see QEpilogue).
+// The conversions and requantization compute exactly what the float QDQ
+// graph around them computes in float32 (DequantizeLinear, then
+// QuantizeLinear, each rounded to float32 in that order). QAdd and QMul
+// round as ONNX Runtime's x86 kernels do instead (see QAdd), which is what
+// ONNX Runtime runs for those QDQ patterns too: a quantized model then
+// gives its codes bit for bit. The GEMMs, convolutions and average pools,
+// whose float counterparts would round their sums in an order no kernel
+// reproduces, sum integers exactly and scale once (see QEpilogue).
 
 // quantize is QuantizeLinear's saturate(round_half_even(x/scale) + zero)
 // for the code range [lo, hi]. NaN gives the zero point (the code of 0).
