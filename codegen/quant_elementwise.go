@@ -26,10 +26,12 @@ func (gen *gen) qbinary(n *ir.Node, fn string) error {
 	if !trailing(batch1(a.Shape), ys) || !trailing(batch1(b.Shape), ys) {
 		return unsupportedf("a %s broadcasting %v and %v", n.Op.OpType(), a.Shape, b.Shape)
 	}
+	swapped := false
 	switch {
 	case numel(a.Shape) == numel(y.Shape):
 	case numel(b.Shape) == numel(y.Shape):
-		first, second = second, first // both ops commute
+		first, second = second, first // both ops commute; QAdd's rounding follows the op's order
+		swapped = true
 	default:
 		return unsupportedf("a %s broadcasting both operands", n.Op.OpType())
 	}
@@ -47,6 +49,12 @@ func (gen *gen) qbinary(n *ir.Node, fn string) error {
 			return err
 		}
 		fields = append(fields, fmt.Sprintf("%sScale: %s, %sZero: %d", p.name, floatLit(float64(s[0])), p.name, z[0]))
+	}
+	if swapped {
+		fields = append(fields, "Swapped: true")
+	}
+	if y.DType == ir.Int8 {
+		fields = append(fields, "Signed: true") // ONNX Runtime's int8 rounding
 	}
 	x1, err := gen.qbuf(n.Inputs[first])
 	if err != nil {

@@ -18,7 +18,9 @@ import (
 //   - Gemm (alpha 1, a per-column bias) and MatMul by constant quantized
 //     2-D weights: QLinearMatMul (a transposed B is transposed now);
 //   - Add and Mul (operands of the output's shape, or one repeating along
-//     leading axes): QLinearAdd, QLinearMul;
+//     leading axes, then an optional Relu when the QuantizeLinear's zero
+//     point is the smallest code, so that the saturation is the Relu):
+//     QLinearAdd, QLinearMul, which round as ONNX Runtime's do;
 //   - MaxPool (2-D): QMaxPool, AveragePool (2-D): QLinearAveragePool,
 //     GlobalAveragePool: QLinearGlobalAveragePool; Concat: QLinearConcat;
 //   - reshapes, Transpose and Pad (constant padding with the pad value's
@@ -510,7 +512,7 @@ func (r *qdq) matmul(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	return r.replace(q, n, &ir.QLinearMatMul{Activation: act}, a, ap.scale, ap.zero, w, wp.scale, wp.zero, yp.scale, yp.zero)
 }
 
-// binary rewrites DQ(a) + DQ(b) (or *) -> Q, for the broadcasts the
+// binary rewrites DQ(a) + DQ(b) (or *) [-> Relu] -> Q, for the broadcasts the
 // runtime's kernels take: one operand of the output's shape, the other
 // repeating along its leading axes.
 func (r *qdq) binary(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
@@ -519,9 +521,18 @@ func (r *qdq) binary(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	if !ok1 || !ok2 || a.DType != b.DType || a.IsConst() && b.IsConst() {
 		return nil
 	}
-	q, yp, ok := r.quantizer(n.Outputs[0], uses)
+	q, yp, act, ok := r.quantizerAfterClamp(n.Outputs[0], uses)
 	if !ok || yp.dt != a.DType {
 		return nil
+	}
+	if act != nil {
+		// A Relu before a QuantizeLinear whose zero point is the smallest
+		// code changes nothing the saturation does not (ONNX Runtime's
+		// QDQ transformer drops it too, then fuses the Add).
+		lo, _ := ir.QuantRange(yp.dt)
+		if _, relu := act.(*ir.Relu); !relu || yp.zero.Const.Ints[0] != lo {
+			return nil
+		}
 	}
 	y := n.Outputs[0].Shape
 	if !leadingBroadcast(a.Shape, y) || !leadingBroadcast(b.Shape, y) || !a.Shape.Equal(y) && !b.Shape.Equal(y) {

@@ -893,15 +893,13 @@ func testQElementwise(t *testing.T) {
 		dst := make([]uint8, n)
 		QAdd(dst, a, b, q)
 		for i := range dst {
-			v := refDQ(a[i], q.AScale, q.AZero) + refDQ(b[i%bn], q.BScale, q.BZero)
-			if want := refQuantize(v, q.YScale, q.YZero, lo, hi); int32(dst[i]) != want {
+			if want := refQAdd(a[i], b[i%bn], q, lo, hi); int32(dst[i]) != want {
 				t.Fatalf("trial %d: QAdd element %d = %d, want %d", trial, i, dst[i], want)
 			}
 		}
 		QMul(dst, a, b, q)
 		for i := range dst {
-			v := refDQ(a[i], q.AScale, q.AZero) * refDQ(b[i%bn], q.BScale, q.BZero)
-			if want := refQuantize(v, q.YScale, q.YZero, lo, hi); int32(dst[i]) != want {
+			if want := refQMul(a[i], b[i%bn], q, lo, hi); int32(dst[i]) != want {
 				t.Fatalf("trial %d: QMul element %d = %d, want %d", trial, i, dst[i], want)
 			}
 		}

@@ -117,7 +117,7 @@ func qmaxPoolAsm(n int, out []uint8, ostride int, in []uint8, istride int, taps 
 
 // qbinaryAsm runs QAdd (op qbinAdd) or QMul on len(dst), a multiple of 8,
 // codes; f and z are the kernel's parameters (see the asmgen command).
-func qbinaryAsm(dst, a, b []uint8, f *[5]float32, z *[3]int32, op int) {
+func qbinaryAsm(dst, a, b []uint8, f *[3]float32, z *[5]int32, op int) {
 	qbinaryAVX2(len(dst), unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), &f[0], &z[0], op)
 }
 

@@ -30,7 +30,7 @@ func qmaxPoolAsm(n int, out []uint8, ostride int, in []uint8, istride int, taps 
 }
 
 // qbinaryAsm is never called without assembly kernels.
-func qbinaryAsm(dst, a, b []uint8, f *[5]float32, z *[3]int32, op int) {
+func qbinaryAsm(dst, a, b []uint8, f *[3]float32, z *[5]int32, op int) {
 	panic("runtime: no quantized element-wise assembly")
 }
 

@@ -11,13 +11,14 @@ import (
 // Concat of differently quantized inputs) and QLinearAdd/QLinearMul-style
 // binary operators.
 //
-// Element-wise kernels compute exactly what the float QDQ graph around
-// them computes in float32 (DequantizeLinear, the float operator, then
-// QuantizeLinear, each rounded to float32 in that order), so a quantized
-// model gives the same bits as an ONNX float reference of its QDQ graph
-// there. Only the GEMMs, convolutions and average pools, whose float
-// counterparts would round their sums in an order no kernel reproduces,
-// sum integers exactly and scale once instead (see QEpilogue).
+// The conversions and requantization compute exactly what the float QDQ
+// graph around them computes in float32 (DequantizeLinear, then
+// QuantizeLinear, each rounded to float32 in that order). QAdd and QMul
+// round as ONNX Runtime's x86 kernels do instead (see QAdd), which is what
+// ONNX Runtime runs for those QDQ patterns too: a quantized model then
+// gives its codes bit for bit. The GEMMs, convolutions and average pools,
+// whose float counterparts would round their sums in an order no kernel
+// reproduces, sum integers exactly and scale once (see QEpilogue).
 
 // quantize is QuantizeLinear's saturate(round_half_even(x/scale) + zero)
 // for the code range [lo, hi]. NaN gives the zero point (the code of 0).
@@ -239,16 +240,23 @@ func QRequantize(dst []uint8, ldd int, src []uint8, lds int, rows, cols int, q *
 // codes (QLinearAdd, QLinearMul, or Add and Mul between DequantizeLinear
 // and QuantizeLinear): the scales and zero points of A, B and the output
 // Y, and an optional clamp of the output codes to [Lo, Hi] (a fused Relu
-// is Lo = YZero).
+// is Lo = YZero). Swapped says that A and B are the operator's B and A
+// (a caller passes the operand of the output's shape first); QAdd's
+// rounding depends on the operator's order (see QAdd). Signed says that
+// the codes are int8 ones stored as uint8 (see S8ToU8), the zero points
+// and the clamp in that stored form too: the kernels then round as ONNX
+// Runtime's int8 kernels do, on the int8 values.
 type QBinary struct {
-	AScale float32
-	AZero  int32
-	BScale float32
-	BZero  int32
-	YScale float32
-	YZero  int32
-	Clamp  bool
-	Lo, Hi int32
+	AScale  float32
+	AZero   int32
+	BScale  float32
+	BZero   int32
+	YScale  float32
+	YZero   int32
+	Clamp   bool
+	Lo, Hi  int32
+	Swapped bool
+	Signed  bool
 }
 
 // rangeOf returns the output code range [lo, hi] of q.
@@ -273,15 +281,28 @@ func binaryLens(fn string, dst, a, b int) {
 	}
 }
 
-// QAdd is a quantized element-wise addition, QLinearAdd:
+// QAdd is a quantized element-wise addition, QLinearAdd: dst[i] is the
+// code of DQ(a[i]) + DQ(b[i % len(b)]) in Y's quantization, clamped to
+// [Lo, Hi] if q.Clamp. b may be shorter than a when its length divides
+// a's (a broadcast per channel); for a broadcast a, swap the operands and
+// their parameters and set Swapped. dst may be a, or b when it is as long
+// as a.
 //
-//	dst[i] = Q(DQ(a[i], AScale, AZero) + DQ(b[i % len(b)], BScale, BZero), YScale, YZero)
+// The rounding is ONNX Runtime's x86 one (MLAS's AVX2 QLinearAdd kernel,
+// which its QDQ transformer also runs for DequantizeLinear -> Add ->
+// QuantizeLinear), so that a quantized model gives ONNX Runtime's codes
+// bit for bit; ONNX leaves the rounding of QLinearAdd to the runtime, and
+// a float evaluation of the QDQ graph may differ from it by one step where
+// the sum lies next to a rounding boundary. With ra = AScale/YScale and
+// rb = BScale/YScale, every operation in float32 and fma fused:
 //
-// with DQ and Q the float32 DequantizeLinear and QuantizeLinear (see
-// QuantizeU8), clamped to [Lo, Hi] if q.Clamp. b may be shorter than a
-// when its length divides a's (a broadcast per channel); for a broadcast
-// a, swap the operands and their parameters. dst may be a, or b when it
-// is as long as a.
+//	F = YZero - fma(ra, AZero, rb*BZero)   (the operator's A and B: swapped if Swapped)
+//	dst[i] = saturate(round_half_even(fma(a[i], ra, fma(b[i], rb, F))))
+//
+// on the codes themselves (int8 values if Signed), the zero points folded
+// into F. A sum outside
+// the int32 range gives the smallest code, as the conversion ONNX Runtime
+// uses does (it needs scale ratios beyond 10^7).
 //
 // Contract: len(dst) >= len(a); len(b) divides len(a). It never allocates.
 func QAdd(dst, a, b []uint8, q *QBinary) {
@@ -289,12 +310,36 @@ func QAdd(dst, a, b []uint8, q *QBinary) {
 	qbinaryRun(dst[:len(a)], a, b, q, qbinAdd, "QAdd")
 }
 
-// QMul is QAdd for multiplication (QLinearMul):
+// QMul is QAdd for multiplication (QLinearMul), with ONNX Runtime's x86
+// rounding (MLAS's SSE2 QLinearMul kernel): with R = AScale*BScale/YScale
+// in float32,
 //
-//	dst[i] = Q(DQ(a[i], AScale, AZero) * DQ(b[i % len(b)], BScale, BZero), YScale, YZero)
+//	dst[i] = saturate(round_half_even(float32((a[i]-AZero)*(b[i]-BZero)) * R + YZero))
+//
+// the product of the codes exact, the multiplication and the addition
+// rounded separately to float32.
 func QMul(dst, a, b []uint8, q *QBinary) {
 	binaryLens("QMul", len(dst), len(a), len(b))
 	qbinaryRun(dst[:len(a)], a, b, q, qbinMul, "QMul")
+}
+
+// qbinaryParams returns the float32 parameters of the QAdd or QMul kernel
+// (see the asmgen command): ra, rb and F for an addition, R and YZero for
+// a multiplication, with the zero points of the int8 values if off = 128
+// (Signed).
+func qbinaryParams(q *QBinary, op int, off int32) [3]float32 {
+	if op == qbinMul {
+		return [3]float32{float32(float32(q.AScale*q.BScale) / q.YScale), float32(q.YZero - off), 0}
+	}
+	ra, rb := float32(q.AScale/q.YScale), float32(q.BScale/q.YScale)
+	za, zb := float32(q.AZero-off), float32(q.BZero-off)
+	var zsum float32
+	if q.Swapped {
+		zsum = fma32(rb, zb, float32(ra*za))
+	} else {
+		zsum = fma32(ra, za, float32(rb*zb))
+	}
+	return [3]float32{ra, rb, float32(float32(q.YZero-off) - zsum)}
 }
 
 // qbinaryRun computes QAdd or QMul on checked slices: whole groups of
@@ -302,8 +347,12 @@ func QMul(dst, a, b []uint8, q *QBinary) {
 // rest in Go, with the same float32 operations in the same order.
 func qbinaryRun(dst, a, b []uint8, q *QBinary, op int, fn string) {
 	lo, hi := q.rangeOf(fn)
-	f := [5]float32{q.AScale, q.BScale, q.YScale, float32(lo - q.YZero), float32(hi - q.YZero)}
-	z := [3]int32{q.AZero, q.BZero, q.YZero}
+	off := int32(0)
+	if q.Signed {
+		off = 128
+	}
+	f := qbinaryParams(q, op, off)
+	z := [5]int32{q.AZero, q.BZero, lo, hi, off}
 	n8 := 0
 	if qewISA != isaGo {
 		n8 = len(b) &^ 7
@@ -315,13 +364,51 @@ func qbinaryRun(dst, a, b []uint8, q *QBinary, op int, fn string) {
 			qbinaryAsm(d[:n8], x[:n8], b[:n8], &f, &z, op)
 		}
 		for i := n8; i < len(b); i++ {
-			fa := float32(float32(int32(x[i])-q.AZero) * q.AScale)
-			fb := float32(float32(int32(b[i])-q.BZero) * q.BScale)
-			v := float32(fa + fb)
+			var v float32
 			if op == qbinMul {
-				v = float32(fa * fb)
+				p := float32((int32(x[i]) - q.AZero) * (int32(b[i]) - q.BZero))
+				v = float32(float32(p*f[0]) + f[1])
+			} else {
+				v = fma32(float32(int32(x[i])-off), f[0], fma32(float32(int32(b[i])-off), f[1], f[2]))
 			}
-			d[i] = uint8(quantize(v, q.YScale, q.YZero, lo, hi))
+			d[i] = uint8(min(max(cvtps2dq(v)+off, lo), hi))
 		}
 	}
+}
+
+// cvtps2dq is x86's conversion of a float32 to int32 in the default
+// rounding mode: to nearest, ties to even, and the "integer indefinite"
+// value math.MinInt32 for NaN and values out of range.
+func cvtps2dq(v float32) int32 {
+	if !(v >= -(1<<31) && v < 1<<31) {
+		return math.MinInt32
+	}
+	return int32(math.RoundToEven(float64(v)))
+}
+
+// fma32 is the float32 fused multiply-add a*b + c, rounded once, as the
+// FMA instructions compute it: the product is exact in float64 and the
+// sum is corrected for the double rounding that float64 would add.
+func fma32(a, b, c float32) float32 {
+	p := float64(float64(a) * float64(b)) // exact (24 + 24 bits); the conversion keeps it unfused
+	s := p + float64(c)
+	// The rounding error of s (TwoSum), so p + c = s + e exactly.
+	bv := s - p
+	e := (p - (s - bv)) + (float64(c) - bv)
+	r := float32(s)
+	if e == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
+		return r
+	}
+	// s is exact but for e; rounding s to float32 is wrong only when s is
+	// a tie between two float32 values, which e breaks.
+	if rd := float64(r); rd != s {
+		other := math.Nextafter32(r, float32(math.Copysign(math.Inf(1), s-rd)))
+		if s-rd == float64(other)-s || rd-s == s-float64(other) {
+			if e > 0 {
+				return float32(math.Nextafter(s, math.Inf(1)))
+			}
+			return float32(math.Nextafter(s, math.Inf(-1)))
+		}
+	}
+	return r
 }

@@ -2,25 +2,38 @@ package eval
 
 import (
 	"fmt"
+	"math"
+	"math/big"
 
 	"github.com/cnnc/cnnc/ir"
 )
 
 func init() {
 	register(func(op *ir.QLinearAdd, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
-		return qbinary(op, in, out, func(a, b float32) float32 { return a + b })
+		return qbinary(op, in, out, false)
 	})
 	register(func(op *ir.QLinearMul, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
-		return qbinary(op, in, out, func(a, b float32) float32 { return a * b })
+		return qbinary(op, in, out, true)
 	})
 	register(evalQLinearActivation)
 	register(evalQLookup)
 }
 
-// qbinary computes C = Q(f(DQ(A), DQ(B))) with numpy broadcasting, in
-// float32 at every step: the dequantized operands, their sum or product,
-// and the quotient by C's scale.
-func qbinary(op ir.Op, in []*ir.Tensor, out ir.Type, f func(a, b float32) float32) (*ir.Tensor, error) {
+// qbinary computes QLinearAdd or QLinearMul with numpy broadcasting, as
+// ONNX Runtime's x86 kernels (MLAS) define them: com.microsoft's operators
+// are ONNX Runtime's, and its QDQ transformer runs them for DequantizeLinear
+// -> Add or Mul -> QuantizeLinear too, so this rounding is what a QDQ
+// model gives there (a float evaluation of the QDQ graph may differ by one
+// step at a rounding boundary). Every operation is float32, on the codes
+// (int8 ones signed):
+//
+//	Add: ra = sa/sc, rb = sb/sc, F = zc - fma(ra, za, rb*zb),
+//	     c = round_half_even(fma(a, ra, fma(b, rb, F)))
+//	     (fma(b, rb, fma(a, ra, F)) where A is broadcast and B is not)
+//	Mul: R = sa*sb/sc, c = round_half_even(float32((a-za)*(b-zb))*R + zc)
+//
+// then saturated; a sum outside the int32 range gives the smallest code.
+func qbinary(op ir.Op, in []*ir.Tensor, out ir.Type, mul bool) (*ir.Tensor, error) {
 	if err := ir.CheckQuantValues(op, in); err != nil {
 		return nil, err
 	}
@@ -30,14 +43,46 @@ func qbinary(op ir.Op, in []*ir.Tensor, out ir.Type, f func(a, b float32) float3
 	cs, cz := scalarParam(in, 6, 7)
 	lo, hi := ir.QuantRange(out.DType)
 	ma, mb := broadcastOffsets(out.Shape, a.Shape), broadcastOffsets(out.Shape, b.Shape)
+	// ONNX Runtime's broadcaster runs a broadcast A as one value per span
+	// of B (its scalar-A loop, B's term last) when A repeats along the last
+	// axis, as a per-channel operand of NCHW data does. This takes every
+	// broadcast A so, as the runtime's QAdd does, which the layout pass
+	// keeps the same for NHWC data; an A repeating along leading axes only
+	// (ONNX Runtime's vector loop) may differ from ONNX Runtime by a step.
+	sa, sb, sc := float32(as), float32(bs), float32(cs)
+	ra, rb := float32(sa/sc), float32(sb/sc)
+	f := float32(float32(cz) - fma32(ra, float32(az), float32(rb*float32(bz))))
+	r := float32(float32(sa*sb) / sc)
 	y := newTensor(out)
+	scalarA := a.Len() < len(y.Ints) && b.Len() == len(y.Ints)
 	for i := range y.Ints {
-		fa := float32(dequantize(a.Ints[at(ma, i)], az, as, ir.Float32))
-		fb := float32(dequantize(b.Ints[at(mb, i)], bz, bs, ir.Float32))
-		v := f(fa, fb)
-		y.Ints[i] = saturateRound(float64(v/float32(cs)), cz, lo, hi)
+		x, w := a.Ints[at(ma, i)], b.Ints[at(mb, i)]
+		var v float32
+		switch {
+		case mul:
+			v = float32(float32(float32((x-az)*(w-bz))*r) + float32(cz))
+		case scalarA:
+			v = fma32(float32(w), rb, fma32(float32(x), ra, f))
+		default:
+			v = fma32(float32(x), ra, fma32(float32(w), rb, f))
+		}
+		c := int64(lo)
+		if v >= -(1<<31) && v < 1<<31 {
+			c = min(max(int64(math.RoundToEven(float64(v))), lo), hi)
+		}
+		y.Ints[i] = c
 	}
 	return y, nil
+}
+
+// fma32 is the float32 a*b + c rounded once (an FMA instruction's result),
+// computed exactly with big.Float.
+func fma32(a, b, c float32) float32 {
+	x := new(big.Float).SetPrec(512).SetFloat64(float64(a))
+	x.Mul(x, new(big.Float).SetFloat64(float64(b)))
+	x.Add(x, new(big.Float).SetFloat64(float64(c)))
+	v, _ := x.Float32()
+	return v
 }
 
 // evalQLinearActivation computes Y = Q(Act(DQ(X))): the dequantized code

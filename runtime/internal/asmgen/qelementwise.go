@@ -105,23 +105,27 @@ const (
 )
 
 // qbinary writes the element-wise QAdd/QMul kernel on n uint8 codes, n a
-// multiple of 8:
+// multiple of 8, with ONNX Runtime's x86 arithmetic (see QAdd and QMul in
+// quant.go):
 //
-//	fa = float32(a[i] - za) * sa;  fb = float32(b[i] - zb) * sb
-//	v = (fa + fb or fa * fb) / sy
-//	dst[i] = clamp(round_half_even(v), lo, hi) + zy
+//	add: v = fma(float32(a[i]-off), ra, fma(float32(b[i]-off), rb, F))
+//	mul: v = float32((a[i]-za)*(b[i]-zb)) * R + zy   (rounded twice)
+//	dst[i] = clamp(cvtps2dq(v) + off, lo, hi)
 //
-// with every operation a float32 one in that order, so that the result is
-// the float QDQ graph's bit for bit, as in the Go code. f holds sa, sb,
-// sy, lo and hi (the output code range minus zy) and z holds za, zb and
-// zy. Eight codes go at a time, widened to 32 bits.
+// every operation a float32 one in that order, as in the Go code. f holds
+// ra, rb and F (add) or R and float32(zy) (mul); z holds za, zb, the
+// output code range [lo, hi] and off, 128 for int8 codes stored as uint8
+// (the arithmetic is then on the int8 values) and else 0. The conversion rounds to nearest even and
+// gives math.MinInt32 out of range, which the integer clamp then takes to
+// lo, as ONNX Runtime's saturating packs take it to the smallest code.
+// Eight codes go at a time, widened to 32 bits.
 func qbinary() {
 	name := "qbinaryAVX2"
 	TEXT(name, NOSPLIT, "func(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op int)")
 	Pragma("noescape")
 	Doc(name + " computes n codes of QAdd or QMul; see the asmgen command.")
 	y := avx2.vec
-	sa, sb, sy, lo, hi, za, zb, zy := y(8), y(9), y(10), y(11), y(12), y(13), y(14), y(15)
+	f0, f1, f2, za, zb, lo, hi, off := y(8), y(9), y(10), y(11), y(12), y(13), y(14), y(15)
 	n, dst, ap, bp, i, fp, zp := RCX, RDI, RSI, RDX, RAX, R8, R9
 	Load(Param("n"), n)
 	Load(Param("dst"), dst)
@@ -129,10 +133,10 @@ func qbinary() {
 	Load(Param("b"), bp)
 	Load(Param("f"), fp)
 	Load(Param("z"), zp)
-	for k, r := range []VecPhysical{sa, sb, sy, lo, hi} {
+	for k, r := range []VecPhysical{f0, f1, f2} {
 		VBROADCASTSS(Mem{Base: fp, Disp: 4 * k}, r)
 	}
-	for k, r := range []VecPhysical{za, zb, zy} {
+	for k, r := range []VecPhysical{za, zb, lo, hi, off} {
 		VPBROADCASTD(Mem{Base: zp, Disp: 4 * k}, r)
 	}
 	Load(Param("op"), RBX)
@@ -144,22 +148,28 @@ func qbinary() {
 		x, w := y(0), y(1)
 		VPMOVZXBD(Mem{Base: ap, Index: i, Scale: 1}, x)
 		VPMOVZXBD(Mem{Base: bp, Index: i, Scale: 1}, w)
-		VPSUBD(za, x, x)
-		VPSUBD(zb, w, w)
-		VCVTDQ2PS(x, x)
-		VCVTDQ2PS(w, w)
-		VMULPS(sa, x, x)
-		VMULPS(sb, w, w)
 		if mul {
-			VMULPS(w, x, x)
+			VPSUBD(za, x, x)
+			VPSUBD(zb, w, w)
+			VPMULLD(w, x, x)
+			VCVTDQ2PS(x, x)
+			VMULPS(f0, x, x)
+			VADDPS(f1, x, x)
 		} else {
-			VADDPS(w, x, x)
+			t := y(2)
+			VPSUBD(off, x, x)
+			VPSUBD(off, w, w)
+			VCVTDQ2PS(x, x)
+			VCVTDQ2PS(w, w)
+			VMOVAPS(f2, t)
+			VFMADD231PS(f1, w, t) // t = b*rb + F
+			VFMADD231PS(f0, x, t) // t = a*ra + t
+			x = t
 		}
-		VDIVPS(sy, x, x)
-		VMAXPS(lo, x, x)
-		VMINPS(hi, x, x)
 		VCVTPS2DQ(x, x)
-		VPADDD(zy, x, x)
+		VPADDD(off, x, x)
+		VPMAXSD(lo, x, x)
+		VPMINSD(hi, x, x)
 		VEXTRACTI128(Imm(1), x, w.AsX())
 		VPACKSSDW(w.AsX(), x.AsX(), x.AsX())
 		VPACKUSWB(x.AsX(), x.AsX(), x.AsX())
