@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-usage: scripts/bench-vs-ort.sh [--threads LIST] [--batch N] [--rounds R] [--iters N] MODEL...
+usage: scripts/bench-vs-ort.sh [--threads LIST] [--batch N] [--rounds R] [--iters N] [--int8] MODEL...
 
 Times each MODEL with `cnnc bench` (the generated Go code) and with ONNX Runtime
 (ortbench.js), alternating: round 1 of cnnc, round 1 of ONNX Runtime, round 2 of cnnc, ...
@@ -25,6 +25,10 @@ options:
                   items/s columns
   --rounds R      alternating rounds per model and thread count (default 3)
   --iters N       timed runs per round (default 200)
+  --int8          also quantize each (float) model with `cnnc quantize` (calibrated on 16 items of
+                  standard-normal noise from scripts/ort_testdata.js, default recipe) and time the
+                  QDQ file on both runtimes: rows "NAME int8", then a table of cnnc's int8 speedup
+                  over its own float code
   -h, --help      this text
 
 environment:
@@ -49,11 +53,12 @@ die() {
 }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-threads=1 batch=1 rounds=3 iters=200
+threads=1 batch=1 rounds=3 iters=200 int8=0
 models=()
 while (($#)); do
 	case $1 in
 	-h | --help | -help) usage; exit 0 ;;
+	--int8) int8=1; shift ;;
 	--threads | --batch | --rounds | --iters)
 		(($# >= 2)) || die "$1 needs a value"
 		declare "${1#--}=$2"
@@ -144,12 +149,32 @@ median() {
 }
 fmt() { LC_ALL=C awk -v x="$1" 'BEGIN {if (x >= 100) printf "%.1f", x; else if (x >= 10) printf "%.2f", x; else printf "%.3f", x}'; }
 
-failed=0
+# With --int8, each model's QDQ form follows it.
+if ((int8)); then
+	export NODE_PATH="$(dirname "$ortbench")/node_modules${NODE_PATH:+:$NODE_PATH}"
+	qfiles=() qnames=()
+	for i in "${!files[@]}"; do
+		qfiles+=("${files[$i]}") qnames+=("${names[$i]}")
+		q="$tmp/q$i.int8.onnx"
+		echo "bench-vs-ort: ${names[$i]}: quantizing" >&2
+		if node "$root/scripts/ort_testdata.js" noise "${files[$i]}" 16 1 "$tmp/calib$i.npy" >&2 &&
+			"$tmp/cnnc" quantize -q "${files[$i]}" -calibrate "$tmp/calib$i.npy" -o "$q" >&2; then
+			qfiles+=("$q") qnames+=("${names[$i]} int8")
+		else
+			echo "bench-vs-ort: ${names[$i]}: cnnc quantize failed" >&2
+			failed=1
+		fi
+	done
+	files=("${qfiles[@]}") names=("${qnames[@]}")
+fi
+
+failed=${failed:-0}
 max_foreign=0 # the most CPU other processes took while ORT was timed, in % of a core
 pad= # the empty items/s cells of a row without them
 if ((batch > 1)); then pad=' | |'; fi
 rows=()
-ratios=() # "threads ratio" per successful row
+ratios=() qratios=() # "threads ratio" per successful float (int8) row
+declare -A cnnc_ms # "name threads" -> cnnc's median
 for i in "${!files[@]}"; do
 	model=${files[$i]} name=${names[$i]}
 	for t in "${thread_list[@]}"; do
@@ -192,8 +217,10 @@ for i in "${!files[@]}"; do
 			continue
 		fi
 		c=$(median "${cn[@]}") o=$(median "${ort[@]}")
+		cnnc_ms["$name $t"]=$c
 		ratio=$(LC_ALL=C awk -v c="$c" -v o="$o" 'BEGIN {printf "%.2f", c/o}')
-		ratios+=("$t $(LC_ALL=C awk -v c="$c" -v o="$o" 'BEGIN {printf "%.6f", c/o}')")
+		r6=$(LC_ALL=C awk -v c="$c" -v o="$o" 'BEGIN {printf "%.6f", c/o}')
+		if [[ $name == *" int8" ]]; then qratios+=("$t $r6"); else ratios+=("$t $r6"); fi
 		row="| $name | $t | $batch | $(fmt "$c") | $(fmt "$o") | $ratio |"
 		if ((batch > 1)); then
 			row+=" $(LC_ALL=C awk -v b="$batch" -v x="$c" 'BEGIN {printf "%.1f", b*1000/x}') | $(LC_ALL=C awk -v b="$batch" -v x="$o" 'BEGIN {printf "%.1f", b*1000/x}') |"
@@ -213,7 +240,26 @@ printf '%s\n' "${rows[@]}"
 for t in "${thread_list[@]}"; do
 	g=$(printf '%s\n' "${ratios[@]}" | LC_ALL=C awk -v t="$t" '$1 == t {s += log($2); n++} END {if (n) printf "%.2f (%d model%s)", exp(s/n), n, (n == 1 ? "" : "s"); else print "none"}')
 	echo "| **geometric mean** | $t | $batch | | | **$g** |$pad"
+	if ((${#qratios[@]})); then
+		g=$(printf '%s\n' "${qratios[@]}" | LC_ALL=C awk -v t="$t" '$1 == t {s += log($2); n++} END {if (n) printf "%.2f (%d model%s)", exp(s/n), n, (n == 1 ? "" : "s"); else print "none"}')
+		echo "| **geometric mean, int8** | $t | $batch | | | **$g** |$pad"
+	fi
 done
+if ((int8)); then
+	echo
+	echo "| model | threads | cnnc float ms | cnnc int8 ms | int8 speedup |"
+	echo "|---|---:|---:|---:|---:|"
+	for i in "${!names[@]}"; do
+		name=${names[$i]}
+		[[ $name == *" int8" ]] || continue
+		base=${name% int8}
+		for t in "${thread_list[@]}"; do
+			f=${cnnc_ms["$base $t"]:-} q=${cnnc_ms["$name $t"]:-}
+			[[ -n $f && -n $q ]] || continue
+			echo "| $base | $t | $(fmt "$f") | $(fmt "$q") | $(LC_ALL=C awk -v f="$f" -v q="$q" 'BEGIN {printf "%.2fx", f/q}') |"
+		done
+	done
+fi
 if ((max_foreign > 25)); then
 	echo "bench-vs-ort: WARNING: other processes used up to ${max_foreign}% of a core while ONNX Runtime was timed (ortbench's foreign_cpu_pct); the machine was not idle and the ratios are noisy" >&2
 fi
