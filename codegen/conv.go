@@ -99,6 +99,9 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		return err
 	}
 	kind, tile := convKernelTile(n, op)
+	if n.Input(4) != nil && kind != kernGEMM {
+		return unsupportedf("an input channel scale on a Winograd or depthwise convolution")
+	}
 	if (ldx != c || cx != 0) && kind != kernGEMM {
 		return inSlot(x)
 	}
@@ -207,7 +210,30 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		// GEMM a chunk of output pixels at a time (a 1x1 stride-1
 		// unpadded convolution reads the input as A).
 		gen.work = append(gen.work, fmt.Sprintf("p.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
-		if groups == 1 {
+		if sv := n.Input(4); sv != nil {
+			// An input channel scale (a squeeze-and-excitation block's,
+			// see passes.FuseChannelScale) rescales a copy of the
+			// weights for each image, which then goes through the GEMM
+			// alone.
+			if groups != 1 {
+				return unsupportedf("an input channel scale on a grouped convolution")
+			}
+			sb, err := gen.buf(sv)
+			if err != nil {
+				return err
+			}
+			sc := gen.names.ident("scaled", n.Name)
+			fmt.Fprintf(&gen.mfields, "	%s *runtime.PackedB // %s, rescaled per image by %s\n", sc, comment(wv.Name), comment(sv.Name))
+			fmt.Fprintf(&gen.mnew, "	m.%s = w.%s[0].Clone()\n", sc, pk)
+			gen.line("s := %s", sb)
+			gen.line("for b := 0; b < %s; b++ {", images)
+			gen.line("runtime.ScaleRows(m.%s, w.%s[0], s[b*%d:(b+1)*%d])", sc, pk, c, c)
+			if res != "" {
+				gen.line("m.%s[0].Residual = r[b*%d:(b+1)*%d]", ep, outLen, outLen)
+			}
+			gen.line("m.rt.Pool.ConvN(y[b*%d:], %d, x[b*%d:(b+1)*%d], &%s, 1, %d, m.%s, &m.%s[0], m.rt.Work)", outLen, ldy, inLen, inLen, win, cx, sc, ep)
+			gen.line("}")
+		} else if groups == 1 {
 			if res != "" {
 				gen.line("m.%s[0].Residual = %s", ep, ri)
 			}

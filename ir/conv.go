@@ -6,7 +6,10 @@ import "fmt"
 //
 // Inputs: X (activations in Layout), W (weights, always [M, C/Group, k1,
 // k2, ...] whatever the data layout), optional B ([M]) and, after residual
-// fusion, optional R (same shape as the output), added before Activation.
+// fusion, optional R (same shape as the output), added before Activation,
+// and after channel-scale fusion, optional S, one factor per item and
+// input channel ([N, 1, 1, C] in NHWC, [N, C, 1, 1] in NCHW) that
+// multiplies X before the convolution (a squeeze-and-excitation scale).
 type Conv struct {
 	Window
 	Group int
@@ -28,7 +31,7 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 	if err := needFloat("Conv", in, 0); err != nil {
 		return nil, err
 	}
-	if err := sameType("Conv", in, 1, 2, 3); err != nil {
+	if err := sameType("Conv", in, 1, 2, 3, 4); err != nil {
 		return nil, err
 	}
 	c.Layout = imageLayout(c.Layout)
@@ -73,6 +76,21 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 	y := Type{DType: x.DType, Shape: assemble(n, m, out, c.Layout), Layout: c.Layout}
 	if len(in) > 3 && in[3].Known() && !in[3].Shape.Equal(y.Shape) {
 		return nil, shapeErr("Conv", in, "residual input must have the output shape %v", y.Shape)
+	}
+	if len(in) > 4 && in[4].Known() {
+		want := Shape{n, ch}
+		if c.Layout == NHWC {
+			want = Shape{n}
+		}
+		for range sp {
+			want = append(want, 1)
+		}
+		if c.Layout == NHWC {
+			want = append(want, ch)
+		}
+		if !in[4].Shape.Equal(want) {
+			return nil, shapeErr("Conv", in, "input channel scale must have shape %v", want)
+		}
 	}
 	if err := checkSize("Conv", y.Shape); err != nil {
 		return nil, err

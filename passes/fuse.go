@@ -212,3 +212,47 @@ func FuseActivation(g *ir.Graph) error {
 	g.RemoveDead()
 	return nil
 }
+
+// FuseChannelScale moves a per-item, per-channel scale of a 1x1
+// convolution's input, Conv(Mul(x, s)) with s of shape [N, 1, 1, C] in
+// NHWC (a squeeze-and-excitation block's output), into the convolution
+// as its input channel scale (Conv's input 4): the code generator then
+// rescales the convolution's K x N weights for each image instead of its
+// M x K input, and the pass over the image is gone. It does so only where
+// that is less work, where the image has more pixels M than the
+// convolution has output channels N (EfficientNet's early blocks, not its
+// 7x7 ones), and only for group 1.
+func FuseChannelScale(g *ir.Graph) error {
+	uses := g.Uses()
+	changed := false
+	for _, n := range g.Nodes {
+		conv, ok := n.Op.(*ir.Conv)
+		if !ok || conv.Layout != ir.NHWC || conv.Group != 1 || n.Input(4) != nil || !n.Inputs[1].IsConst() {
+			continue
+		}
+		x, ws := n.Inputs[0], n.Inputs[1].Shape
+		if len(ws) != 4 || ws[2] != 1 || ws[3] != 1 || len(x.Shape) != 4 || x.Producer == nil || !singleUse(g, uses, x) {
+			continue
+		}
+		if _, ok := x.Producer.Op.(*ir.Mul); !ok || len(x.Producer.Inputs) != 2 {
+			continue
+		}
+		if x.Shape[1]*x.Shape[2] <= ws[0] {
+			continue
+		}
+		want := ir.Shape{x.Shape[0], 1, 1, x.Shape[3]}
+		for i, a := range x.Producer.Inputs {
+			s := x.Producer.Inputs[1-i]
+			if a.Shape.Equal(x.Shape) && s.Shape.Equal(want) && !s.IsConst() && a.DType == x.DType && s.DType == x.DType {
+				n.Inputs = []*ir.Value{a, n.Inputs[1], n.Input(2), n.Input(3), s}
+				changed = true
+				break
+			}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	g.RemoveDead()
+	return g.Infer()
+}

@@ -235,6 +235,7 @@ func CodegenFor(t Target) []Pass {
 		{Name: "lift-1d", Run: Lift1D, Doc: "run 1-D convolutions and pools as 2-D ones with a unit height"},
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
 		{Name: "cancel-transposes", Run: CancelTransposes, Doc: "compose transposes of transposes; drop pairs that move nothing"},
+		{Name: "fuse-channel-scale", Run: FuseChannelScale, Doc: "apply a squeeze-and-excitation scale to the next 1x1 Conv's weights instead of its input"},
 		{Name: "integer-io", Run: IntegerIO, Doc: "give integer model inputs and outputs float32 slots"},
 		{Name: "plan-memory", Run: PlanMemoryFor(t), Doc: "place run-time values in one reusable arena"},
 	}

@@ -262,6 +262,20 @@ func sumRowsAsm(rows, c int, src []float32, ld int, dst []float32) {
 	}
 }
 
+// scaleRowsAsm multiplies row r of the rows x w panel src (w a multiple
+// of chanWidth) by s[r] into dst. The caller checked the bounds.
+func scaleRowsAsm(rows, w int, src, dst, s []float32) {
+	if rows == 0 || w == 0 {
+		return
+	}
+	sd, dd, ss := unsafe.SliceData(src), unsafe.SliceData(dst), unsafe.SliceData(s)
+	if poolISA == isaAVX512 {
+		scaleRowsAVX512(rows, w, sd, dd, ss)
+	} else {
+		scaleRowsAVX2(rows, w, sd, dd, ss)
+	}
+}
+
 // scaleShiftAsm is ScaleShift's vector kernel over c channels (a multiple
 // of chanWidth); shift is used when flags has tBias, the clamp when it has
 // tClamp. The caller checked the bounds.

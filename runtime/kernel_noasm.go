@@ -63,6 +63,10 @@ func sumRowsAsm(rows, c int, src []float32, ld int, dst []float32) {
 	panic("runtime: no assembly sumRows")
 }
 
+func scaleRowsAsm(rows, w int, src, dst, s []float32) {
+	panic("runtime: no assembly scaleRows")
+}
+
 func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, scale, shift []float32, flags uint, lo, hi float32) {
 	panic("runtime: no assembly scaleShift")
 }

@@ -27165,6 +27165,38 @@ scaleShiftAVX512_done:
 	VZEROUPPER
 	RET
 
+// func scaleRowsAVX512(rows int, w int, src *float32, dst *float32, s *float32)
+// Requires: AVX, AVX512F
+TEXT ·scaleRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ  rows+0(FP), R8
+	MOVQ  w+8(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  src+16(FP), R10
+	MOVQ  dst+24(FP), R11
+	MOVQ  s+32(FP), R12
+	TESTQ R8, R8
+	JZ    scaleRowsAVX512_done
+
+scaleRowsAVX512_row:
+	VBROADCASTSS (R12), Z0
+	XORQ         AX, AX
+
+scaleRowsAVX512_col:
+	VMULPS  (R10)(AX*1), Z0, Z1
+	VMOVUPS Z1, (R11)(AX*1)
+	ADDQ    $0x00000040, AX
+	CMPQ    AX, R9
+	JL      scaleRowsAVX512_col
+	ADDQ    R9, R10
+	ADDQ    R9, R11
+	ADDQ    $0x00000004, R12
+	DECQ    R8
+	JNZ     scaleRowsAVX512_row
+
+scaleRowsAVX512_done:
+	VZEROUPPER
+	RET
+
 // func sumRowsAVX2(rows int, c int, src *float32, ld int, dst *float32)
 // Requires: AVX
 TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-40
@@ -27274,6 +27306,38 @@ scaleShiftAVX2_next:
 	JNZ  scaleShiftAVX2_row
 
 scaleShiftAVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleRowsAVX2(rows int, w int, src *float32, dst *float32, s *float32)
+// Requires: AVX
+TEXT ·scaleRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ  rows+0(FP), R8
+	MOVQ  w+8(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  src+16(FP), R10
+	MOVQ  dst+24(FP), R11
+	MOVQ  s+32(FP), R12
+	TESTQ R8, R8
+	JZ    scaleRowsAVX2_done
+
+scaleRowsAVX2_row:
+	VBROADCASTSS (R12), Y0
+	XORQ         AX, AX
+
+scaleRowsAVX2_col:
+	VMULPS  (R10)(AX*1), Y0, Y1
+	VMOVUPS Y1, (R11)(AX*1)
+	ADDQ    $0x00000020, AX
+	CMPQ    AX, R9
+	JL      scaleRowsAVX2_col
+	ADDQ    R9, R10
+	ADDQ    R9, R11
+	ADDQ    $0x00000004, R12
+	DECQ    R8
+	JNZ     scaleRowsAVX2_row
+
+scaleRowsAVX2_done:
 	VZEROUPPER
 	RET
 

@@ -139,6 +139,11 @@ func sumRowsAVX512(rows int, c int, src *float32, ld int, dst *float32)
 //go:noescape
 func scaleShiftAVX512(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)
 
+// scaleRowsAVX512 multiplies each row of a packed panel by its scale; see the asmgen command.
+//
+//go:noescape
+func scaleRowsAVX512(rows int, w int, src *float32, dst *float32, s *float32)
+
 // sumRowsAVX2 adds rows of src into dst; see the asmgen command.
 //
 //go:noescape
@@ -148,6 +153,11 @@ func sumRowsAVX2(rows int, c int, src *float32, ld int, dst *float32)
 //
 //go:noescape
 func scaleShiftAVX2(rows int, c int, src *float32, sld int, dst *float32, dld int, scale *float32, shift *float32, flags uint, lo float32, hi float32)
+
+// scaleRowsAVX2 multiplies each row of a packed panel by its scale; see the asmgen command.
+//
+//go:noescape
+func scaleRowsAVX2(rows int, w int, src *float32, dst *float32, s *float32)
 
 // qgemmAVX2x24 computes m rows of a quantized 24-column panel; see the asmgen command for the contract.
 //

@@ -19,9 +19,12 @@ func init() {
 // with out-of-range input positions reading as zero (the padding), then
 // adds the residual input R and applies the fused Activation.
 func evalConv(op *ir.Conv, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
-	x, w, b, r := in[0], in[1], opt(in, 2), opt(in, 3)
-	if err := needFloats("Conv", w, b, r); err != nil {
+	x, w, b, r, s := in[0], in[1], opt(in, 2), opt(in, 3), opt(in, 4)
+	if err := needFloats("Conv", w, b, r, s); err != nil {
 		return nil, err
+	}
+	if s != nil {
+		x = scaleChannels(x, s, op.Layout)
 	}
 	act, err := activation(op.Activation)
 	if err != nil {
@@ -42,6 +45,27 @@ func evalConv(op *ir.Conv, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 		}
 	}
 	return y, nil
+}
+
+// scaleChannels returns x with channel c of item n multiplied by
+// s[n*C + c] (Conv's input channel scale, one value per item and channel).
+func scaleChannels(x, s *ir.Tensor, l ir.Layout) *ir.Tensor {
+	sh := x.Shape
+	n, c := sh[0], sh[1]
+	if l == ir.NHWC {
+		c = sh[len(sh)-1]
+	}
+	per := len(x.Floats) / max(n, 1)
+	y := ir.NewFloatTensor(x.DType, x.Shape, make([]float64, len(x.Floats)))
+	for i, v := range x.Floats {
+		item, at := i/per, i%per
+		ch := at % c
+		if l != ir.NHWC {
+			ch = at / (per / c)
+		}
+		y.Floats[i] = v * s.Floats[item*c+ch]
+	}
+	return y
 }
 
 // channelsFirstOp runs f, which works on channels-first data, in layout l:

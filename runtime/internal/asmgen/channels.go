@@ -16,9 +16,48 @@ import (
 //     (shift optional, flags tBias), then a clamp (flags tClamp): a
 //     BatchNormalization that could not be folded (with its ReLU), or a
 //     squeeze-and-excitation block's channel scale.
+//   - scaleRows: dst[r*w + j] = src[r*w + j]*s[r], a row scale of a
+//     packed B panel (w floats per row, a multiple of the vector width):
+//     a squeeze-and-excitation scale moved onto the next 1x1
+//     convolution's weights.
 func channelOps(s isa) {
 	sumRows(s)
 	scaleShift(s)
+	scaleRows(s)
+}
+
+func scaleRows(s isa) {
+	name := "scaleRows" + winoSuffix(s)
+	TEXT(name, NOSPLIT, "func(rows int, w int, src *float32, dst *float32, s *float32)")
+	Pragma("noescape")
+	Doc(name + " multiplies each row of a packed panel by its scale; see the asmgen command.")
+	rows, wb, src, dst, sp, j := R8, R9, R10, R11, R12, RAX
+	Load(Param("rows"), rows)
+	Load(Param("w"), wb)
+	SHLQ(Imm(2), wb)
+	Load(Param("src"), src)
+	Load(Param("dst"), dst)
+	Load(Param("s"), sp)
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	f, x := s.vec(0), s.vec(1)
+	Label(name + "_row")
+	VBROADCASTSS(Mem{Base: sp}, f)
+	XORQ(j, j)
+	Label(name + "_col")
+	VMULPS(Mem{Base: src, Index: j, Scale: 1}, f, x)
+	VMOVUPS(x, Mem{Base: dst, Index: j, Scale: 1})
+	ADDQ(U32(s.vbytes), j)
+	CMPQ(j, wb)
+	JL(LabelRef(name + "_col"))
+	ADDQ(wb, src)
+	ADDQ(wb, dst)
+	ADDQ(U32(4), sp)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }
 
 func sumRows(s isa) {
