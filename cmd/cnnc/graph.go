@@ -44,6 +44,11 @@ func graphCmd() *command {
 				}
 				g, stage := m.Graph, "as imported"
 				if *before {
+					for _, d := range splitList(mf.dumpAfter) {
+						if d != "import" && d != "all" {
+							return usageError(fmt.Sprintf("-dump-after %s names a pass, and -before runs none (use -dump-after import)", d))
+						}
+					}
 					if err := mf.dumpImport(g); err != nil {
 						return err
 					}

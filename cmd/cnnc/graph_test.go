@@ -136,6 +136,7 @@ func TestGraphUsageErrors(t *testing.T) {
 		{[]string{"graph", "-dim", "N=2", model}, 1, "-dim applies to ONNX models only"},
 		{[]string{"graph", "-weights", "missing.npz", model}, 1, "missing.npz"},
 		{[]string{"graph", "-dump-after", "nope", model}, 2, `no pass named "nope"`},
+		{[]string{"graph", "-before", "-dump-after", "fuse-activation", model}, 2, "-before runs none"},
 		{[]string{"graph", "-o", filepath.Join(t.TempDir(), "no", "such", "dir.dot"), model}, 1, "writing"},
 	}
 	for _, tc := range tests {
