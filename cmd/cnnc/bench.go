@@ -80,7 +80,7 @@ func writeLayers(w io.Writer, r *engine.BenchResult) {
 	}
 	fmt.Fprintf(tw, "total (%d layers)\t\t\t%.4f\t100%%\t%s\t\t\n", len(ls), total*1000, gf)
 	tw.Flush()
-	fmt.Fprintf(w, "layer times are means over every run, warm-up included; the timed median per Run follows\n")
+	fmt.Fprintf(w, "layer times are means over the timed runs (the warm-up excluded); the median per Run follows\n")
 }
 
 // trimName shortens a long layer name for the table.

@@ -87,7 +87,11 @@ func run(models map[string]Entry, args []string, stdout io.Writer) error {
 			}
 			p.EnableProfile()
 		}
-		r, err := Bench(e, m, *bench, max(*rounds, 1), *batch)
+		var warm func()
+		if p != nil {
+			warm = p.EnableProfile // forget the warm-up's layer times
+		}
+		r, err := Bench(e, m, *bench, max(*rounds, 1), *batch, warm)
 		if err != nil {
 			return err
 		}
@@ -173,14 +177,15 @@ type Result struct {
 	// alternates rounds with another runtime.
 	RoundMedianMs []float64
 	Kernel        string // the GEMM micro-kernel in use
-	// Layers holds each layer's mean time per Run (warm-up included) in a
-	// profiling build.
+	// Layers holds each layer's mean time per timed Run (the warm-up
+	// excluded) in a profiling build.
 	Layers []runtime.LayerTime `json:",omitempty"`
 }
 
 // Bench times rounds rounds of iters runs of one batch of seeded random
-// inputs, after a warm-up; the overall figures are over all runs.
-func Bench(e Entry, m Model, iters, rounds, batch int) (*Result, error) {
+// inputs, after a warm-up, at whose end it calls warm if not nil; the
+// overall figures are over all runs.
+func Bench(e Entry, m Model, iters, rounds, batch int, warm func()) (*Result, error) {
 	if batch < 1 || iters < 1 {
 		return nil, errors.New("-batch and -bench must be positive")
 	}
@@ -203,6 +208,9 @@ func Bench(e Entry, m Model, iters, rounds, batch int) (*Result, error) {
 		if err := runOnce(m, inputs, outputs); err != nil {
 			return nil, err
 		}
+	}
+	if warm != nil {
+		warm()
 	}
 	r := &Result{Iters: iters, Rounds: rounds, Batch: batch, Kernel: runtime.SgemmKernel()}
 	var all []float64
