@@ -280,3 +280,114 @@ func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, 
 		scaleShiftAVX2(rows, c, s, sld, d, dld, sc, sh, flags, lo, hi)
 	}
 }
+
+// depthwiseRowPix is the number of output pixels the row kernels compute
+// at once (dwRowPix in the asmgen command).
+const depthwiseRowPix = 8
+
+// depthwiseRowOK reports whether the AVX2 row kernels (see depthwiseRow in
+// the asmgen command) compute the rows of window g: a kernel width and
+// stride they were generated for, undilated columns, and rows of at least
+// one group of pixels. AVX-512 keeps the taps-table kernel.
+func depthwiseRowOK(g *Window) bool {
+	return dwISA == isaAVX2 && g.DilW == 1 && g.OW >= depthwiseRowPix &&
+		(g.KW == 3 || g.KW == 5 || g.KW == 7) && (g.StrideW == 1 || g.StrideW == 2)
+}
+
+// depthwiseRowAsm computes channels [0, cv) of output row out (pixel ow at
+// out[ow*ldd:]) with the row kernels, for the input rows from ih0 that
+// kernel rows [kh0, kh1) read, with bias and clamp as flags say. Groups of
+// eight pixels whose input columns are all inside the image go to the
+// plain kernel, a run of them in one call; the others (at the borders)
+// to the Mask kernel, which skips the columns outside. When OW is not a
+// multiple of eight the last group overlaps the one before and computes
+// some pixels twice, to the same values.
+func depthwiseRowAsm(out []float32, ldd int, src []float32, g *Window, ih0, kh0, kh1 int, w []float32, cv int, bias []float32, flags uint, lo, hi float32) {
+	c := g.C
+	in, wp := &src[0], &w[0]
+	if kh1 > kh0 {
+		in, wp = &src[ih0*g.W*c], &w[kh0*g.KW*c]
+	}
+	var bp *float32
+	if flags&tBias != 0 {
+		bp = &bias[0]
+	}
+	rowb, wrowb, nkh := 4*g.DilH*g.W*c, 4*g.KW*c, kh1-kh0
+	ncols := (depthwiseRowPix-1)*g.StrideW + g.KW
+	full := uint(1)<<ncols - 1
+	run, runN := 0, 0 // a run of whole groups not yet computed
+	for ow := 0; ; ow += depthwiseRowPix {
+		last := ow+depthwiseRowPix >= g.OW
+		if last {
+			ow = g.OW - depthwiseRowPix
+		}
+		col0 := ow*g.StrideW - g.PadL
+		mask := full
+		if col0 < 0 {
+			mask &^= uint(1)<<min(-col0, ncols) - 1
+		}
+		if hi := g.W - col0; hi < ncols {
+			mask &= uint(1)<<max(hi, 0) - 1
+		}
+		if mask == full && ow == run+runN*depthwiseRowPix {
+			if runN == 0 {
+				run = ow
+			}
+			runN++
+		} else {
+			if runN > 0 {
+				depthwiseRowCall(g.KW, g.StrideW, false, runN*depthwiseRowPix, &out[run*ldd], ldd, in, run*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, uint32(full))
+			}
+			runN = 0
+			if mask == full {
+				run, runN = ow, 1
+			} else {
+				depthwiseRowCall(g.KW, g.StrideW, true, depthwiseRowPix, &out[ow*ldd], ldd, in, col0, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, uint32(mask))
+			}
+		}
+		if last {
+			break
+		}
+	}
+	if runN > 0 {
+		depthwiseRowCall(g.KW, g.StrideW, false, runN*depthwiseRowPix, &out[run*ldd], ldd, in, run*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, uint32(full))
+	}
+}
+
+// depthwiseRowCall calls the row kernel for kernel width kw and stride st.
+// (A switch rather than a table of funcs, whose indirect calls would make
+// every pointer escape.)
+func depthwiseRowCall(kw, st int, masked bool, npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32) {
+	m := 0
+	if masked {
+		m = 1
+	}
+	switch kw<<3 | st<<1 | m {
+	case 3<<3 | 1<<1 | 0:
+		depthwiseRowAVX2K3S1(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<3 | 1<<1 | 1:
+		depthwiseRowAVX2K3S1Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<3 | 2<<1 | 0:
+		depthwiseRowAVX2K3S2(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<3 | 2<<1 | 1:
+		depthwiseRowAVX2K3S2Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<3 | 1<<1 | 0:
+		depthwiseRowAVX2K5S1(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<3 | 1<<1 | 1:
+		depthwiseRowAVX2K5S1Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<3 | 2<<1 | 0:
+		depthwiseRowAVX2K5S2(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<3 | 2<<1 | 1:
+		depthwiseRowAVX2K5S2Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<3 | 1<<1 | 0:
+		depthwiseRowAVX2K7S1(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<3 | 1<<1 | 1:
+		depthwiseRowAVX2K7S1Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<3 | 2<<1 | 0:
+		depthwiseRowAVX2K7S2(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<3 | 2<<1 | 1:
+		depthwiseRowAVX2K7S2Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	default:
+		panic("runtime: no depthwise row kernel")
+	}
+}

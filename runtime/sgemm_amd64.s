@@ -16852,6 +16852,2492 @@ depthwiseAVX2_p1_end:
 	VZEROUPPER
 	RET
 
+// func depthwiseRowAVX2K3S1(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S1(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S1_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K3S1_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K3S1_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S1_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S1_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S1_rows
+
+depthwiseRowAVX2K3S1_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S1_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S1_store
+
+depthwiseRowAVX2K3S1_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K3S1_kh
+
+depthwiseRowAVX2K3S1_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S1_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S1_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S1_blk
+
+depthwiseRowAVX2K3S1_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K3S1_grp
+
+depthwiseRowAVX2K3S1_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S1Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S1Mask(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S1Mask_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K3S1Mask_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K3S1Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S1Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S1Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S1Mask_rows
+
+depthwiseRowAVX2K3S1Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S1Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S1Mask_store
+
+depthwiseRowAVX2K3S1Mask_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K3S1Mask_skip0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K3S1Mask_skip1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K3S1Mask_skip2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K3S1Mask_skip3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K3S1Mask_skip4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K3S1Mask_skip5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K3S1Mask_skip6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K3S1Mask_skip7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K3S1Mask_skip8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1Mask_skip9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K3S1Mask_skip9:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K3S1Mask_kh
+
+depthwiseRowAVX2K3S1Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S1Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S1Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S1Mask_blk
+
+depthwiseRowAVX2K3S1Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K3S1Mask_grp
+
+depthwiseRowAVX2K3S1Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S2(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S2(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S2_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K3S2_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K3S2_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S2_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S2_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S2_rows
+
+depthwiseRowAVX2K3S2_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S2_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S2_store
+
+depthwiseRowAVX2K3S2_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K3S2_kh
+
+depthwiseRowAVX2K3S2_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S2_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S2_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S2_blk
+
+depthwiseRowAVX2K3S2_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K3S2_grp
+
+depthwiseRowAVX2K3S2_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S2Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S2Mask(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S2Mask_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K3S2Mask_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K3S2Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S2Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S2Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S2Mask_rows
+
+depthwiseRowAVX2K3S2Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S2Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S2Mask_store
+
+depthwiseRowAVX2K3S2Mask_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K3S2Mask_skip0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K3S2Mask_skip1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K3S2Mask_skip2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K3S2Mask_skip3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K3S2Mask_skip4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K3S2Mask_skip5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K3S2Mask_skip6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K3S2Mask_skip7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K3S2Mask_skip8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K3S2Mask_skip9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K3S2Mask_skip10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K3S2Mask_skip11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K3S2Mask_skip12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K3S2Mask_skip13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip14
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K3S2Mask_skip14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip15
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K3S2Mask_skip15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2Mask_skip16
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K3S2Mask_skip16:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K3S2Mask_kh
+
+depthwiseRowAVX2K3S2Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S2Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S2Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S2Mask_blk
+
+depthwiseRowAVX2K3S2Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K3S2Mask_grp
+
+depthwiseRowAVX2K3S2Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S1(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S1(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S1_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K5S1_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K5S1_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S1_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S1_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S1_rows
+
+depthwiseRowAVX2K5S1_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S1_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S1_store
+
+depthwiseRowAVX2K5S1_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K5S1_kh
+
+depthwiseRowAVX2K5S1_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S1_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S1_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S1_blk
+
+depthwiseRowAVX2K5S1_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K5S1_grp
+
+depthwiseRowAVX2K5S1_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S1Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S1Mask(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S1Mask_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K5S1Mask_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K5S1Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S1Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S1Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S1Mask_rows
+
+depthwiseRowAVX2K5S1Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S1Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S1Mask_store
+
+depthwiseRowAVX2K5S1Mask_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K5S1Mask_skip0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K5S1Mask_skip1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K5S1Mask_skip2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K5S1Mask_skip3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K5S1Mask_skip4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K5S1Mask_skip5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K5S1Mask_skip6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K5S1Mask_skip7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K5S1Mask_skip8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K5S1Mask_skip9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K5S1Mask_skip10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1Mask_skip11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K5S1Mask_skip11:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K5S1Mask_kh
+
+depthwiseRowAVX2K5S1Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S1Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S1Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S1Mask_blk
+
+depthwiseRowAVX2K5S1Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K5S1Mask_grp
+
+depthwiseRowAVX2K5S1Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S2(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S2(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S2_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K5S2_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K5S2_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S2_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S2_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S2_rows
+
+depthwiseRowAVX2K5S2_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S2_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S2_store
+
+depthwiseRowAVX2K5S2_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K5S2_kh
+
+depthwiseRowAVX2K5S2_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S2_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S2_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S2_blk
+
+depthwiseRowAVX2K5S2_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K5S2_grp
+
+depthwiseRowAVX2K5S2_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S2Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S2Mask(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S2Mask_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K5S2Mask_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K5S2Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S2Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S2Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S2Mask_rows
+
+depthwiseRowAVX2K5S2Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S2Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S2Mask_store
+
+depthwiseRowAVX2K5S2Mask_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K5S2Mask_skip0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K5S2Mask_skip1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K5S2Mask_skip2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K5S2Mask_skip3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K5S2Mask_skip4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K5S2Mask_skip5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K5S2Mask_skip6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K5S2Mask_skip7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K5S2Mask_skip8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K5S2Mask_skip9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K5S2Mask_skip10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K5S2Mask_skip11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K5S2Mask_skip12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K5S2Mask_skip13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip14
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K5S2Mask_skip14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip15
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K5S2Mask_skip15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip16
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K5S2Mask_skip16:
+	TESTL       $0x00020000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip17
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K5S2Mask_skip17:
+	TESTL       $0x00040000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2Mask_skip18
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K5S2Mask_skip18:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K5S2Mask_kh
+
+depthwiseRowAVX2K5S2Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S2Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S2Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S2Mask_blk
+
+depthwiseRowAVX2K5S2Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K5S2Mask_grp
+
+depthwiseRowAVX2K5S2Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S1(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S1(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S1_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K7S1_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K7S1_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S1_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S1_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S1_rows
+
+depthwiseRowAVX2K7S1_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S1_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S1_store
+
+depthwiseRowAVX2K7S1_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (DI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (AX), Y13
+	VMOVUPS     (AX)(R12*1), Y14
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y12, Y7
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K7S1_kh
+
+depthwiseRowAVX2K7S1_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S1_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S1_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S1_blk
+
+depthwiseRowAVX2K7S1_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K7S1_grp
+
+depthwiseRowAVX2K7S1_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S1Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S1Mask(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S1Mask_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K7S1Mask_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K7S1Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S1Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S1Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S1Mask_rows
+
+depthwiseRowAVX2K7S1Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S1Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S1Mask_store
+
+depthwiseRowAVX2K7S1Mask_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (DI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (AX), Y13
+	VMOVUPS     (AX)(R12*1), Y14
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K7S1Mask_skip0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K7S1Mask_skip1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K7S1Mask_skip2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K7S1Mask_skip3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K7S1Mask_skip4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K7S1Mask_skip5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K7S1Mask_skip6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K7S1Mask_skip7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K7S1Mask_skip8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K7S1Mask_skip9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K7S1Mask_skip10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K7S1Mask_skip11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y13, Y7
+
+depthwiseRowAVX2K7S1Mask_skip12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1Mask_skip13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y7
+
+depthwiseRowAVX2K7S1Mask_skip13:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K7S1Mask_kh
+
+depthwiseRowAVX2K7S1Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S1Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S1Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S1Mask_blk
+
+depthwiseRowAVX2K7S1Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K7S1Mask_grp
+
+depthwiseRowAVX2K7S1Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S2(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S2(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S2_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K7S2_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K7S2_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S2_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S2_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S2_rows
+
+depthwiseRowAVX2K7S2_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S2_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S2_store
+
+depthwiseRowAVX2K7S2_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (DI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (AX), Y13
+	VMOVUPS     (AX)(R12*1), Y14
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	LEAQ        (DX)(R12*4), R14
+	LEAQ        (R14)(R12*1), R14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y12, Y7
+	VMOVUPS     (DX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS     (R14), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K7S2_kh
+
+depthwiseRowAVX2K7S2_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S2_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S2_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S2_blk
+
+depthwiseRowAVX2K7S2_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K7S2_grp
+
+depthwiseRowAVX2K7S2_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S2Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S2Mask(SB), NOSPLIT, $0-116
+	MOVQ  npix+0(FP), R8
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S2Mask_grp:
+	TESTQ R8, R8
+	JZ    depthwiseRowAVX2K7S2Mask_end
+	XORQ  R11, R11
+
+depthwiseRowAVX2K7S2Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S2Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S2Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S2Mask_rows
+
+depthwiseRowAVX2K7S2Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S2Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S2Mask_store
+
+depthwiseRowAVX2K7S2Mask_kh:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	LEAQ        (DI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (AX), Y13
+	VMOVUPS     (AX)(R12*1), Y14
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	LEAQ        (DX)(R12*4), R14
+	LEAQ        (R14)(R12*1), R14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K7S2Mask_skip0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K7S2Mask_skip1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K7S2Mask_skip2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K7S2Mask_skip3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K7S2Mask_skip4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K7S2Mask_skip5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K7S2Mask_skip6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K7S2Mask_skip7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K7S2Mask_skip8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K7S2Mask_skip9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K7S2Mask_skip10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K7S2Mask_skip11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K7S2Mask_skip12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K7S2Mask_skip13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip14
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K7S2Mask_skip14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip15
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K7S2Mask_skip15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip16
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K7S2Mask_skip16:
+	TESTL       $0x00020000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip17
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K7S2Mask_skip17:
+	TESTL       $0x00040000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip18
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K7S2Mask_skip18:
+	TESTL       $0x00080000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip19
+	VMOVUPS     (DX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y7
+
+depthwiseRowAVX2K7S2Mask_skip19:
+	TESTL       $0x00100000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2Mask_skip20
+	VMOVUPS     (R14), Y15
+	VFMADD231PS Y15, Y14, Y7
+
+depthwiseRowAVX2K7S2Mask_skip20:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K7S2Mask_kh
+
+depthwiseRowAVX2K7S2Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S2Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S2Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S2Mask_blk
+
+depthwiseRowAVX2K7S2Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x05, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, R8
+	JMP    depthwiseRowAVX2K7S2Mask_grp
+
+depthwiseRowAVX2K7S2Mask_end:
+	VZEROUPPER
+	RET
+
 // func winogradIn4AVX512(src *float32, rs int, ps int, v *float32, ldv int, c int, mask *int32)
 // Requires: AVX, AVX512F
 TEXT ·winogradIn4AVX512(SB), $2384-56

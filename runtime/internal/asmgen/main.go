@@ -81,6 +81,10 @@ func main() {
 	}
 	depthwise(avx512)
 	depthwise(avx2)
+	for _, ks := range dwRowSizes {
+		depthwiseRow(ks[0], ks[1], false)
+		depthwiseRow(ks[0], ks[1], true)
+	}
 	for _, s := range []isa{avx512, avx2} {
 		for _, f := range []winoAlgo{winoF4, winoF2} {
 			winoIn(s, f)
