@@ -203,17 +203,22 @@ func (s isa) zero(v VecPhysical) {
 	}
 }
 
-// dwRowPix is the number of output pixels the row kernels compute at once:
-// eight accumulators are the independent FMA chains that hide the FMA
-// latency (4 cycles at 2 per cycle), one vector of channels each.
-const dwRowPix = 8
+// dwRowShapes are the (pixels, vectors) blocks of the row kernels: eight
+// accumulators either way, the independent FMA chains that hide the FMA
+// latency (4 cycles at 2 per cycle). Eight pixels of one vector load the
+// fewest inputs per FMA; four pixels of two vectors use whole cache lines
+// per channel block, which matters when the pixel stride is a multiple of
+// 1 KiB or so and the lines of all the pixels a block touches share a few
+// L1 sets (64 or 128 channels): one vector per block would fetch every
+// line twice from L2.
+var dwRowShapes = [][2]int{{8, 1}, {4, 2}}
 
 // dwRowSizes are the kernel widths and strides that get a row kernel; the
 // rest (and dilated columns) go through the taps table of depthwise.
 var dwRowSizes = [][2]int{{3, 1}, {3, 2}, {5, 1}, {5, 2}, {7, 1}, {7, 2}}
 
 // depthwiseRow writes the AVX2 row kernel for kernel width kw and stride
-// st: npix (a multiple of 8) consecutive output pixels of one output row,
+// st: npix (a multiple of np) consecutive output pixels of one output row,
 // channels [0, cvb/4), for kernel rows [0, nkh). Pixel p's output is at
 // out + p*ostride floats; the input column j (of kernel row 0) is at
 // in + (col0 + j)*c floats, and pixel p reads columns p*st .. p*st+kw-1;
@@ -231,15 +236,19 @@ var dwRowSizes = [][2]int{{3, 1}, {3, 2}, {5, 1}, {5, 2}, {7, 1}, {7, 2}}
 // together so that all 16 vector registers serve: eight accumulators, up
 // to seven weights, one input.
 //
-// The Mask variant computes one group of eight pixels (npix = 8) at the
+// np pixels of nv vectors go at once (see dwRowShapes); with two
+// vectors, the kernel row is gone through once per vector, each time with
+// the kw weights of that vector.
+//
+// The Mask variant computes one group of np pixels (npix = np) at the
 // border of the image: it skips input column j unless bit j of mask is
 // set, as if the columns outside the image were zeros. That keeps border
 // pixels on eight accumulator chains instead of one pixel per call.
 //
 // Only AVX2 has row kernels: an AVX-512 machine keeps depthwise (this one
 // could not be run where it was written).
-func depthwiseRow(kw, st int, masked bool) {
-	name := fmt.Sprintf("depthwiseRowAVX2K%dS%d", kw, st)
+func depthwiseRow(kw, st, np, nv int, masked bool) {
+	name := fmt.Sprintf("depthwiseRowAVX2K%dS%dP%d", kw, st, np)
 	if masked {
 		name += "Mask"
 	}
@@ -248,13 +257,13 @@ func depthwiseRow(kw, st int, masked bool) {
 	Doc(fmt.Sprintf("%s computes pixels of one row of a %d-wide, stride-%d depthwise convolution; see the asmgen command.", name, kw, st))
 
 	s := avx2
-	ncols := (dwRowPix-1)*st + kw
-	npix, outp, inp, cb, cs, cs3 := R8, R9, R10, R11, R12, R13
+	ncols := (np-1)*st + kw
+	outp, inp, cb, cs, cs3 := R9, R10, R11, R12, R13
 	r, wk, cnt := RSI, RDI, RCX
 	// Input column j is at bases[j/5] plus (j%5)*cs.
 	bases := []GPPhysical{r, RAX, RBX, RDX, R14, R15}[:(ncols+4)/5]
-	acc := func(p int) VecPhysical { return s.vec(p) }
-	wv := func(k int) VecPhysical { return s.vec(dwRowPix + k) }
+	acc := func(p, v int) VecPhysical { return s.vec(p*nv + v) }
+	wv := func(k int) VecPhysical { return s.vec(np*nv + k) }
 	x := s.vec(15)
 	col := func(base GPPhysical, i int) Mem {
 		m := Mem{Base: base}
@@ -271,7 +280,6 @@ func depthwiseRow(kw, st int, masked bool) {
 		return m
 	}
 
-	Load(Param("npix"), npix)
 	Load(Param("out"), outp)
 	Load(Param("c"), cs)
 	SHLQ(Imm(2), cs)
@@ -282,8 +290,8 @@ func depthwiseRow(kw, st int, masked bool) {
 	ADDQ(RAX, inp)
 
 	Label(name + "_grp")
-	TESTQ(npix, npix)
-	JZ(LabelRef(name + "_end"))
+	CMPQ(param("npix"), U8(0))
+	JE(LabelRef(name + "_end"))
 	XORQ(cb, cb)
 
 	Label(name + "_blk")
@@ -292,14 +300,18 @@ func depthwiseRow(kw, st int, masked bool) {
 	TESTQ(U32(tBias), param("flags"))
 	JZ(LabelRef(name + "_zero"))
 	Load(Param("bias"), RAX)
-	VMOVUPS(Mem{Base: RAX, Index: cb, Scale: 1}, acc(0))
-	for p := 1; p < dwRowPix; p++ {
-		VMOVAPS(acc(0), acc(p))
+	for v := 0; v < nv; v++ {
+		VMOVUPS(Mem{Base: RAX, Index: cb, Scale: 1, Disp: v * s.vbytes}, acc(0, v))
+		for p := 1; p < np; p++ {
+			VMOVAPS(acc(0, v), acc(p, v))
+		}
 	}
 	JMP(LabelRef(name + "_rows"))
 	Label(name + "_zero")
-	for p := 0; p < dwRowPix; p++ {
-		VXORPS(acc(p), acc(p), acc(p))
+	for p := 0; p < np; p++ {
+		for v := 0; v < nv; v++ {
+			VXORPS(acc(p, v), acc(p, v), acc(p, v))
+		}
 	}
 	Label(name + "_rows")
 	Load(Param("w"), wk)
@@ -310,35 +322,42 @@ func depthwiseRow(kw, st int, masked bool) {
 	JZ(LabelRef(name + "_store"))
 
 	Label(name + "_kh")
-	for k := 0; k < kw; k++ {
-		if k == 5 {
-			LEAQ(Mem{Base: wk, Index: cs, Scale: 4}, RAX)
-			LEAQ(Mem{Base: RAX, Index: cs, Scale: 1}, RAX)
-		}
-		base := wk
-		if k >= 5 {
-			base = RAX
-		}
-		VMOVUPS(col(base, k%5), wv(k))
-	}
 	for i := 1; i < len(bases); i++ {
 		LEAQ(Mem{Base: bases[i-1], Index: cs, Scale: 4}, bases[i])
 		LEAQ(Mem{Base: bases[i], Index: cs, Scale: 1}, bases[i])
 	}
-	for j := 0; j < ncols; j++ {
-		skip := fmt.Sprintf("%s_skip%d", name, j)
-		if masked {
-			TESTL(U32(1<<j), param("mask"))
-			JZ(LabelRef(skip))
-		}
-		VMOVUPS(col(bases[j/5], j%5), x)
-		for p := 0; p < dwRowPix; p++ {
-			if k := j - p*st; k >= 0 && k < kw {
-				VFMADD231PS(x, wv(k), acc(p))
+	// Weight column k is at wk or, from 5 on, at R8, plus (k%5)*cs.
+	if kw > 5 {
+		LEAQ(Mem{Base: wk, Index: cs, Scale: 4}, R8)
+		LEAQ(Mem{Base: R8, Index: cs, Scale: 1}, R8)
+	}
+	for v := 0; v < nv; v++ {
+		for k := 0; k < kw; k++ {
+			base := wk
+			if k >= 5 {
+				base = R8
 			}
+			m := col(base, k%5)
+			m.Disp = v * s.vbytes
+			VMOVUPS(m, wv(k))
 		}
-		if masked {
-			Label(skip)
+		for j := 0; j < ncols; j++ {
+			skip := fmt.Sprintf("%s_skip%d_%d", name, v, j)
+			if masked {
+				TESTL(U32(1<<j), param("mask"))
+				JZ(LabelRef(skip))
+			}
+			m := col(bases[j/5], j%5)
+			m.Disp = v * s.vbytes
+			VMOVUPS(m, x)
+			for p := 0; p < np; p++ {
+				if k := j - p*st; k >= 0 && k < kw {
+					VFMADD231PS(x, wv(k), acc(p, v))
+				}
+			}
+			if masked {
+				Label(skip)
+			}
 		}
 	}
 	ADDQ(param("rowb"), r)
@@ -352,9 +371,11 @@ func depthwiseRow(kw, st int, masked bool) {
 	lo, hi := wv(0), wv(1)
 	VBROADCASTSS(param("lo"), lo)
 	VBROADCASTSS(param("hi"), hi)
-	for p := 0; p < dwRowPix; p++ {
-		VMAXPS(acc(p), lo, acc(p))
-		VMINPS(acc(p), hi, acc(p))
+	for p := 0; p < np; p++ {
+		for v := 0; v < nv; v++ {
+			VMAXPS(acc(p, v), lo, acc(p, v))
+			VMINPS(acc(p, v), hi, acc(p, v))
+		}
 	}
 	Label(name + "_noclamp")
 	// Pixel p's output is at RSI or RDX (pixels 4..7) plus (p%4)*ostride.
@@ -363,31 +384,33 @@ func depthwiseRow(kw, st int, masked bool) {
 	SHLQ(Imm(2), RAX)
 	LEAQ(Mem{Base: RAX, Index: RAX, Scale: 2}, RBX)
 	LEAQ(Mem{Base: RSI, Index: RAX, Scale: 4}, RDX)
-	for p := 0; p < dwRowPix; p++ {
-		m := Mem{Base: RSI}
-		if p >= 4 {
-			m.Base = RDX
+	for p := 0; p < np; p++ {
+		for v := 0; v < nv; v++ {
+			m := Mem{Base: RSI, Disp: v * s.vbytes}
+			if p >= 4 {
+				m.Base = RDX
+			}
+			switch p % 4 {
+			case 1:
+				m.Index, m.Scale = RAX, 1
+			case 2:
+				m.Index, m.Scale = RAX, 2
+			case 3:
+				m.Index, m.Scale = RBX, 1
+			}
+			VMOVUPS(acc(p, v), m)
 		}
-		switch p % 4 {
-		case 1:
-			m.Index, m.Scale = RAX, 1
-		case 2:
-			m.Index, m.Scale = RAX, 2
-		case 3:
-			m.Index, m.Scale = RBX, 1
-		}
-		VMOVUPS(acc(p), m)
 	}
-	ADDQ(U32(s.vbytes), cb)
+	ADDQ(U32(nv*s.vbytes), cb)
 	JMP(LabelRef(name + "_blk"))
 
 	Label(name + "_nextgrp")
 	Load(Param("ostride"), RAX)
-	SHLQ(Imm(2+3), RAX)
+	IMUL3Q(Imm(uint64(4*np)), RAX, RAX)
 	ADDQ(RAX, outp)
-	IMUL3Q(Imm(uint64(dwRowPix*st)), cs, RAX)
+	IMUL3Q(Imm(uint64(np*st)), cs, RAX)
 	ADDQ(RAX, inp)
-	SUBQ(U32(dwRowPix), npix)
+	SUBQ(U32(np), param("npix")) // the pixels left count down in place, freeing R8
 	JMP(LabelRef(name + "_grp"))
 
 	Label(name + "_end")
