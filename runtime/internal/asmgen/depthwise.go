@@ -208,9 +208,10 @@ func (s isa) zero(v VecPhysical) {
 // latency (4 cycles at 2 per cycle). Eight pixels of one vector load the
 // fewest inputs per FMA; four pixels of two vectors use whole cache lines
 // per channel block, which matters when the pixel stride is a multiple of
-// 1 KiB or so and the lines of all the pixels a block touches share a few
-// L1 sets (64 or 128 channels): one vector per block would fetch every
-// line twice from L2.
+// 512 bytes (128, 256, 512 channels): the lines of all the pixels a block
+// touches then share a few L1 sets, and with one vector per block a line
+// is evicted before the next block reads its other half, so every line
+// comes twice from L2.
 var dwRowShapes = [][2]int{{8, 1}, {4, 2}}
 
 // dwRowSizes are the kernel widths and strides that get a row kernel; the
@@ -232,9 +233,8 @@ var dwRowSizes = [][2]int{{3, 1}, {3, 2}, {5, 1}, {5, 2}, {7, 1}, {7, 2}}
 // that uses it; with the kernel width and stride fixed here, each kernel
 // row loads its kw weight vectors into registers and each input column
 // once, to feed every pixel that reads it (kw of them at stride 1), so
-// there are fewer loads than FMAs and no per-tap overhead. Eight pixels go
-// together so that all 16 vector registers serve: eight accumulators, up
-// to seven weights, one input.
+// there are fewer loads than FMAs and no per-tap overhead. All 16 vector
+// registers serve: eight accumulators, up to seven weights, one input.
 //
 // np pixels of nv vectors go at once (see dwRowShapes); with two
 // vectors, the kernel row is gone through once per vector, each time with
