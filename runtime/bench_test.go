@@ -75,6 +75,19 @@ var convBenchGeoms = []Window{
 	{H: 14, W: 14, C: 512, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 14, OW: 14},
 }
 
+// dwBenchGeoms add to convBenchGeoms the depthwise layers of MobileNetV2
+// and EfficientNet-B0 that take the most time, 5x5 ones among them, and
+// MobileNetV1's power-of-two channel counts.
+var dwBenchGeoms = append(append([]Window(nil), convBenchGeoms...),
+	Window{H: 56, W: 56, C: 144, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 56, OW: 56},
+	Window{H: 112, W: 112, C: 96, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 0, PadL: 0, PadB: 1, PadR: 1, OH: 56, OW: 56},
+	Window{H: 28, W: 28, C: 240, KH: 5, KW: 5, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 2, PadL: 2, PadB: 2, PadR: 2, OH: 28, OW: 28},
+	Window{H: 56, W: 56, C: 144, KH: 5, KW: 5, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 2, PadR: 2, OH: 28, OW: 28},
+	Window{H: 28, W: 28, C: 256, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 28, OW: 28},
+	Window{H: 14, W: 14, C: 384, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 14, OW: 14},
+	Window{H: 14, W: 14, C: 672, KH: 5, KW: 5, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 2, PadL: 2, PadB: 2, PadR: 2, OH: 14, OW: 14},
+)
+
 func geomName(g *Window) string {
 	return fmt.Sprintf("%dx%dx%d_s%d", g.H, g.W, g.C, g.StrideH)
 }
@@ -97,9 +110,9 @@ func BenchmarkIm2col(b *testing.B) {
 // instruction set; isa=... lets benchstat -col /isa compare them.
 func BenchmarkDepthwiseConv(b *testing.B) {
 	defer func(old isa) { dwISA = old }(dwISA)
-	for _, g := range convBenchGeoms {
+	for _, g := range dwBenchGeoms {
 		for _, is := range depthwiseISAs() {
-			b.Run(fmt.Sprintf("shape=%s/isa=%v", geomName(&g), is), func(b *testing.B) {
+			b.Run(fmt.Sprintf("shape=%s_k%d/isa=%v", geomName(&g), g.KH, is), func(b *testing.B) {
 				dwISA = is
 				r := rand.New(rand.NewPCG(1, 1))
 				src := randSlice(r, g.InLen())

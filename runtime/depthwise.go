@@ -87,14 +87,14 @@ const maxAsmTaps = 64
 
 // depthwiseRows computes output rows [oh0, oh1) of DepthwiseConv.
 //
-// With assembly (multiplier 1, at least one vector of channels), every
-// pixel goes to the kernel with a table of the taps that fall inside the
-// image: one call for the interior run of each row, whose pixels share a
+// With assembly (multiplier 1, at least one vector of channels), the rows
+// go to the row kernels when there is one for the window (see
+// depthwiseRowAsm); otherwise every pixel goes to the kernel with a table
+// of the taps that fall inside the image: one call for the interior run of each row, whose pixels share a
 // table, and one per border pixel. Channels beyond the last whole vector,
 // and everything else, are done in Go.
 func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w, bias, res []float32, act ActKind, alpha, beta float32, oh0, oh1 int) {
 	c := g.C
-	cout := c * mult
 	cv := 0 // channels the assembly does
 	if vw := depthwiseWidth(); vw > 0 && mult == 1 && g.KH*g.KW <= maxAsmTaps {
 		cv = c - c%vw
@@ -120,6 +120,15 @@ func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w
 		lo, hi = l, h
 		post = false
 	}
+	if depthwiseRowOK(g) {
+		for oh := oh0; oh < oh1; oh++ {
+			kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+			ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+			depthwiseRowAsm(dst[oh*g.OW*ldd:], ldd, src, g, ih0, kh0, kh1, w, cv, bias, flags, lo, hi)
+			depthwiseFinish(dst, ldd, src, g, w, bias, res, act, alpha, beta, oh, 0, g.OW, kh0, kh1, cv, flags, post)
+		}
+		return
+	}
 	var table [2 * maxAsmTaps]int
 	for oh := oh0; oh < oh1; oh++ {
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
@@ -144,26 +153,36 @@ func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w
 				in = src[(ih0*g.W+ow*g.StrideW-g.PadL+kw0*g.DilW)*c:]
 			}
 			depthwiseAsm(n, dst[p:], ldd, in, g.StrideW*c, taps, w, cv, bias, flags, lo, hi)
-			for q := ow; q < ow+n; q++ {
-				pq := (oh*g.OW + q) * ldd
-				out := dst[pq : pq+cout]
-				if cv < c {
-					depthwiseTail(out, src, g, w, bias, oh, q, kh0, kh1, cv)
-					if flags&tClamp != 0 {
-						Activate(out[cv:], act, alpha, beta)
-					}
-				}
-				if res != nil {
-					epilogueRow(out, nil, res[pq:pq+cout], act, alpha, beta)
-				}
-			}
-			if post && res == nil {
-				// The activation alone runs over the n pixels at
-				// once, as a tile of the output.
-				activateRows(dst[p:], n, cout, ldd, act, alpha, beta)
-			}
+			depthwiseFinish(dst, ldd, src, g, w, bias, res, act, alpha, beta, oh, ow, n, kh0, kh1, cv, flags, post)
 			ow += n
 		}
+	}
+}
+
+// depthwiseFinish completes output pixels [ow, ow+n) of row oh, whose
+// channels [0, cv) the assembly has computed with the flags' epilogue:
+// the remaining channels, the residual and the activation the kernel did
+// not apply (post).
+func depthwiseFinish(dst []float32, ldd int, src []float32, g *Window, w, bias, res []float32, act ActKind, alpha, beta float32, oh, ow, n, kh0, kh1, cv int, flags uint, post bool) {
+	c := g.C
+	cout := c
+	for q := ow; q < ow+n; q++ {
+		pq := (oh*g.OW + q) * ldd
+		out := dst[pq : pq+cout]
+		if cv < c {
+			depthwiseTail(out, src, g, w, bias, oh, q, kh0, kh1, cv)
+			if flags&tClamp != 0 {
+				Activate(out[cv:], act, alpha, beta)
+			}
+		}
+		if res != nil {
+			epilogueRow(out, nil, res[pq:pq+cout], act, alpha, beta)
+		}
+	}
+	if post && res == nil {
+		// The activation alone runs over the n pixels at once, as a
+		// tile of the output.
+		activateRows(dst[(oh*g.OW+ow)*ldd:], n, cout, ldd, act, alpha, beta)
 	}
 }
 

@@ -294,3 +294,165 @@ func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, 
 		scaleShiftAVX2(rows, c, s, sld, d, dld, sc, sh, flags, lo, hi)
 	}
 }
+
+// depthwiseRowOK reports whether the AVX2 row kernels (see depthwiseRow in
+// the asmgen command) compute the rows of window g: a kernel width and
+// stride they were generated for, undilated columns, and rows of at least
+// one group of pixels. AVX-512 keeps the taps-table kernel.
+func depthwiseRowOK(g *Window) bool {
+	return dwISA == isaAVX2 && g.DilW == 1 && g.OW >= depthwiseRowPixels(g) &&
+		(g.KW == 3 || g.KW == 5 || g.KW == 7) && (g.StrideW == 1 || g.StrideW == 2)
+}
+
+// dwRowForce, when not 0, is the group size every window gets (for tests
+// and experiments).
+var dwRowForce = 0
+
+// depthwiseRowPixels is the group of pixels the row kernels take for g:
+// eight pixels of one vector, or four of two (whole cache lines) when the
+// pixel stride would make the lines of eight pixels share a few L1 sets;
+// see dwRowShapes in the asmgen command. The four-pixel kernels need the
+// channels to be a multiple of 16.
+func depthwiseRowPixels(g *Window) int {
+	// Four pixels take two vectors at a time, and no single one.
+	if g.C%16 != 0 {
+		return 8
+	}
+	if dwRowForce != 0 {
+		return dwRowForce
+	}
+	// Measured on Zen 3: four pixels win by 1.3-1.6x at 128, 256 and
+	// 512 channels (pixel strides of 512 B to 2 KiB), tie at 64 and 384,
+	// and lose by up to 1.6x at 144, 240 and 672.
+	if g.C%128 == 0 {
+		return 4
+	}
+	return 8
+}
+
+// depthwiseRowAsm computes channels [0, cv) of output row out (pixel ow at
+// out[ow*ldd:]) with the row kernels, for the input rows from ih0 that
+// kernel rows [kh0, kh1) read, with bias and clamp as flags say. Groups of
+// pixels whose input columns are all inside the image go to the plain
+// kernel, a run of them in one call; the others (at the borders) to the
+// Mask kernel, which skips the columns outside. When OW is not a multiple
+// of the group the last group overlaps the one before and computes some
+// pixels twice, to the same values.
+func depthwiseRowAsm(out []float32, ldd int, src []float32, g *Window, ih0, kh0, kh1 int, w []float32, cv int, bias []float32, flags uint, lo, hi float32) {
+	c := g.C
+	in, wp := &src[0], &w[0]
+	if kh1 > kh0 {
+		in, wp = &src[ih0*g.W*c], &w[kh0*g.KW*c]
+	}
+	var bp *float32
+	if flags&tBias != 0 {
+		bp = &bias[0]
+	}
+	np := depthwiseRowPixels(g)
+	rowb, wrowb, nkh := 4*g.DilH*g.W*c, 4*g.KW*c, kh1-kh0
+	ncols := (np-1)*g.StrideW + g.KW
+	full := uint32(1)<<ncols - 1
+	run, runN := 0, 0 // a run of whole groups not yet computed
+	for ow := 0; ; ow += np {
+		last := ow+np >= g.OW
+		if last {
+			ow = g.OW - np
+		}
+		col0 := ow*g.StrideW - g.PadL
+		mask := full
+		if col0 < 0 {
+			mask &^= uint32(1)<<min(-col0, ncols) - 1
+		}
+		if hi := g.W - col0; hi < ncols {
+			mask &= uint32(1)<<max(hi, 0) - 1
+		}
+		if mask == full && ow == run+runN*np {
+			if runN == 0 {
+				run = ow
+			}
+			runN++
+		} else {
+			if runN > 0 {
+				depthwiseRowCall(g.KW, g.StrideW, np, false, runN*np, &out[run*ldd], ldd, in, run*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, full)
+			}
+			runN = 0
+			if mask == full {
+				run, runN = ow, 1
+			} else {
+				depthwiseRowCall(g.KW, g.StrideW, np, true, np, &out[ow*ldd], ldd, in, col0, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, mask)
+			}
+		}
+		if last {
+			break
+		}
+	}
+	if runN > 0 {
+		depthwiseRowCall(g.KW, g.StrideW, np, false, runN*np, &out[run*ldd], ldd, in, run*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, full)
+	}
+}
+
+// depthwiseRowCall calls the row kernel for kernel width kw, stride st and
+// groups of np pixels. (A switch rather than a table of funcs, whose
+// indirect calls would make every pointer escape.)
+func depthwiseRowCall(kw, st, np int, masked bool, npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32) {
+	m := 0
+	if masked {
+		m = 1
+	}
+	p4 := 0
+	if np == 4 {
+		p4 = 1
+	}
+	switch kw<<4 | st<<2 | p4<<1 | m {
+	case 3<<4 | 1<<2 | 0<<1 | 0:
+		depthwiseRowAVX2K3S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 1<<2 | 0<<1 | 1:
+		depthwiseRowAVX2K3S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 1<<2 | 1<<1 | 0:
+		depthwiseRowAVX2K3S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 1<<2 | 1<<1 | 1:
+		depthwiseRowAVX2K3S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 2<<2 | 0<<1 | 0:
+		depthwiseRowAVX2K3S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 2<<2 | 0<<1 | 1:
+		depthwiseRowAVX2K3S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 2<<2 | 1<<1 | 0:
+		depthwiseRowAVX2K3S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 3<<4 | 2<<2 | 1<<1 | 1:
+		depthwiseRowAVX2K3S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 1<<2 | 0<<1 | 0:
+		depthwiseRowAVX2K5S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 1<<2 | 0<<1 | 1:
+		depthwiseRowAVX2K5S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 1<<2 | 1<<1 | 0:
+		depthwiseRowAVX2K5S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 1<<2 | 1<<1 | 1:
+		depthwiseRowAVX2K5S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 2<<2 | 0<<1 | 0:
+		depthwiseRowAVX2K5S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 2<<2 | 0<<1 | 1:
+		depthwiseRowAVX2K5S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 2<<2 | 1<<1 | 0:
+		depthwiseRowAVX2K5S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 5<<4 | 2<<2 | 1<<1 | 1:
+		depthwiseRowAVX2K5S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 1<<2 | 0<<1 | 0:
+		depthwiseRowAVX2K7S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 1<<2 | 0<<1 | 1:
+		depthwiseRowAVX2K7S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 1<<2 | 1<<1 | 0:
+		depthwiseRowAVX2K7S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 1<<2 | 1<<1 | 1:
+		depthwiseRowAVX2K7S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 2<<2 | 0<<1 | 0:
+		depthwiseRowAVX2K7S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 2<<2 | 0<<1 | 1:
+		depthwiseRowAVX2K7S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 2<<2 | 1<<1 | 0:
+		depthwiseRowAVX2K7S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 7<<4 | 2<<2 | 1<<1 | 1:
+		depthwiseRowAVX2K7S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	default:
+		panic("runtime: no depthwise row kernel")
+	}
+}

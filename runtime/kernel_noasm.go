@@ -70,3 +70,10 @@ func scaleRowsAsm(rows, w int, src, dst, s []float32) {
 func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, scale, shift []float32, flags uint, lo, hi float32) {
 	panic("runtime: no assembly scaleShift")
 }
+
+func depthwiseRowOK(g *Window) bool { return false }
+
+// depthwiseRowAsm is never called without assembly kernels.
+func depthwiseRowAsm(out []float32, ldd int, src []float32, g *Window, ih0, kh0, kh1 int, w []float32, cv int, bias []float32, flags uint, lo, hi float32) {
+	panic("runtime: no depthwise assembly")
+}

@@ -16852,6 +16852,5112 @@ depthwiseAVX2_p1_end:
 	VZEROUPPER
 	RET
 
+// func depthwiseRowAVX2K3S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S1P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S1P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S1P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S1P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S1P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S1P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S1P8_rows
+
+depthwiseRowAVX2K3S1P8_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S1P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S1P8_store
+
+depthwiseRowAVX2K3S1P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K3S1P8_kh
+
+depthwiseRowAVX2K3S1P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S1P8_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S1P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S1P8_blk
+
+depthwiseRowAVX2K3S1P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S1P8_grp
+
+depthwiseRowAVX2K3S1P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S1P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S1P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S1P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S1P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S1P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S1P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S1P8Mask_rows
+
+depthwiseRowAVX2K3S1P8Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S1P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S1P8Mask_store
+
+depthwiseRowAVX2K3S1P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K3S1P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K3S1P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K3S1P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K3S1P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K3S1P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K3S1P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K3S1P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K3S1P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K3S1P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K3S1P8Mask_skip0_9:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K3S1P8Mask_kh
+
+depthwiseRowAVX2K3S1P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S1P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S1P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S1P8Mask_blk
+
+depthwiseRowAVX2K3S1P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S1P8Mask_grp
+
+depthwiseRowAVX2K3S1P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S1P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S1P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S1P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S1P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S1P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S1P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K3S1P4_rows
+
+depthwiseRowAVX2K3S1P4_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S1P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S1P4_store
+
+depthwiseRowAVX2K3S1P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y10, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K3S1P4_kh
+
+depthwiseRowAVX2K3S1P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S1P4_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S1P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K3S1P4_blk
+
+depthwiseRowAVX2K3S1P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S1P4_grp
+
+depthwiseRowAVX2K3S1P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S1P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S1P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S1P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S1P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S1P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S1P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K3S1P4Mask_rows
+
+depthwiseRowAVX2K3S1P4Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S1P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S1P4Mask_store
+
+depthwiseRowAVX2K3S1P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K3S1P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K3S1P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K3S1P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K3S1P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K3S1P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y10, Y6
+
+depthwiseRowAVX2K3S1P4Mask_skip0_5:
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip1_0
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K3S1P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip1_1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K3S1P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip1_2
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K3S1P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip1_3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K3S1P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip1_4
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K3S1P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S1P4Mask_skip1_5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K3S1P4Mask_skip1_5:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K3S1P4Mask_kh
+
+depthwiseRowAVX2K3S1P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S1P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S1P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K3S1P4Mask_blk
+
+depthwiseRowAVX2K3S1P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S1P4Mask_grp
+
+depthwiseRowAVX2K3S1P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S2P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S2P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S2P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S2P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S2P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S2P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S2P8_rows
+
+depthwiseRowAVX2K3S2P8_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S2P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S2P8_store
+
+depthwiseRowAVX2K3S2P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K3S2P8_kh
+
+depthwiseRowAVX2K3S2P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S2P8_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S2P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S2P8_blk
+
+depthwiseRowAVX2K3S2P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S2P8_grp
+
+depthwiseRowAVX2K3S2P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S2P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S2P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S2P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S2P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S2P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S2P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K3S2P8Mask_rows
+
+depthwiseRowAVX2K3S2P8Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S2P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S2P8Mask_store
+
+depthwiseRowAVX2K3S2P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K3S2P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K3S2P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K3S2P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K3S2P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K3S2P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K3S2P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K3S2P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K3S2P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K3S2P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K3S2P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K3S2P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K3S2P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K3S2P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K3S2P8Mask_skip0_13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_14
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K3S2P8Mask_skip0_14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_15
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K3S2P8Mask_skip0_15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P8Mask_skip0_16
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K3S2P8Mask_skip0_16:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K3S2P8Mask_kh
+
+depthwiseRowAVX2K3S2P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S2P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S2P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K3S2P8Mask_blk
+
+depthwiseRowAVX2K3S2P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S2P8Mask_grp
+
+depthwiseRowAVX2K3S2P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S2P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S2P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S2P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S2P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S2P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S2P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K3S2P4_rows
+
+depthwiseRowAVX2K3S2P4_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S2P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S2P4_store
+
+depthwiseRowAVX2K3S2P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y6
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K3S2P4_kh
+
+depthwiseRowAVX2K3S2P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S2P4_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S2P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K3S2P4_blk
+
+depthwiseRowAVX2K3S2P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S2P4_grp
+
+depthwiseRowAVX2K3S2P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K3S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K3S2P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K3S2P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K3S2P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K3S2P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K3S2P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K3S2P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K3S2P4Mask_rows
+
+depthwiseRowAVX2K3S2P4Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K3S2P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K3S2P4Mask_store
+
+depthwiseRowAVX2K3S2P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K3S2P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K3S2P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K3S2P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K3S2P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K3S2P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K3S2P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K3S2P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K3S2P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y6
+
+depthwiseRowAVX2K3S2P4Mask_skip0_8:
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_0
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K3S2P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K3S2P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_2
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K3S2P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K3S2P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_4
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K3S2P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K3S2P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_6
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K3S2P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K3S2P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K3S2P4Mask_skip1_8
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K3S2P4Mask_skip1_8:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K3S2P4Mask_kh
+
+depthwiseRowAVX2K3S2P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K3S2P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K3S2P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K3S2P4Mask_blk
+
+depthwiseRowAVX2K3S2P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K3S2P4Mask_grp
+
+depthwiseRowAVX2K3S2P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S1P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S1P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S1P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S1P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S1P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S1P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S1P8_rows
+
+depthwiseRowAVX2K5S1P8_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S1P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S1P8_store
+
+depthwiseRowAVX2K5S1P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K5S1P8_kh
+
+depthwiseRowAVX2K5S1P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S1P8_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S1P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S1P8_blk
+
+depthwiseRowAVX2K5S1P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S1P8_grp
+
+depthwiseRowAVX2K5S1P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S1P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S1P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S1P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S1P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S1P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S1P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S1P8Mask_rows
+
+depthwiseRowAVX2K5S1P8Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S1P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S1P8Mask_store
+
+depthwiseRowAVX2K5S1P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K5S1P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K5S1P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K5S1P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K5S1P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K5S1P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K5S1P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K5S1P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K5S1P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K5S1P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K5S1P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K5S1P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K5S1P8Mask_skip0_11:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K5S1P8Mask_kh
+
+depthwiseRowAVX2K5S1P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S1P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S1P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S1P8Mask_blk
+
+depthwiseRowAVX2K5S1P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S1P8Mask_grp
+
+depthwiseRowAVX2K5S1P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S1P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S1P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S1P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S1P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S1P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S1P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K5S1P4_rows
+
+depthwiseRowAVX2K5S1P4_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S1P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S1P4_store
+
+depthwiseRowAVX2K5S1P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K5S1P4_kh
+
+depthwiseRowAVX2K5S1P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S1P4_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S1P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K5S1P4_blk
+
+depthwiseRowAVX2K5S1P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S1P4_grp
+
+depthwiseRowAVX2K5S1P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S1P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S1P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S1P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S1P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S1P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S1P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K5S1P4Mask_rows
+
+depthwiseRowAVX2K5S1P4Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S1P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S1P4Mask_store
+
+depthwiseRowAVX2K5S1P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K5S1P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K5S1P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K5S1P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K5S1P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K5S1P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y6
+
+depthwiseRowAVX2K5S1P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y6
+
+depthwiseRowAVX2K5S1P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y6
+
+depthwiseRowAVX2K5S1P4Mask_skip0_7:
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_0
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K5S1P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K5S1P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_2
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K5S1P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K5S1P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_4
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K5S1P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K5S1P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_6
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K5S1P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S1P4Mask_skip1_7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K5S1P4Mask_skip1_7:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K5S1P4Mask_kh
+
+depthwiseRowAVX2K5S1P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S1P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S1P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K5S1P4Mask_blk
+
+depthwiseRowAVX2K5S1P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S1P4Mask_grp
+
+depthwiseRowAVX2K5S1P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S2P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S2P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S2P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S2P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S2P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S2P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S2P8_rows
+
+depthwiseRowAVX2K5S2P8_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S2P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S2P8_store
+
+depthwiseRowAVX2K5S2P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K5S2P8_kh
+
+depthwiseRowAVX2K5S2P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S2P8_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S2P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S2P8_blk
+
+depthwiseRowAVX2K5S2P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S2P8_grp
+
+depthwiseRowAVX2K5S2P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S2P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S2P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S2P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S2P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S2P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S2P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K5S2P8Mask_rows
+
+depthwiseRowAVX2K5S2P8Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S2P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S2P8Mask_store
+
+depthwiseRowAVX2K5S2P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K5S2P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K5S2P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K5S2P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K5S2P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K5S2P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K5S2P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K5S2P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K5S2P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K5S2P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K5S2P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K5S2P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K5S2P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K5S2P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K5S2P8Mask_skip0_13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_14
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K5S2P8Mask_skip0_14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_15
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K5S2P8Mask_skip0_15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_16
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K5S2P8Mask_skip0_16:
+	TESTL       $0x00020000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_17
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K5S2P8Mask_skip0_17:
+	TESTL       $0x00040000, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P8Mask_skip0_18
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K5S2P8Mask_skip0_18:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K5S2P8Mask_kh
+
+depthwiseRowAVX2K5S2P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S2P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S2P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K5S2P8Mask_blk
+
+depthwiseRowAVX2K5S2P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S2P8Mask_grp
+
+depthwiseRowAVX2K5S2P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S2P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S2P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S2P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S2P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S2P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S2P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K5S2P4_rows
+
+depthwiseRowAVX2K5S2P4_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S2P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S2P4_store
+
+depthwiseRowAVX2K5S2P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y6
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y6
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     32(AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS Y15, Y12, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K5S2P4_kh
+
+depthwiseRowAVX2K5S2P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S2P4_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S2P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K5S2P4_blk
+
+depthwiseRowAVX2K5S2P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S2P4_grp
+
+depthwiseRowAVX2K5S2P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K5S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K5S2P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K5S2P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K5S2P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K5S2P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K5S2P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K5S2P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K5S2P4Mask_rows
+
+depthwiseRowAVX2K5S2P4Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K5S2P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K5S2P4Mask_store
+
+depthwiseRowAVX2K5S2P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K5S2P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K5S2P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K5S2P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K5S2P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K5S2P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K5S2P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K5S2P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K5S2P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y6
+
+depthwiseRowAVX2K5S2P4Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y6
+
+depthwiseRowAVX2K5S2P4Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y12, Y6
+
+depthwiseRowAVX2K5S2P4Mask_skip0_10:
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_0
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K5S2P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K5S2P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_2
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K5S2P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K5S2P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_4
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K5S2P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K5S2P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_6
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K5S2P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K5S2P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_8
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K5S2P4Mask_skip1_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_9
+	VMOVUPS     32(AX)(R12*4), Y15
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K5S2P4Mask_skip1_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K5S2P4Mask_skip1_10
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K5S2P4Mask_skip1_10:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K5S2P4Mask_kh
+
+depthwiseRowAVX2K5S2P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K5S2P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K5S2P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K5S2P4Mask_blk
+
+depthwiseRowAVX2K5S2P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K5S2P4Mask_grp
+
+depthwiseRowAVX2K5S2P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S1P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S1P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S1P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S1P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S1P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S1P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S1P8_rows
+
+depthwiseRowAVX2K7S1P8_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S1P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S1P8_store
+
+depthwiseRowAVX2K7S1P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y12, Y7
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K7S1P8_kh
+
+depthwiseRowAVX2K7S1P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S1P8_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S1P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S1P8_blk
+
+depthwiseRowAVX2K7S1P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S1P8_grp
+
+depthwiseRowAVX2K7S1P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S1P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S1P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S1P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S1P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S1P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S1P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S1P8Mask_rows
+
+depthwiseRowAVX2K7S1P8Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S1P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S1P8Mask_store
+
+depthwiseRowAVX2K7S1P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K7S1P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K7S1P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K7S1P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K7S1P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K7S1P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K7S1P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K7S1P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y13, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y7
+
+depthwiseRowAVX2K7S1P8Mask_skip0_13:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K7S1P8Mask_kh
+
+depthwiseRowAVX2K7S1P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S1P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S1P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S1P8Mask_blk
+
+depthwiseRowAVX2K7S1P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S1P8Mask_grp
+
+depthwiseRowAVX2K7S1P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S1P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S1P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S1P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S1P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S1P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S1P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K7S1P4_rows
+
+depthwiseRowAVX2K7S1P4_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S1P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S1P4_store
+
+depthwiseRowAVX2K7S1P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y12, Y6
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y13, Y6
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	VMOVUPS     32(R8), Y13
+	VMOVUPS     32(R8)(R12*1), Y14
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y12, Y7
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS     32(AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K7S1P4_kh
+
+depthwiseRowAVX2K7S1P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S1P4_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S1P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K7S1P4_blk
+
+depthwiseRowAVX2K7S1P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S1P4_grp
+
+depthwiseRowAVX2K7S1P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S1P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S1P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S1P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S1P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S1P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S1P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K7S1P4Mask_rows
+
+depthwiseRowAVX2K7S1P4Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S1P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S1P4Mask_store
+
+depthwiseRowAVX2K7S1P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K7S1P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K7S1P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K7S1P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y10, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y11, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y12, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y13, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y6
+
+depthwiseRowAVX2K7S1P4Mask_skip0_9:
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	VMOVUPS     32(R8), Y13
+	VMOVUPS     32(R8)(R12*1), Y14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_0
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K7S1P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K7S1P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_2
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K7S1P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_4
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_6
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_8
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y13, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S1P4Mask_skip1_9
+	VMOVUPS     32(AX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y7
+
+depthwiseRowAVX2K7S1P4Mask_skip1_9:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K7S1P4Mask_kh
+
+depthwiseRowAVX2K7S1P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S1P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S1P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K7S1P4Mask_blk
+
+depthwiseRowAVX2K7S1P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S1P4Mask_grp
+
+depthwiseRowAVX2K7S1P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S2P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S2P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S2P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S2P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S2P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S2P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S2P8_rows
+
+depthwiseRowAVX2K7S2P8_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S2P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S2P8_store
+
+depthwiseRowAVX2K7S2P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	LEAQ        (DX)(R12*4), R14
+	LEAQ        (R14)(R12*1), R14
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y12, Y7
+	VMOVUPS     (DX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS     (R14), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K7S2P8_kh
+
+depthwiseRowAVX2K7S2P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S2P8_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S2P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S2P8_blk
+
+depthwiseRowAVX2K7S2P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S2P8_grp
+
+depthwiseRowAVX2K7S2P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S2P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S2P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S2P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S2P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S2P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S2P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	JMP     depthwiseRowAVX2K7S2P8Mask_rows
+
+depthwiseRowAVX2K7S2P8Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S2P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S2P8Mask_store
+
+depthwiseRowAVX2K7S2P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	LEAQ        (DX)(R12*4), R14
+	LEAQ        (R14)(R12*1), R14
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K7S2P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K7S2P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K7S2P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K7S2P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K7S2P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K7S2P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K7S2P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K7S2P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K7S2P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K7S2P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K7S2P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K7S2P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K7S2P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K7S2P8Mask_skip0_13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_14
+	VMOVUPS     (BX)(R12*4), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y6
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_15
+	VMOVUPS     (DX), Y15
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y11, Y6
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_16
+	VMOVUPS     (DX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_16:
+	TESTL       $0x00020000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_17
+	VMOVUPS     (DX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_17:
+	TESTL       $0x00040000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_18
+	VMOVUPS     (DX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_18:
+	TESTL       $0x00080000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_19
+	VMOVUPS     (DX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_19:
+	TESTL       $0x00100000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P8Mask_skip0_20
+	VMOVUPS     (R14), Y15
+	VFMADD231PS Y15, Y14, Y7
+
+depthwiseRowAVX2K7S2P8Mask_skip0_20:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K7S2P8Mask_kh
+
+depthwiseRowAVX2K7S2P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S2P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S2P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(AX*1)
+	VMOVUPS Y2, (SI)(AX*2)
+	VMOVUPS Y3, (SI)(BX*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(AX*1)
+	VMOVUPS Y6, (DX)(AX*2)
+	VMOVUPS Y7, (DX)(BX*1)
+	ADDQ    $0x00000020, R11
+	JMP     depthwiseRowAVX2K7S2P8Mask_blk
+
+depthwiseRowAVX2K7S2P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S2P8Mask_grp
+
+depthwiseRowAVX2K7S2P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S2P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S2P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S2P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S2P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S2P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S2P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K7S2P4_rows
+
+depthwiseRowAVX2K7S2P4_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S2P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S2P4_store
+
+depthwiseRowAVX2K7S2P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y2
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y2
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y4
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y4
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y6
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y6
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y6
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y11, Y6
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y12, Y6
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y6
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	VMOVUPS     32(R8), Y13
+	VMOVUPS     32(R8)(R12*1), Y14
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y3
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y5
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y7
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y7
+	VMOVUPS     32(AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y11, Y7
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y12, Y7
+	VMOVUPS     32(BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS     32(BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX2K7S2P4_kh
+
+depthwiseRowAVX2K7S2P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S2P4_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S2P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K7S2P4_blk
+
+depthwiseRowAVX2K7S2P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S2P4_grp
+
+depthwiseRowAVX2K7S2P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX2K7S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, FMA3
+TEXT ·depthwiseRowAVX2K7S2P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX2K7S2P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX2K7S2P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX2K7S2P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX2K7S2P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX2K7S2P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	VMOVUPS 32(AX)(R11*1), Y1
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y7
+	JMP     depthwiseRowAVX2K7S2P4Mask_rows
+
+depthwiseRowAVX2K7S2P4Mask_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+depthwiseRowAVX2K7S2P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX2K7S2P4Mask_store
+
+depthwiseRowAVX2K7S2P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (DI)(R12*2), Y10
+	VMOVUPS     (DI)(R13*1), Y11
+	VMOVUPS     (DI)(R12*4), Y12
+	VMOVUPS     (R8), Y13
+	VMOVUPS     (R8)(R12*1), Y14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_0
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y8, Y0
+
+depthwiseRowAVX2K7S2P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y0
+
+depthwiseRowAVX2K7S2P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y0
+	VFMADD231PS Y15, Y8, Y2
+
+depthwiseRowAVX2K7S2P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y0
+	VFMADD231PS Y15, Y9, Y2
+
+depthwiseRowAVX2K7S2P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y10, Y2
+	VFMADD231PS Y15, Y8, Y4
+
+depthwiseRowAVX2K7S2P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_5
+	VMOVUPS     (AX), Y15
+	VFMADD231PS Y15, Y13, Y0
+	VFMADD231PS Y15, Y11, Y2
+	VFMADD231PS Y15, Y9, Y4
+
+depthwiseRowAVX2K7S2P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y10, Y4
+	VFMADD231PS Y15, Y8, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y2
+	VFMADD231PS Y15, Y11, Y4
+	VFMADD231PS Y15, Y9, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VFMADD231PS Y15, Y12, Y4
+	VFMADD231PS Y15, Y10, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y11, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_10
+	VMOVUPS     (BX), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VFMADD231PS Y15, Y12, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y6
+
+depthwiseRowAVX2K7S2P4Mask_skip0_12:
+	VMOVUPS     32(DI), Y8
+	VMOVUPS     32(DI)(R12*1), Y9
+	VMOVUPS     32(DI)(R12*2), Y10
+	VMOVUPS     32(DI)(R13*1), Y11
+	VMOVUPS     32(DI)(R12*4), Y12
+	VMOVUPS     32(R8), Y13
+	VMOVUPS     32(R8)(R12*1), Y14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_0
+	VMOVUPS     32(SI), Y15
+	VFMADD231PS Y15, Y8, Y1
+
+depthwiseRowAVX2K7S2P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_1
+	VMOVUPS     32(SI)(R12*1), Y15
+	VFMADD231PS Y15, Y9, Y1
+
+depthwiseRowAVX2K7S2P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_2
+	VMOVUPS     32(SI)(R12*2), Y15
+	VFMADD231PS Y15, Y10, Y1
+	VFMADD231PS Y15, Y8, Y3
+
+depthwiseRowAVX2K7S2P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_3
+	VMOVUPS     32(SI)(R13*1), Y15
+	VFMADD231PS Y15, Y11, Y1
+	VFMADD231PS Y15, Y9, Y3
+
+depthwiseRowAVX2K7S2P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_4
+	VMOVUPS     32(SI)(R12*4), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y10, Y3
+	VFMADD231PS Y15, Y8, Y5
+
+depthwiseRowAVX2K7S2P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_5
+	VMOVUPS     32(AX), Y15
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y11, Y3
+	VFMADD231PS Y15, Y9, Y5
+
+depthwiseRowAVX2K7S2P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_6
+	VMOVUPS     32(AX)(R12*1), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y10, Y5
+	VFMADD231PS Y15, Y8, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_7
+	VMOVUPS     32(AX)(R12*2), Y15
+	VFMADD231PS Y15, Y13, Y3
+	VFMADD231PS Y15, Y11, Y5
+	VFMADD231PS Y15, Y9, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_8
+	VMOVUPS     32(AX)(R13*1), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y10, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_9
+	VMOVUPS     32(AX)(R12*4), Y15
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y11, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_10
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VFMADD231PS Y15, Y12, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_11
+	VMOVUPS     32(BX)(R12*1), Y15
+	VFMADD231PS Y15, Y13, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX2K7S2P4Mask_skip1_12
+	VMOVUPS     32(BX)(R12*2), Y15
+	VFMADD231PS Y15, Y14, Y7
+
+depthwiseRowAVX2K7S2P4Mask_skip1_12:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX2K7S2P4Mask_kh
+
+depthwiseRowAVX2K7S2P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX2K7S2P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Y8
+	VBROADCASTSS hi+108(FP), Y9
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMAXPS       Y1, Y8, Y1
+	VMINPS       Y1, Y9, Y1
+	VMAXPS       Y2, Y8, Y2
+	VMINPS       Y2, Y9, Y2
+	VMAXPS       Y3, Y8, Y3
+	VMINPS       Y3, Y9, Y3
+	VMAXPS       Y4, Y8, Y4
+	VMINPS       Y4, Y9, Y4
+	VMAXPS       Y5, Y8, Y5
+	VMINPS       Y5, Y9, Y5
+	VMAXPS       Y6, Y8, Y6
+	VMINPS       Y6, Y9, Y6
+	VMAXPS       Y7, Y8, Y7
+	VMINPS       Y7, Y9, Y7
+
+depthwiseRowAVX2K7S2P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(AX*1)
+	VMOVUPS Y3, 32(SI)(AX*1)
+	VMOVUPS Y4, (SI)(AX*2)
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMOVUPS Y6, (SI)(BX*1)
+	VMOVUPS Y7, 32(SI)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX2K7S2P4Mask_blk
+
+depthwiseRowAVX2K7S2P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX2K7S2P4Mask_grp
+
+depthwiseRowAVX2K7S2P4Mask_end:
+	VZEROUPPER
+	RET
+
 // func winogradIn4AVX512(src *float32, rs int, ps int, v *float32, ldv int, c int, mask *int32)
 // Requires: AVX, AVX512F
 TEXT ·winogradIn4AVX512(SB), $2384-56

@@ -202,3 +202,218 @@ func (s isa) zero(v VecPhysical) {
 		VXORPS(v, v, v)
 	}
 }
+
+// dwRowShapes are the (pixels, vectors) blocks of the row kernels: eight
+// accumulators either way, the independent FMA chains that hide the FMA
+// latency (4 cycles at 2 per cycle). Eight pixels of one vector load the
+// fewest inputs per FMA; four pixels of two vectors use whole cache lines
+// per channel block, which matters when the pixel stride is a multiple of
+// 512 bytes (128, 256, 512 channels): the lines of all the pixels a block
+// touches then share a few L1 sets, and with one vector per block a line
+// is evicted before the next block reads its other half, so every line
+// comes twice from L2.
+var dwRowShapes = [][2]int{{8, 1}, {4, 2}}
+
+// dwRowSizes are the kernel widths and strides that get a row kernel; the
+// rest (and dilated columns) go through the taps table of depthwise.
+var dwRowSizes = [][2]int{{3, 1}, {3, 2}, {5, 1}, {5, 2}, {7, 1}, {7, 2}}
+
+// depthwiseRow writes the AVX2 row kernel for kernel width kw and stride
+// st: npix (a multiple of np) consecutive output pixels of one output row,
+// channels [0, cvb/4), for kernel rows [0, nkh). Pixel p's output is at
+// out + p*ostride floats; the input column j (of kernel row 0) is at
+// in + (col0 + j)*c floats, and pixel p reads columns p*st .. p*st+kw-1;
+// kernel row r is rowb bytes after row 0 in the input and wrowb bytes
+// after it in w (which is at weight column 0 of the first kernel row, and
+// laid out as PackDepthwise does, so weight column k is k*c floats on).
+// Bias and clamp are applied as flags say, like depthwise.
+//
+// Why a row kernel: depthwise walks a taps table (two scalar loads and
+// pointer arithmetic per tap) and reads each input vector once per pixel
+// that uses it; with the kernel width and stride fixed here, each kernel
+// row loads its kw weight vectors into registers and each input column
+// once, to feed every pixel that reads it (kw of them at stride 1), so
+// there are fewer loads than FMAs and no per-tap overhead. All 16 vector
+// registers serve: eight accumulators, up to seven weights, one input.
+//
+// np pixels of nv vectors go at once (see dwRowShapes); with two
+// vectors, the kernel row is gone through once per vector, each time with
+// the kw weights of that vector.
+//
+// The Mask variant computes one group of np pixels (npix = np) at the
+// border of the image: it skips input column j unless bit j of mask is
+// set, as if the columns outside the image were zeros. That keeps border
+// pixels on eight accumulator chains instead of one pixel per call.
+//
+// Only AVX2 has row kernels: an AVX-512 machine keeps depthwise (this one
+// could not be run where it was written).
+func depthwiseRow(kw, st, np, nv int, masked bool) {
+	name := fmt.Sprintf("depthwiseRowAVX2K%dS%dP%d", kw, st, np)
+	if masked {
+		name += "Mask"
+	}
+	TEXT(name, NOSPLIT, "func(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes pixels of one row of a %d-wide, stride-%d depthwise convolution; see the asmgen command.", name, kw, st))
+
+	s := avx2
+	ncols := (np-1)*st + kw
+	outp, inp, cb, cs, cs3 := R9, R10, R11, R12, R13
+	r, wk, cnt := RSI, RDI, RCX
+	// Input column j is at bases[j/5] plus (j%5)*cs.
+	bases := []GPPhysical{r, RAX, RBX, RDX, R14, R15}[:(ncols+4)/5]
+	acc := func(p, v int) VecPhysical { return s.vec(p*nv + v) }
+	wv := func(k int) VecPhysical { return s.vec(np*nv + k) }
+	x := s.vec(15)
+	col := func(base GPPhysical, i int) Mem {
+		m := Mem{Base: base}
+		switch i {
+		case 1:
+			m.Index, m.Scale = cs, 1
+		case 2:
+			m.Index, m.Scale = cs, 2
+		case 3:
+			m.Index, m.Scale = cs3, 1
+		case 4:
+			m.Index, m.Scale = cs, 4
+		}
+		return m
+	}
+
+	Load(Param("out"), outp)
+	Load(Param("c"), cs)
+	SHLQ(Imm(2), cs)
+	LEAQ(Mem{Base: cs, Index: cs, Scale: 2}, cs3)
+	Load(Param("in"), inp)
+	Load(Param("col0"), RAX)
+	IMULQ(cs, RAX)
+	ADDQ(RAX, inp)
+
+	Label(name + "_grp")
+	CMPQ(param("npix"), U8(0))
+	JE(LabelRef(name + "_end"))
+	XORQ(cb, cb)
+
+	Label(name + "_blk")
+	CMPQ(cb, param("cvb"))
+	JGE(LabelRef(name + "_nextgrp"))
+	TESTQ(U32(tBias), param("flags"))
+	JZ(LabelRef(name + "_zero"))
+	Load(Param("bias"), RAX)
+	for v := 0; v < nv; v++ {
+		VMOVUPS(Mem{Base: RAX, Index: cb, Scale: 1, Disp: v * s.vbytes}, acc(0, v))
+		for p := 1; p < np; p++ {
+			VMOVAPS(acc(0, v), acc(p, v))
+		}
+	}
+	JMP(LabelRef(name + "_rows"))
+	Label(name + "_zero")
+	for p := 0; p < np; p++ {
+		for v := 0; v < nv; v++ {
+			VXORPS(acc(p, v), acc(p, v), acc(p, v))
+		}
+	}
+	Label(name + "_rows")
+	Load(Param("w"), wk)
+	ADDQ(cb, wk)
+	LEAQ(Mem{Base: inp, Index: cb, Scale: 1}, r)
+	Load(Param("nkh"), cnt)
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(name + "_store"))
+
+	Label(name + "_kh")
+	for i := 1; i < len(bases); i++ {
+		LEAQ(Mem{Base: bases[i-1], Index: cs, Scale: 4}, bases[i])
+		LEAQ(Mem{Base: bases[i], Index: cs, Scale: 1}, bases[i])
+	}
+	// Weight column k is at wk or, from 5 on, at R8, plus (k%5)*cs.
+	if kw > 5 {
+		LEAQ(Mem{Base: wk, Index: cs, Scale: 4}, R8)
+		LEAQ(Mem{Base: R8, Index: cs, Scale: 1}, R8)
+	}
+	for v := 0; v < nv; v++ {
+		for k := 0; k < kw; k++ {
+			base := wk
+			if k >= 5 {
+				base = R8
+			}
+			m := col(base, k%5)
+			m.Disp = v * s.vbytes
+			VMOVUPS(m, wv(k))
+		}
+		for j := 0; j < ncols; j++ {
+			skip := fmt.Sprintf("%s_skip%d_%d", name, v, j)
+			if masked {
+				TESTL(U32(1<<j), param("mask"))
+				JZ(LabelRef(skip))
+			}
+			m := col(bases[j/5], j%5)
+			m.Disp = v * s.vbytes
+			VMOVUPS(m, x)
+			for p := 0; p < np; p++ {
+				if k := j - p*st; k >= 0 && k < kw {
+					VFMADD231PS(x, wv(k), acc(p, v))
+				}
+			}
+			if masked {
+				Label(skip)
+			}
+		}
+	}
+	ADDQ(param("rowb"), r)
+	ADDQ(param("wrowb"), wk)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_kh"))
+
+	Label(name + "_store")
+	TESTQ(U32(tClamp), param("flags"))
+	JZ(LabelRef(name + "_noclamp"))
+	lo, hi := wv(0), wv(1)
+	VBROADCASTSS(param("lo"), lo)
+	VBROADCASTSS(param("hi"), hi)
+	for p := 0; p < np; p++ {
+		for v := 0; v < nv; v++ {
+			VMAXPS(acc(p, v), lo, acc(p, v))
+			VMINPS(acc(p, v), hi, acc(p, v))
+		}
+	}
+	Label(name + "_noclamp")
+	// Pixel p's output is at RSI or RDX (pixels 4..7) plus (p%4)*ostride.
+	LEAQ(Mem{Base: outp, Index: cb, Scale: 1}, RSI)
+	Load(Param("ostride"), RAX)
+	SHLQ(Imm(2), RAX)
+	LEAQ(Mem{Base: RAX, Index: RAX, Scale: 2}, RBX)
+	LEAQ(Mem{Base: RSI, Index: RAX, Scale: 4}, RDX)
+	for p := 0; p < np; p++ {
+		for v := 0; v < nv; v++ {
+			m := Mem{Base: RSI, Disp: v * s.vbytes}
+			if p >= 4 {
+				m.Base = RDX
+			}
+			switch p % 4 {
+			case 1:
+				m.Index, m.Scale = RAX, 1
+			case 2:
+				m.Index, m.Scale = RAX, 2
+			case 3:
+				m.Index, m.Scale = RBX, 1
+			}
+			VMOVUPS(acc(p, v), m)
+		}
+	}
+	ADDQ(U32(nv*s.vbytes), cb)
+	JMP(LabelRef(name + "_blk"))
+
+	Label(name + "_nextgrp")
+	Load(Param("ostride"), RAX)
+	IMUL3Q(Imm(uint64(4*np)), RAX, RAX)
+	ADDQ(RAX, outp)
+	IMUL3Q(Imm(uint64(np*st)), cs, RAX)
+	ADDQ(RAX, inp)
+	SUBQ(U32(np), param("npix")) // the pixels left count down in place, freeing R8
+	JMP(LabelRef(name + "_grp"))
+
+	Label(name + "_end")
+	VZEROUPPER()
+	RET()
+}
