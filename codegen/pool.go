@@ -82,15 +82,20 @@ func (gen *gen) globalPool(n *ir.Node, layout ir.Layout, fn string) error {
 	})
 }
 
+// bufPair returns the buffer expressions of an op's input x and output y.
+func (gen *gen) bufPair(x, y *ir.Value) (src, dst string, err error) {
+	if src, err = gen.buf(x); err != nil {
+		return "", "", err
+	}
+	dst, err = gen.buf(y)
+	return src, dst, err
+}
+
 // perItem emits body once per batch item of a fixed batch (once for a
 // symbolic batch, which forward runs item by item), with src and dst the
 // item's slices of x and y.
 func (gen *gen) perItem(x, y *ir.Value, body func(src, dst string)) error {
-	src, err := gen.buf(x)
-	if err != nil {
-		return err
-	}
-	dst, err := gen.buf(y)
+	src, dst, err := gen.bufPair(x, y)
 	if err != nil {
 		return err
 	}

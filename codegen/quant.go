@@ -385,11 +385,7 @@ func (gen *gen) quantizeLinear(n *ir.Node, op *ir.QuantizeLinear) error {
 	if err != nil {
 		return err
 	}
-	src, err := gen.buf(x)
-	if err != nil {
-		return err
-	}
-	dst, err := gen.buf(y)
+	src, dst, err := gen.bufPair(x, y)
 	if err != nil {
 		return err
 	}

@@ -100,11 +100,7 @@ func (gen *gen) qlookup(n *ir.Node, _ *ir.QLookup) error {
 	for i, c := range codes {
 		vals[i] = fmt.Sprint(c)
 	}
-	src, err := gen.buf(x)
-	if err != nil {
-		return err
-	}
-	dst, err := gen.buf(y)
+	src, dst, err := gen.bufPair(x, y)
 	if err != nil {
 		return err
 	}
@@ -143,11 +139,7 @@ func (gen *gen) qlinearActivation(n *ir.Node, op *ir.QLinearActivation) error {
 	if err != nil {
 		return err
 	}
-	src, err := gen.buf(x)
-	if err != nil {
-		return err
-	}
-	dst, err := gen.buf(y)
+	src, dst, err := gen.bufPair(x, y)
 	if err != nil {
 		return err
 	}

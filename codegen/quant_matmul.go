@@ -38,11 +38,7 @@ func (gen *gen) intMatMul(n *ir.Node, a intConvArgs) error {
 	if err != nil {
 		return err
 	}
-	src, err := gen.buf(x)
-	if err != nil {
-		return err
-	}
-	dst, err := gen.buf(y)
+	src, dst, err := gen.bufPair(x, y)
 	if err != nil {
 		return err
 	}
