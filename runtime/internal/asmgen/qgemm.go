@@ -78,6 +78,11 @@ const qgemmMR = 4
 // always do. The activations are not checked: the bound holds for every
 // byte, including the bytes past K that the kernel reads in place against
 // zero weights.
+// On such weights it measured 1.3 to 1.5 times the VPMADDWD kernel
+// through QGemm (BenchmarkQGemm, best of 5 alternated runs: 183 to 188
+// GOPS against 122 to 140 on the 3x3 shapes, 151 against 110 on a 1x1),
+// and took ResNet-18 quantized with -reduce-range from 28 to 22.4 ms
+// (p10, one thread).
 //
 // The VPMADDWD kernel's B is packed in groups of four k: for each group
 // and each vector of 8 columns, 16 int16 (w[k0][c], w[k2][c]) pairs and
