@@ -59,7 +59,11 @@ func benchQGemm(b *testing.B, kern *qkernel, pool *Pool, m, k, n int) {
 	a := make([]uint8, m*k)
 	w := make([]int8, k*n)
 	qData(r, "rand", a, w)
+	ubswWeights(kern, w) // 7-bit weights, as -reduce-range makes them
 	pb := packQB(kern, k, n, w, n, false, nil)
+	if pb.kern != kern {
+		b.Fatalf("weights packed for %s", pb.kern.name)
+	}
 	c := make([]uint8, m*n)
 	ep := &QEpilogue{Bias: make([]int32, n), Scale: make([]float32, n), ZeroPoint: 3, Clamp: true, Lo: 3, Hi: 255}
 	for j := range ep.Scale {
@@ -86,27 +90,69 @@ func benchSgemmOps(b *testing.B, kern *kernel, pool *Pool, m, k, n int) {
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOPS")
 }
 
-// BenchmarkQConv compares QConv2D with Conv2D (im2col and GEMM, without
-// Winograd) on the 3x3 layers of BenchmarkConv, and QDepthwiseConv with
-// DepthwiseConv on depthwise layers, single-threaded with the best
-// kernels.
+// qconvBenchLayers are the layers of BenchmarkQConv: those of
+// BenchmarkConv, ResNet's stride-1 3x3 layers of stages 2 and 3 and a 1x1
+// expansion, with cout output channels.
+var qconvBenchLayers = func() []struct {
+	g    Window
+	cout int
+} {
+	var ls []struct {
+		g    Window
+		cout int
+	}
+	for _, g := range convBenchGeoms {
+		ls = append(ls, struct {
+			g    Window
+			cout int
+		}{g, g.C})
+	}
+	for _, s := range [][4]int{{28, 128, 3, 128}, {14, 256, 3, 256}, {56, 64, 1, 256}} {
+		hw, c, kk := s[0], s[1], s[2]
+		p := kk / 2
+		g := Window{H: hw, W: hw, C: c, KH: kk, KW: kk, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: p, PadL: p, PadB: p, PadR: p, OH: hw, OW: hw}
+		ls = append(ls, struct {
+			g    Window
+			cout int
+		}{g, s[3]})
+	}
+	return ls
+}()
+
+// BenchmarkQConv compares QConv2D, for each assembly GEMM kernel, with
+// Conv2D (im2col and GEMM, without Winograd) on qconvBenchLayers, and
+// QDepthwiseConv with DepthwiseConv on depthwise layers, single-threaded
+// with the best kernels. The int8 weights have 7 bits, as -reduce-range
+// quantizes them, so that the VPMADDUBSW kernel can take them.
 func BenchmarkQConv(b *testing.B) {
 	r := rand.New(rand.NewPCG(2, 2))
-	for _, g := range convBenchGeoms {
+	for _, l := range qconvBenchLayers {
+		g, cout := l.g, l.cout
 		k := g.KH * g.KW * g.C
-		cout := g.C
-		b.Run(fmt.Sprintf("layer=%s/type=int8", geomName(&g)), func(b *testing.B) {
-			src := randBytes(r, g.InLen())
-			pb := PackQConv(randInt8s(r, cout*k), cout, g.C, g.KH, g.KW, nil)
-			dst := make([]uint8, g.OutPixels()*cout)
-			work := make([]uint8, QConv2DWorkSize(&g, k))
-			ep := &QEpilogue{Bias: make([]int32, cout), Scale: []float32{1e-4}, ZeroPoint: 3, Clamp: true, Lo: 3, Hi: 255}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				QConv2D(OutU8(dst), cout, src, &g, 0, 128, pb, ep, work)
+		name := fmt.Sprintf("%s_k%d_o%d", geomName(&g), g.KH, cout)
+		for _, kern := range qkernels {
+			if kern.isa == isaGo && len(qkernels) > 1 {
+				continue
 			}
-		})
-		b.Run(fmt.Sprintf("layer=%s/type=float32", geomName(&g)), func(b *testing.B) {
+			b.Run(fmt.Sprintf("layer=%s/kernel=%s/type=int8", name, kern.name), func(b *testing.B) {
+				src := randBytes(r, g.InLen())
+				w := randInt8s(r, cout*k)
+				ubswWeights(kern, w)
+				pb := packQConv(kern, w, cout, g.C, g.KH, g.KW, nil)
+				if pb.kern != kern {
+					b.Fatalf("weights packed for %s", pb.kern.name)
+				}
+				dst := make([]uint8, g.OutPixels()*cout)
+				work := make([]uint8, QConv2DWorkSize(&g, k))
+				ep := &QEpilogue{Bias: make([]int32, cout), Scale: []float32{1e-4}, ZeroPoint: 3, Clamp: true, Lo: 3, Hi: 255}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					QConv2D(OutU8(dst), cout, src, &g, 0, 128, pb, ep, work)
+				}
+				b.ReportMetric(2*float64(g.OutPixels())*float64(cout)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOPS")
+			})
+		}
+		b.Run(fmt.Sprintf("layer=%s/type=float32", name), func(b *testing.B) {
 			src := randSlice(r, g.InLen())
 			pb := PackConv(randSlice(r, cout*k), cout, g.C, g.KH, g.KW)
 			dst := make([]float32, g.OutPixels()*cout)

@@ -31,10 +31,11 @@ type PackedQB struct {
 	kern *qkernel
 	// One of these holds the panels, each the panel's packed width wide
 	// (see panelWidth) and padded with zero weights: w16 for the AVX2
-	// kernel (groups of four k, see the asmgen command), w64 for the Go
-	// kernel (per k, two int64 holding three columns' weights each, see
-	// qdot2).
+	// kernel and w8 for the AVX2 VPMADDUBSW one (groups of four k, see the
+	// asmgen command), w64 for the Go kernel (per k, two int64 holding
+	// three columns' weights each, see qdot2).
 	w16 []int16
+	w8  []int8
 	w64 [][2]int64
 	// colSum[j] = sum_k B(k, j), and zw the weight zero points (nil when
 	// all are zero), one per column.
@@ -42,8 +43,8 @@ type PackedQB struct {
 	zw     []int32
 	// Panel i covers columns [col[i], col[i+1]) and is packed width[i]
 	// wide (a multiple of the kernel's nrMin) from off[i] in the packed
-	// data, which counts int16 for the AVX2 kernel and weights for the Go
-	// kernel.
+	// data, which counts elements of w16 or w8 for the AVX2 kernels and
+	// weights for the Go kernel.
 	col, width, off []int
 }
 
@@ -52,6 +53,40 @@ func (p *PackedQB) K() int { return p.k }
 
 // N returns the number of columns of B (output channels).
 func (p *PackedQB) N() int { return p.n }
+
+// Kernel names the micro-kernel B was packed for (see QGemmKernel).
+func (p *PackedQB) Kernel() string { return p.kern.name }
+
+// panelData is the address of panel pn's packed weights for the AVX2
+// kernels.
+func (p *PackedQB) panelData(pn int) unsafe.Pointer {
+	if p.kern.ubsw {
+		return unsafe.Pointer(&p.w8[p.off[pn]])
+	}
+	return unsafe.Pointer(&p.w16[p.off[pn]])
+}
+
+// ubswFits reports whether the VPMADDUBSW kernel multiplies the k x n
+// weights at exactly: every pair of weights it adds into one saturating
+// int16, k = 2i and 2i+1 of a column, has |w0| + |w1| <= 128, so that
+// 255*(|w0| + |w1|) fits (see the asmgen command). An odd last k meets a
+// zero weight of the padding.
+func ubswFits(k, n int, at func(kk, j int) int8) bool {
+	abs := func(v int8) int {
+		if v < 0 {
+			return -int(v)
+		}
+		return int(v)
+	}
+	for j := 0; j < n; j++ {
+		for kk := 0; kk+1 < k; kk += 2 {
+			if abs(at(kk, j))+abs(at(kk+1, j)) > 128 {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // qPanelWidths returns the packed widths of the panels of n columns:
 // whole panels of nr columns, then the rest rounded up to nrMin, except
@@ -112,6 +147,9 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 		}
 		return b[kk*ldb+j]
 	}
+	if kern.ubsw && !ubswFits(k, n, at) {
+		kern = kern.fallback
+	}
 	p := &PackedQB{k: k, n: n, kern: kern}
 	p.width = qPanelWidths(kern, n)
 	panels := len(p.width)
@@ -146,9 +184,12 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 			}
 		}
 	}
-	if kern.isa == isaGo {
+	switch {
+	case kern.isa == isaGo:
 		p.w64 = make([][2]int64, size/6)
-	} else {
+	case kern.ubsw:
+		p.w8 = make([]int8, size)
+	default:
 		p.w16 = make([]int16, size)
 	}
 	for pn := 0; pn < panels; pn++ {
@@ -166,11 +207,16 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 					p.w64[i][jj/3] += int64(v) << (21 * (jj % 3))
 					continue
 				}
+				g, r := kk/4, kk%4
+				vec, c := jj/8, jj%8
+				if kern.ubsw {
+					// Group g's four k of a column in one dword.
+					p.w8[off+g*w*4+vec*32+c*4+r] = v
+					continue
+				}
 				// Group kk/4; within it the even k (0, 2) go to the
 				// first half of the column vector's 64 bytes, the odd
 				// ones to the second, each column's pair adjacent.
-				g, r := kk/4, kk%4
-				vec, c := jj/8, jj%8
 				i := off + g*w*4 + vec*32 + (r%2)*16 + c*2 + r/2
 				p.w16[i] = int16(v)
 			}
@@ -576,8 +622,9 @@ func (g *qgemmPlan) panel(q *qPanel, j0, nw, w int) {
 //
 // Unlike Sgemm there is no K blocking: the int32 sums cannot be left in an
 // 8-bit C between blocks, and packed int8 panels are small enough (a
-// 24-column panel of K = 4608 is 216 KiB as the AVX2 kernel widens it) to
-// stream from L2 while the M block of A stays there too.
+// 24-column panel of K = 4608 is 216 KiB as the VPMADDWD kernel widens it,
+// 108 KiB for the VPMADDUBSW one) to stream from L2 while the M block of A
+// stays there too.
 func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 	kern := g.kern
 	mr, mc := kern.mr, kern.mc

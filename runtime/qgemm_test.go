@@ -23,26 +23,53 @@ func refRequant(acc int32, scale float32, zy int32, lo, hi int32) int32 {
 }
 
 // withQKernel runs f for every quantized kernel this machine can run.
+// Tests of a kernel with a bound on its weights (the VPMADDUBSW one) fit
+// their weights to it with ubswWeights and check with wantKernel that
+// the packing kept that kernel.
 func withQKernel(t *testing.T, f func(t *testing.T, kern *qkernel)) {
 	for _, kern := range qkernels {
 		t.Run(kern.name, func(t *testing.T) { f(t, kern) })
 	}
 }
 
+// ubswWeights halves w in place when kern is the VPMADDUBSW kernel, so
+// that every pair passes ubswFits (|w/2| <= 64) and the kernel is tested
+// rather than its fallback; the tests' references read the halved w.
+func ubswWeights(kern *qkernel, w []int8) {
+	if kern.ubsw {
+		for i := range w {
+			w[i] >>= 1
+		}
+	}
+}
+
+// wantKernel fails the test unless pb was packed for kern.
+func wantKernel(t *testing.T, pb *PackedQB, kern *qkernel) {
+	t.Helper()
+	if pb.kern != kern {
+		t.Fatalf("weights packed for kernel %s, want %s", pb.kern.name, kern.name)
+	}
+}
+
 type qgemmCase struct {
-	m, n, k   int
-	lda, ldc  int // 0 means tight
-	coff      int
-	transB    bool
-	za        uint8
-	zb        string // "", "tensor", "col"
-	bias      bool
-	perCol    bool // per-column scales
-	kind      qKind
-	clamp     bool
-	lo, hi    int32
-	zy        int32
-	data      string // "rand", "max" (a = 255, w = 127), "min" (a = 255, w = -128), "mixed"
+	m, n, k  int
+	lda, ldc int // 0 means tight
+	coff     int
+	transB   bool
+	za       uint8
+	zb       string // "", "tensor", "col"
+	bias     bool
+	perCol   bool // per-column scales
+	kind     qKind
+	clamp    bool
+	lo, hi   int32
+	zy       int32
+	// data is "rand", "max" (a = 255, w = 127), "min" (a = 255, w =
+	// -128), "mixed", or "pairs128" and "pairs129": the weights' pairs
+	// (k = 2i, 2i+1 of a column) have |w0| + |w1| exactly 128 or 129,
+	// against activations 0 and 255, the edge of VPMADDUBSW's bound (see
+	// ubswFits) on either side.
+	data      string
 	scale     float32
 	tieScales bool // scales whose products with integers hit exact ties
 }
@@ -60,6 +87,8 @@ func qData(r *rand.Rand, data string, a []uint8, b []int8) {
 			a[i] = 255
 		case "mixed":
 			a[i] = []uint8{0, 1, 127, 128, 254, 255}[r.IntN(6)]
+		case "pairs128", "pairs129":
+			a[i] = []uint8{0, 255, 255}[r.IntN(3)]
 		default:
 			a[i] = uint8(r.IntN(256))
 		}
@@ -95,11 +124,43 @@ func runQGemmCase(t *testing.T, kern *qkernel, r *rand.Rand, tc qgemmCase) {
 		bsrc = make([]int8, k*ldb)
 	}
 	qData(r, tc.data, a, bsrc)
-	bij := func(kk, j int) int8 {
+	bidx := func(kk, j int) int {
 		if tc.transB {
-			return bsrc[j*ldb+kk]
+			return j*ldb + kk
 		}
-		return bsrc[kk*ldb+j]
+		return kk*ldb + j
+	}
+	bij := func(kk, j int) int8 { return bsrc[bidx(kk, j)] }
+	wantUB := kern.ubsw
+	switch tc.data {
+	case "pairs128", "pairs129":
+		sum := 128
+		if tc.data == "pairs129" {
+			sum, wantUB = 129, false
+		}
+		for j := 0; j < n; j++ {
+			for kk := 0; kk+1 < k; kk += 2 {
+				// |w0| from 1 to 127 (128 for the 128 sum: -128
+				// against 0), with random signs, the ends often.
+				w0 := []int{sum - 127, 64, 127, 1 + r.IntN(127)}[r.IntN(4)]
+				if sum == 128 && r.IntN(4) == 0 {
+					w0 = 128
+				}
+				w1 := sum - w0
+				if w0 == 128 || r.IntN(2) == 0 {
+					w0 = -w0
+				}
+				if w1 < 128 && r.IntN(2) == 0 {
+					w1 = -w1
+				}
+				if w1 == 128 {
+					w1 = -128
+				}
+				bsrc[bidx(kk, j)], bsrc[bidx(kk+1, j)] = int8(w0), int8(w1)
+			}
+		}
+	default:
+		ubswWeights(kern, bsrc)
 	}
 	var zb []int8
 	switch tc.zb {
@@ -122,6 +183,12 @@ func runQGemmCase(t *testing.T, kern *qkernel, r *rand.Rand, tc qgemmCase) {
 		return int64(zb[j])
 	}
 	pb := packQB(kern, k, n, bsrc, ldb, tc.transB, zb)
+	switch {
+	case wantUB || !kern.ubsw:
+		wantKernel(t, pb, kern)
+	case k >= 2 && n > 0:
+		wantKernel(t, pb, kern.fallback)
+	}
 
 	ep := &QEpilogue{ZeroPoint: tc.zy, Clamp: tc.clamp, Lo: tc.lo, Hi: tc.hi}
 	if tc.bias {
@@ -274,6 +341,25 @@ func TestQGemmCases(t *testing.T) {
 		{m: 4, n: 24, k: 99, kind: qOutU8, data: "max", scale: 1.0 / (99 * 255)},
 		{m: 4, n: 24, k: 99, kind: qOutS8, data: "min", scale: 1.0 / (99 * 255)},
 		{m: 3, n: 17, k: 2049, kind: qOutU8, data: "mixed", zy: 128, scale: 1.0 / (64 * 255)},
+		// The edge of VPMADDUBSW's bound: weight pairs with |w0| + |w1|
+		// = 128 (exact) and 129 (packed for the exact VPMADDWD kernel),
+		// against activations 0 and 255; raw sums, so that any
+		// saturation shows. K from 1 to 9 and 1001 (tails of 1 to 3),
+		// 1 to 5 rows (every row tile) and narrow last panels.
+		{m: 1, n: 8, k: 1, kind: qOutI32, data: "pairs128"},
+		{m: 2, n: 9, k: 2, kind: qOutI32, data: "pairs128"},
+		{m: 3, n: 17, k: 3, kind: qOutI32, data: "pairs128"},
+		{m: 4, n: 25, k: 4, kind: qOutI32, data: "pairs128"},
+		{m: 5, n: 33, k: 5, kind: qOutI32, data: "pairs128", transB: true},
+		{m: 6, n: 41, k: 6, kind: qOutI32, data: "pairs128"},
+		{m: 7, n: 47, k: 7, kind: qOutI32, data: "pairs128", za: 255},
+		{m: 9, n: 50, k: 9, kind: qOutI32, data: "pairs128", zb: "col"},
+		{m: 13, n: 72, k: 1001, kind: qOutI32, data: "pairs128", bias: true},
+		{m: 5, n: 40, k: 64, kind: qOutU8, data: "pairs128", zy: 128, scale: 1.0 / (64 * 255)},
+		{m: 2, n: 9, k: 2, kind: qOutI32, data: "pairs129"},
+		{m: 4, n: 25, k: 4, kind: qOutI32, data: "pairs129"},
+		{m: 7, n: 47, k: 7, kind: qOutI32, data: "pairs129", transB: true},
+		{m: 13, n: 72, k: 1001, kind: qOutI32, data: "pairs129"},
 		// Saturation of the output, both ends.
 		{m: 4, n: 24, k: 64, kind: qOutU8, data: "max", scale: 1},
 		{m: 4, n: 24, k: 64, kind: qOutS8, data: "min", scale: 1},
@@ -536,6 +622,7 @@ func TestQConv2D(t *testing.T) {
 					ldd := cout + 3
 					cpg, opg := g.C/group, cout/group
 					w := randInt8s(r, cout*cpg*g.KH*g.KW)
+					ubswWeights(kern, w)
 					var zb []int8
 					if gi%3 == 1 {
 						zb = randInt8s(r, cout)
@@ -554,6 +641,7 @@ func TestQConv2D(t *testing.T) {
 							gzb = zb[gr*opg : (gr+1)*opg]
 						}
 						pb := packQConv(kern, w[gr*opg*cpg*g.KH*g.KW:], opg, cpg, g.KH, g.KW, gzb)
+						wantKernel(t, pb, kern)
 						gep := *ep
 						if ep.Bias != nil {
 							gep.Bias = ep.Bias[gr*opg:]
@@ -1074,7 +1162,10 @@ func TestPoolQGemm(t *testing.T) {
 		for _, s := range [][3]int{{1, 70, 100}, {3, 33, 200}, {50, 20, 17}, {97, 64, 48}, {8, 5, 300}} {
 			m, k, n := s[0], s[1], s[2]
 			a := randBytes(r, m*k)
-			pb := packQB(kern, k, n, randInt8s(r, k*n), n, false, randInt8s(r, 1))
+			w := randInt8s(r, k*n)
+			ubswWeights(kern, w)
+			pb := packQB(kern, k, n, w, n, false, randInt8s(r, 1))
+			wantKernel(t, pb, kern)
 			for kind := qOutI32; kind <= qOutS8; kind++ {
 				ep := randQEpilogue(r, kind, n, k)
 				want, got := newQBuf(kind, m*n), newQBuf(kind, m*n)
@@ -1088,4 +1179,84 @@ func TestPoolQGemm(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQUBSWSelect checks the choice between the VPMADDUBSW kernel and its
+// fallback: one weight pair over the bound anywhere (any column, any pair
+// of a group, the last pair of K, a narrow last panel, either layout,
+// through PackQConv's reordering too) sends the whole tensor to the
+// exact kernel, and weights within it keep the fast one. A pair is
+// k = 2i, 2i+1; an odd last k is paired with padding and never violates.
+func TestQUBSWSelect(t *testing.T) {
+	var ub *qkernel
+	for _, kern := range qkernels {
+		if kern.ubsw {
+			ub = kern
+		}
+	}
+	if ub == nil {
+		t.Skip("no VPMADDUBSW kernel on this machine")
+	}
+	if bestQKernel != ub {
+		t.Fatalf("bestQKernel is %s, want %s", bestQKernel.name, ub.name)
+	}
+	r := rand.New(rand.NewPCG(23, 23))
+	for _, s := range [][2]int{{2, 1}, {4, 8}, {5, 9}, {7, 31}, {64, 24}, {67, 40}, {576, 64}} {
+		k, n := s[0], s[1]
+		for trial := 0; trial < 20; trial++ {
+			w := randInt8s(r, k*n)
+			ubswWeights(ub, w) // all pairs within the bound
+			transB := trial%2 == 1
+			at := func(kk, j int) *int8 {
+				if transB {
+					return &w[j*k+kk]
+				}
+				return &w[kk*n+j]
+			}
+			ld := n
+			if transB {
+				ld = k
+			}
+			if pb := PackQB(k, n, w, ld, transB, nil); pb.Kernel() != ub.name {
+				t.Fatalf("k %d n %d: fitting weights packed for %s", k, n, pb.Kernel())
+			}
+			// One pair over the bound by one: 64 + 65, or -128 and 1.
+			j, kk := r.IntN(n), 2*r.IntN(k/2)
+			switch trial % 4 {
+			case 0:
+				j = n - 1
+			case 1:
+				kk = (k/2 - 1) * 2
+			}
+			w0, w1 := int8(64), int8(-65)
+			if r.IntN(2) == 0 {
+				w0, w1 = -128, 1
+			}
+			if r.IntN(2) == 0 {
+				w0, w1 = w1, w0
+			}
+			*at(kk, j), *at(kk+1, j) = w0, w1
+			if pb := packQB(ub, k, n, w, ld, transB, nil); pb.kern != ub.fallback {
+				t.Fatalf("k %d n %d: pair (%d, %d) of column %d = (%d, %d) packed for %s", k, n, kk, kk+1, j, w0, w1, pb.kern.name)
+			}
+			if pb := PackQB(k, n, w, ld, transB, nil); pb.Kernel() != ub.fallback.name {
+				t.Fatalf("k %d n %d: PackQB packed a violating pair for %s", k, n, pb.Kernel())
+			}
+		}
+	}
+	// PackQConv checks the pairs of the GEMM's K order (kh, kw, c), not
+	// ONNX's: channels 0 and 1 of one tap are a pair, taps of one channel
+	// are not.
+	cout, cin := 3, 2
+	w := make([]int8, cout*cin*3*3) // [cout][cin][kh][kw]
+	for tap := 0; tap < 9; tap++ {
+		w[0*9+tap] = 100 // channel 0 of output 0, every tap
+	}
+	if pb := PackQConv(w, cout, cin, 3, 3, nil); pb.Kernel() != ub.name {
+		t.Fatalf("taps of one channel judged as pairs: packed for %s", pb.Kernel())
+	}
+	w[1*9+4] = 29 // channel 1 of output 0, centre tap: 100 + 29 > 128
+	if pb := PackQConv(w, cout, cin, 3, 3, nil); pb.Kernel() != ub.fallback.name {
+		t.Fatalf("channel pair over the bound packed for %s", pb.Kernel())
+	}
 }

@@ -16,6 +16,11 @@ type qkernel struct {
 	// mc is the M block: the mc x K block of A stays in L2 while every
 	// panel streams past it.
 	mc int
+	// ubsw marks the VPMADDUBSW kernel, exact only for weights whose
+	// pairs pass ubswFits; packQB packs any other weights for fallback,
+	// the exact kernel of the same shape, instead.
+	ubsw     bool
+	fallback *qkernel
 }
 
 // rowsPacked is the number of k rows a packed panel holds.
@@ -31,7 +36,9 @@ var goQKernel = &qkernel{name: "go", isa: isaGo, mr: 2, nr: 6, nrMin: 6, group: 
 
 // bestQKernel is the kernel PackQB and PackQConv use: the fastest one this
 // CPU supports, chosen once at package initialization (tests pack for
-// each kernel explicitly with packQB).
+// each kernel explicitly with packQB, and may swap it). When it has a
+// fallback, the choice between the two is made per weight tensor, by
+// packQB.
 //
 // It is the only dispatch point of the quantized GEMM. TODO: kernels for
 // AVX-512 VNNI (VPDPBUSD, which sums four u8 x s8 products into each int32
@@ -46,8 +53,10 @@ var bestQKernel = availableQKernels()[0]
 // tests check each one against the reference.
 var qkernels = availableQKernels()
 
-// QGemmKernel names the micro-kernel that PackQB selects on this machine,
-// "avx2" or "go". It is meant for diagnostics and benchmarks.
+// QGemmKernel names the micro-kernel that PackQB prefers on this machine,
+// "avx2ub", "avx2" or "go"; weights that "avx2ub" cannot multiply exactly
+// are packed for "avx2" (see PackedQB.Kernel). It is meant for
+// diagnostics and benchmarks.
 func QGemmKernel() string { return bestQKernel.name }
 
 // qdwISA is the instruction set QDepthwiseConv uses, the best available;

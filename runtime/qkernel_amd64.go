@@ -10,9 +10,16 @@ import "unsafe"
 // 16 and 8 columns.
 var avx2QKernel = &qkernel{name: "avx2", isa: isaAVX2, mr: 4, nr: 24, nrMin: 8, group: 4, mc: 96}
 
+// avx2UBQKernel is the same tile on VPMADDUBSW, which multiplies the bytes
+// directly and so does a group of four k in one multiply and one widening
+// multiply per vector instead of two multiplies, a mask and a shift; B
+// stays bytes. It is exact only for weights whose pairs pass ubswFits
+// (see the asmgen command), so it falls back to avx2QKernel for others.
+var avx2UBQKernel = &qkernel{name: "avx2ub", isa: isaAVX2, mr: 4, nr: 24, nrMin: 8, group: 4, mc: 96, ubsw: true, fallback: avx2QKernel}
+
 func availableQKernels() []*qkernel {
 	if hasAVX2() {
-		return []*qkernel{avx2QKernel, goQKernel}
+		return []*qkernel{avx2UBQKernel, avx2QKernel, goQKernel}
 	}
 	return []*qkernel{goQKernel}
 }
@@ -22,14 +29,14 @@ func availableQKernels() []*qkernel {
 // is row i's first output and rs the M block's row terms, starting at i.
 func qAsmRows(g *qgemmPlan, i, n, p int, ct unsafe.Pointer, q *qPanel, rs []int32) {
 	var ap *uint8
-	var bp *int16
+	var bp unsafe.Pointer
 	kg := (g.k + 3) / 4
 	if kg > 0 {
 		ap = &g.a[i*g.lda]
-		bp = &g.b.w16[g.b.off[p]]
+		bp = g.b.panelData(p)
 	}
 	st := &g.st
-	qgemmAVX2(g.b.width[p], n, kg, ap, g.lda, bp, (*byte)(ct), st.ldc*st.esize, g.flags, q, rs, nil, st)
+	qgemmAVX2(g.kern.ubsw, g.b.width[p], n, kg, ap, g.lda, bp, (*byte)(ct), st.ldc*st.esize, g.flags, q, rs, nil, st)
 }
 
 // qAsmTile runs the assembly kernel on rows [i, i+rows) of panel p; see
@@ -38,7 +45,7 @@ func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel,
 	k := g.k
 	kg := k / 4
 	var ap, tp *uint8
-	var bp *int16
+	var bp unsafe.Pointer
 	var tail [4 * qMaxMR]uint8
 	if rem := k % 4; rem != 0 && (i+rows-1)*g.lda+4*(kg+1) <= len(g.a) {
 		// The last partial group can be read in place: the bytes past K
@@ -57,34 +64,48 @@ func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel,
 		ap = &g.a[i*g.lda]
 	}
 	if k > 0 {
-		bp = &g.b.w16[g.b.off[p]]
+		bp = g.b.panelData(p)
 	}
 	st := &g.st
 	flags := g.flags
 	ldc := st.ldc * st.esize
 	if nw == w {
-		qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
+		qgemmAVX2(g.kern.ubsw, w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
 		return
 	}
 	// No masked byte stores in AVX2: compute the whole panel into a
 	// scratch tile and copy the wanted columns.
 	var tmp [qMaxMR * qMaxNR]int32
 	tb := unsafe.Pointer(&tmp[0])
-	qgemmAVX2(w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
+	qgemmAVX2(g.kern.ubsw, w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
 	for r := 0; r < rows; r++ {
 		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
 		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
 	}
 }
 
-func qgemmAVX2(w, m, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
+func qgemmAVX2(ubsw bool, w, m, kg int, a *uint8, lda int, b unsafe.Pointer, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
+	off, scale, zw, r := &q.off[0], &q.scale[0], &q.zw[0], &rs[0]
+	if ubsw {
+		b8 := (*int8)(b)
+		switch w {
+		case 24:
+			qgemmAVX2UBx24(m, kg, a, lda, b8, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
+		case 16:
+			qgemmAVX2UBx16(m, kg, a, lda, b8, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
+		default:
+			qgemmAVX2UBx8(m, kg, a, lda, b8, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
+		}
+		return
+	}
+	b16 := (*int16)(b)
 	switch w {
 	case 24:
-		qgemmAVX2x24(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+		qgemmAVX2x24(m, kg, a, lda, b16, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
 	case 16:
-		qgemmAVX2x16(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+		qgemmAVX2x16(m, kg, a, lda, b16, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
 	default:
-		qgemmAVX2x8(m, kg, a, lda, b, c, ldc, flags, &q.off[0], &q.scale[0], &q.zw[0], &rs[0], tail, st.zy, st.loF, st.hiF)
+		qgemmAVX2x8(m, kg, a, lda, b16, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
 	}
 }
 

@@ -294,6 +294,21 @@ func qgemmAVX2x16(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, 
 //go:noescape
 func qgemmAVX2x8(m int, kg int, a *uint8, lda int, b *int16, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 
+// qgemmAVX2UBx24 computes m rows of a quantized 24-column panel; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmAVX2UBx24(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qgemmAVX2UBx16 computes m rows of a quantized 16-column panel; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmAVX2UBx16(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qgemmAVX2UBx8 computes m rows of a quantized 8-column panel; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmAVX2UBx8(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
 // qdepthwiseAVX2 computes npix pixels of a quantized depthwise convolution; see the asmgen command.
 //
 //go:noescape

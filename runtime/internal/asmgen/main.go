@@ -106,8 +106,10 @@ func main() {
 	for _, s := range []isa{avx512, avx2} {
 		channelOps(s)
 	}
-	for _, nv := range []int{3, 2, 1} {
-		qgemm(nv)
+	for _, ubsw := range []bool{false, true} {
+		for _, nv := range []int{3, 2, 1} {
+			qgemm(nv, ubsw)
+		}
 	}
 	qdepthwise()
 	qmaxPool()
