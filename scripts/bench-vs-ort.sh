@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-usage: scripts/bench-vs-ort.sh [--threads LIST] [--batch N] [--rounds R] [--iters N] [--int8] MODEL...
+usage: scripts/bench-vs-ort.sh [--threads LIST] [--batch N] [--rounds R] [--iters N] [--int8] [--quantize-flags FLAGS] MODEL...
 
 Times each MODEL with `cnnc bench` (the generated Go code) and with ONNX Runtime
 (ortbench.js), alternating: round 1 of cnnc, round 1 of ONNX Runtime, round 2 of cnnc, ...
@@ -29,6 +29,9 @@ options:
                   standard-normal noise from scripts/ort_testdata.js, default recipe) and time the
                   QDQ file on both runtimes: rows "NAME int8", then a table of cnnc's int8 speedup
                   over its own float code
+  --quantize-flags FLAGS
+                  extra flags for cnnc quantize with --int8, e.g. '-reduce-range' (7-bit weights:
+                  exact on ONNX Runtime's AVX2 kernels, and cnnc's VPMADDUBSW kernel takes them)
   -h, --help      this text
 
 environment:
@@ -53,12 +56,17 @@ die() {
 }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-threads=1 batch=1 rounds=3 iters=200 int8=0
+threads=1 batch=1 rounds=3 iters=200 int8=0 qflags=
 models=()
 while (($#)); do
 	case $1 in
 	-h | --help | -help) usage; exit 0 ;;
 	--int8) int8=1; shift ;;
+	--quantize-flags)
+		(($# >= 2)) || die "$1 needs a value"
+		qflags=$2
+		shift 2
+		;;
 	--threads | --batch | --rounds | --iters)
 		(($# >= 2)) || die "$1 needs a value"
 		declare "${1#--}=$2"
@@ -158,7 +166,7 @@ if ((int8)); then
 		q="$tmp/q$i.int8.onnx"
 		echo "bench-vs-ort: ${names[$i]}: quantizing" >&2
 		if node "$root/scripts/ort_testdata.js" noise "${files[$i]}" 16 1 "$tmp/calib$i.npy" >&2 &&
-			"$tmp/cnnc" quantize -q "${files[$i]}" -calibrate "$tmp/calib$i.npy" -o "$q" >&2; then
+			"$tmp/cnnc" quantize -q $qflags "${files[$i]}" -calibrate "$tmp/calib$i.npy" -o "$q" >&2; then
 			qfiles+=("$q") qnames+=("${names[$i]} int8")
 		else
 			echo "bench-vs-ort: ${names[$i]}: cnnc quantize failed" >&2
