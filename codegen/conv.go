@@ -175,7 +175,7 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		if res != "" {
 			gen.line("m.%s.Residual = %s", ep, ri)
 		}
-		gen.line("runtime.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, ldy, xi, win, m/c, pk, ep)
+		gen.line("m.rt.Pool.DepthwiseConv(%s, %d, %s, &%s, %d, w.%s, &m.%s)", yi, ldy, xi, win, m/c, pk, ep)
 	default:
 		gen.kernel = "im2col+gemm"
 		if groups > 1 {
