@@ -236,6 +236,18 @@ func transposeStrip(nb int, src []float32, sstride int, dst []float32, dstride i
 	}
 }
 
+// interleave2 interleaves the halves of rows pixels of 2*per channels
+// for the channels below the last whole vector of a half, and reports how
+// many that was; the caller checked the bounds.
+func interleave2(dst, src []float32, rows, per int) int {
+	nv := per / 8
+	if layoutISA == isaGo || nv == 0 || rows == 0 {
+		return 0
+	}
+	interleave2AVX2(rows, nv, per, unsafe.SliceData(src), unsafe.SliceData(dst))
+	return nv * 8
+}
+
 // chanWidth is the channel multiple the per-channel kernels (sumRows,
 // scaleShift) take, 0 without assembly; they follow poolISA.
 func chanWidth() int {

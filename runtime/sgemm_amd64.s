@@ -32159,6 +32159,50 @@ transposeStripAVX2_done:
 	VZEROUPPER
 	RET
 
+// func interleave2AVX2(rows int, nv int, per int, src *float32, dst *float32)
+// Requires: AVX
+TEXT ·interleave2AVX2(SB), NOSPLIT, $0-40
+	MOVQ  rows+0(FP), R8
+	MOVQ  nv+8(FP), R9
+	MOVQ  per+16(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  src+24(FP), R11
+	MOVQ  dst+32(FP), R12
+	TESTQ R8, R8
+	JZ    interleave2AVX2_done
+	TESTQ R9, R9
+	JZ    interleave2AVX2_done
+
+interleave2AVX2_row:
+	MOVQ R11, SI
+	MOVQ R12, DI
+	MOVQ R9, BX
+	XORQ AX, AX
+
+interleave2AVX2_vec:
+	VMOVUPS    (SI)(AX*1), Y0
+	LEAQ       (SI)(R10*1), CX
+	VMOVUPS    (CX)(AX*1), Y1
+	VUNPCKLPS  Y1, Y0, Y2
+	VUNPCKHPS  Y1, Y0, Y3
+	VPERM2F128 $0x20, Y3, Y2, Y0
+	VPERM2F128 $0x31, Y3, Y2, Y1
+	VMOVUPS    Y0, (DI)(AX*2)
+	VMOVUPS    Y1, 32(DI)(AX*2)
+	ADDQ       $0x00000020, AX
+	DECQ       BX
+	JNZ        interleave2AVX2_vec
+	ADDQ       R10, R11
+	ADDQ       R10, R11
+	ADDQ       R10, R12
+	ADDQ       R10, R12
+	DECQ       R8
+	JNZ        interleave2AVX2_row
+
+interleave2AVX2_done:
+	VZEROUPPER
+	RET
+
 // func sumRowsAVX512(rows int, c int, src *float32, ld int, dst *float32)
 // Requires: AVX, AVX512F
 TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-40

@@ -249,6 +249,11 @@ func activateAVX2(kind int, x *float32, rows int, cols int, ld int, alpha float3
 //go:noescape
 func transposeStripAVX2(nb int, src *float32, sstride int, dst *float32, dstride int)
 
+// interleave2AVX2 interleaves the two halves of each pixel's channels; see the asmgen command.
+//
+//go:noescape
+func interleave2AVX2(rows int, nv int, per int, src *float32, dst *float32)
+
 // sumRowsAVX512 adds rows of src into dst; see the asmgen command.
 //
 //go:noescape

@@ -15,11 +15,13 @@ func ChannelShuffle(dst, src []float32, rows, c, groups int) {
 	}
 	per := c / groups
 	if groups == 2 {
-		// Interleave the two halves of each pixel, the ShuffleNet case.
+		// Interleave the two halves of each pixel, the ShuffleNet case:
+		// whole vectors in assembly where there is some, the rest here.
+		done := interleave2(dst, src, rows, per)
 		for r := 0; r < rows; r++ {
-			a := src[r*c : r*c+per]
-			b := src[r*c+per : r*c+c]
-			d := dst[r*c : r*c+c]
+			a := src[r*c+done : r*c+per]
+			b := src[r*c+per+done : r*c+c]
+			d := dst[r*c+2*done : r*c+c]
 			b = b[:len(a)]
 			d = d[:2*len(a)]
 			for i, v := range a {

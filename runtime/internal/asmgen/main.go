@@ -103,6 +103,7 @@ func main() {
 	}
 	emitActConsts()
 	transpose8()
+	interleave2()
 	for _, s := range []isa{avx512, avx2} {
 		channelOps(s)
 	}

@@ -81,3 +81,55 @@ func transpose8() {
 	VZEROUPPER()
 	RET()
 }
+
+// interleave2 writes the two-group channel shuffle's kernel (ShuffleNet):
+// for each of rows pixels of c = 2*per channels, dst[2i] = src[i] and
+// dst[2i+1] = src[per+i] for i < nv*8 (the Go caller does the channels
+// past the last whole vector). A vector of each half becomes two output
+// vectors by an unpack of the pairs and a swap of 128-bit lanes.
+func interleave2() {
+	name := "interleave2AVX2"
+	TEXT(name, NOSPLIT, "func(rows int, nv int, per int, src *float32, dst *float32)")
+	Pragma("noescape")
+	Doc(name + " interleaves the two halves of each pixel's channels; see the asmgen command.")
+	rows, nv, per, src, dst, j, cnt, a, d := R8, R9, R10, R11, R12, RAX, RBX, RSI, RDI
+	Load(Param("rows"), rows)
+	Load(Param("nv"), nv)
+	Load(Param("per"), per)
+	SHLQ(Imm(2), per)
+	Load(Param("src"), src)
+	Load(Param("dst"), dst)
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	TESTQ(nv, nv)
+	JZ(LabelRef(name + "_done"))
+	x, y, lo, hi := Y0, Y1, Y2, Y3
+	Label(name + "_row")
+	MOVQ(src, a)
+	MOVQ(dst, d)
+	MOVQ(nv, cnt)
+	XORQ(j, j)
+	Label(name + "_vec")
+	VMOVUPS(Mem{Base: a, Index: j, Scale: 1}, x)
+	LEAQ(Mem{Base: a, Index: per, Scale: 1}, RCX)
+	VMOVUPS(Mem{Base: RCX, Index: j, Scale: 1}, y)
+	VUNPCKLPS(y, x, lo)
+	VUNPCKHPS(y, x, hi)
+	VPERM2F128(Imm(0x20), hi, lo, x)
+	VPERM2F128(Imm(0x31), hi, lo, y)
+	VMOVUPS(x, Mem{Base: d, Index: j, Scale: 2})
+	VMOVUPS(y, Mem{Base: d, Index: j, Scale: 2, Disp: 32})
+	ADDQ(U32(32), j)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_vec"))
+	// Next pixel: c = 2*per floats on.
+	ADDQ(per, src)
+	ADDQ(per, src)
+	ADDQ(per, dst)
+	ADDQ(per, dst)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
