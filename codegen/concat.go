@@ -33,7 +33,7 @@ func (gen *gen) concat(n *ir.Node, op *ir.Concat) error {
 		}
 		xs := batch1(in.Shape)
 		ops := []operand{{buf: dst, off: at * ystr[op.Axis], strides: ystr}, {buf: src, strides: contiguous(xs)}}
-		gen.loops(xs, ops, func(o string) string { return "o[" + o + "] = x0" })
+		gen.copyLoops(xs, ops)
 		at += xs[op.Axis]
 	}
 	return nil
@@ -60,7 +60,7 @@ func (gen *gen) concatColumns(n *ir.Node, ys ir.Shape) error {
 			return err
 		}
 		ops := []operand{rowOperand(dst, xs, ldy, cy+col), rowOperand(src, xs, ldx, cx)}
-		gen.loops(xs, ops, func(o string) string { return "o[" + o + "] = x0" })
+		gen.copyLoops(xs, ops)
 		copied++
 	}
 	switch {

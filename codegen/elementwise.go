@@ -253,6 +253,53 @@ func (gen *gen) loops(shape ir.Shape, ops []operand, stmt func(o string) string)
 	gen.line("}")
 }
 
+// copyLoops is loops with the statement o = x0 (ops[0] the destination,
+// ops[1] the source), whose innermost axis, where both operands step by
+// one along it, becomes one copy call (a memmove) instead of a loop of
+// single floats: the channel copies of Slices and Concats.
+func (gen *gen) copyLoops(shape ir.Shape, ops []operand) {
+	if shape.NumElements(1) == 0 {
+		return
+	}
+	dims, strides := mergeAxes(shape, [][]int{ops[0].strides, ops[1].strides})
+	last := len(dims) - 1
+	if last < 0 || dims[last] < 4 || strides[0][last] != 1 || strides[1][last] != 1 {
+		gen.loops(shape, ops, func(o string) string { return "o[" + o + "] = x0" })
+		return
+	}
+	if gen.kernel == "" {
+		gen.kernel = "copy"
+	}
+	gen.line("{")
+	gen.line("o, s0 := %s, %s", ops[0].buf, ops[1].buf)
+	vars := make([]string, last)
+	for d := range vars {
+		vars[d] = fmt.Sprintf("i%d", d)
+		gen.line("for %s := 0; %s < %d; %s++ {", vars[d], vars[d], dims[d], vars[d])
+	}
+	index := func(off int, str []int) string {
+		var terms []string
+		if off != 0 {
+			terms = append(terms, fmt.Sprint(off))
+		}
+		for d, v := range vars {
+			if str[d] != 0 {
+				terms = append(terms, fmt.Sprintf("%s*%d", v, str[d]))
+			}
+		}
+		if len(terms) == 0 {
+			return "0"
+		}
+		return strings.Join(terms, "+")
+	}
+	do, so := index(ops[0].off, strides[0]), index(ops[1].off, strides[1])
+	gen.line("copy(o[%s:%s+%d], s0[%s:%s+%d])", do, do, dims[last], so, so, dims[last])
+	for range vars {
+		gen.line("}")
+	}
+	gen.line("}")
+}
+
 // contiguous returns the row-major strides of shape.
 func contiguous(shape ir.Shape) []int {
 	str := make([]int, len(shape))

@@ -42,7 +42,7 @@ func (gen *gen) slice(n *ir.Node, op *ir.Slice) error {
 			return err
 		}
 		ys := batch1(y.Shape)
-		gen.loops(ys, []operand{rowOperand(dst, ys, ldy, cy), rowOperand(src, ys, ldx, cx+c0)}, func(o string) string { return "o[" + o + "] = x0" })
+		gen.copyLoops(ys, []operand{rowOperand(dst, ys, ldy, cy), rowOperand(src, ys, ldx, cx+c0)})
 		return nil
 	}
 	src, dst, err := gen.inOut(n)
@@ -57,6 +57,6 @@ func (gen *gen) slice(n *ir.Node, op *ir.Slice) error {
 		str[d] = step[d] * in[d]
 	}
 	ys := batch1(y.Shape)
-	gen.loops(ys, []operand{{buf: dst, strides: contiguous(ys)}, {buf: src, off: off, strides: str}}, func(o string) string { return "o[" + o + "] = x0" })
+	gen.copyLoops(ys, []operand{{buf: dst, strides: contiguous(ys)}, {buf: src, off: off, strides: str}})
 	return nil
 }

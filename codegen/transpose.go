@@ -34,6 +34,6 @@ func (gen *gen) transpose(n *ir.Node, op *ir.Transpose) error {
 		str[i] = in[p]
 	}
 	ys := batch1(y.Shape)
-	gen.loops(ys, []operand{{buf: dst, strides: contiguous(ys)}, {buf: src, strides: str}}, func(o string) string { return "o[" + o + "] = x0" })
+	gen.copyLoops(ys, []operand{{buf: dst, strides: contiguous(ys)}, {buf: src, strides: str}})
 	return nil
 }
