@@ -370,6 +370,9 @@ var convPathLayers = []struct {
 	groups, cout int
 }{
 	{"regnet_14x14x160_g10", convGeom(14, 14, 160, 3, 1, 1), 10, 160},
+	{"regnet_x_112x112x32_g2_s2", convGeom(112, 112, 32, 3, 2, 1), 2, 32},
+	{"regnet_y_112x112x48_g6_s2", convGeom(112, 112, 48, 3, 2, 1), 6, 48},
+	{"regnet_y_56x56x104_g13_s2", convGeom(56, 56, 104, 3, 2, 1), 13, 104},
 	{"regnet_14x14x400_g25_s2", convGeom(14, 14, 400, 3, 2, 1), 25, 400},
 	{"regnet_28x28x64_g4", convGeom(28, 28, 64, 3, 1, 1), 4, 64},
 	{"regnet_56x56x48_g2", convGeom(56, 56, 48, 3, 1, 1), 2, 48},
