@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/ir"
 )
 
@@ -42,17 +41,7 @@ func TestChannelScale(t *testing.T) {
 			fused    bool
 		}{{8, false, true}, {8, true, true}, {200, false, false}} {
 			g := squeezeExcite(batch, tc.out, tc.residual)
-			if err := g.Infer(); err != nil {
-				t.Fatal(err)
-			}
-			m, err := compiler.FromGraph(g.Clone())
-			if err != nil {
-				t.Fatal(err)
-			}
-			cg, err := m.Optimize(compiler.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			cg := optimized(t, g)
 			scaled := 0
 			for _, n := range cg.Nodes {
 				if _, ok := n.Op.(*ir.Conv); ok && n.Input(4) != nil {

@@ -117,6 +117,24 @@ func shuffle(batch int) *ir.Graph {
 	return b.done(b.conv(s, 12, 12, 3, 1), out)
 }
 
+// optimized types g and returns a copy of it after the code generator's
+// passes.
+func optimized(t *testing.T, g *ir.Graph) *ir.Graph {
+	t.Helper()
+	if err := g.Infer(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := compiler.FromGraph(g.Clone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cg, err := m.Optimize(compiler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cg
+}
+
 // TestValuesInsideOthers runs the patterns whose Concats the memory plan
 // does in place and whose channel slices it reads where they lie, with a
 // fixed batch of one and of two and a symbolic batch (whose forward pass
@@ -129,18 +147,7 @@ func TestValuesInsideOthers(t *testing.T) {
 		graphs = append(graphs, denseBlock(batch), inception(batch), shuffle(batch))
 	}
 	for _, g := range graphs {
-		if err := g.Infer(); err != nil {
-			t.Fatal(err)
-		}
-		m, err := compiler.FromGraph(g.Clone())
-		if err != nil {
-			t.Fatal(err)
-		}
-		cg, err := m.Optimize(compiler.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(cg.Plan.In) == 0 {
+		if cg := optimized(t, g); len(cg.Plan.In) == 0 {
 			t.Errorf("%s: no value was placed inside another", g.Name)
 		}
 	}
