@@ -369,17 +369,24 @@ func (p *Pool) DepthwiseConv(dst []float32, ldd int, src []float32, g *Window, m
 		DepthwiseConv(dst, ldd, src, g, mult, w, ep)
 		return
 	}
-	var dw dwJob
-	dw.init("Pool.DepthwiseConv", dst, ldd, src, g, mult, w, ep)
+	j := poolJob{kind: jobDepthwise}
+	j.dw.init("Pool.DepthwiseConv", dst, ldd, src, g, mult, w, ep)
+	p.byOutputRows(g, mult, &j)
+}
+
+// byOutputRows runs j, a job of light work per output tap (depthwise
+// convolutions and pools: one multiply-add or compare each, the whole
+// input moved through the cache), across the pool in bands of g's output
+// rows; such work is split from a quarter of the GEMM threshold.
+func (p *Pool) byOutputRows(g *Window, mult int, j *poolJob) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// Depthwise work is light per output, so it is split from a quarter of
-	// the GEMM threshold.
 	threads := p.threads(4 * 2 * float64(g.OutPixels()*g.C*mult*g.KH*g.KW))
 	parts := min(threads, g.OH)
 	for i := 0; i < parts; i++ {
-		j := poolJob{kind: jobDepthwise, dw: dw, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
-		p.share(i, parts, &j)
+		band := *j
+		band.m0, band.m1 = g.OH*i/parts, g.OH*(i+1)/parts
+		p.share(i, parts, &band)
 	}
 }
 
@@ -471,16 +478,5 @@ func (p *Pool) AvgPoolStrided(dst []float32, ldd int, src []float32, g *Window, 
 
 // pooling runs a checked MaxPool or AvgPool across the pool.
 func (p *Pool) pooling(pj *plJob) {
-	g := &pj.g
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	// Pooling does one cheap operation per tap and moves the whole input
-	// through the cache, so like depthwise work it is split from a
-	// quarter of the GEMM threshold.
-	threads := p.threads(4 * 2 * float64(g.OutPixels()*g.C*g.KH*g.KW))
-	parts := min(threads, g.OH)
-	for i := 0; i < parts; i++ {
-		j := poolJob{kind: jobPooling, pooling: *pj, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
-		p.share(i, parts, &j)
-	}
+	p.byOutputRows(&pj.g, 1, &poolJob{kind: jobPooling, pooling: *pj})
 }

@@ -134,16 +134,9 @@ func (p *Pool) QDepthwiseConv(dst QOutput, ldd int, src []uint8, g *Window, mult
 		QDepthwiseConv(dst, ldd, src, g, mult, za, w, ep)
 		return
 	}
-	var dw qdwJob
-	dw.init("Pool.QDepthwiseConv", dst, ldd, src, g, mult, za, w, ep)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	threads := p.threads(4 * 2 * float64(g.OutPixels()*g.C*mult*g.KH*g.KW))
-	parts := min(threads, g.OH)
-	for i := 0; i < parts; i++ {
-		j := poolJob{kind: jobQuant, q: qJob{kind: qJobDepthwise, dw: dw}, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
-		p.share(i, parts, &j)
-	}
+	j := poolJob{kind: jobQuant, q: qJob{kind: qJobDepthwise}}
+	j.q.dw.init("Pool.QDepthwiseConv", dst, ldd, src, g, mult, za, w, ep)
+	p.byOutputRows(g, mult, &j)
 }
 
 // QMaxPool is QMaxPool split across the pool's goroutines by output rows.
@@ -172,13 +165,5 @@ func (p *Pool) QAvgPool(dst, src []uint8, g *Window, countIncludePad bool, q *QR
 
 // qpooling runs a checked QMaxPool or QAvgPool across the pool.
 func (p *Pool) qpooling(pj *qplJob) {
-	g := &pj.g
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	threads := p.threads(4 * 2 * float64(g.OutPixels()*g.C*g.KH*g.KW))
-	parts := min(threads, g.OH)
-	for i := 0; i < parts; i++ {
-		j := poolJob{kind: jobQuant, q: qJob{kind: qJobPooling, pooling: *pj}, m0: g.OH * i / parts, m1: g.OH * (i + 1) / parts}
-		p.share(i, parts, &j)
-	}
+	p.byOutputRows(&pj.g, 1, &poolJob{kind: jobQuant, q: qJob{kind: qJobPooling, pooling: *pj}})
 }
