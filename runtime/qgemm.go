@@ -241,19 +241,7 @@ func packQConv(kern *qkernel, w []int8, cout, cin, kh, kw int, zb []int8) *Packe
 	}
 	k := kh * kw * cin
 	checkLen("PackQConv", "w", len(w), cout*k)
-	t := make([]int8, cout*k)
-	for o := 0; o < cout; o++ {
-		src := w[o*k : o*k+k]
-		dst := t[o*k : o*k+k]
-		for c := 0; c < cin; c++ {
-			for y := 0; y < kh; y++ {
-				for x := 0; x < kw; x++ {
-					dst[(y*kw+x)*cin+c] = src[(c*kh+y)*kw+x]
-				}
-			}
-		}
-	}
-	return packQB(kern, k, cout, t, max(k, 1), true, zb)
+	return packQB(kern, k, cout, filtersHWC(w, cout, cin, kh, kw), max(k, 1), true, zb)
 }
 
 // qKind is what a quantized kernel stores; the values are the store kinds

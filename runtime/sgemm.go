@@ -103,6 +103,26 @@ func (p *PackedB) fill(b []float32, ldb int, transB bool) {
 	}
 }
 
+// filtersHWC reorders each of cout filters of w from ONNX's (c, kh, kw)
+// order to the im2col GEMM's (kh, kw, c), the transposed B operand PackConv
+// and PackQConv pack. It allocates (initialization only).
+func filtersHWC[T float32 | int8](w []T, cout, cin, kh, kw int) []T {
+	k := kh * kw * cin
+	t := make([]T, cout*k)
+	for o := 0; o < cout; o++ {
+		src := w[o*k : o*k+k]
+		dst := t[o*k : o*k+k]
+		for c := 0; c < cin; c++ {
+			for y := 0; y < kh; y++ {
+				for x := 0; x < kw; x++ {
+					dst[(y*kw+x)*cin+c] = src[(c*kh+y)*kw+x]
+				}
+			}
+		}
+	}
+	return t
+}
+
 // PackConv packs convolution filters stored as ONNX does, [cout][cin][kh][kw]
 // (OIHW), into the B operand of the im2col GEMM: K = kh*kw*cin in (kh, kw, c)
 // order, matching Im2col's rows, and N = cout. For a grouped convolution
@@ -118,21 +138,7 @@ func packConv(kern *kernel, w []float32, cout, cin, kh, kw int) *PackedB {
 	}
 	k := kh * kw * cin
 	checkLen("PackConv", "w", len(w), cout*k)
-	// Reorder each filter from (c, kh, kw) to (kh, kw, c), then pack it as
-	// the transposed operand.
-	t := make([]float32, cout*k)
-	for o := 0; o < cout; o++ {
-		src := w[o*k : o*k+k]
-		dst := t[o*k : o*k+k]
-		for c := 0; c < cin; c++ {
-			for y := 0; y < kh; y++ {
-				for x := 0; x < kw; x++ {
-					dst[(y*kw+x)*cin+c] = src[(c*kh+y)*kw+x]
-				}
-			}
-		}
-	}
-	return packB(kern, k, cout, t, max(k, 1), true)
+	return packB(kern, k, cout, filtersHWC(w, cout, cin, kh, kw), max(k, 1), true)
 }
 
 // SgemmWorkSize returns the number of float32 scratch elements Sgemm needs
