@@ -170,14 +170,8 @@ func qbinary() {
 		VPADDD(off, x, x)
 		VPMAXSD(lo, x, x)
 		VPMINSD(hi, x, x)
-		VEXTRACTI128(Imm(1), x, w.AsX())
-		VPACKSSDW(w.AsX(), x.AsX(), x.AsX())
-		VPACKUSWB(x.AsX(), x.AsX(), x.AsX())
-		VMOVQ(x.AsX(), Mem{Base: dst, Index: i, Scale: 1})
-		ADDQ(U32(8), i)
-		CMPQ(i, n)
-		JL(LabelRef(lbl))
-		JMP(LabelRef(name + "_done"))
+		storeCodes8(x, w, Mem{Base: dst, Index: i, Scale: 1}, false)
+		nextGroup8(i, n, lbl, name+"_done")
 	}
 	CMPQ(RBX, U32(qbinMul))
 	JEQ(LabelRef(name + "_mul"))
@@ -186,6 +180,28 @@ func qbinary() {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// storeCodes8 narrows the eight int32 lanes of x, in range, to bytes
+// (int8 if signed, else uint8) and stores them at m; t is scratch.
+func storeCodes8(x, t VecPhysical, m Mem, signed bool) {
+	VEXTRACTI128(Imm(1), x, t.AsX())
+	VPACKSSDW(t.AsX(), x.AsX(), x.AsX())
+	if signed {
+		VPACKSSWB(x.AsX(), x.AsX(), x.AsX())
+	} else {
+		VPACKUSWB(x.AsX(), x.AsX(), x.AsX())
+	}
+	VMOVQ(x.AsX(), m)
+}
+
+// nextGroup8 ends a loop over groups of eight elements: i advances by
+// eight, back to loop while below n, then on to done.
+func nextGroup8(i, n GPPhysical, loop, done string) {
+	ADDQ(U32(8), i)
+	CMPQ(i, n)
+	JL(LabelRef(loop))
+	JMP(LabelRef(done))
 }
 
 // qquantize writes QuantizeLinear of n float32 values (a multiple of 8) to
@@ -229,18 +245,8 @@ func qquantize() {
 		VMINPS(hi, x, x)
 		VCVTPS2DQ(x, x)
 		VPADDD(zp, x, x)
-		VEXTRACTI128(Imm(1), x, m.AsX())
-		VPACKSSDW(m.AsX(), x.AsX(), x.AsX())
-		if signed {
-			VPACKSSWB(x.AsX(), x.AsX(), x.AsX())
-		} else {
-			VPACKUSWB(x.AsX(), x.AsX(), x.AsX())
-		}
-		VMOVQ(x.AsX(), Mem{Base: dst, Index: i, Scale: 1})
-		ADDQ(U32(8), i)
-		CMPQ(i, n)
-		JL(LabelRef(lbl))
-		JMP(LabelRef(name + "_done"))
+		storeCodes8(x, m, Mem{Base: dst, Index: i, Scale: 1}, signed)
+		nextGroup8(i, n, lbl, name+"_done")
 	}
 	TESTQ(RBX, RBX)
 	JNZ(LabelRef(name + "_s8"))
