@@ -442,30 +442,44 @@ func BenchmarkConvPaths(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmColdB is BenchmarkSgemm with B cold, as a model's weights
-// are (each layer reads its own once per inference): nb=1 reuses one
-// packed B, warm in cache, and nb=40 cycles through forty of them, more
-// than the caches hold.
-func BenchmarkSgemmColdB(b *testing.B) {
+// BenchmarkSgemmCold is BenchmarkSgemm with its operands out of cache, as
+// a model's are (each layer reads its own weights once per inference, and
+// its input, output and residual were last touched layers ago): nb=1
+// reuses one set of A, packed B, C and residual, warm in cache, and nb=8
+// cycles through eight sets, more than L2 holds. res=true adds a residual
+// in the store step, as ResNet's last 1x1 convolution of a block does.
+// The kernels prefetch for these cases (the next panel of B, the next
+// tile's residual rows): compare nb=1 with nb=8.
+func BenchmarkSgemmCold(b *testing.B) {
 	kern := kernels[0]
-	for _, s := range [][3]int{{49, 400, 400}, {196, 160, 400}, {49, 4608, 512}} {
+	for _, s := range [][3]int{{3136, 64, 256}, {784, 128, 512}, {196, 256, 1024}, {49, 400, 400}, {49, 4608, 512}} {
 		m, k, n := s[0], s[1], s[2]
-		for _, nb := range []int{1, 40} {
-			b.Run(fmt.Sprintf("shape=%dx%dx%d/nb=%d", m, k, n, nb), func(b *testing.B) {
-				r := rand.New(rand.NewPCG(1, 1))
-				a := randSlice(r, m*k)
-				pbs := make([]*PackedB, nb)
-				for i := range pbs {
-					pbs[i] = packB(kern, k, n, randSlice(r, k*n), n, false)
-				}
-				c := make([]float32, m*n)
-				ep := &Epilogue{Act: ActRelu, Bias: randSlice(r, n)}
-				work := make([]float32, SgemmWorkSize(m, k))
-				for i := 0; b.Loop(); i++ {
-					Sgemm(m, a, k, pbs[i%nb], c, n, ep, work)
-				}
-				b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+		for _, res := range []bool{false, true} {
+			for _, nb := range []int{1, 8} {
+				b.Run(fmt.Sprintf("shape=%dx%dx%d/res=%v/nb=%d", m, k, n, res, nb), func(b *testing.B) {
+					r := rand.New(rand.NewPCG(1, 1))
+					type set struct {
+						a, c, res []float32
+						pb        *PackedB
+					}
+					sets := make([]set, nb)
+					for i := range sets {
+						sets[i] = set{randSlice(r, m*k), make([]float32, m*n), randSlice(r, m*n), packB(kern, k, n, randSlice(r, k*n), n, false)}
+					}
+					eps := make([]Epilogue, nb)
+					for i := range eps {
+						eps[i] = Epilogue{Act: ActRelu, Bias: randSlice(r, n)}
+						if res {
+							eps[i].Residual = sets[i].res
+						}
+					}
+					for i := 0; b.Loop(); i++ {
+						st := &sets[i%nb]
+						Sgemm(m, st.a, k, st.pb, st.c, n, &eps[i%nb], nil)
+					}
+					b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
 		}
 	}
 }

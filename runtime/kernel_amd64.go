@@ -38,7 +38,7 @@ func pickKernel() *kernel { return availableKernels()[0] }
 // asmTile runs an assembly kernel on one tile; see tile for the arguments.
 // The slices have been checked by Sgemm, so the kernel may read and write
 // through raw pointers.
-func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32, pf *float32) {
 	var ap, bp, biasp, resp *float32
 	if kc > 0 {
 		ap, bp = unsafe.SliceData(a), unsafe.SliceData(b)
@@ -54,9 +54,9 @@ func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []flo
 	case isaAVX512:
 		mask := uint32(1)<<uint(nw) - 1
 		if w == 32 {
-			sgemmAVX512x32(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha, nil)
+			sgemmAVX512x32(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha, nil, pf)
 		} else {
-			sgemmAVX512x16(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha, nil)
+			sgemmAVX512x16(rows, kc, ap, lda, bp, cp, ldc, mask, flags, biasp, resp, lo, hi, alpha, nil, pf)
 		}
 	case isaAVX2:
 		// A panel narrower than the kernel (only the last one; its
@@ -68,9 +68,9 @@ func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []flo
 			lanes = &tailLanes[8-(nw-w+8)]
 		}
 		if w == 16 {
-			sgemmAVX2x16(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes)
+			sgemmAVX2x16(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes, pf)
 		} else {
-			sgemmAVX2x8(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes)
+			sgemmAVX2x8(rows, kc, ap, lda, bp, cp, ldc, 0, flags, biasp, resp, lo, hi, alpha, lanes, pf)
 		}
 	}
 }

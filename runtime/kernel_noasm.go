@@ -8,7 +8,7 @@ func pickKernel() *kernel { return goKernel }
 
 // asmTile is never called without assembly kernels; it exists so that the
 // portable build compiles the same driver.
-func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32, pf *float32) {
 	panic("runtime: no assembly kernel " + kern.name)
 }
 

@@ -310,7 +310,7 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 				if kcb > 0 {
 					at = g.a[ic*g.lda+pc:]
 				}
-				tile(kern, mcb, nw, w, kcb, at, g.lda, bp, g.c[ic*g.ldc+j0:], g.ldc, flags, bias, res, g.lo, g.hi, g.alpha)
+				tile(kern, mcb, nw, w, kcb, at, g.lda, bp, g.c[ic*g.ldc+j0:], g.ldc, flags, bias, res, g.lo, g.hi, g.alpha, g.nextPanel(p, p0, p1, pc))
 			}
 			if last {
 				if g.post != ActNone {
@@ -327,11 +327,29 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 	}
 }
 
+// nextPanel returns the start of the B slice the call after panel p's (at
+// K offset pc) reads, for its kernel to prefetch: the next panel's, or the
+// first panel's of the next K block, or nil after the last.
+func (g *gemmPlan) nextPanel(p, p0, p1, pc int) *float32 {
+	if g.k == 0 || g.kern.isa == isaGo {
+		return nil
+	}
+	if p+1 < p1 {
+		p++
+	} else {
+		p, pc = p0, pc+g.kern.kc
+		if pc >= g.k {
+			return nil
+		}
+	}
+	return &g.b.data[p*g.k*g.kern.nr+pc*g.b.panelWidth(p)]
+}
+
 // tile runs the kernel on one tile of at most kern.mr rows and one B panel
 // of packed width w, of which the first nw columns are stored.
-func tile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+func tile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32, pf *float32) {
 	if kern.isa != isaGo {
-		asmTile(kern, rows, nw, w, kc, a, lda, b, c, ldc, flags, bias, res, lo, hi, alpha)
+		asmTile(kern, rows, nw, w, kc, a, lda, b, c, ldc, flags, bias, res, lo, hi, alpha, pf)
 		return
 	}
 	for r := 0; r < rows; r += 2 {

@@ -7,22 +7,22 @@ package runtime
 // sgemmAVX512x32 computes a tile of at most 12 x 32; see the asmgen command for the contract.
 //
 //go:noescape
-func sgemmAVX512x32(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+func sgemmAVX512x32(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32, pf *float32)
 
 // sgemmAVX512x16 computes a tile of at most 12 x 16; see the asmgen command for the contract.
 //
 //go:noescape
-func sgemmAVX512x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+func sgemmAVX512x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32, pf *float32)
 
 // sgemmAVX2x16 computes a tile of at most 6 x 16; see the asmgen command for the contract.
 //
 //go:noescape
-func sgemmAVX2x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+func sgemmAVX2x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32, pf *float32)
 
 // sgemmAVX2x8 computes a tile of at most 6 x 8; see the asmgen command for the contract.
 //
 //go:noescape
-func sgemmAVX2x8(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+func sgemmAVX2x8(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32, pf *float32)
 
 // igemmAVX2x16 computes an indirect GEMM tile of at most 6 x 16; see the asmgen command for the contract.
 //

@@ -31,6 +31,15 @@
 // and the residual, so the last panel needs no special case; AVX2 kernels
 // always store w columns and the Go driver gives them a scratch tile when
 // fewer are wanted.
+//
+// Prefetching: a model's weights are cold (each layer reads its own once
+// per inference), and with few rows (a 7x7 output has 49) the first tile
+// of a panel waits on memory for every line of B. So when pf is not nil,
+// the first tile of a call also prefetches the kc x w slice at pf, the
+// panel the driver will pass next, and the following tiles run without.
+// Each tile of a multi-tile call also prefetches the next tile's rows of C
+// (when it accumulates) and of the residual, which lie a row stride apart
+// where no hardware prefetcher looks.
 package main
 
 import (
@@ -63,7 +72,7 @@ var (
 	avx2   = isa{name: "sgemmAVX2", vbytes: 32, mr: 6, masked: false, regs: 16}
 )
 
-const signature = "func(mr, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)"
+const signature = "func(mr, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32, pf *float32)"
 
 func main() {
 	ConstraintExpr("!purego")
@@ -185,6 +194,7 @@ func kernel(s isa, nv int) {
 	}
 	RET()
 	Label(name + "_full")
+	prefetchNextTile(s, name, nv)
 	body(s, name+"_full", nv, s.mr)
 	Load(Param("lda"), R9)
 	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
@@ -200,6 +210,8 @@ func kernel(s isa, nv int) {
 	ADDQ(R9, param("res"))
 	Label(name + "_nores")
 	SUBQ(Imm(uint64(s.mr)), param("mr"))
+	// Only the first tile prefetches: the next panel is read once.
+	MOVQ(U32(0), param("pf"))
 	JMP(LabelRef(name + "_loop"))
 	for mr := s.mr; mr >= 1; mr-- {
 		Label(fmt.Sprintf("%s_mr%d", name, mr))
@@ -207,6 +219,41 @@ func kernel(s isa, nv int) {
 		VZEROUPPER()
 		RET()
 	}
+}
+
+// prefetchNextTile asks for the C rows of the tile after this one, and its
+// residual rows when tRes is set, while this tile computes. A tile's store
+// step otherwise waits for them: it touches one piece of each of mr rows,
+// a row stride apart, a pattern the hardware prefetchers do not follow,
+// and in a model C and the residual come from other layers, out of L1 and
+// L2. The addresses may lie past the end of C (the last tile has no next):
+// a prefetch never faults.
+func prefetchNextTile(s isa, name string, nv int) {
+	l, p, f := R10, R11, R12
+	Load(Param("ldc"), l)
+	SHLQ(Imm(2), l)
+	IMUL3Q(Imm(uint64(s.mr)), l, R9)
+	last := nv*s.vbytes - 4
+	rows := func(base Mem) {
+		MOVQ(base, p)
+		ADDQ(R9, p)
+		for i := 0; i < s.mr; i++ {
+			PREFETCHT0(Mem{Base: p})
+			PREFETCHT0(Mem{Base: p, Disp: last})
+			if i < s.mr-1 {
+				ADDQ(l, p)
+			}
+		}
+	}
+	Load(Param("flags"), f)
+	TESTQ(U32(tAcc), f)
+	JZ(LabelRef(name + "_pfres"))
+	rows(param("c"))
+	Label(name + "_pfres")
+	TESTQ(U32(tRes), f)
+	JZ(LabelRef(name + "_pfdone"))
+	rows(param("res"))
+	Label(name + "_pfdone")
 }
 
 // body emits one tile of mr rows; the caller ends it (RET, or the next
@@ -272,6 +319,25 @@ func body(s isa, name string, nv, mr int) {
 	MOVQ(kc, cnt)
 	SHRQ(Imm(2), cnt)
 	JZ(LabelRef(lbl("tail")))
+	// With pf set, the loop also prefetches the B panel the next call
+	// will read, one line per line of this panel, so that panel starts
+	// in cache (see the pf argument in the contract).
+	pf := R10
+	Load(Param("pf"), pf)
+	TESTQ(pf, pf)
+	JZ(LabelRef(lbl("loop")))
+	Label(lbl("pfloop"))
+	for u := 0; u < unroll; u++ {
+		step(u, u%sets)
+	}
+	for off := 0; off < unroll*bstep; off += 64 {
+		PREFETCHT0(Mem{Base: pf, Disp: off})
+	}
+	ADDQ(U32(unroll*bstep), pf)
+	advance(unroll)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("pfloop")))
+	JMP(LabelRef(lbl("tail")))
 	Label(lbl("loop"))
 	for u := 0; u < unroll; u++ {
 		step(u, u%sets)
