@@ -276,10 +276,12 @@ func (g *gemmPlan) rows(i0, i1 int, a []float32, lda int) gemmPlan {
 // and the C block stays in L2 across K blocks.
 func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 	kern := g.kern
-	nr, kc, mc := kern.nr, kern.kc, kern.mc
+	nr, kc := kern.nr, kern.kc
+	blocks := splitRows(m1-m0, kern.mc, kern.mr)
 	k := g.k
-	for ic := m0; ic < m1; ic += mc {
-		mcb := min(mc, m1-ic)
+	for blk := 0; blk < blocks.n; blk++ {
+		lo, hi := blocks.block(blk)
+		ic, mcb := m0+lo, hi-lo
 		for pc := 0; ; pc += kc {
 			kcb := min(kc, k-pc)
 			last := pc+kcb >= k
@@ -325,6 +327,21 @@ func (g *gemmPlan) run(m0, m1, p0, p1 int) {
 			}
 		}
 	}
+}
+
+// rowBlocks splits m rows into M blocks of about mc rows whose tile
+// counts (tiles of mr rows) differ by at most one. Fixed blocks of mc leave
+// a short last block (196 rows in blocks of 96 leave 4) that streams every
+// panel of B once more for a few rows, which costs most when B is cold.
+type rowBlocks struct{ m, mr, tiles, n int }
+
+func splitRows(m, mc, mr int) rowBlocks {
+	return rowBlocks{m: m, mr: mr, tiles: (m + mr - 1) / mr, n: max(1, (m+mc/2)/mc)}
+}
+
+// block returns the rows [lo, hi) of block b.
+func (r rowBlocks) block(b int) (lo, hi int) {
+	return b * r.tiles / r.n * r.mr, min(r.m, (b+1)*r.tiles/r.n*r.mr)
 }
 
 // nextPanel returns the start of the B slice the call after panel p's (at

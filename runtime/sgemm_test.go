@@ -321,3 +321,37 @@ func TestSgemmAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestSplitRows checks the M blocking: the blocks cover the rows in
+// order, start on a tile boundary, and hold about mc rows each, equal to
+// within one tile.
+func TestSplitRows(t *testing.T) {
+	for _, c := range []struct{ m, mc, mr, blocks int }{
+		{1, 96, 6, 1}, {49, 96, 6, 1}, {96, 96, 6, 1}, {143, 96, 6, 1},
+		{196, 96, 6, 2}, // 102 + 94, not 96 + 96 + 4
+		{784, 96, 6, 8}, {2041, 96, 6, 21}, {3136, 96, 6, 33}, {130, 64, 2, 2},
+	} {
+		r := splitRows(c.m, c.mc, c.mr)
+		if r.n != c.blocks {
+			t.Errorf("splitRows(%d, %d, %d): %d blocks, want %d", c.m, c.mc, c.mr, r.n, c.blocks)
+		}
+	}
+	for _, mr := range []int{2, 6, 12} {
+		for m := 1; m < 3000; m++ {
+			r := splitRows(m, 96, mr)
+			next, small, big := 0, m, 0
+			for b := 0; b < r.n; b++ {
+				lo, hi := r.block(b)
+				if lo != next || lo%mr != 0 || hi <= lo {
+					t.Fatalf("m=%d mr=%d: block %d is [%d, %d) after %d", m, mr, b, lo, hi, next)
+				}
+				next = hi
+				tiles := (hi - lo + mr - 1) / mr
+				small, big = min(small, tiles), max(big, tiles)
+			}
+			if next != m || big-small > 1 || (r.n > 1 && big*mr > 96*3/2+mr) {
+				t.Fatalf("m=%d mr=%d: blocks end at %d, %d to %d tiles", m, mr, next, small, big)
+			}
+		}
+	}
+}
