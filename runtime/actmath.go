@@ -93,8 +93,9 @@ const (
 	// siluMin clamps the x that multiplies the sigmoid in SiLU and the
 	// GELUs, so that -Inf gives the limit 0 rather than -Inf*0 = NaN.
 	siluMin = -200
-	// sigFastMin bounds the arguments -|x| of sigmoidFast: at and above
-	// it n >= -124, so 2^n and e^-|x| = 2^n (1+q) are normal floats.
+	// sigFastMin bounds the arguments of sigmoidFast, -|x| >= sigFastMin:
+	// there n = round(-x log2e) is within [-124, 124], so 2^n and e^-x =
+	// 2^n (1+q) are normal floats.
 	sigFastMin = -86
 )
 
@@ -236,21 +237,18 @@ func sigmoidMul(x, m float32) float32 {
 	return pick(signMask(x), (eh*s)*s2, s)
 }
 
-// sigmoidFast is sigmoidMul for -|x| >= sigFastMin, nearly every input
-// an activation sees: there e = e^-|x| is a normal float, one scaling
-// makes it, and the quotient comes last, m/(1+e) for x >= 0 and
-// (m*e)/(1+e) below, so the assembly's chain of dependent operations is
-// shorter than sigmoidMul's by two multiplications (its kernels take this
-// path for a vector whose lanes are all in range, and sigmoidMul's for
-// the rest).
+// sigmoidFast is sigmoidMul for |x| <= -sigFastMin, nearly every input
+// an activation sees: there e = e^-x is a normal float that one scaling
+// makes, 1+e cannot overflow, and m/(1+e) needs no case for the sign of
+// x, which keeps the assembly's kernels short (they take this path for a
+// vector whose lanes are all in range, and sigmoidMul's for the rest).
+// The error stays that of e^-x plus two roundings for either sign: where
+// x < 0 the quotient's relative error is e's, where x > 0 it shrinks by
+// 1+e.
 func sigmoidFast(x, m float32) float32 {
-	q, n := expReduce(-abs32(x), 0)
+	q, n := expReduce(-x, 0)
 	s := pow2(n)
-	e := q*s + s
-	if x < 0 {
-		m *= e
-	}
-	return m / (1 + e)
+	return m / (1 + (q*s + s))
 }
 
 // tanhf returns tanh(x) = -m/(2+m) with m = e^(-2|x|) - 1, with the sign

@@ -31774,153 +31774,149 @@ activateAVX512_Sigmoid_row:
 	XORQ CX, CX
 
 activateAVX512_Sigmoid_vec:
-	MOVQ         BX, DI
-	SUBQ         CX, DI
-	CMPQ         DI, $0x00000040
-	JL           activateAVX512_Sigmoid_tail
-	VMOVUPS      (AX)(CX*1), Z0
-	VPORD        actConsts<>+0(SB), Z0, Z1
-	VCMPPS       $0x19, actConsts<>+64(SB), Z1, K2
-	VMOVUPS      actConsts<>+128(SB), Z2
-	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
-	VSUBPS       actConsts<>+192(SB), Z2, Z3
-	VFNMADD231PS actConsts<>+256(SB), Z3, Z1
-	VFNMADD231PS actConsts<>+320(SB), Z3, Z1
-	VMOVUPS      actConsts<>+384(SB), Z3
-	VFMADD213PS  actConsts<>+448(SB), Z1, Z3
-	VMOVUPS      actConsts<>+512(SB), Z12
-	VFMADD213PS  actConsts<>+576(SB), Z1, Z12
-	VMULPS       Z1, Z1, Z13
-	VMOVAPS      Z1, Z1
-	VFMADD231PS  Z3, Z13, Z1
-	VFMADD231PS  actConsts<>+640(SB), Z13, Z12
-	VMULPS       Z13, Z13, Z3
-	VFMADD231PS  Z12, Z3, Z1
-	VPSUBD       actConsts<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VADDPS       actConsts<>+768(SB), Z3, Z1
-	VPXORD       Z4, Z4, Z4
-	VCMPPS       $0x11, Z4, Z0, K3
-	VMOVUPS      actConsts<>+768(SB), Z2
-	VBLENDMPS    Z3, Z2, K3, Z5
-	VDIVPS       Z1, Z5, Z1
-	KORTESTW     K2, K2
-	JNZ          activateAVX512_Sigmoid_full
-	VMOVUPS      Z1, (AX)(CX*1)
-	ADDQ         $0x00000040, CX
-	JMP          activateAVX512_Sigmoid_vec
+	MOVQ        BX, DI
+	SUBQ        CX, DI
+	CMPQ        DI, $0x00000040
+	JL          activateAVX512_Sigmoid_tail
+	VMOVUPS     (AX)(CX*1), Z0
+	VPORD       actConsts<>+0(SB), Z0, Z1
+	VCMPPS      $0x19, actConsts<>+64(SB), Z1, K2
+	VMOVUPS     actConsts<>+128(SB), Z1
+	VFMADD213PS actConsts<>+192(SB), Z0, Z1
+	VSUBPS      actConsts<>+192(SB), Z1, Z6
+	VMOVAPS     Z0, Z7
+	VFMADD231PS actConsts<>+256(SB), Z6, Z7
+	VFMADD231PS actConsts<>+320(SB), Z6, Z7
+	VMOVUPS     actConsts<>+384(SB), Z6
+	VFMADD213PS actConsts<>+448(SB), Z7, Z6
+	VMOVUPS     actConsts<>+512(SB), Z8
+	VFMADD213PS actConsts<>+576(SB), Z7, Z8
+	VMULPS      Z7, Z7, Z9
+	VMOVAPS     Z7, Z7
+	VFMSUB231PS Z6, Z9, Z7
+	VFMADD231PS actConsts<>+640(SB), Z9, Z8
+	VMULPS      Z9, Z9, Z6
+	VFMADD231PS Z8, Z6, Z7
+	VPSUBD      actConsts<>+704(SB), Z1, Z1
+	VPSLLD      $0x17, Z1, Z1
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z1, Z7, Z6
+	VADDPS      actConsts<>+768(SB), Z6, Z1
+	VMOVUPS     actConsts<>+768(SB), Z6
+	VDIVPS      Z1, Z6, Z1
+	KORTESTW    K2, K2
+	JNZ         activateAVX512_Sigmoid_full
+	VMOVUPS     Z1, (AX)(CX*1)
+	ADDQ        $0x00000040, CX
+	JMP         activateAVX512_Sigmoid_vec
 
 activateAVX512_Sigmoid_full:
 	VPORD        actConsts<>+0(SB), Z0, Z1
-	VMOVUPS      actConsts<>+832(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      actConsts<>+128(SB), Z2
-	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
-	VSUBPS       actConsts<>+192(SB), Z2, Z3
-	VFNMADD231PS actConsts<>+256(SB), Z3, Z1
-	VFNMADD231PS actConsts<>+320(SB), Z3, Z1
-	VMOVUPS      actConsts<>+640(SB), Z3
-	VFMADD213PS  actConsts<>+512(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+576(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+384(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+448(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z12
-	VFMADD231PS  Z3, Z12, Z1
-	VPSUBD       actConsts<>+192(SB), Z2, Z2
-	VPSRAD       $0x01, Z2, Z3
-	VPADDD       actConsts<>+896(SB), Z3, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPSUBD       Z3, Z2, Z2
-	VPADDD       actConsts<>+896(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMOVAPS      Z12, Z3
-	VFMADD231PS  Z12, Z1, Z3
-	VMULPS       Z2, Z3, Z1
+	VMOVUPS      actConsts<>+832(SB), Z6
+	VMAXPS       Z1, Z6, Z1
+	VMOVUPS      actConsts<>+896(SB), Z6
+	VFMADD213PS  actConsts<>+192(SB), Z1, Z6
+	VSUBPS       actConsts<>+192(SB), Z6, Z7
+	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
+	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
+	VMOVUPS      actConsts<>+640(SB), Z7
+	VFMADD213PS  actConsts<>+960(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+1024(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
+	VMULPS       Z1, Z1, Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VPSUBD       actConsts<>+192(SB), Z6, Z6
+	VPSRAD       $0x01, Z6, Z7
+	VPADDD       actConsts<>+1088(SB), Z7, Z8
+	VPSLLD       $0x17, Z8, Z8
+	VPSUBD       Z7, Z6, Z6
+	VPADDD       actConsts<>+1088(SB), Z6, Z6
+	VPSLLD       $0x17, Z6, Z6
+	VMOVAPS      Z8, Z7
+	VFMADD231PS  Z8, Z1, Z7
+	VMULPS       Z6, Z7, Z1
 	VADDPS       actConsts<>+768(SB), Z1, Z1
-	VMOVUPS      actConsts<>+768(SB), Z12
-	VDIVPS       Z1, Z12, Z1
-	VPXORD       Z6, Z6, Z6
-	VCMPPS       $0x11, Z6, Z0, K2
-	VMULPS       Z1, Z3, Z0
-	VMULPS       Z2, Z0, Z0
-	VBLENDMPS    Z0, Z1, K2, Z7
-	VMOVUPS      Z7, (AX)(CX*1)
+	VMOVUPS      actConsts<>+768(SB), Z8
+	VDIVPS       Z1, Z8, Z1
+	VPXORD       Z2, Z2, Z2
+	VCMPPS       $0x11, Z2, Z0, K2
+	VMULPS       Z1, Z7, Z0
+	VMULPS       Z6, Z0, Z0
+	VBLENDMPS    Z0, Z1, K2, Z3
+	VMOVUPS      Z3, (AX)(CX*1)
 	ADDQ         $0x00000040, CX
 	JMP          activateAVX512_Sigmoid_vec
 
 activateAVX512_Sigmoid_tail:
-	TESTQ        DI, DI
-	JZ           activateAVX512_Sigmoid_next
-	VMOVUPS.Z    (AX)(CX*1), K1, Z0
-	VPORD        actConsts<>+0(SB), Z0, Z1
-	VCMPPS       $0x19, actConsts<>+64(SB), Z1, K2
-	VMOVUPS      actConsts<>+128(SB), Z2
-	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
-	VSUBPS       actConsts<>+192(SB), Z2, Z3
-	VFNMADD231PS actConsts<>+256(SB), Z3, Z1
-	VFNMADD231PS actConsts<>+320(SB), Z3, Z1
-	VMOVUPS      actConsts<>+384(SB), Z3
-	VFMADD213PS  actConsts<>+448(SB), Z1, Z3
-	VMOVUPS      actConsts<>+512(SB), Z12
-	VFMADD213PS  actConsts<>+576(SB), Z1, Z12
-	VMULPS       Z1, Z1, Z13
-	VMOVAPS      Z1, Z1
-	VFMADD231PS  Z3, Z13, Z1
-	VFMADD231PS  actConsts<>+640(SB), Z13, Z12
-	VMULPS       Z13, Z13, Z3
-	VFMADD231PS  Z12, Z3, Z1
-	VPSUBD       actConsts<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VADDPS       actConsts<>+768(SB), Z3, Z1
-	VPXORD       Z8, Z8, Z8
-	VCMPPS       $0x11, Z8, Z0, K3
-	VMOVUPS      actConsts<>+768(SB), Z2
-	VBLENDMPS    Z3, Z2, K3, Z9
-	VDIVPS       Z1, Z9, Z1
-	KORTESTW     K2, K2
-	JNZ          activateAVX512_Sigmoid_tailfull
-	VMOVUPS      Z1, K1, (AX)(CX*1)
-	JMP          activateAVX512_Sigmoid_next
+	TESTQ       DI, DI
+	JZ          activateAVX512_Sigmoid_next
+	VMOVUPS.Z   (AX)(CX*1), K1, Z0
+	VPORD       actConsts<>+0(SB), Z0, Z1
+	VCMPPS      $0x19, actConsts<>+64(SB), Z1, K2
+	VMOVUPS     actConsts<>+128(SB), Z1
+	VFMADD213PS actConsts<>+192(SB), Z0, Z1
+	VSUBPS      actConsts<>+192(SB), Z1, Z6
+	VMOVAPS     Z0, Z7
+	VFMADD231PS actConsts<>+256(SB), Z6, Z7
+	VFMADD231PS actConsts<>+320(SB), Z6, Z7
+	VMOVUPS     actConsts<>+384(SB), Z6
+	VFMADD213PS actConsts<>+448(SB), Z7, Z6
+	VMOVUPS     actConsts<>+512(SB), Z8
+	VFMADD213PS actConsts<>+576(SB), Z7, Z8
+	VMULPS      Z7, Z7, Z9
+	VMOVAPS     Z7, Z7
+	VFMSUB231PS Z6, Z9, Z7
+	VFMADD231PS actConsts<>+640(SB), Z9, Z8
+	VMULPS      Z9, Z9, Z6
+	VFMADD231PS Z8, Z6, Z7
+	VPSUBD      actConsts<>+704(SB), Z1, Z1
+	VPSLLD      $0x17, Z1, Z1
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z1, Z7, Z6
+	VADDPS      actConsts<>+768(SB), Z6, Z1
+	VMOVUPS     actConsts<>+768(SB), Z6
+	VDIVPS      Z1, Z6, Z1
+	KORTESTW    K2, K2
+	JNZ         activateAVX512_Sigmoid_tailfull
+	VMOVUPS     Z1, K1, (AX)(CX*1)
+	JMP         activateAVX512_Sigmoid_next
 
 activateAVX512_Sigmoid_tailfull:
 	VPORD        actConsts<>+0(SB), Z0, Z1
-	VMOVUPS      actConsts<>+832(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      actConsts<>+128(SB), Z2
-	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
-	VSUBPS       actConsts<>+192(SB), Z2, Z3
-	VFNMADD231PS actConsts<>+256(SB), Z3, Z1
-	VFNMADD231PS actConsts<>+320(SB), Z3, Z1
-	VMOVUPS      actConsts<>+640(SB), Z3
-	VFMADD213PS  actConsts<>+512(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+576(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+384(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+448(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z12
-	VFMADD231PS  Z3, Z12, Z1
-	VPSUBD       actConsts<>+192(SB), Z2, Z2
-	VPSRAD       $0x01, Z2, Z3
-	VPADDD       actConsts<>+896(SB), Z3, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPSUBD       Z3, Z2, Z2
-	VPADDD       actConsts<>+896(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMOVAPS      Z12, Z3
-	VFMADD231PS  Z12, Z1, Z3
-	VMULPS       Z2, Z3, Z1
+	VMOVUPS      actConsts<>+832(SB), Z6
+	VMAXPS       Z1, Z6, Z1
+	VMOVUPS      actConsts<>+896(SB), Z6
+	VFMADD213PS  actConsts<>+192(SB), Z1, Z6
+	VSUBPS       actConsts<>+192(SB), Z6, Z7
+	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
+	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
+	VMOVUPS      actConsts<>+640(SB), Z7
+	VFMADD213PS  actConsts<>+960(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+1024(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
+	VMULPS       Z1, Z1, Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VPSUBD       actConsts<>+192(SB), Z6, Z6
+	VPSRAD       $0x01, Z6, Z7
+	VPADDD       actConsts<>+1088(SB), Z7, Z8
+	VPSLLD       $0x17, Z8, Z8
+	VPSUBD       Z7, Z6, Z6
+	VPADDD       actConsts<>+1088(SB), Z6, Z6
+	VPSLLD       $0x17, Z6, Z6
+	VMOVAPS      Z8, Z7
+	VFMADD231PS  Z8, Z1, Z7
+	VMULPS       Z6, Z7, Z1
 	VADDPS       actConsts<>+768(SB), Z1, Z1
-	VMOVUPS      actConsts<>+768(SB), Z12
-	VDIVPS       Z1, Z12, Z1
-	VPXORD       Z10, Z10, Z10
-	VCMPPS       $0x11, Z10, Z0, K2
-	VMULPS       Z1, Z3, Z0
-	VMULPS       Z2, Z0, Z0
-	VBLENDMPS    Z0, Z1, K2, Z11
-	VMOVUPS      Z11, K1, (AX)(CX*1)
+	VMOVUPS      actConsts<>+768(SB), Z8
+	VDIVPS       Z1, Z8, Z1
+	VPXORD       Z4, Z4, Z4
+	VCMPPS       $0x11, Z4, Z0, K2
+	VMULPS       Z1, Z7, Z0
+	VMULPS       Z6, Z0, Z0
+	VBLENDMPS    Z0, Z1, K2, Z5
+	VMOVUPS      Z5, K1, (AX)(CX*1)
 
 activateAVX512_Sigmoid_next:
 	ADDQ SI, AX
@@ -31955,19 +31951,19 @@ activateAVX512_Tanh_vec:
 	VPORD        actConsts<>+0(SB), Z0, Z1
 	VPORD        actConsts<>+0(SB), Z0, Z2
 	VADDPS       Z2, Z1, Z1
-	VMOVUPS      actConsts<>+960(SB), Z2
+	VMOVUPS      actConsts<>+1152(SB), Z2
 	VMAXPS       Z1, Z2, Z1
 	VPXORD       Z3, Z3, Z3
 	VMINPS       Z1, Z3, Z1
-	VMOVUPS      actConsts<>+128(SB), Z2
+	VMOVUPS      actConsts<>+896(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z5
 	VFNMADD231PS actConsts<>+256(SB), Z5, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z5, Z1
 	VMOVUPS      actConsts<>+640(SB), Z5
-	VFMADD213PS  actConsts<>+512(SB), Z1, Z5
+	VFMADD213PS  actConsts<>+960(SB), Z1, Z5
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z5
-	VFMADD213PS  actConsts<>+384(SB), Z1, Z5
+	VFMADD213PS  actConsts<>+1024(SB), Z1, Z5
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z5
 	VMULPS       Z1, Z1, Z6
 	VFMADD231PS  Z5, Z6, Z1
@@ -31977,7 +31973,7 @@ activateAVX512_Tanh_vec:
 	VMOVAPS      Z5, Z5
 	VFMADD231PS  Z1, Z2, Z5
 	VPXORD       actConsts<>+0(SB), Z5, Z1
-	VADDPS       actConsts<>+1024(SB), Z5, Z2
+	VADDPS       actConsts<>+1216(SB), Z5, Z2
 	VDIVPS       Z2, Z1, Z1
 	VPANDD       actConsts<>+0(SB), Z0, Z0
 	VPORD        Z0, Z1, Z0
@@ -31992,19 +31988,19 @@ activateAVX512_Tanh_tail:
 	VPORD        actConsts<>+0(SB), Z0, Z1
 	VPORD        actConsts<>+0(SB), Z0, Z2
 	VADDPS       Z2, Z1, Z1
-	VMOVUPS      actConsts<>+960(SB), Z2
+	VMOVUPS      actConsts<>+1152(SB), Z2
 	VMAXPS       Z1, Z2, Z1
 	VPXORD       Z4, Z4, Z4
 	VMINPS       Z1, Z4, Z1
-	VMOVUPS      actConsts<>+128(SB), Z2
+	VMOVUPS      actConsts<>+896(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z5
 	VFNMADD231PS actConsts<>+256(SB), Z5, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z5, Z1
 	VMOVUPS      actConsts<>+640(SB), Z5
-	VFMADD213PS  actConsts<>+512(SB), Z1, Z5
+	VFMADD213PS  actConsts<>+960(SB), Z1, Z5
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z5
-	VFMADD213PS  actConsts<>+384(SB), Z1, Z5
+	VFMADD213PS  actConsts<>+1024(SB), Z1, Z5
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z5
 	VMULPS       Z1, Z1, Z6
 	VFMADD231PS  Z5, Z6, Z1
@@ -32014,7 +32010,7 @@ activateAVX512_Tanh_tail:
 	VMOVAPS      Z5, Z5
 	VFMADD231PS  Z1, Z2, Z5
 	VPXORD       actConsts<>+0(SB), Z5, Z1
-	VADDPS       actConsts<>+1024(SB), Z5, Z2
+	VADDPS       actConsts<>+1216(SB), Z5, Z2
 	VDIVPS       Z2, Z1, Z1
 	VPANDD       actConsts<>+0(SB), Z0, Z0
 	VPORD        Z0, Z1, Z0
@@ -32105,8 +32101,8 @@ activateAVX512_HardSwish_vec:
 	CMPQ    DI, $0x00000040
 	JL      activateAVX512_HardSwish_tail
 	VMOVUPS (AX)(CX*1), Z0
-	VADDPS  actConsts<>+1088(SB), Z0, Z1
-	VMULPS  actConsts<>+1152(SB), Z1, Z1
+	VADDPS  actConsts<>+1280(SB), Z0, Z1
+	VMULPS  actConsts<>+1344(SB), Z1, Z1
 	VPXORD  Z2, Z2, Z2
 	VMAXPS  Z1, Z2, Z1
 	VMOVUPS actConsts<>+768(SB), Z4
@@ -32120,8 +32116,8 @@ activateAVX512_HardSwish_tail:
 	TESTQ     DI, DI
 	JZ        activateAVX512_HardSwish_next
 	VMOVUPS.Z (AX)(CX*1), K1, Z0
-	VADDPS    actConsts<>+1088(SB), Z0, Z1
-	VMULPS    actConsts<>+1152(SB), Z1, Z1
+	VADDPS    actConsts<>+1280(SB), Z0, Z1
+	VMULPS    actConsts<>+1344(SB), Z1, Z1
 	VPXORD    Z3, Z3, Z3
 	VMAXPS    Z1, Z3, Z1
 	VMOVUPS   actConsts<>+768(SB), Z4
@@ -32164,19 +32160,19 @@ activateAVX512_Elu_vec:
 	VMOVUPS      (AX)(CX*1), Z1
 	VPXORD       Z2, Z2, Z2
 	VCMPPS       $0x11, Z2, Z1, K2
-	VMOVUPS      actConsts<>+960(SB), Z8
+	VMOVUPS      actConsts<>+1152(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VPXORD       Z3, Z3, Z3
 	VMINPS       Z8, Z3, Z8
-	VMOVUPS      actConsts<>+128(SB), Z9
+	VMOVUPS      actConsts<>+896(SB), Z9
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z9
 	VSUBPS       actConsts<>+192(SB), Z9, Z10
 	VFNMADD231PS actConsts<>+256(SB), Z10, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z10, Z8
 	VMOVUPS      actConsts<>+640(SB), Z10
-	VFMADD213PS  actConsts<>+512(SB), Z8, Z10
+	VFMADD213PS  actConsts<>+960(SB), Z8, Z10
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z10
-	VFMADD213PS  actConsts<>+384(SB), Z8, Z10
+	VFMADD213PS  actConsts<>+1024(SB), Z8, Z10
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z10
 	VMULPS       Z8, Z8, Z11
 	VFMADD231PS  Z10, Z11, Z8
@@ -32197,19 +32193,19 @@ activateAVX512_Elu_tail:
 	VMOVUPS.Z    (AX)(CX*1), K1, Z1
 	VPXORD       Z5, Z5, Z5
 	VCMPPS       $0x11, Z5, Z1, K2
-	VMOVUPS      actConsts<>+960(SB), Z8
+	VMOVUPS      actConsts<>+1152(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VPXORD       Z6, Z6, Z6
 	VMINPS       Z8, Z6, Z8
-	VMOVUPS      actConsts<>+128(SB), Z9
+	VMOVUPS      actConsts<>+896(SB), Z9
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z9
 	VSUBPS       actConsts<>+192(SB), Z9, Z10
 	VFNMADD231PS actConsts<>+256(SB), Z10, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z10, Z8
 	VMOVUPS      actConsts<>+640(SB), Z10
-	VFMADD213PS  actConsts<>+512(SB), Z8, Z10
+	VFMADD213PS  actConsts<>+960(SB), Z8, Z10
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z10
-	VFMADD213PS  actConsts<>+384(SB), Z8, Z10
+	VFMADD213PS  actConsts<>+1024(SB), Z8, Z10
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z10
 	VMULPS       Z8, Z8, Z11
 	VFMADD231PS  Z10, Z11, Z8
@@ -32258,19 +32254,19 @@ activateAVX512_Selu_vec:
 	VPXORD       Z2, Z2, Z2
 	VCMPPS       $0x1e, Z2, Z8, K2
 	VMULPS       Z1, Z8, Z9
-	VMOVUPS      actConsts<>+960(SB), Z10
+	VMOVUPS      actConsts<>+1152(SB), Z10
 	VMAXPS       Z8, Z10, Z8
 	VPXORD       Z3, Z3, Z3
 	VMINPS       Z8, Z3, Z8
-	VMOVUPS      actConsts<>+128(SB), Z10
+	VMOVUPS      actConsts<>+896(SB), Z10
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z10
 	VSUBPS       actConsts<>+192(SB), Z10, Z11
 	VFNMADD231PS actConsts<>+256(SB), Z11, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z11, Z8
 	VMOVUPS      actConsts<>+640(SB), Z11
-	VFMADD213PS  actConsts<>+512(SB), Z8, Z11
+	VFMADD213PS  actConsts<>+960(SB), Z8, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z11
-	VFMADD213PS  actConsts<>+384(SB), Z8, Z11
+	VFMADD213PS  actConsts<>+1024(SB), Z8, Z11
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z11
 	VMULPS       Z8, Z8, Z12
 	VFMADD231PS  Z11, Z12, Z8
@@ -32292,19 +32288,19 @@ activateAVX512_Selu_tail:
 	VPXORD       Z5, Z5, Z5
 	VCMPPS       $0x1e, Z5, Z8, K2
 	VMULPS       Z1, Z8, Z9
-	VMOVUPS      actConsts<>+960(SB), Z10
+	VMOVUPS      actConsts<>+1152(SB), Z10
 	VMAXPS       Z8, Z10, Z8
 	VPXORD       Z6, Z6, Z6
 	VMINPS       Z8, Z6, Z8
-	VMOVUPS      actConsts<>+128(SB), Z10
+	VMOVUPS      actConsts<>+896(SB), Z10
 	VFMADD213PS  actConsts<>+192(SB), Z8, Z10
 	VSUBPS       actConsts<>+192(SB), Z10, Z11
 	VFNMADD231PS actConsts<>+256(SB), Z11, Z8
 	VFNMADD231PS actConsts<>+320(SB), Z11, Z8
 	VMOVUPS      actConsts<>+640(SB), Z11
-	VFMADD213PS  actConsts<>+512(SB), Z8, Z11
+	VFMADD213PS  actConsts<>+960(SB), Z8, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z8, Z11
-	VFMADD213PS  actConsts<>+384(SB), Z8, Z11
+	VFMADD213PS  actConsts<>+1024(SB), Z8, Z11
 	VFMADD213PS  actConsts<>+448(SB), Z8, Z11
 	VMULPS       Z8, Z8, Z12
 	VFMADD231PS  Z11, Z12, Z8
@@ -32350,41 +32346,41 @@ activateAVX512_Softplus_vec:
 	VPORD        actConsts<>+0(SB), Z0, Z1
 	VMOVUPS      actConsts<>+832(SB), Z2
 	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      actConsts<>+128(SB), Z2
+	VMOVUPS      actConsts<>+896(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z7
 	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
 	VMOVUPS      actConsts<>+640(SB), Z7
-	VFMADD213PS  actConsts<>+512(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+960(SB), Z1, Z7
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
-	VFMADD213PS  actConsts<>+384(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+1024(SB), Z1, Z7
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
 	VMULPS       Z1, Z1, Z8
 	VFMADD231PS  Z7, Z8, Z1
 	VPSUBD       actConsts<>+192(SB), Z2, Z2
 	VPSRAD       $0x01, Z2, Z7
-	VPADDD       actConsts<>+896(SB), Z7, Z8
+	VPADDD       actConsts<>+1088(SB), Z7, Z8
 	VPSLLD       $0x17, Z8, Z8
 	VPSUBD       Z7, Z2, Z2
-	VPADDD       actConsts<>+896(SB), Z2, Z2
+	VPADDD       actConsts<>+1088(SB), Z2, Z2
 	VPSLLD       $0x17, Z2, Z2
 	VMOVAPS      Z8, Z7
 	VFMADD231PS  Z8, Z1, Z7
 	VMULPS       Z2, Z7, Z1
 	VPXORD       Z3, Z3, Z3
 	VMAXPS       Z0, Z3, Z0
-	VCMPPS       $0x1d, actConsts<>+1216(SB), Z1, K2
-	VMOVUPS      actConsts<>+1216(SB), Z2
-	VFMADD213PS  actConsts<>+1280(SB), Z1, Z2
+	VCMPPS       $0x1d, actConsts<>+1408(SB), Z1, K2
+	VMOVUPS      actConsts<>+1408(SB), Z2
+	VFMADD213PS  actConsts<>+1472(SB), Z1, Z2
 	VBLENDMPS    Z2, Z1, K2, Z4
-	VMOVUPS.Z    actConsts<>+1344(SB), K2, Z1
-	VADDPS       actConsts<>+1024(SB), Z4, Z2
+	VMOVUPS.Z    actConsts<>+1536(SB), K2, Z1
+	VADDPS       actConsts<>+1216(SB), Z4, Z2
 	VDIVPS       Z2, Z4, Z2
 	VMULPS       Z2, Z2, Z7
-	VMOVUPS      actConsts<>+1408(SB), Z8
-	VFMADD213PS  actConsts<>+1472(SB), Z7, Z8
-	VFMADD213PS  actConsts<>+1536(SB), Z7, Z8
+	VMOVUPS      actConsts<>+1600(SB), Z8
+	VFMADD213PS  actConsts<>+1664(SB), Z7, Z8
+	VFMADD213PS  actConsts<>+1728(SB), Z7, Z8
 	VMULPS       Z7, Z2, Z7
 	VADDPS       Z2, Z2, Z2
 	VMOVAPS      Z2, Z2
@@ -32402,41 +32398,41 @@ activateAVX512_Softplus_tail:
 	VPORD        actConsts<>+0(SB), Z0, Z1
 	VMOVUPS      actConsts<>+832(SB), Z2
 	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      actConsts<>+128(SB), Z2
+	VMOVUPS      actConsts<>+896(SB), Z2
 	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
 	VSUBPS       actConsts<>+192(SB), Z2, Z7
 	VFNMADD231PS actConsts<>+256(SB), Z7, Z1
 	VFNMADD231PS actConsts<>+320(SB), Z7, Z1
 	VMOVUPS      actConsts<>+640(SB), Z7
-	VFMADD213PS  actConsts<>+512(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+960(SB), Z1, Z7
 	VFMADD213PS  actConsts<>+576(SB), Z1, Z7
-	VFMADD213PS  actConsts<>+384(SB), Z1, Z7
+	VFMADD213PS  actConsts<>+1024(SB), Z1, Z7
 	VFMADD213PS  actConsts<>+448(SB), Z1, Z7
 	VMULPS       Z1, Z1, Z8
 	VFMADD231PS  Z7, Z8, Z1
 	VPSUBD       actConsts<>+192(SB), Z2, Z2
 	VPSRAD       $0x01, Z2, Z7
-	VPADDD       actConsts<>+896(SB), Z7, Z8
+	VPADDD       actConsts<>+1088(SB), Z7, Z8
 	VPSLLD       $0x17, Z8, Z8
 	VPSUBD       Z7, Z2, Z2
-	VPADDD       actConsts<>+896(SB), Z2, Z2
+	VPADDD       actConsts<>+1088(SB), Z2, Z2
 	VPSLLD       $0x17, Z2, Z2
 	VMOVAPS      Z8, Z7
 	VFMADD231PS  Z8, Z1, Z7
 	VMULPS       Z2, Z7, Z1
 	VPXORD       Z5, Z5, Z5
 	VMAXPS       Z0, Z5, Z0
-	VCMPPS       $0x1d, actConsts<>+1216(SB), Z1, K2
-	VMOVUPS      actConsts<>+1216(SB), Z2
-	VFMADD213PS  actConsts<>+1280(SB), Z1, Z2
+	VCMPPS       $0x1d, actConsts<>+1408(SB), Z1, K2
+	VMOVUPS      actConsts<>+1408(SB), Z2
+	VFMADD213PS  actConsts<>+1472(SB), Z1, Z2
 	VBLENDMPS    Z2, Z1, K2, Z6
-	VMOVUPS.Z    actConsts<>+1344(SB), K2, Z1
-	VADDPS       actConsts<>+1024(SB), Z6, Z2
+	VMOVUPS.Z    actConsts<>+1536(SB), K2, Z1
+	VADDPS       actConsts<>+1216(SB), Z6, Z2
 	VDIVPS       Z2, Z6, Z2
 	VMULPS       Z2, Z2, Z7
-	VMOVUPS      actConsts<>+1408(SB), Z8
-	VFMADD213PS  actConsts<>+1472(SB), Z7, Z8
-	VFMADD213PS  actConsts<>+1536(SB), Z7, Z8
+	VMOVUPS      actConsts<>+1600(SB), Z8
+	VFMADD213PS  actConsts<>+1664(SB), Z7, Z8
+	VFMADD213PS  actConsts<>+1728(SB), Z7, Z8
 	VMULPS       Z7, Z2, Z7
 	VADDPS       Z2, Z2, Z2
 	VMOVAPS      Z2, Z2
@@ -32470,155 +32466,149 @@ activateAVX512_Silu_row:
 	XORQ CX, CX
 
 activateAVX512_Silu_vec:
-	MOVQ         BX, DI
-	SUBQ         CX, DI
-	CMPQ         DI, $0x00000040
-	JL           activateAVX512_Silu_tail
-	VMOVUPS      (AX)(CX*1), Z0
-	VPORD        actConsts<>+0(SB), Z0, Z1
-	VCMPPS       $0x19, actConsts<>+64(SB), Z1, K2
-	VMOVUPS      actConsts<>+128(SB), Z2
-	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
-	VSUBPS       actConsts<>+192(SB), Z2, Z3
-	VFNMADD231PS actConsts<>+256(SB), Z3, Z1
-	VFNMADD231PS actConsts<>+320(SB), Z3, Z1
-	VMOVUPS      actConsts<>+384(SB), Z3
-	VFMADD213PS  actConsts<>+448(SB), Z1, Z3
-	VMOVUPS      actConsts<>+512(SB), Z12
-	VFMADD213PS  actConsts<>+576(SB), Z1, Z12
-	VMULPS       Z1, Z1, Z13
-	VMOVAPS      Z1, Z1
-	VFMADD231PS  Z3, Z13, Z1
-	VFMADD231PS  actConsts<>+640(SB), Z13, Z12
-	VMULPS       Z13, Z13, Z3
-	VFMADD231PS  Z12, Z3, Z1
-	VPSUBD       actConsts<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VADDPS       actConsts<>+768(SB), Z3, Z1
-	VPXORD       Z4, Z4, Z4
-	VCMPPS       $0x11, Z4, Z0, K3
-	VMULPS       Z3, Z0, Z2
-	VBLENDMPS    Z2, Z0, K3, Z5
-	VDIVPS       Z1, Z5, Z1
-	KORTESTW     K2, K2
-	JNZ          activateAVX512_Silu_full
-	VMOVUPS      Z1, (AX)(CX*1)
-	ADDQ         $0x00000040, CX
-	JMP          activateAVX512_Silu_vec
+	MOVQ        BX, DI
+	SUBQ        CX, DI
+	CMPQ        DI, $0x00000040
+	JL          activateAVX512_Silu_tail
+	VMOVUPS     (AX)(CX*1), Z0
+	VPORD       actConsts<>+0(SB), Z0, Z1
+	VCMPPS      $0x19, actConsts<>+64(SB), Z1, K2
+	VMOVUPS     actConsts<>+128(SB), Z1
+	VFMADD213PS actConsts<>+192(SB), Z0, Z1
+	VSUBPS      actConsts<>+192(SB), Z1, Z6
+	VMOVAPS     Z0, Z7
+	VFMADD231PS actConsts<>+256(SB), Z6, Z7
+	VFMADD231PS actConsts<>+320(SB), Z6, Z7
+	VMOVUPS     actConsts<>+384(SB), Z6
+	VFMADD213PS actConsts<>+448(SB), Z7, Z6
+	VMOVUPS     actConsts<>+512(SB), Z8
+	VFMADD213PS actConsts<>+576(SB), Z7, Z8
+	VMULPS      Z7, Z7, Z9
+	VMOVAPS     Z7, Z7
+	VFMSUB231PS Z6, Z9, Z7
+	VFMADD231PS actConsts<>+640(SB), Z9, Z8
+	VMULPS      Z9, Z9, Z6
+	VFMADD231PS Z8, Z6, Z7
+	VPSUBD      actConsts<>+704(SB), Z1, Z1
+	VPSLLD      $0x17, Z1, Z1
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z1, Z7, Z6
+	VADDPS      actConsts<>+768(SB), Z6, Z1
+	VDIVPS      Z1, Z0, Z1
+	KORTESTW    K2, K2
+	JNZ         activateAVX512_Silu_full
+	VMOVUPS     Z1, (AX)(CX*1)
+	ADDQ        $0x00000040, CX
+	JMP         activateAVX512_Silu_vec
 
 activateAVX512_Silu_full:
-	VMOVUPS      actConsts<>+1600(SB), Z1
+	VMOVUPS      actConsts<>+1792(SB), Z1
 	VMAXPS       Z0, Z1, Z1
-	VPORD        actConsts<>+0(SB), Z0, Z2
-	VMOVUPS      actConsts<>+832(SB), Z3
-	VMAXPS       Z2, Z3, Z2
-	VMOVUPS      actConsts<>+128(SB), Z3
-	VFMADD213PS  actConsts<>+192(SB), Z2, Z3
-	VSUBPS       actConsts<>+192(SB), Z3, Z12
-	VFNMADD231PS actConsts<>+256(SB), Z12, Z2
-	VFNMADD231PS actConsts<>+320(SB), Z12, Z2
-	VMOVUPS      actConsts<>+640(SB), Z12
-	VFMADD213PS  actConsts<>+512(SB), Z2, Z12
-	VFMADD213PS  actConsts<>+576(SB), Z2, Z12
-	VFMADD213PS  actConsts<>+384(SB), Z2, Z12
-	VFMADD213PS  actConsts<>+448(SB), Z2, Z12
-	VMULPS       Z2, Z2, Z13
-	VFMADD231PS  Z12, Z13, Z2
-	VPSUBD       actConsts<>+192(SB), Z3, Z3
-	VPSRAD       $0x01, Z3, Z12
-	VPADDD       actConsts<>+896(SB), Z12, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VPSUBD       Z12, Z3, Z3
-	VPADDD       actConsts<>+896(SB), Z3, Z3
-	VPSLLD       $0x17, Z3, Z3
-	VMOVAPS      Z13, Z12
-	VFMADD231PS  Z13, Z2, Z12
-	VMULPS       Z3, Z12, Z2
-	VADDPS       actConsts<>+768(SB), Z2, Z2
-	VDIVPS       Z2, Z1, Z1
-	VPXORD       Z6, Z6, Z6
-	VCMPPS       $0x11, Z6, Z0, K2
-	VMULPS       Z1, Z12, Z0
-	VMULPS       Z3, Z0, Z0
-	VBLENDMPS    Z0, Z1, K2, Z7
-	VMOVUPS      Z7, (AX)(CX*1)
+	VPORD        actConsts<>+0(SB), Z0, Z6
+	VMOVUPS      actConsts<>+832(SB), Z7
+	VMAXPS       Z6, Z7, Z6
+	VMOVUPS      actConsts<>+896(SB), Z7
+	VFMADD213PS  actConsts<>+192(SB), Z6, Z7
+	VSUBPS       actConsts<>+192(SB), Z7, Z8
+	VFNMADD231PS actConsts<>+256(SB), Z8, Z6
+	VFNMADD231PS actConsts<>+320(SB), Z8, Z6
+	VMOVUPS      actConsts<>+640(SB), Z8
+	VFMADD213PS  actConsts<>+960(SB), Z6, Z8
+	VFMADD213PS  actConsts<>+576(SB), Z6, Z8
+	VFMADD213PS  actConsts<>+1024(SB), Z6, Z8
+	VFMADD213PS  actConsts<>+448(SB), Z6, Z8
+	VMULPS       Z6, Z6, Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VPSUBD       actConsts<>+192(SB), Z7, Z7
+	VPSRAD       $0x01, Z7, Z8
+	VPADDD       actConsts<>+1088(SB), Z8, Z9
+	VPSLLD       $0x17, Z9, Z9
+	VPSUBD       Z8, Z7, Z7
+	VPADDD       actConsts<>+1088(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMOVAPS      Z9, Z8
+	VFMADD231PS  Z9, Z6, Z8
+	VMULPS       Z7, Z8, Z6
+	VADDPS       actConsts<>+768(SB), Z6, Z6
+	VDIVPS       Z6, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VCMPPS       $0x11, Z2, Z0, K2
+	VMULPS       Z1, Z8, Z0
+	VMULPS       Z7, Z0, Z0
+	VBLENDMPS    Z0, Z1, K2, Z3
+	VMOVUPS      Z3, (AX)(CX*1)
 	ADDQ         $0x00000040, CX
 	JMP          activateAVX512_Silu_vec
 
 activateAVX512_Silu_tail:
-	TESTQ        DI, DI
-	JZ           activateAVX512_Silu_next
-	VMOVUPS.Z    (AX)(CX*1), K1, Z0
-	VPORD        actConsts<>+0(SB), Z0, Z1
-	VCMPPS       $0x19, actConsts<>+64(SB), Z1, K2
-	VMOVUPS      actConsts<>+128(SB), Z2
-	VFMADD213PS  actConsts<>+192(SB), Z1, Z2
-	VSUBPS       actConsts<>+192(SB), Z2, Z3
-	VFNMADD231PS actConsts<>+256(SB), Z3, Z1
-	VFNMADD231PS actConsts<>+320(SB), Z3, Z1
-	VMOVUPS      actConsts<>+384(SB), Z3
-	VFMADD213PS  actConsts<>+448(SB), Z1, Z3
-	VMOVUPS      actConsts<>+512(SB), Z12
-	VFMADD213PS  actConsts<>+576(SB), Z1, Z12
-	VMULPS       Z1, Z1, Z13
-	VMOVAPS      Z1, Z1
-	VFMADD231PS  Z3, Z13, Z1
-	VFMADD231PS  actConsts<>+640(SB), Z13, Z12
-	VMULPS       Z13, Z13, Z3
-	VFMADD231PS  Z12, Z3, Z1
-	VPSUBD       actConsts<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMOVAPS      Z2, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VADDPS       actConsts<>+768(SB), Z3, Z1
-	VPXORD       Z8, Z8, Z8
-	VCMPPS       $0x11, Z8, Z0, K3
-	VMULPS       Z3, Z0, Z2
-	VBLENDMPS    Z2, Z0, K3, Z9
-	VDIVPS       Z1, Z9, Z1
-	KORTESTW     K2, K2
-	JNZ          activateAVX512_Silu_tailfull
-	VMOVUPS      Z1, K1, (AX)(CX*1)
-	JMP          activateAVX512_Silu_next
+	TESTQ       DI, DI
+	JZ          activateAVX512_Silu_next
+	VMOVUPS.Z   (AX)(CX*1), K1, Z0
+	VPORD       actConsts<>+0(SB), Z0, Z1
+	VCMPPS      $0x19, actConsts<>+64(SB), Z1, K2
+	VMOVUPS     actConsts<>+128(SB), Z1
+	VFMADD213PS actConsts<>+192(SB), Z0, Z1
+	VSUBPS      actConsts<>+192(SB), Z1, Z6
+	VMOVAPS     Z0, Z7
+	VFMADD231PS actConsts<>+256(SB), Z6, Z7
+	VFMADD231PS actConsts<>+320(SB), Z6, Z7
+	VMOVUPS     actConsts<>+384(SB), Z6
+	VFMADD213PS actConsts<>+448(SB), Z7, Z6
+	VMOVUPS     actConsts<>+512(SB), Z8
+	VFMADD213PS actConsts<>+576(SB), Z7, Z8
+	VMULPS      Z7, Z7, Z9
+	VMOVAPS     Z7, Z7
+	VFMSUB231PS Z6, Z9, Z7
+	VFMADD231PS actConsts<>+640(SB), Z9, Z8
+	VMULPS      Z9, Z9, Z6
+	VFMADD231PS Z8, Z6, Z7
+	VPSUBD      actConsts<>+704(SB), Z1, Z1
+	VPSLLD      $0x17, Z1, Z1
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z1, Z7, Z6
+	VADDPS      actConsts<>+768(SB), Z6, Z1
+	VDIVPS      Z1, Z0, Z1
+	KORTESTW    K2, K2
+	JNZ         activateAVX512_Silu_tailfull
+	VMOVUPS     Z1, K1, (AX)(CX*1)
+	JMP         activateAVX512_Silu_next
 
 activateAVX512_Silu_tailfull:
-	VMOVUPS      actConsts<>+1600(SB), Z1
+	VMOVUPS      actConsts<>+1792(SB), Z1
 	VMAXPS       Z0, Z1, Z1
-	VPORD        actConsts<>+0(SB), Z0, Z2
-	VMOVUPS      actConsts<>+832(SB), Z3
-	VMAXPS       Z2, Z3, Z2
-	VMOVUPS      actConsts<>+128(SB), Z3
-	VFMADD213PS  actConsts<>+192(SB), Z2, Z3
-	VSUBPS       actConsts<>+192(SB), Z3, Z12
-	VFNMADD231PS actConsts<>+256(SB), Z12, Z2
-	VFNMADD231PS actConsts<>+320(SB), Z12, Z2
-	VMOVUPS      actConsts<>+640(SB), Z12
-	VFMADD213PS  actConsts<>+512(SB), Z2, Z12
-	VFMADD213PS  actConsts<>+576(SB), Z2, Z12
-	VFMADD213PS  actConsts<>+384(SB), Z2, Z12
-	VFMADD213PS  actConsts<>+448(SB), Z2, Z12
-	VMULPS       Z2, Z2, Z13
-	VFMADD231PS  Z12, Z13, Z2
-	VPSUBD       actConsts<>+192(SB), Z3, Z3
-	VPSRAD       $0x01, Z3, Z12
-	VPADDD       actConsts<>+896(SB), Z12, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VPSUBD       Z12, Z3, Z3
-	VPADDD       actConsts<>+896(SB), Z3, Z3
-	VPSLLD       $0x17, Z3, Z3
-	VMOVAPS      Z13, Z12
-	VFMADD231PS  Z13, Z2, Z12
-	VMULPS       Z3, Z12, Z2
-	VADDPS       actConsts<>+768(SB), Z2, Z2
-	VDIVPS       Z2, Z1, Z1
-	VPXORD       Z10, Z10, Z10
-	VCMPPS       $0x11, Z10, Z0, K2
-	VMULPS       Z1, Z12, Z0
-	VMULPS       Z3, Z0, Z0
-	VBLENDMPS    Z0, Z1, K2, Z11
-	VMOVUPS      Z11, K1, (AX)(CX*1)
+	VPORD        actConsts<>+0(SB), Z0, Z6
+	VMOVUPS      actConsts<>+832(SB), Z7
+	VMAXPS       Z6, Z7, Z6
+	VMOVUPS      actConsts<>+896(SB), Z7
+	VFMADD213PS  actConsts<>+192(SB), Z6, Z7
+	VSUBPS       actConsts<>+192(SB), Z7, Z8
+	VFNMADD231PS actConsts<>+256(SB), Z8, Z6
+	VFNMADD231PS actConsts<>+320(SB), Z8, Z6
+	VMOVUPS      actConsts<>+640(SB), Z8
+	VFMADD213PS  actConsts<>+960(SB), Z6, Z8
+	VFMADD213PS  actConsts<>+576(SB), Z6, Z8
+	VFMADD213PS  actConsts<>+1024(SB), Z6, Z8
+	VFMADD213PS  actConsts<>+448(SB), Z6, Z8
+	VMULPS       Z6, Z6, Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VPSUBD       actConsts<>+192(SB), Z7, Z7
+	VPSRAD       $0x01, Z7, Z8
+	VPADDD       actConsts<>+1088(SB), Z8, Z9
+	VPSLLD       $0x17, Z9, Z9
+	VPSUBD       Z8, Z7, Z7
+	VPADDD       actConsts<>+1088(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMOVAPS      Z9, Z8
+	VFMADD231PS  Z9, Z6, Z8
+	VMULPS       Z7, Z8, Z6
+	VADDPS       actConsts<>+768(SB), Z6, Z6
+	VDIVPS       Z6, Z1, Z1
+	VPXORD       Z4, Z4, Z4
+	VCMPPS       $0x11, Z4, Z0, K2
+	VMULPS       Z1, Z8, Z0
+	VMULPS       Z7, Z0, Z0
+	VBLENDMPS    Z0, Z1, K2, Z5
+	VMOVUPS      Z5, K1, (AX)(CX*1)
 
 activateAVX512_Silu_next:
 	ADDQ SI, AX
@@ -32650,52 +32640,52 @@ activateAVX512_Erf_vec:
 	CMPQ         DI, $0x00000040
 	JL           activateAVX512_Erf_tail
 	VMOVUPS      (AX)(CX*1), Z0
-	VPANDD       actConsts<>+1664(SB), Z0, Z1
-	VMOVUPS      actConsts<>+1728(SB), Z2
+	VPANDD       actConsts<>+1856(SB), Z0, Z1
+	VMOVUPS      actConsts<>+1920(SB), Z2
 	VMINPS       Z1, Z2, Z2
 	VMULPS       Z2, Z2, Z3
 	VMOVAPS      Z3, Z4
 	VFMSUB231PS  Z2, Z2, Z4
-	VMOVUPS      actConsts<>+1216(SB), Z5
+	VMOVUPS      actConsts<>+1408(SB), Z5
 	VFMADD213PS  actConsts<>+768(SB), Z2, Z5
 	VMOVUPS      actConsts<>+768(SB), Z6
 	VDIVPS       Z5, Z6, Z5
-	VMOVUPS      actConsts<>+1792(SB), Z6
-	VFMADD213PS  actConsts<>+1856(SB), Z2, Z6
-	VMULPS       Z5, Z6, Z2
-	VMOVUPS      actConsts<>+1920(SB), Z6
-	VFMADD213PS  actConsts<>+1984(SB), Z2, Z6
+	VMOVUPS      actConsts<>+1984(SB), Z6
 	VFMADD213PS  actConsts<>+2048(SB), Z2, Z6
-	VFMADD213PS  actConsts<>+2112(SB), Z2, Z6
+	VMULPS       Z5, Z6, Z2
+	VMOVUPS      actConsts<>+2112(SB), Z6
 	VFMADD213PS  actConsts<>+2176(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2240(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2304(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2368(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2432(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2496(SB), Z2, Z6
+	VFMADD213PS  actConsts<>+2560(SB), Z2, Z6
+	VFMADD213PS  actConsts<>+2624(SB), Z2, Z6
+	VFMADD213PS  actConsts<>+2688(SB), Z2, Z6
 	VPXORD       actConsts<>+0(SB), Z3, Z2
 	VMOVUPS      actConsts<>+832(SB), Z3
 	VMAXPS       Z2, Z3, Z2
 	VPXORD       actConsts<>+0(SB), Z4, Z3
-	VMOVUPS      actConsts<>+128(SB), Z4
+	VMOVUPS      actConsts<>+896(SB), Z4
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z4
 	VSUBPS       actConsts<>+192(SB), Z4, Z9
 	VFNMADD231PS actConsts<>+256(SB), Z9, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z9, Z2
 	VADDPS       Z3, Z2, Z2
 	VMOVUPS      actConsts<>+640(SB), Z3
-	VFMADD213PS  actConsts<>+512(SB), Z2, Z3
+	VFMADD213PS  actConsts<>+960(SB), Z2, Z3
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z3
-	VFMADD213PS  actConsts<>+384(SB), Z2, Z3
+	VFMADD213PS  actConsts<>+1024(SB), Z2, Z3
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z3
 	VMULPS       Z2, Z2, Z9
 	VFMADD231PS  Z3, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z4, Z3
 	VPSRAD       $0x01, Z3, Z4
-	VPADDD       actConsts<>+896(SB), Z4, Z9
+	VPADDD       actConsts<>+1088(SB), Z4, Z9
 	VPSLLD       $0x17, Z9, Z9
 	VPSUBD       Z4, Z3, Z3
-	VPADDD       actConsts<>+896(SB), Z3, Z3
+	VPADDD       actConsts<>+1088(SB), Z3, Z3
 	VPSLLD       $0x17, Z3, Z3
 	VMOVAPS      Z9, Z4
 	VFMADD231PS  Z9, Z2, Z4
@@ -32706,16 +32696,16 @@ activateAVX512_Erf_vec:
 	VSUBPS       Z2, Z3, Z2
 	VPANDD       actConsts<>+0(SB), Z0, Z3
 	VPORD        Z3, Z2, Z2
-	VCMPPS       $0x11, actConsts<>+1216(SB), Z1, K2
+	VCMPPS       $0x11, actConsts<>+1408(SB), Z1, K2
 	VMULPS       Z0, Z0, Z1
-	VMOVUPS      actConsts<>+2560(SB), Z3
-	VFMADD213PS  actConsts<>+2624(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+2688(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+2752(SB), Z1, Z3
+	VMOVUPS      actConsts<>+2752(SB), Z3
 	VFMADD213PS  actConsts<>+2816(SB), Z1, Z3
+	VFMADD213PS  actConsts<>+2880(SB), Z1, Z3
+	VFMADD213PS  actConsts<>+2944(SB), Z1, Z3
+	VFMADD213PS  actConsts<>+3008(SB), Z1, Z3
 	VMULPS       Z3, Z0, Z1
 	VMOVAPS      Z1, Z1
-	VFMADD231PS  actConsts<>+2880(SB), Z0, Z1
+	VFMADD231PS  actConsts<>+3072(SB), Z0, Z1
 	VBLENDMPS    Z1, Z2, K2, Z7
 	VMOVUPS      Z7, (AX)(CX*1)
 	ADDQ         $0x00000040, CX
@@ -32725,52 +32715,52 @@ activateAVX512_Erf_tail:
 	TESTQ        DI, DI
 	JZ           activateAVX512_Erf_next
 	VMOVUPS.Z    (AX)(CX*1), K1, Z0
-	VPANDD       actConsts<>+1664(SB), Z0, Z1
-	VMOVUPS      actConsts<>+1728(SB), Z2
+	VPANDD       actConsts<>+1856(SB), Z0, Z1
+	VMOVUPS      actConsts<>+1920(SB), Z2
 	VMINPS       Z1, Z2, Z2
 	VMULPS       Z2, Z2, Z3
 	VMOVAPS      Z3, Z4
 	VFMSUB231PS  Z2, Z2, Z4
-	VMOVUPS      actConsts<>+1216(SB), Z5
+	VMOVUPS      actConsts<>+1408(SB), Z5
 	VFMADD213PS  actConsts<>+768(SB), Z2, Z5
 	VMOVUPS      actConsts<>+768(SB), Z6
 	VDIVPS       Z5, Z6, Z5
-	VMOVUPS      actConsts<>+1792(SB), Z6
-	VFMADD213PS  actConsts<>+1856(SB), Z2, Z6
-	VMULPS       Z5, Z6, Z2
-	VMOVUPS      actConsts<>+1920(SB), Z6
-	VFMADD213PS  actConsts<>+1984(SB), Z2, Z6
+	VMOVUPS      actConsts<>+1984(SB), Z6
 	VFMADD213PS  actConsts<>+2048(SB), Z2, Z6
-	VFMADD213PS  actConsts<>+2112(SB), Z2, Z6
+	VMULPS       Z5, Z6, Z2
+	VMOVUPS      actConsts<>+2112(SB), Z6
 	VFMADD213PS  actConsts<>+2176(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2240(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2304(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2368(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2432(SB), Z2, Z6
 	VFMADD213PS  actConsts<>+2496(SB), Z2, Z6
+	VFMADD213PS  actConsts<>+2560(SB), Z2, Z6
+	VFMADD213PS  actConsts<>+2624(SB), Z2, Z6
+	VFMADD213PS  actConsts<>+2688(SB), Z2, Z6
 	VPXORD       actConsts<>+0(SB), Z3, Z2
 	VMOVUPS      actConsts<>+832(SB), Z3
 	VMAXPS       Z2, Z3, Z2
 	VPXORD       actConsts<>+0(SB), Z4, Z3
-	VMOVUPS      actConsts<>+128(SB), Z4
+	VMOVUPS      actConsts<>+896(SB), Z4
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z4
 	VSUBPS       actConsts<>+192(SB), Z4, Z9
 	VFNMADD231PS actConsts<>+256(SB), Z9, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z9, Z2
 	VADDPS       Z3, Z2, Z2
 	VMOVUPS      actConsts<>+640(SB), Z3
-	VFMADD213PS  actConsts<>+512(SB), Z2, Z3
+	VFMADD213PS  actConsts<>+960(SB), Z2, Z3
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z3
-	VFMADD213PS  actConsts<>+384(SB), Z2, Z3
+	VFMADD213PS  actConsts<>+1024(SB), Z2, Z3
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z3
 	VMULPS       Z2, Z2, Z9
 	VFMADD231PS  Z3, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z4, Z3
 	VPSRAD       $0x01, Z3, Z4
-	VPADDD       actConsts<>+896(SB), Z4, Z9
+	VPADDD       actConsts<>+1088(SB), Z4, Z9
 	VPSLLD       $0x17, Z9, Z9
 	VPSUBD       Z4, Z3, Z3
-	VPADDD       actConsts<>+896(SB), Z3, Z3
+	VPADDD       actConsts<>+1088(SB), Z3, Z3
 	VPSLLD       $0x17, Z3, Z3
 	VMOVAPS      Z9, Z4
 	VFMADD231PS  Z9, Z2, Z4
@@ -32781,16 +32771,16 @@ activateAVX512_Erf_tail:
 	VSUBPS       Z2, Z3, Z2
 	VPANDD       actConsts<>+0(SB), Z0, Z3
 	VPORD        Z3, Z2, Z2
-	VCMPPS       $0x11, actConsts<>+1216(SB), Z1, K2
+	VCMPPS       $0x11, actConsts<>+1408(SB), Z1, K2
 	VMULPS       Z0, Z0, Z1
-	VMOVUPS      actConsts<>+2560(SB), Z3
-	VFMADD213PS  actConsts<>+2624(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+2688(SB), Z1, Z3
-	VFMADD213PS  actConsts<>+2752(SB), Z1, Z3
+	VMOVUPS      actConsts<>+2752(SB), Z3
 	VFMADD213PS  actConsts<>+2816(SB), Z1, Z3
+	VFMADD213PS  actConsts<>+2880(SB), Z1, Z3
+	VFMADD213PS  actConsts<>+2944(SB), Z1, Z3
+	VFMADD213PS  actConsts<>+3008(SB), Z1, Z3
 	VMULPS       Z3, Z0, Z1
 	VMOVAPS      Z1, Z1
-	VFMADD231PS  actConsts<>+2880(SB), Z0, Z1
+	VFMADD231PS  actConsts<>+3072(SB), Z0, Z1
 	VBLENDMPS    Z1, Z2, K2, Z8
 	VMOVUPS      Z8, K1, (AX)(CX*1)
 
@@ -32824,71 +32814,71 @@ activateAVX512_Gelu_vec:
 	CMPQ         DI, $0x00000040
 	JL           activateAVX512_Gelu_tail
 	VMOVUPS      (AX)(CX*1), Z0
-	VMULPS       actConsts<>+1216(SB), Z0, Z1
-	VMULPS       actConsts<>+2944(SB), Z0, Z2
+	VMULPS       actConsts<>+1408(SB), Z0, Z1
+	VMULPS       actConsts<>+3136(SB), Z0, Z2
 	VMULPS       Z2, Z2, Z3
-	VMOVUPS      actConsts<>+2560(SB), Z4
-	VFMADD213PS  actConsts<>+2624(SB), Z3, Z4
-	VFMADD213PS  actConsts<>+2688(SB), Z3, Z4
-	VFMADD213PS  actConsts<>+2752(SB), Z3, Z4
+	VMOVUPS      actConsts<>+2752(SB), Z4
 	VFMADD213PS  actConsts<>+2816(SB), Z3, Z4
+	VFMADD213PS  actConsts<>+2880(SB), Z3, Z4
+	VFMADD213PS  actConsts<>+2944(SB), Z3, Z4
+	VFMADD213PS  actConsts<>+3008(SB), Z3, Z4
 	VMULPS       Z4, Z2, Z3
 	VMOVAPS      Z3, Z3
-	VFMADD231PS  actConsts<>+2880(SB), Z2, Z3
+	VFMADD231PS  actConsts<>+3072(SB), Z2, Z3
 	VMOVAPS      Z1, Z4
 	VFMADD231PS  Z3, Z1, Z4
-	VMOVUPS      actConsts<>+3008(SB), Z1
+	VMOVUPS      actConsts<>+3200(SB), Z1
 	VMAXPS       Z0, Z1, Z1
-	VMOVUPS      actConsts<>+3072(SB), Z3
+	VMOVUPS      actConsts<>+3264(SB), Z3
 	VMINPS       Z1, Z3, Z1
 	VMULPS       Z1, Z1, Z3
 	VMOVAPS      Z3, Z11
 	VFMSUB231PS  Z1, Z1, Z11
-	VPANDD       actConsts<>+1664(SB), Z1, Z12
-	VMULPS       actConsts<>+2944(SB), Z12, Z12
-	VMULPS       actConsts<>+1216(SB), Z3, Z3
-	VMULPS       actConsts<>+1216(SB), Z11, Z11
-	VMULPS       actConsts<>+1216(SB), Z1, Z1
-	VMOVUPS      actConsts<>+1216(SB), Z13
+	VPANDD       actConsts<>+1856(SB), Z1, Z12
+	VMULPS       actConsts<>+3136(SB), Z12, Z12
+	VMULPS       actConsts<>+1408(SB), Z3, Z3
+	VMULPS       actConsts<>+1408(SB), Z11, Z11
+	VMULPS       actConsts<>+1408(SB), Z1, Z1
+	VMOVUPS      actConsts<>+1408(SB), Z13
 	VFMADD213PS  actConsts<>+768(SB), Z12, Z13
 	VMOVUPS      actConsts<>+768(SB), Z14
 	VDIVPS       Z13, Z14, Z13
-	VMOVUPS      actConsts<>+1792(SB), Z14
-	VFMADD213PS  actConsts<>+1856(SB), Z12, Z14
-	VMULPS       Z13, Z14, Z12
-	VMOVUPS      actConsts<>+1920(SB), Z14
-	VFMADD213PS  actConsts<>+1984(SB), Z12, Z14
+	VMOVUPS      actConsts<>+1984(SB), Z14
 	VFMADD213PS  actConsts<>+2048(SB), Z12, Z14
-	VFMADD213PS  actConsts<>+2112(SB), Z12, Z14
+	VMULPS       Z13, Z14, Z12
+	VMOVUPS      actConsts<>+2112(SB), Z14
 	VFMADD213PS  actConsts<>+2176(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2240(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2304(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2368(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2432(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2496(SB), Z12, Z14
+	VFMADD213PS  actConsts<>+2560(SB), Z12, Z14
+	VFMADD213PS  actConsts<>+2624(SB), Z12, Z14
+	VFMADD213PS  actConsts<>+2688(SB), Z12, Z14
 	VPXORD       actConsts<>+0(SB), Z3, Z3
 	VMOVUPS      actConsts<>+832(SB), Z12
 	VMAXPS       Z3, Z12, Z3
 	VPXORD       actConsts<>+0(SB), Z11, Z11
-	VMOVUPS      actConsts<>+128(SB), Z12
+	VMOVUPS      actConsts<>+896(SB), Z12
 	VFMADD213PS  actConsts<>+192(SB), Z3, Z12
 	VSUBPS       actConsts<>+192(SB), Z12, Z15
 	VFNMADD231PS actConsts<>+256(SB), Z15, Z3
 	VFNMADD231PS actConsts<>+320(SB), Z15, Z3
 	VADDPS       Z11, Z3, Z3
 	VMOVUPS      actConsts<>+640(SB), Z11
-	VFMADD213PS  actConsts<>+512(SB), Z3, Z11
+	VFMADD213PS  actConsts<>+960(SB), Z3, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z3, Z11
-	VFMADD213PS  actConsts<>+384(SB), Z3, Z11
+	VFMADD213PS  actConsts<>+1024(SB), Z3, Z11
 	VFMADD213PS  actConsts<>+448(SB), Z3, Z11
 	VMULPS       Z3, Z3, Z15
 	VFMADD231PS  Z11, Z15, Z3
 	VPSUBD       actConsts<>+192(SB), Z12, Z11
 	VPSRAD       $0x01, Z11, Z12
-	VPADDD       actConsts<>+896(SB), Z12, Z15
+	VPADDD       actConsts<>+1088(SB), Z12, Z15
 	VPSLLD       $0x17, Z15, Z15
 	VPSUBD       Z12, Z11, Z11
-	VPADDD       actConsts<>+896(SB), Z11, Z11
+	VPADDD       actConsts<>+1088(SB), Z11, Z11
 	VPSLLD       $0x17, Z11, Z11
 	VMOVAPS      Z15, Z12
 	VFMADD231PS  Z15, Z3, Z12
@@ -32900,8 +32890,8 @@ activateAVX512_Gelu_vec:
 	VCMPPS       $0x11, Z5, Z0, K2
 	VSUBPS       Z1, Z0, Z0
 	VBLENDMPS    Z1, Z0, K2, Z6
-	VPANDD       actConsts<>+1664(SB), Z2, Z0
-	VCMPPS       $0x11, actConsts<>+1216(SB), Z0, K2
+	VPANDD       actConsts<>+1856(SB), Z2, Z0
+	VCMPPS       $0x11, actConsts<>+1408(SB), Z0, K2
 	VBLENDMPS    Z4, Z6, K2, Z7
 	VMOVUPS      Z7, (AX)(CX*1)
 	ADDQ         $0x00000040, CX
@@ -32911,71 +32901,71 @@ activateAVX512_Gelu_tail:
 	TESTQ        DI, DI
 	JZ           activateAVX512_Gelu_next
 	VMOVUPS.Z    (AX)(CX*1), K1, Z0
-	VMULPS       actConsts<>+1216(SB), Z0, Z1
-	VMULPS       actConsts<>+2944(SB), Z0, Z2
+	VMULPS       actConsts<>+1408(SB), Z0, Z1
+	VMULPS       actConsts<>+3136(SB), Z0, Z2
 	VMULPS       Z2, Z2, Z3
-	VMOVUPS      actConsts<>+2560(SB), Z4
-	VFMADD213PS  actConsts<>+2624(SB), Z3, Z4
-	VFMADD213PS  actConsts<>+2688(SB), Z3, Z4
-	VFMADD213PS  actConsts<>+2752(SB), Z3, Z4
+	VMOVUPS      actConsts<>+2752(SB), Z4
 	VFMADD213PS  actConsts<>+2816(SB), Z3, Z4
+	VFMADD213PS  actConsts<>+2880(SB), Z3, Z4
+	VFMADD213PS  actConsts<>+2944(SB), Z3, Z4
+	VFMADD213PS  actConsts<>+3008(SB), Z3, Z4
 	VMULPS       Z4, Z2, Z3
 	VMOVAPS      Z3, Z3
-	VFMADD231PS  actConsts<>+2880(SB), Z2, Z3
+	VFMADD231PS  actConsts<>+3072(SB), Z2, Z3
 	VMOVAPS      Z1, Z4
 	VFMADD231PS  Z3, Z1, Z4
-	VMOVUPS      actConsts<>+3008(SB), Z1
+	VMOVUPS      actConsts<>+3200(SB), Z1
 	VMAXPS       Z0, Z1, Z1
-	VMOVUPS      actConsts<>+3072(SB), Z3
+	VMOVUPS      actConsts<>+3264(SB), Z3
 	VMINPS       Z1, Z3, Z1
 	VMULPS       Z1, Z1, Z3
 	VMOVAPS      Z3, Z11
 	VFMSUB231PS  Z1, Z1, Z11
-	VPANDD       actConsts<>+1664(SB), Z1, Z12
-	VMULPS       actConsts<>+2944(SB), Z12, Z12
-	VMULPS       actConsts<>+1216(SB), Z3, Z3
-	VMULPS       actConsts<>+1216(SB), Z11, Z11
-	VMULPS       actConsts<>+1216(SB), Z1, Z1
-	VMOVUPS      actConsts<>+1216(SB), Z13
+	VPANDD       actConsts<>+1856(SB), Z1, Z12
+	VMULPS       actConsts<>+3136(SB), Z12, Z12
+	VMULPS       actConsts<>+1408(SB), Z3, Z3
+	VMULPS       actConsts<>+1408(SB), Z11, Z11
+	VMULPS       actConsts<>+1408(SB), Z1, Z1
+	VMOVUPS      actConsts<>+1408(SB), Z13
 	VFMADD213PS  actConsts<>+768(SB), Z12, Z13
 	VMOVUPS      actConsts<>+768(SB), Z14
 	VDIVPS       Z13, Z14, Z13
-	VMOVUPS      actConsts<>+1792(SB), Z14
-	VFMADD213PS  actConsts<>+1856(SB), Z12, Z14
-	VMULPS       Z13, Z14, Z12
-	VMOVUPS      actConsts<>+1920(SB), Z14
-	VFMADD213PS  actConsts<>+1984(SB), Z12, Z14
+	VMOVUPS      actConsts<>+1984(SB), Z14
 	VFMADD213PS  actConsts<>+2048(SB), Z12, Z14
-	VFMADD213PS  actConsts<>+2112(SB), Z12, Z14
+	VMULPS       Z13, Z14, Z12
+	VMOVUPS      actConsts<>+2112(SB), Z14
 	VFMADD213PS  actConsts<>+2176(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2240(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2304(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2368(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2432(SB), Z12, Z14
 	VFMADD213PS  actConsts<>+2496(SB), Z12, Z14
+	VFMADD213PS  actConsts<>+2560(SB), Z12, Z14
+	VFMADD213PS  actConsts<>+2624(SB), Z12, Z14
+	VFMADD213PS  actConsts<>+2688(SB), Z12, Z14
 	VPXORD       actConsts<>+0(SB), Z3, Z3
 	VMOVUPS      actConsts<>+832(SB), Z12
 	VMAXPS       Z3, Z12, Z3
 	VPXORD       actConsts<>+0(SB), Z11, Z11
-	VMOVUPS      actConsts<>+128(SB), Z12
+	VMOVUPS      actConsts<>+896(SB), Z12
 	VFMADD213PS  actConsts<>+192(SB), Z3, Z12
 	VSUBPS       actConsts<>+192(SB), Z12, Z15
 	VFNMADD231PS actConsts<>+256(SB), Z15, Z3
 	VFNMADD231PS actConsts<>+320(SB), Z15, Z3
 	VADDPS       Z11, Z3, Z3
 	VMOVUPS      actConsts<>+640(SB), Z11
-	VFMADD213PS  actConsts<>+512(SB), Z3, Z11
+	VFMADD213PS  actConsts<>+960(SB), Z3, Z11
 	VFMADD213PS  actConsts<>+576(SB), Z3, Z11
-	VFMADD213PS  actConsts<>+384(SB), Z3, Z11
+	VFMADD213PS  actConsts<>+1024(SB), Z3, Z11
 	VFMADD213PS  actConsts<>+448(SB), Z3, Z11
 	VMULPS       Z3, Z3, Z15
 	VFMADD231PS  Z11, Z15, Z3
 	VPSUBD       actConsts<>+192(SB), Z12, Z11
 	VPSRAD       $0x01, Z11, Z12
-	VPADDD       actConsts<>+896(SB), Z12, Z15
+	VPADDD       actConsts<>+1088(SB), Z12, Z15
 	VPSLLD       $0x17, Z15, Z15
 	VPSUBD       Z12, Z11, Z11
-	VPADDD       actConsts<>+896(SB), Z11, Z11
+	VPADDD       actConsts<>+1088(SB), Z11, Z11
 	VPSLLD       $0x17, Z11, Z11
 	VMOVAPS      Z15, Z12
 	VFMADD231PS  Z15, Z3, Z12
@@ -32987,8 +32977,8 @@ activateAVX512_Gelu_tail:
 	VCMPPS       $0x11, Z8, Z0, K2
 	VSUBPS       Z1, Z0, Z0
 	VBLENDMPS    Z1, Z0, K2, Z9
-	VPANDD       actConsts<>+1664(SB), Z2, Z0
-	VCMPPS       $0x11, actConsts<>+1216(SB), Z0, K2
+	VPANDD       actConsts<>+1856(SB), Z2, Z0
+	VCMPPS       $0x11, actConsts<>+1408(SB), Z0, K2
 	VBLENDMPS    Z4, Z9, K2, Z10
 	VMOVUPS      Z10, K1, (AX)(CX*1)
 
@@ -33023,32 +33013,32 @@ activateAVX512_GeluTanh_vec:
 	JL           activateAVX512_GeluTanh_tail
 	VMOVUPS      (AX)(CX*1), Z0
 	VMULPS       Z0, Z0, Z1
-	VMOVUPS      actConsts<>+3136(SB), Z2
-	VFMADD213PS  actConsts<>+3200(SB), Z1, Z2
+	VMOVUPS      actConsts<>+3328(SB), Z2
+	VFMADD213PS  actConsts<>+3392(SB), Z1, Z2
 	VMULPS       Z2, Z0, Z1
-	VMOVUPS      actConsts<>+1600(SB), Z2
+	VMOVUPS      actConsts<>+1792(SB), Z2
 	VMAXPS       Z0, Z2, Z0
 	VPORD        actConsts<>+0(SB), Z1, Z2
 	VMOVUPS      actConsts<>+832(SB), Z7
 	VMAXPS       Z2, Z7, Z2
-	VMOVUPS      actConsts<>+128(SB), Z7
+	VMOVUPS      actConsts<>+896(SB), Z7
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z7
 	VSUBPS       actConsts<>+192(SB), Z7, Z8
 	VFNMADD231PS actConsts<>+256(SB), Z8, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z8, Z2
 	VMOVUPS      actConsts<>+640(SB), Z8
-	VFMADD213PS  actConsts<>+512(SB), Z2, Z8
+	VFMADD213PS  actConsts<>+960(SB), Z2, Z8
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z8
-	VFMADD213PS  actConsts<>+384(SB), Z2, Z8
+	VFMADD213PS  actConsts<>+1024(SB), Z2, Z8
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z8
 	VMULPS       Z2, Z2, Z9
 	VFMADD231PS  Z8, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
-	VPADDD       actConsts<>+896(SB), Z8, Z9
+	VPADDD       actConsts<>+1088(SB), Z8, Z9
 	VPSLLD       $0x17, Z9, Z9
 	VPSUBD       Z8, Z7, Z7
-	VPADDD       actConsts<>+896(SB), Z7, Z7
+	VPADDD       actConsts<>+1088(SB), Z7, Z7
 	VPSLLD       $0x17, Z7, Z7
 	VMOVAPS      Z9, Z8
 	VFMADD231PS  Z9, Z2, Z8
@@ -33069,32 +33059,32 @@ activateAVX512_GeluTanh_tail:
 	JZ           activateAVX512_GeluTanh_next
 	VMOVUPS.Z    (AX)(CX*1), K1, Z0
 	VMULPS       Z0, Z0, Z1
-	VMOVUPS      actConsts<>+3136(SB), Z2
-	VFMADD213PS  actConsts<>+3200(SB), Z1, Z2
+	VMOVUPS      actConsts<>+3328(SB), Z2
+	VFMADD213PS  actConsts<>+3392(SB), Z1, Z2
 	VMULPS       Z2, Z0, Z1
-	VMOVUPS      actConsts<>+1600(SB), Z2
+	VMOVUPS      actConsts<>+1792(SB), Z2
 	VMAXPS       Z0, Z2, Z0
 	VPORD        actConsts<>+0(SB), Z1, Z2
 	VMOVUPS      actConsts<>+832(SB), Z7
 	VMAXPS       Z2, Z7, Z2
-	VMOVUPS      actConsts<>+128(SB), Z7
+	VMOVUPS      actConsts<>+896(SB), Z7
 	VFMADD213PS  actConsts<>+192(SB), Z2, Z7
 	VSUBPS       actConsts<>+192(SB), Z7, Z8
 	VFNMADD231PS actConsts<>+256(SB), Z8, Z2
 	VFNMADD231PS actConsts<>+320(SB), Z8, Z2
 	VMOVUPS      actConsts<>+640(SB), Z8
-	VFMADD213PS  actConsts<>+512(SB), Z2, Z8
+	VFMADD213PS  actConsts<>+960(SB), Z2, Z8
 	VFMADD213PS  actConsts<>+576(SB), Z2, Z8
-	VFMADD213PS  actConsts<>+384(SB), Z2, Z8
+	VFMADD213PS  actConsts<>+1024(SB), Z2, Z8
 	VFMADD213PS  actConsts<>+448(SB), Z2, Z8
 	VMULPS       Z2, Z2, Z9
 	VFMADD231PS  Z8, Z9, Z2
 	VPSUBD       actConsts<>+192(SB), Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
-	VPADDD       actConsts<>+896(SB), Z8, Z9
+	VPADDD       actConsts<>+1088(SB), Z8, Z9
 	VPSLLD       $0x17, Z9, Z9
 	VPSUBD       Z8, Z7, Z7
-	VPADDD       actConsts<>+896(SB), Z7, Z7
+	VPADDD       actConsts<>+1088(SB), Z7, Z7
 	VPSLLD       $0x17, Z7, Z7
 	VMOVAPS      Z9, Z8
 	VFMADD231PS  Z9, Z2, Z8
@@ -33140,26 +33130,26 @@ activateAVX512_Exp_vec:
 	VMOVUPS      (AX)(CX*1), Z0
 	VMOVUPS      actConsts<>+832(SB), Z1
 	VMAXPS       Z0, Z1, Z0
-	VMOVUPS      actConsts<>+3264(SB), Z1
+	VMOVUPS      actConsts<>+3456(SB), Z1
 	VMINPS       Z0, Z1, Z0
-	VMOVUPS      actConsts<>+128(SB), Z1
+	VMOVUPS      actConsts<>+896(SB), Z1
 	VFMADD213PS  actConsts<>+192(SB), Z0, Z1
 	VSUBPS       actConsts<>+192(SB), Z1, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z2, Z0
 	VFNMADD231PS actConsts<>+320(SB), Z2, Z0
 	VMOVUPS      actConsts<>+640(SB), Z2
-	VFMADD213PS  actConsts<>+512(SB), Z0, Z2
+	VFMADD213PS  actConsts<>+960(SB), Z0, Z2
 	VFMADD213PS  actConsts<>+576(SB), Z0, Z2
-	VFMADD213PS  actConsts<>+384(SB), Z0, Z2
+	VFMADD213PS  actConsts<>+1024(SB), Z0, Z2
 	VFMADD213PS  actConsts<>+448(SB), Z0, Z2
 	VMULPS       Z0, Z0, Z3
 	VFMADD231PS  Z2, Z3, Z0
 	VPSUBD       actConsts<>+192(SB), Z1, Z1
 	VPSRAD       $0x01, Z1, Z2
-	VPADDD       actConsts<>+896(SB), Z2, Z3
+	VPADDD       actConsts<>+1088(SB), Z2, Z3
 	VPSLLD       $0x17, Z3, Z3
 	VPSUBD       Z2, Z1, Z1
-	VPADDD       actConsts<>+896(SB), Z1, Z1
+	VPADDD       actConsts<>+1088(SB), Z1, Z1
 	VPSLLD       $0x17, Z1, Z1
 	VMOVAPS      Z3, Z2
 	VFMADD231PS  Z3, Z0, Z2
@@ -33174,26 +33164,26 @@ activateAVX512_Exp_tail:
 	VMOVUPS.Z    (AX)(CX*1), K1, Z0
 	VMOVUPS      actConsts<>+832(SB), Z1
 	VMAXPS       Z0, Z1, Z0
-	VMOVUPS      actConsts<>+3264(SB), Z1
+	VMOVUPS      actConsts<>+3456(SB), Z1
 	VMINPS       Z0, Z1, Z0
-	VMOVUPS      actConsts<>+128(SB), Z1
+	VMOVUPS      actConsts<>+896(SB), Z1
 	VFMADD213PS  actConsts<>+192(SB), Z0, Z1
 	VSUBPS       actConsts<>+192(SB), Z1, Z2
 	VFNMADD231PS actConsts<>+256(SB), Z2, Z0
 	VFNMADD231PS actConsts<>+320(SB), Z2, Z0
 	VMOVUPS      actConsts<>+640(SB), Z2
-	VFMADD213PS  actConsts<>+512(SB), Z0, Z2
+	VFMADD213PS  actConsts<>+960(SB), Z0, Z2
 	VFMADD213PS  actConsts<>+576(SB), Z0, Z2
-	VFMADD213PS  actConsts<>+384(SB), Z0, Z2
+	VFMADD213PS  actConsts<>+1024(SB), Z0, Z2
 	VFMADD213PS  actConsts<>+448(SB), Z0, Z2
 	VMULPS       Z0, Z0, Z3
 	VFMADD231PS  Z2, Z3, Z0
 	VPSUBD       actConsts<>+192(SB), Z1, Z1
 	VPSRAD       $0x01, Z1, Z2
-	VPADDD       actConsts<>+896(SB), Z2, Z3
+	VPADDD       actConsts<>+1088(SB), Z2, Z3
 	VPSLLD       $0x17, Z3, Z3
 	VPSUBD       Z2, Z1, Z1
-	VPADDD       actConsts<>+896(SB), Z1, Z1
+	VPADDD       actConsts<>+1088(SB), Z1, Z1
 	VPSLLD       $0x17, Z1, Z1
 	VMOVAPS      Z3, Z2
 	VFMADD231PS  Z3, Z0, Z2
@@ -33387,66 +33377,64 @@ activateAVX2_Sigmoid_row:
 	XORQ SI, SI
 
 activateAVX2_Sigmoid_vec:
-	MOVQ         DX, DI
-	SUBQ         SI, DI
-	CMPQ         DI, $0x00000020
-	JL           activateAVX2_Sigmoid_tail
-	VMOVUPS      (AX)(SI*1), Y1
-	VORPS        actConsts<>+0(SB), Y1, Y2
-	VCMPPS       $0x19, actConsts<>+64(SB), Y2, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
-	VFMADD213PS  actConsts<>+192(SB), Y2, Y4
-	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VFNMADD231PS actConsts<>+256(SB), Y5, Y2
-	VFNMADD231PS actConsts<>+320(SB), Y5, Y2
-	VMOVUPS      actConsts<>+384(SB), Y5
-	VFMADD213PS  actConsts<>+448(SB), Y2, Y5
-	VMOVUPS      actConsts<>+512(SB), Y6
-	VFMADD213PS  actConsts<>+576(SB), Y2, Y6
-	VMULPS       Y2, Y2, Y7
-	VMOVAPS      Y2, Y2
-	VFMADD231PS  Y5, Y7, Y2
-	VFMADD231PS  actConsts<>+640(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y5
-	VFMADD231PS  Y6, Y5, Y2
-	VPSUBD       actConsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMOVAPS      Y4, Y5
-	VFMADD231PS  Y4, Y2, Y5
-	VADDPS       actConsts<>+768(SB), Y5, Y2
-	VXORPS       Y4, Y4, Y4
-	VCMPPS       $0x11, Y4, Y1, Y4
-	VMOVUPS      actConsts<>+768(SB), Y6
-	VBLENDVPS    Y4, Y5, Y6, Y4
-	VDIVPS       Y2, Y4, Y2
-	VTESTPS      Y3, Y3
-	JNZ          activateAVX2_Sigmoid_full
-	VMOVUPS      Y2, (AX)(SI*1)
-	ADDQ         $0x00000020, SI
-	JMP          activateAVX2_Sigmoid_vec
+	MOVQ        DX, DI
+	SUBQ        SI, DI
+	CMPQ        DI, $0x00000020
+	JL          activateAVX2_Sigmoid_tail
+	VMOVUPS     (AX)(SI*1), Y1
+	VORPS       actConsts<>+0(SB), Y1, Y2
+	VCMPPS      $0x19, actConsts<>+64(SB), Y2, Y2
+	VMOVUPS     actConsts<>+128(SB), Y3
+	VFMADD213PS actConsts<>+192(SB), Y1, Y3
+	VSUBPS      actConsts<>+192(SB), Y3, Y4
+	VMOVAPS     Y1, Y5
+	VFMADD231PS actConsts<>+256(SB), Y4, Y5
+	VFMADD231PS actConsts<>+320(SB), Y4, Y5
+	VMOVUPS     actConsts<>+384(SB), Y4
+	VFMADD213PS actConsts<>+448(SB), Y5, Y4
+	VMOVUPS     actConsts<>+512(SB), Y6
+	VFMADD213PS actConsts<>+576(SB), Y5, Y6
+	VMULPS      Y5, Y5, Y7
+	VMOVAPS     Y5, Y5
+	VFMSUB231PS Y4, Y7, Y5
+	VFMADD231PS actConsts<>+640(SB), Y7, Y6
+	VMULPS      Y7, Y7, Y4
+	VFMADD231PS Y6, Y4, Y5
+	VPSUBD      actConsts<>+704(SB), Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y3, Y5, Y4
+	VADDPS      actConsts<>+768(SB), Y4, Y3
+	VMOVUPS     actConsts<>+768(SB), Y4
+	VDIVPS      Y3, Y4, Y3
+	VTESTPS     Y2, Y2
+	JNZ         activateAVX2_Sigmoid_full
+	VMOVUPS     Y3, (AX)(SI*1)
+	ADDQ        $0x00000020, SI
+	JMP         activateAVX2_Sigmoid_vec
 
 activateAVX2_Sigmoid_full:
 	VORPS        actConsts<>+0(SB), Y1, Y2
 	VMOVUPS      actConsts<>+832(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VMOVUPS      actConsts<>+128(SB), Y3
+	VMOVUPS      actConsts<>+896(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y5
+	VPADDD       actConsts<>+1088(SB), Y4, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       actConsts<>+896(SB), Y3, Y3
+	VPADDD       actConsts<>+1088(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMOVAPS      Y5, Y4
 	VFMADD231PS  Y5, Y2, Y4
@@ -33464,63 +33452,61 @@ activateAVX2_Sigmoid_full:
 	JMP          activateAVX2_Sigmoid_vec
 
 activateAVX2_Sigmoid_tail:
-	TESTQ        DI, DI
-	JZ           activateAVX2_Sigmoid_next
-	VMASKMOVPS   (AX)(SI*1), Y0, Y1
-	VORPS        actConsts<>+0(SB), Y1, Y2
-	VCMPPS       $0x19, actConsts<>+64(SB), Y2, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
-	VFMADD213PS  actConsts<>+192(SB), Y2, Y4
-	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VFNMADD231PS actConsts<>+256(SB), Y5, Y2
-	VFNMADD231PS actConsts<>+320(SB), Y5, Y2
-	VMOVUPS      actConsts<>+384(SB), Y5
-	VFMADD213PS  actConsts<>+448(SB), Y2, Y5
-	VMOVUPS      actConsts<>+512(SB), Y6
-	VFMADD213PS  actConsts<>+576(SB), Y2, Y6
-	VMULPS       Y2, Y2, Y7
-	VMOVAPS      Y2, Y2
-	VFMADD231PS  Y5, Y7, Y2
-	VFMADD231PS  actConsts<>+640(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y5
-	VFMADD231PS  Y6, Y5, Y2
-	VPSUBD       actConsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMOVAPS      Y4, Y5
-	VFMADD231PS  Y4, Y2, Y5
-	VADDPS       actConsts<>+768(SB), Y5, Y2
-	VXORPS       Y4, Y4, Y4
-	VCMPPS       $0x11, Y4, Y1, Y4
-	VMOVUPS      actConsts<>+768(SB), Y6
-	VBLENDVPS    Y4, Y5, Y6, Y4
-	VDIVPS       Y2, Y4, Y2
-	VTESTPS      Y3, Y3
-	JNZ          activateAVX2_Sigmoid_tailfull
-	VMASKMOVPS   Y2, Y0, (AX)(SI*1)
-	JMP          activateAVX2_Sigmoid_next
+	TESTQ       DI, DI
+	JZ          activateAVX2_Sigmoid_next
+	VMASKMOVPS  (AX)(SI*1), Y0, Y1
+	VORPS       actConsts<>+0(SB), Y1, Y2
+	VCMPPS      $0x19, actConsts<>+64(SB), Y2, Y2
+	VMOVUPS     actConsts<>+128(SB), Y3
+	VFMADD213PS actConsts<>+192(SB), Y1, Y3
+	VSUBPS      actConsts<>+192(SB), Y3, Y4
+	VMOVAPS     Y1, Y5
+	VFMADD231PS actConsts<>+256(SB), Y4, Y5
+	VFMADD231PS actConsts<>+320(SB), Y4, Y5
+	VMOVUPS     actConsts<>+384(SB), Y4
+	VFMADD213PS actConsts<>+448(SB), Y5, Y4
+	VMOVUPS     actConsts<>+512(SB), Y6
+	VFMADD213PS actConsts<>+576(SB), Y5, Y6
+	VMULPS      Y5, Y5, Y7
+	VMOVAPS     Y5, Y5
+	VFMSUB231PS Y4, Y7, Y5
+	VFMADD231PS actConsts<>+640(SB), Y7, Y6
+	VMULPS      Y7, Y7, Y4
+	VFMADD231PS Y6, Y4, Y5
+	VPSUBD      actConsts<>+704(SB), Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y3, Y5, Y4
+	VADDPS      actConsts<>+768(SB), Y4, Y3
+	VMOVUPS     actConsts<>+768(SB), Y4
+	VDIVPS      Y3, Y4, Y3
+	VTESTPS     Y2, Y2
+	JNZ         activateAVX2_Sigmoid_tailfull
+	VMASKMOVPS  Y3, Y0, (AX)(SI*1)
+	JMP         activateAVX2_Sigmoid_next
 
 activateAVX2_Sigmoid_tailfull:
 	VORPS        actConsts<>+0(SB), Y1, Y2
 	VMOVUPS      actConsts<>+832(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VMOVUPS      actConsts<>+128(SB), Y3
+	VMOVUPS      actConsts<>+896(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y5
+	VPADDD       actConsts<>+1088(SB), Y4, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       actConsts<>+896(SB), Y3, Y3
+	VPADDD       actConsts<>+1088(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMOVAPS      Y5, Y4
 	VFMADD231PS  Y5, Y2, Y4
@@ -33564,19 +33550,19 @@ activateAVX2_Tanh_vec:
 	VORPS        actConsts<>+0(SB), Y1, Y2
 	VORPS        actConsts<>+0(SB), Y1, Y3
 	VADDPS       Y3, Y2, Y2
-	VMOVUPS      actConsts<>+960(SB), Y3
+	VMOVUPS      actConsts<>+1152(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VXORPS       Y3, Y3, Y3
 	VMINPS       Y2, Y3, Y2
-	VMOVUPS      actConsts<>+128(SB), Y3
+	VMOVUPS      actConsts<>+896(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD231PS  Y4, Y5, Y2
@@ -33586,7 +33572,7 @@ activateAVX2_Tanh_vec:
 	VMOVAPS      Y4, Y4
 	VFMADD231PS  Y2, Y3, Y4
 	VXORPS       actConsts<>+0(SB), Y4, Y2
-	VADDPS       actConsts<>+1024(SB), Y4, Y3
+	VADDPS       actConsts<>+1216(SB), Y4, Y3
 	VDIVPS       Y3, Y2, Y2
 	VANDPS       actConsts<>+0(SB), Y1, Y1
 	VORPS        Y1, Y2, Y1
@@ -33601,19 +33587,19 @@ activateAVX2_Tanh_tail:
 	VORPS        actConsts<>+0(SB), Y1, Y2
 	VORPS        actConsts<>+0(SB), Y1, Y3
 	VADDPS       Y3, Y2, Y2
-	VMOVUPS      actConsts<>+960(SB), Y3
+	VMOVUPS      actConsts<>+1152(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VXORPS       Y3, Y3, Y3
 	VMINPS       Y2, Y3, Y2
-	VMOVUPS      actConsts<>+128(SB), Y3
+	VMOVUPS      actConsts<>+896(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD231PS  Y4, Y5, Y2
@@ -33623,7 +33609,7 @@ activateAVX2_Tanh_tail:
 	VMOVAPS      Y4, Y4
 	VFMADD231PS  Y2, Y3, Y4
 	VXORPS       actConsts<>+0(SB), Y4, Y2
-	VADDPS       actConsts<>+1024(SB), Y4, Y3
+	VADDPS       actConsts<>+1216(SB), Y4, Y3
 	VDIVPS       Y3, Y2, Y2
 	VANDPS       actConsts<>+0(SB), Y1, Y1
 	VORPS        Y1, Y2, Y1
@@ -33706,8 +33692,8 @@ activateAVX2_HardSwish_vec:
 	CMPQ    DI, $0x00000020
 	JL      activateAVX2_HardSwish_tail
 	VMOVUPS (AX)(SI*1), Y1
-	VADDPS  actConsts<>+1088(SB), Y1, Y2
-	VMULPS  actConsts<>+1152(SB), Y2, Y2
+	VADDPS  actConsts<>+1280(SB), Y1, Y2
+	VMULPS  actConsts<>+1344(SB), Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	VMAXPS  Y2, Y3, Y2
 	VMOVUPS actConsts<>+768(SB), Y3
@@ -33721,8 +33707,8 @@ activateAVX2_HardSwish_tail:
 	TESTQ      DI, DI
 	JZ         activateAVX2_HardSwish_next
 	VMASKMOVPS (AX)(SI*1), Y0, Y1
-	VADDPS     actConsts<>+1088(SB), Y1, Y2
-	VMULPS     actConsts<>+1152(SB), Y2, Y2
+	VADDPS     actConsts<>+1280(SB), Y1, Y2
+	VMULPS     actConsts<>+1344(SB), Y2, Y2
 	VXORPS     Y3, Y3, Y3
 	VMAXPS     Y2, Y3, Y2
 	VMOVUPS    actConsts<>+768(SB), Y3
@@ -33761,19 +33747,19 @@ activateAVX2_Elu_vec:
 	VMOVUPS      (AX)(SI*1), Y2
 	VXORPS       Y3, Y3, Y3
 	VCMPPS       $0x11, Y3, Y2, Y3
-	VMOVUPS      actConsts<>+960(SB), Y4
+	VMOVUPS      actConsts<>+1152(SB), Y4
 	VMAXPS       Y2, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 	VMINPS       Y4, Y5, Y4
-	VMOVUPS      actConsts<>+128(SB), Y5
+	VMOVUPS      actConsts<>+896(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y6
 	VFNMADD231PS actConsts<>+256(SB), Y6, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y6, Y4
 	VMOVUPS      actConsts<>+640(SB), Y6
-	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+960(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VFMADD213PS  actConsts<>+384(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+1024(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y7
 	VFMADD231PS  Y6, Y7, Y4
@@ -33794,19 +33780,19 @@ activateAVX2_Elu_tail:
 	VMASKMOVPS   (AX)(SI*1), Y0, Y2
 	VXORPS       Y3, Y3, Y3
 	VCMPPS       $0x11, Y3, Y2, Y3
-	VMOVUPS      actConsts<>+960(SB), Y4
+	VMOVUPS      actConsts<>+1152(SB), Y4
 	VMAXPS       Y2, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 	VMINPS       Y4, Y5, Y4
-	VMOVUPS      actConsts<>+128(SB), Y5
+	VMOVUPS      actConsts<>+896(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y6
 	VFNMADD231PS actConsts<>+256(SB), Y6, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y6, Y4
 	VMOVUPS      actConsts<>+640(SB), Y6
-	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+960(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VFMADD213PS  actConsts<>+384(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+1024(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y7
 	VFMADD231PS  Y6, Y7, Y4
@@ -33851,19 +33837,19 @@ activateAVX2_Selu_vec:
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x1e, Y4, Y3, Y4
 	VMULPS       Y2, Y3, Y5
-	VMOVUPS      actConsts<>+960(SB), Y6
+	VMOVUPS      actConsts<>+1152(SB), Y6
 	VMAXPS       Y3, Y6, Y3
 	VXORPS       Y6, Y6, Y6
 	VMINPS       Y3, Y6, Y3
-	VMOVUPS      actConsts<>+128(SB), Y6
+	VMOVUPS      actConsts<>+896(SB), Y6
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y6
 	VSUBPS       actConsts<>+192(SB), Y6, Y7
 	VFNMADD231PS actConsts<>+256(SB), Y7, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y7, Y3
 	VMOVUPS      actConsts<>+640(SB), Y7
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y7
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y7
 	VMULPS       Y3, Y3, Y8
 	VFMADD231PS  Y7, Y8, Y3
@@ -33885,19 +33871,19 @@ activateAVX2_Selu_tail:
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x1e, Y4, Y3, Y4
 	VMULPS       Y2, Y3, Y5
-	VMOVUPS      actConsts<>+960(SB), Y6
+	VMOVUPS      actConsts<>+1152(SB), Y6
 	VMAXPS       Y3, Y6, Y3
 	VXORPS       Y6, Y6, Y6
 	VMINPS       Y3, Y6, Y3
-	VMOVUPS      actConsts<>+128(SB), Y6
+	VMOVUPS      actConsts<>+896(SB), Y6
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y6
 	VSUBPS       actConsts<>+192(SB), Y6, Y7
 	VFNMADD231PS actConsts<>+256(SB), Y7, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y7, Y3
 	VMOVUPS      actConsts<>+640(SB), Y7
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y7
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y7
 	VMULPS       Y3, Y3, Y8
 	VFMADD231PS  Y7, Y8, Y3
@@ -33939,41 +33925,41 @@ activateAVX2_Softplus_vec:
 	VORPS        actConsts<>+0(SB), Y1, Y2
 	VMOVUPS      actConsts<>+832(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VMOVUPS      actConsts<>+128(SB), Y3
+	VMOVUPS      actConsts<>+896(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y5
+	VPADDD       actConsts<>+1088(SB), Y4, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       actConsts<>+896(SB), Y3, Y3
+	VPADDD       actConsts<>+1088(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMOVAPS      Y5, Y4
 	VFMADD231PS  Y5, Y2, Y4
 	VMULPS       Y3, Y4, Y2
 	VXORPS       Y3, Y3, Y3
 	VMAXPS       Y1, Y3, Y1
-	VCMPPS       $0x1d, actConsts<>+1216(SB), Y2, Y3
-	VMOVUPS      actConsts<>+1216(SB), Y4
-	VFMADD213PS  actConsts<>+1280(SB), Y2, Y4
+	VCMPPS       $0x1d, actConsts<>+1408(SB), Y2, Y3
+	VMOVUPS      actConsts<>+1408(SB), Y4
+	VFMADD213PS  actConsts<>+1472(SB), Y2, Y4
 	VBLENDVPS    Y3, Y4, Y2, Y2
-	VANDPS       actConsts<>+1344(SB), Y3, Y3
-	VADDPS       actConsts<>+1024(SB), Y2, Y4
+	VANDPS       actConsts<>+1536(SB), Y3, Y3
+	VADDPS       actConsts<>+1216(SB), Y2, Y4
 	VDIVPS       Y4, Y2, Y2
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actConsts<>+1408(SB), Y5
-	VFMADD213PS  actConsts<>+1472(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+1536(SB), Y4, Y5
+	VMOVUPS      actConsts<>+1600(SB), Y5
+	VFMADD213PS  actConsts<>+1664(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+1728(SB), Y4, Y5
 	VMULPS       Y4, Y2, Y4
 	VADDPS       Y2, Y2, Y2
 	VMOVAPS      Y2, Y2
@@ -33991,41 +33977,41 @@ activateAVX2_Softplus_tail:
 	VORPS        actConsts<>+0(SB), Y1, Y2
 	VMOVUPS      actConsts<>+832(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VMOVUPS      actConsts<>+128(SB), Y3
+	VMOVUPS      actConsts<>+896(SB), Y3
 	VFMADD213PS  actConsts<>+192(SB), Y2, Y3
 	VSUBPS       actConsts<>+192(SB), Y3, Y4
 	VFNMADD231PS actConsts<>+256(SB), Y4, Y2
 	VFNMADD231PS actConsts<>+320(SB), Y4, Y2
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y2, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y2, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y2, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD231PS  Y4, Y5, Y2
 	VPSUBD       actConsts<>+192(SB), Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y5
+	VPADDD       actConsts<>+1088(SB), Y4, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       actConsts<>+896(SB), Y3, Y3
+	VPADDD       actConsts<>+1088(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMOVAPS      Y5, Y4
 	VFMADD231PS  Y5, Y2, Y4
 	VMULPS       Y3, Y4, Y2
 	VXORPS       Y3, Y3, Y3
 	VMAXPS       Y1, Y3, Y1
-	VCMPPS       $0x1d, actConsts<>+1216(SB), Y2, Y3
-	VMOVUPS      actConsts<>+1216(SB), Y4
-	VFMADD213PS  actConsts<>+1280(SB), Y2, Y4
+	VCMPPS       $0x1d, actConsts<>+1408(SB), Y2, Y3
+	VMOVUPS      actConsts<>+1408(SB), Y4
+	VFMADD213PS  actConsts<>+1472(SB), Y2, Y4
 	VBLENDVPS    Y3, Y4, Y2, Y2
-	VANDPS       actConsts<>+1344(SB), Y3, Y3
-	VADDPS       actConsts<>+1024(SB), Y2, Y4
+	VANDPS       actConsts<>+1536(SB), Y3, Y3
+	VADDPS       actConsts<>+1216(SB), Y2, Y4
 	VDIVPS       Y4, Y2, Y2
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actConsts<>+1408(SB), Y5
-	VFMADD213PS  actConsts<>+1472(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+1536(SB), Y4, Y5
+	VMOVUPS      actConsts<>+1600(SB), Y5
+	VFMADD213PS  actConsts<>+1664(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+1728(SB), Y4, Y5
 	VMULPS       Y4, Y2, Y4
 	VADDPS       Y2, Y2, Y2
 	VMOVAPS      Y2, Y2
@@ -34055,68 +34041,65 @@ activateAVX2_Silu_row:
 	XORQ SI, SI
 
 activateAVX2_Silu_vec:
-	MOVQ         DX, DI
-	SUBQ         SI, DI
-	CMPQ         DI, $0x00000020
-	JL           activateAVX2_Silu_tail
-	VMOVUPS      (AX)(SI*1), Y1
-	VORPS        actConsts<>+0(SB), Y1, Y2
-	VCMPPS       $0x19, actConsts<>+64(SB), Y2, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
-	VFMADD213PS  actConsts<>+192(SB), Y2, Y4
-	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VFNMADD231PS actConsts<>+256(SB), Y5, Y2
-	VFNMADD231PS actConsts<>+320(SB), Y5, Y2
-	VMOVUPS      actConsts<>+384(SB), Y5
-	VFMADD213PS  actConsts<>+448(SB), Y2, Y5
-	VMOVUPS      actConsts<>+512(SB), Y6
-	VFMADD213PS  actConsts<>+576(SB), Y2, Y6
-	VMULPS       Y2, Y2, Y7
-	VMOVAPS      Y2, Y2
-	VFMADD231PS  Y5, Y7, Y2
-	VFMADD231PS  actConsts<>+640(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y5
-	VFMADD231PS  Y6, Y5, Y2
-	VPSUBD       actConsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMOVAPS      Y4, Y5
-	VFMADD231PS  Y4, Y2, Y5
-	VADDPS       actConsts<>+768(SB), Y5, Y2
-	VXORPS       Y4, Y4, Y4
-	VCMPPS       $0x11, Y4, Y1, Y4
-	VMULPS       Y5, Y1, Y5
-	VBLENDVPS    Y4, Y5, Y1, Y4
-	VDIVPS       Y2, Y4, Y2
-	VTESTPS      Y3, Y3
-	JNZ          activateAVX2_Silu_full
-	VMOVUPS      Y2, (AX)(SI*1)
-	ADDQ         $0x00000020, SI
-	JMP          activateAVX2_Silu_vec
+	MOVQ        DX, DI
+	SUBQ        SI, DI
+	CMPQ        DI, $0x00000020
+	JL          activateAVX2_Silu_tail
+	VMOVUPS     (AX)(SI*1), Y1
+	VORPS       actConsts<>+0(SB), Y1, Y2
+	VCMPPS      $0x19, actConsts<>+64(SB), Y2, Y2
+	VMOVUPS     actConsts<>+128(SB), Y3
+	VFMADD213PS actConsts<>+192(SB), Y1, Y3
+	VSUBPS      actConsts<>+192(SB), Y3, Y4
+	VMOVAPS     Y1, Y5
+	VFMADD231PS actConsts<>+256(SB), Y4, Y5
+	VFMADD231PS actConsts<>+320(SB), Y4, Y5
+	VMOVUPS     actConsts<>+384(SB), Y4
+	VFMADD213PS actConsts<>+448(SB), Y5, Y4
+	VMOVUPS     actConsts<>+512(SB), Y6
+	VFMADD213PS actConsts<>+576(SB), Y5, Y6
+	VMULPS      Y5, Y5, Y7
+	VMOVAPS     Y5, Y5
+	VFMSUB231PS Y4, Y7, Y5
+	VFMADD231PS actConsts<>+640(SB), Y7, Y6
+	VMULPS      Y7, Y7, Y4
+	VFMADD231PS Y6, Y4, Y5
+	VPSUBD      actConsts<>+704(SB), Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y3, Y5, Y4
+	VADDPS      actConsts<>+768(SB), Y4, Y3
+	VDIVPS      Y3, Y1, Y3
+	VTESTPS     Y2, Y2
+	JNZ         activateAVX2_Silu_full
+	VMOVUPS     Y3, (AX)(SI*1)
+	ADDQ        $0x00000020, SI
+	JMP         activateAVX2_Silu_vec
 
 activateAVX2_Silu_full:
-	VMOVUPS      actConsts<>+1600(SB), Y2
+	VMOVUPS      actConsts<>+1792(SB), Y2
 	VMAXPS       Y1, Y2, Y2
 	VORPS        actConsts<>+0(SB), Y1, Y3
 	VMOVUPS      actConsts<>+832(SB), Y4
 	VMAXPS       Y3, Y4, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
+	VMOVUPS      actConsts<>+896(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+640(SB), Y5
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
-	VPADDD       actConsts<>+896(SB), Y5, Y6
+	VPADDD       actConsts<>+1088(SB), Y5, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y4
+	VPADDD       actConsts<>+1088(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMOVAPS      Y6, Y5
 	VFMADD231PS  Y6, Y3, Y5
@@ -34133,65 +34116,62 @@ activateAVX2_Silu_full:
 	JMP          activateAVX2_Silu_vec
 
 activateAVX2_Silu_tail:
-	TESTQ        DI, DI
-	JZ           activateAVX2_Silu_next
-	VMASKMOVPS   (AX)(SI*1), Y0, Y1
-	VORPS        actConsts<>+0(SB), Y1, Y2
-	VCMPPS       $0x19, actConsts<>+64(SB), Y2, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
-	VFMADD213PS  actConsts<>+192(SB), Y2, Y4
-	VSUBPS       actConsts<>+192(SB), Y4, Y5
-	VFNMADD231PS actConsts<>+256(SB), Y5, Y2
-	VFNMADD231PS actConsts<>+320(SB), Y5, Y2
-	VMOVUPS      actConsts<>+384(SB), Y5
-	VFMADD213PS  actConsts<>+448(SB), Y2, Y5
-	VMOVUPS      actConsts<>+512(SB), Y6
-	VFMADD213PS  actConsts<>+576(SB), Y2, Y6
-	VMULPS       Y2, Y2, Y7
-	VMOVAPS      Y2, Y2
-	VFMADD231PS  Y5, Y7, Y2
-	VFMADD231PS  actConsts<>+640(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y5
-	VFMADD231PS  Y6, Y5, Y2
-	VPSUBD       actConsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMOVAPS      Y4, Y5
-	VFMADD231PS  Y4, Y2, Y5
-	VADDPS       actConsts<>+768(SB), Y5, Y2
-	VXORPS       Y4, Y4, Y4
-	VCMPPS       $0x11, Y4, Y1, Y4
-	VMULPS       Y5, Y1, Y5
-	VBLENDVPS    Y4, Y5, Y1, Y4
-	VDIVPS       Y2, Y4, Y2
-	VTESTPS      Y3, Y3
-	JNZ          activateAVX2_Silu_tailfull
-	VMASKMOVPS   Y2, Y0, (AX)(SI*1)
-	JMP          activateAVX2_Silu_next
+	TESTQ       DI, DI
+	JZ          activateAVX2_Silu_next
+	VMASKMOVPS  (AX)(SI*1), Y0, Y1
+	VORPS       actConsts<>+0(SB), Y1, Y2
+	VCMPPS      $0x19, actConsts<>+64(SB), Y2, Y2
+	VMOVUPS     actConsts<>+128(SB), Y3
+	VFMADD213PS actConsts<>+192(SB), Y1, Y3
+	VSUBPS      actConsts<>+192(SB), Y3, Y4
+	VMOVAPS     Y1, Y5
+	VFMADD231PS actConsts<>+256(SB), Y4, Y5
+	VFMADD231PS actConsts<>+320(SB), Y4, Y5
+	VMOVUPS     actConsts<>+384(SB), Y4
+	VFMADD213PS actConsts<>+448(SB), Y5, Y4
+	VMOVUPS     actConsts<>+512(SB), Y6
+	VFMADD213PS actConsts<>+576(SB), Y5, Y6
+	VMULPS      Y5, Y5, Y7
+	VMOVAPS     Y5, Y5
+	VFMSUB231PS Y4, Y7, Y5
+	VFMADD231PS actConsts<>+640(SB), Y7, Y6
+	VMULPS      Y7, Y7, Y4
+	VFMADD231PS Y6, Y4, Y5
+	VPSUBD      actConsts<>+704(SB), Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMOVAPS     Y3, Y4
+	VFMADD231PS Y3, Y5, Y4
+	VADDPS      actConsts<>+768(SB), Y4, Y3
+	VDIVPS      Y3, Y1, Y3
+	VTESTPS     Y2, Y2
+	JNZ         activateAVX2_Silu_tailfull
+	VMASKMOVPS  Y3, Y0, (AX)(SI*1)
+	JMP         activateAVX2_Silu_next
 
 activateAVX2_Silu_tailfull:
-	VMOVUPS      actConsts<>+1600(SB), Y2
+	VMOVUPS      actConsts<>+1792(SB), Y2
 	VMAXPS       Y1, Y2, Y2
 	VORPS        actConsts<>+0(SB), Y1, Y3
 	VMOVUPS      actConsts<>+832(SB), Y4
 	VMAXPS       Y3, Y4, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
+	VMOVUPS      actConsts<>+896(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+640(SB), Y5
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
-	VPADDD       actConsts<>+896(SB), Y5, Y6
+	VPADDD       actConsts<>+1088(SB), Y5, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y4
+	VPADDD       actConsts<>+1088(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMOVAPS      Y6, Y5
 	VFMADD231PS  Y6, Y3, Y5
@@ -34231,52 +34211,52 @@ activateAVX2_Erf_vec:
 	CMPQ         DI, $0x00000020
 	JL           activateAVX2_Erf_tail
 	VMOVUPS      (AX)(SI*1), Y1
-	VANDPS       actConsts<>+1664(SB), Y1, Y2
-	VMOVUPS      actConsts<>+1728(SB), Y3
+	VANDPS       actConsts<>+1856(SB), Y1, Y2
+	VMOVUPS      actConsts<>+1920(SB), Y3
 	VMINPS       Y2, Y3, Y3
 	VMULPS       Y3, Y3, Y4
 	VMOVAPS      Y4, Y5
 	VFMSUB231PS  Y3, Y3, Y5
-	VMOVUPS      actConsts<>+1216(SB), Y6
+	VMOVUPS      actConsts<>+1408(SB), Y6
 	VFMADD213PS  actConsts<>+768(SB), Y3, Y6
 	VMOVUPS      actConsts<>+768(SB), Y7
 	VDIVPS       Y6, Y7, Y6
-	VMOVUPS      actConsts<>+1792(SB), Y7
-	VFMADD213PS  actConsts<>+1856(SB), Y3, Y7
-	VMULPS       Y6, Y7, Y3
-	VMOVUPS      actConsts<>+1920(SB), Y7
-	VFMADD213PS  actConsts<>+1984(SB), Y3, Y7
+	VMOVUPS      actConsts<>+1984(SB), Y7
 	VFMADD213PS  actConsts<>+2048(SB), Y3, Y7
-	VFMADD213PS  actConsts<>+2112(SB), Y3, Y7
+	VMULPS       Y6, Y7, Y3
+	VMOVUPS      actConsts<>+2112(SB), Y7
 	VFMADD213PS  actConsts<>+2176(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2240(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2304(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2368(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2432(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2496(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+2560(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+2624(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+2688(SB), Y3, Y7
 	VXORPS       actConsts<>+0(SB), Y4, Y3
 	VMOVUPS      actConsts<>+832(SB), Y4
 	VMAXPS       Y3, Y4, Y3
 	VXORPS       actConsts<>+0(SB), Y5, Y4
-	VMOVUPS      actConsts<>+128(SB), Y5
+	VMOVUPS      actConsts<>+896(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y8
 	VFNMADD231PS actConsts<>+256(SB), Y8, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y8, Y3
 	VADDPS       Y4, Y3, Y3
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y8
 	VFMADD231PS  Y4, Y8, Y3
 	VPSUBD       actConsts<>+192(SB), Y5, Y4
 	VPSRAD       $0x01, Y4, Y5
-	VPADDD       actConsts<>+896(SB), Y5, Y8
+	VPADDD       actConsts<>+1088(SB), Y5, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y4
+	VPADDD       actConsts<>+1088(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMOVAPS      Y8, Y5
 	VFMADD231PS  Y8, Y3, Y5
@@ -34287,16 +34267,16 @@ activateAVX2_Erf_vec:
 	VSUBPS       Y3, Y4, Y3
 	VANDPS       actConsts<>+0(SB), Y1, Y4
 	VORPS        Y4, Y3, Y3
-	VCMPPS       $0x11, actConsts<>+1216(SB), Y2, Y2
+	VCMPPS       $0x11, actConsts<>+1408(SB), Y2, Y2
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actConsts<>+2560(SB), Y5
-	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
+	VMOVUPS      actConsts<>+2752(SB), Y5
 	VFMADD213PS  actConsts<>+2816(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2880(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2944(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+3008(SB), Y4, Y5
 	VMULPS       Y5, Y1, Y4
 	VMOVAPS      Y4, Y4
-	VFMADD231PS  actConsts<>+2880(SB), Y1, Y4
+	VFMADD231PS  actConsts<>+3072(SB), Y1, Y4
 	VBLENDVPS    Y2, Y4, Y3, Y1
 	VMOVUPS      Y1, (AX)(SI*1)
 	ADDQ         $0x00000020, SI
@@ -34306,52 +34286,52 @@ activateAVX2_Erf_tail:
 	TESTQ        DI, DI
 	JZ           activateAVX2_Erf_next
 	VMASKMOVPS   (AX)(SI*1), Y0, Y1
-	VANDPS       actConsts<>+1664(SB), Y1, Y2
-	VMOVUPS      actConsts<>+1728(SB), Y3
+	VANDPS       actConsts<>+1856(SB), Y1, Y2
+	VMOVUPS      actConsts<>+1920(SB), Y3
 	VMINPS       Y2, Y3, Y3
 	VMULPS       Y3, Y3, Y4
 	VMOVAPS      Y4, Y5
 	VFMSUB231PS  Y3, Y3, Y5
-	VMOVUPS      actConsts<>+1216(SB), Y6
+	VMOVUPS      actConsts<>+1408(SB), Y6
 	VFMADD213PS  actConsts<>+768(SB), Y3, Y6
 	VMOVUPS      actConsts<>+768(SB), Y7
 	VDIVPS       Y6, Y7, Y6
-	VMOVUPS      actConsts<>+1792(SB), Y7
-	VFMADD213PS  actConsts<>+1856(SB), Y3, Y7
-	VMULPS       Y6, Y7, Y3
-	VMOVUPS      actConsts<>+1920(SB), Y7
-	VFMADD213PS  actConsts<>+1984(SB), Y3, Y7
+	VMOVUPS      actConsts<>+1984(SB), Y7
 	VFMADD213PS  actConsts<>+2048(SB), Y3, Y7
-	VFMADD213PS  actConsts<>+2112(SB), Y3, Y7
+	VMULPS       Y6, Y7, Y3
+	VMOVUPS      actConsts<>+2112(SB), Y7
 	VFMADD213PS  actConsts<>+2176(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2240(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2304(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2368(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2432(SB), Y3, Y7
 	VFMADD213PS  actConsts<>+2496(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+2560(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+2624(SB), Y3, Y7
+	VFMADD213PS  actConsts<>+2688(SB), Y3, Y7
 	VXORPS       actConsts<>+0(SB), Y4, Y3
 	VMOVUPS      actConsts<>+832(SB), Y4
 	VMAXPS       Y3, Y4, Y3
 	VXORPS       actConsts<>+0(SB), Y5, Y4
-	VMOVUPS      actConsts<>+128(SB), Y5
+	VMOVUPS      actConsts<>+896(SB), Y5
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y5
 	VSUBPS       actConsts<>+192(SB), Y5, Y8
 	VFNMADD231PS actConsts<>+256(SB), Y8, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y8, Y3
 	VADDPS       Y4, Y3, Y3
 	VMOVUPS      actConsts<>+640(SB), Y4
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y4
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y4
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y4
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y4
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y4
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y8
 	VFMADD231PS  Y4, Y8, Y3
 	VPSUBD       actConsts<>+192(SB), Y5, Y4
 	VPSRAD       $0x01, Y4, Y5
-	VPADDD       actConsts<>+896(SB), Y5, Y8
+	VPADDD       actConsts<>+1088(SB), Y5, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y4
+	VPADDD       actConsts<>+1088(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMOVAPS      Y8, Y5
 	VFMADD231PS  Y8, Y3, Y5
@@ -34362,16 +34342,16 @@ activateAVX2_Erf_tail:
 	VSUBPS       Y3, Y4, Y3
 	VANDPS       actConsts<>+0(SB), Y1, Y4
 	VORPS        Y4, Y3, Y3
-	VCMPPS       $0x11, actConsts<>+1216(SB), Y2, Y2
+	VCMPPS       $0x11, actConsts<>+1408(SB), Y2, Y2
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actConsts<>+2560(SB), Y5
-	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
+	VMOVUPS      actConsts<>+2752(SB), Y5
 	VFMADD213PS  actConsts<>+2816(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2880(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2944(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+3008(SB), Y4, Y5
 	VMULPS       Y5, Y1, Y4
 	VMOVAPS      Y4, Y4
-	VFMADD231PS  actConsts<>+2880(SB), Y1, Y4
+	VFMADD231PS  actConsts<>+3072(SB), Y1, Y4
 	VBLENDVPS    Y2, Y4, Y3, Y1
 	VMASKMOVPS   Y1, Y0, (AX)(SI*1)
 
@@ -34401,71 +34381,71 @@ activateAVX2_Gelu_vec:
 	CMPQ         DI, $0x00000020
 	JL           activateAVX2_Gelu_tail
 	VMOVUPS      (AX)(SI*1), Y1
-	VMULPS       actConsts<>+1216(SB), Y1, Y2
-	VMULPS       actConsts<>+2944(SB), Y1, Y3
+	VMULPS       actConsts<>+1408(SB), Y1, Y2
+	VMULPS       actConsts<>+3136(SB), Y1, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      actConsts<>+2560(SB), Y5
-	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
+	VMOVUPS      actConsts<>+2752(SB), Y5
 	VFMADD213PS  actConsts<>+2816(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2880(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2944(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+3008(SB), Y4, Y5
 	VMULPS       Y5, Y3, Y4
 	VMOVAPS      Y4, Y4
-	VFMADD231PS  actConsts<>+2880(SB), Y3, Y4
+	VFMADD231PS  actConsts<>+3072(SB), Y3, Y4
 	VMOVAPS      Y2, Y5
 	VFMADD231PS  Y4, Y2, Y5
-	VMOVUPS      actConsts<>+3008(SB), Y2
+	VMOVUPS      actConsts<>+3200(SB), Y2
 	VMAXPS       Y1, Y2, Y2
-	VMOVUPS      actConsts<>+3072(SB), Y4
+	VMOVUPS      actConsts<>+3264(SB), Y4
 	VMINPS       Y2, Y4, Y2
 	VMULPS       Y2, Y2, Y4
 	VMOVAPS      Y4, Y6
 	VFMSUB231PS  Y2, Y2, Y6
-	VANDPS       actConsts<>+1664(SB), Y2, Y7
-	VMULPS       actConsts<>+2944(SB), Y7, Y7
-	VMULPS       actConsts<>+1216(SB), Y4, Y4
-	VMULPS       actConsts<>+1216(SB), Y6, Y6
-	VMULPS       actConsts<>+1216(SB), Y2, Y2
-	VMOVUPS      actConsts<>+1216(SB), Y8
+	VANDPS       actConsts<>+1856(SB), Y2, Y7
+	VMULPS       actConsts<>+3136(SB), Y7, Y7
+	VMULPS       actConsts<>+1408(SB), Y4, Y4
+	VMULPS       actConsts<>+1408(SB), Y6, Y6
+	VMULPS       actConsts<>+1408(SB), Y2, Y2
+	VMOVUPS      actConsts<>+1408(SB), Y8
 	VFMADD213PS  actConsts<>+768(SB), Y7, Y8
 	VMOVUPS      actConsts<>+768(SB), Y9
 	VDIVPS       Y8, Y9, Y8
-	VMOVUPS      actConsts<>+1792(SB), Y9
-	VFMADD213PS  actConsts<>+1856(SB), Y7, Y9
-	VMULPS       Y8, Y9, Y7
-	VMOVUPS      actConsts<>+1920(SB), Y9
-	VFMADD213PS  actConsts<>+1984(SB), Y7, Y9
+	VMOVUPS      actConsts<>+1984(SB), Y9
 	VFMADD213PS  actConsts<>+2048(SB), Y7, Y9
-	VFMADD213PS  actConsts<>+2112(SB), Y7, Y9
+	VMULPS       Y8, Y9, Y7
+	VMOVUPS      actConsts<>+2112(SB), Y9
 	VFMADD213PS  actConsts<>+2176(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2240(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2304(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2368(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2432(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2496(SB), Y7, Y9
+	VFMADD213PS  actConsts<>+2560(SB), Y7, Y9
+	VFMADD213PS  actConsts<>+2624(SB), Y7, Y9
+	VFMADD213PS  actConsts<>+2688(SB), Y7, Y9
 	VXORPS       actConsts<>+0(SB), Y4, Y4
 	VMOVUPS      actConsts<>+832(SB), Y7
 	VMAXPS       Y4, Y7, Y4
 	VXORPS       actConsts<>+0(SB), Y6, Y6
-	VMOVUPS      actConsts<>+128(SB), Y7
+	VMOVUPS      actConsts<>+896(SB), Y7
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y7
 	VSUBPS       actConsts<>+192(SB), Y7, Y10
 	VFNMADD231PS actConsts<>+256(SB), Y10, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y10, Y4
 	VADDPS       Y6, Y4, Y4
 	VMOVUPS      actConsts<>+640(SB), Y6
-	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+960(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VFMADD213PS  actConsts<>+384(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+1024(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y10
 	VFMADD231PS  Y6, Y10, Y4
 	VPSUBD       actConsts<>+192(SB), Y7, Y6
 	VPSRAD       $0x01, Y6, Y7
-	VPADDD       actConsts<>+896(SB), Y7, Y10
+	VPADDD       actConsts<>+1088(SB), Y7, Y10
 	VPSLLD       $0x17, Y10, Y10
 	VPSUBD       Y7, Y6, Y6
-	VPADDD       actConsts<>+896(SB), Y6, Y6
+	VPADDD       actConsts<>+1088(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VMOVAPS      Y10, Y7
 	VFMADD231PS  Y10, Y4, Y7
@@ -34477,8 +34457,8 @@ activateAVX2_Gelu_vec:
 	VCMPPS       $0x11, Y4, Y1, Y4
 	VSUBPS       Y2, Y1, Y1
 	VBLENDVPS    Y4, Y2, Y1, Y1
-	VANDPS       actConsts<>+1664(SB), Y3, Y2
-	VCMPPS       $0x11, actConsts<>+1216(SB), Y2, Y2
+	VANDPS       actConsts<>+1856(SB), Y3, Y2
+	VCMPPS       $0x11, actConsts<>+1408(SB), Y2, Y2
 	VBLENDVPS    Y2, Y5, Y1, Y1
 	VMOVUPS      Y1, (AX)(SI*1)
 	ADDQ         $0x00000020, SI
@@ -34488,71 +34468,71 @@ activateAVX2_Gelu_tail:
 	TESTQ        DI, DI
 	JZ           activateAVX2_Gelu_next
 	VMASKMOVPS   (AX)(SI*1), Y0, Y1
-	VMULPS       actConsts<>+1216(SB), Y1, Y2
-	VMULPS       actConsts<>+2944(SB), Y1, Y3
+	VMULPS       actConsts<>+1408(SB), Y1, Y2
+	VMULPS       actConsts<>+3136(SB), Y1, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      actConsts<>+2560(SB), Y5
-	VFMADD213PS  actConsts<>+2624(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2688(SB), Y4, Y5
-	VFMADD213PS  actConsts<>+2752(SB), Y4, Y5
+	VMOVUPS      actConsts<>+2752(SB), Y5
 	VFMADD213PS  actConsts<>+2816(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2880(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+2944(SB), Y4, Y5
+	VFMADD213PS  actConsts<>+3008(SB), Y4, Y5
 	VMULPS       Y5, Y3, Y4
 	VMOVAPS      Y4, Y4
-	VFMADD231PS  actConsts<>+2880(SB), Y3, Y4
+	VFMADD231PS  actConsts<>+3072(SB), Y3, Y4
 	VMOVAPS      Y2, Y5
 	VFMADD231PS  Y4, Y2, Y5
-	VMOVUPS      actConsts<>+3008(SB), Y2
+	VMOVUPS      actConsts<>+3200(SB), Y2
 	VMAXPS       Y1, Y2, Y2
-	VMOVUPS      actConsts<>+3072(SB), Y4
+	VMOVUPS      actConsts<>+3264(SB), Y4
 	VMINPS       Y2, Y4, Y2
 	VMULPS       Y2, Y2, Y4
 	VMOVAPS      Y4, Y6
 	VFMSUB231PS  Y2, Y2, Y6
-	VANDPS       actConsts<>+1664(SB), Y2, Y7
-	VMULPS       actConsts<>+2944(SB), Y7, Y7
-	VMULPS       actConsts<>+1216(SB), Y4, Y4
-	VMULPS       actConsts<>+1216(SB), Y6, Y6
-	VMULPS       actConsts<>+1216(SB), Y2, Y2
-	VMOVUPS      actConsts<>+1216(SB), Y8
+	VANDPS       actConsts<>+1856(SB), Y2, Y7
+	VMULPS       actConsts<>+3136(SB), Y7, Y7
+	VMULPS       actConsts<>+1408(SB), Y4, Y4
+	VMULPS       actConsts<>+1408(SB), Y6, Y6
+	VMULPS       actConsts<>+1408(SB), Y2, Y2
+	VMOVUPS      actConsts<>+1408(SB), Y8
 	VFMADD213PS  actConsts<>+768(SB), Y7, Y8
 	VMOVUPS      actConsts<>+768(SB), Y9
 	VDIVPS       Y8, Y9, Y8
-	VMOVUPS      actConsts<>+1792(SB), Y9
-	VFMADD213PS  actConsts<>+1856(SB), Y7, Y9
-	VMULPS       Y8, Y9, Y7
-	VMOVUPS      actConsts<>+1920(SB), Y9
-	VFMADD213PS  actConsts<>+1984(SB), Y7, Y9
+	VMOVUPS      actConsts<>+1984(SB), Y9
 	VFMADD213PS  actConsts<>+2048(SB), Y7, Y9
-	VFMADD213PS  actConsts<>+2112(SB), Y7, Y9
+	VMULPS       Y8, Y9, Y7
+	VMOVUPS      actConsts<>+2112(SB), Y9
 	VFMADD213PS  actConsts<>+2176(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2240(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2304(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2368(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2432(SB), Y7, Y9
 	VFMADD213PS  actConsts<>+2496(SB), Y7, Y9
+	VFMADD213PS  actConsts<>+2560(SB), Y7, Y9
+	VFMADD213PS  actConsts<>+2624(SB), Y7, Y9
+	VFMADD213PS  actConsts<>+2688(SB), Y7, Y9
 	VXORPS       actConsts<>+0(SB), Y4, Y4
 	VMOVUPS      actConsts<>+832(SB), Y7
 	VMAXPS       Y4, Y7, Y4
 	VXORPS       actConsts<>+0(SB), Y6, Y6
-	VMOVUPS      actConsts<>+128(SB), Y7
+	VMOVUPS      actConsts<>+896(SB), Y7
 	VFMADD213PS  actConsts<>+192(SB), Y4, Y7
 	VSUBPS       actConsts<>+192(SB), Y7, Y10
 	VFNMADD231PS actConsts<>+256(SB), Y10, Y4
 	VFNMADD231PS actConsts<>+320(SB), Y10, Y4
 	VADDPS       Y6, Y4, Y4
 	VMOVUPS      actConsts<>+640(SB), Y6
-	VFMADD213PS  actConsts<>+512(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+960(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+576(SB), Y4, Y6
-	VFMADD213PS  actConsts<>+384(SB), Y4, Y6
+	VFMADD213PS  actConsts<>+1024(SB), Y4, Y6
 	VFMADD213PS  actConsts<>+448(SB), Y4, Y6
 	VMULPS       Y4, Y4, Y10
 	VFMADD231PS  Y6, Y10, Y4
 	VPSUBD       actConsts<>+192(SB), Y7, Y6
 	VPSRAD       $0x01, Y6, Y7
-	VPADDD       actConsts<>+896(SB), Y7, Y10
+	VPADDD       actConsts<>+1088(SB), Y7, Y10
 	VPSLLD       $0x17, Y10, Y10
 	VPSUBD       Y7, Y6, Y6
-	VPADDD       actConsts<>+896(SB), Y6, Y6
+	VPADDD       actConsts<>+1088(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VMOVAPS      Y10, Y7
 	VFMADD231PS  Y10, Y4, Y7
@@ -34564,8 +34544,8 @@ activateAVX2_Gelu_tail:
 	VCMPPS       $0x11, Y4, Y1, Y4
 	VSUBPS       Y2, Y1, Y1
 	VBLENDVPS    Y4, Y2, Y1, Y1
-	VANDPS       actConsts<>+1664(SB), Y3, Y2
-	VCMPPS       $0x11, actConsts<>+1216(SB), Y2, Y2
+	VANDPS       actConsts<>+1856(SB), Y3, Y2
+	VCMPPS       $0x11, actConsts<>+1408(SB), Y2, Y2
 	VBLENDVPS    Y2, Y5, Y1, Y1
 	VMASKMOVPS   Y1, Y0, (AX)(SI*1)
 
@@ -34596,32 +34576,32 @@ activateAVX2_GeluTanh_vec:
 	JL           activateAVX2_GeluTanh_tail
 	VMOVUPS      (AX)(SI*1), Y1
 	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actConsts<>+3136(SB), Y3
-	VFMADD213PS  actConsts<>+3200(SB), Y2, Y3
+	VMOVUPS      actConsts<>+3328(SB), Y3
+	VFMADD213PS  actConsts<>+3392(SB), Y2, Y3
 	VMULPS       Y3, Y1, Y2
-	VMOVUPS      actConsts<>+1600(SB), Y3
+	VMOVUPS      actConsts<>+1792(SB), Y3
 	VMAXPS       Y1, Y3, Y1
 	VORPS        actConsts<>+0(SB), Y2, Y3
 	VMOVUPS      actConsts<>+832(SB), Y4
 	VMAXPS       Y3, Y4, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
+	VMOVUPS      actConsts<>+896(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+640(SB), Y5
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
-	VPADDD       actConsts<>+896(SB), Y5, Y6
+	VPADDD       actConsts<>+1088(SB), Y5, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y4
+	VPADDD       actConsts<>+1088(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMOVAPS      Y6, Y5
 	VFMADD231PS  Y6, Y3, Y5
@@ -34642,32 +34622,32 @@ activateAVX2_GeluTanh_tail:
 	JZ           activateAVX2_GeluTanh_next
 	VMASKMOVPS   (AX)(SI*1), Y0, Y1
 	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actConsts<>+3136(SB), Y3
-	VFMADD213PS  actConsts<>+3200(SB), Y2, Y3
+	VMOVUPS      actConsts<>+3328(SB), Y3
+	VFMADD213PS  actConsts<>+3392(SB), Y2, Y3
 	VMULPS       Y3, Y1, Y2
-	VMOVUPS      actConsts<>+1600(SB), Y3
+	VMOVUPS      actConsts<>+1792(SB), Y3
 	VMAXPS       Y1, Y3, Y1
 	VORPS        actConsts<>+0(SB), Y2, Y3
 	VMOVUPS      actConsts<>+832(SB), Y4
 	VMAXPS       Y3, Y4, Y3
-	VMOVUPS      actConsts<>+128(SB), Y4
+	VMOVUPS      actConsts<>+896(SB), Y4
 	VFMADD213PS  actConsts<>+192(SB), Y3, Y4
 	VSUBPS       actConsts<>+192(SB), Y4, Y5
 	VFNMADD231PS actConsts<>+256(SB), Y5, Y3
 	VFNMADD231PS actConsts<>+320(SB), Y5, Y3
 	VMOVUPS      actConsts<>+640(SB), Y5
-	VFMADD213PS  actConsts<>+512(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+960(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+576(SB), Y3, Y5
-	VFMADD213PS  actConsts<>+384(SB), Y3, Y5
+	VFMADD213PS  actConsts<>+1024(SB), Y3, Y5
 	VFMADD213PS  actConsts<>+448(SB), Y3, Y5
 	VMULPS       Y3, Y3, Y6
 	VFMADD231PS  Y5, Y6, Y3
 	VPSUBD       actConsts<>+192(SB), Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
-	VPADDD       actConsts<>+896(SB), Y5, Y6
+	VPADDD       actConsts<>+1088(SB), Y5, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConsts<>+896(SB), Y4, Y4
+	VPADDD       actConsts<>+1088(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMOVAPS      Y6, Y5
 	VFMADD231PS  Y6, Y3, Y5
@@ -34709,26 +34689,26 @@ activateAVX2_Exp_vec:
 	VMOVUPS      (AX)(SI*1), Y1
 	VMOVUPS      actConsts<>+832(SB), Y2
 	VMAXPS       Y1, Y2, Y1
-	VMOVUPS      actConsts<>+3264(SB), Y2
+	VMOVUPS      actConsts<>+3456(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actConsts<>+128(SB), Y2
+	VMOVUPS      actConsts<>+896(SB), Y2
 	VFMADD213PS  actConsts<>+192(SB), Y1, Y2
 	VSUBPS       actConsts<>+192(SB), Y2, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y3, Y1
 	VFNMADD231PS actConsts<>+320(SB), Y3, Y1
 	VMOVUPS      actConsts<>+640(SB), Y3
-	VFMADD213PS  actConsts<>+512(SB), Y1, Y3
+	VFMADD213PS  actConsts<>+960(SB), Y1, Y3
 	VFMADD213PS  actConsts<>+576(SB), Y1, Y3
-	VFMADD213PS  actConsts<>+384(SB), Y1, Y3
+	VFMADD213PS  actConsts<>+1024(SB), Y1, Y3
 	VFMADD213PS  actConsts<>+448(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
 	VFMADD231PS  Y3, Y4, Y1
 	VPSUBD       actConsts<>+192(SB), Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
-	VPADDD       actConsts<>+896(SB), Y3, Y4
+	VPADDD       actConsts<>+1088(SB), Y3, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       actConsts<>+896(SB), Y2, Y2
+	VPADDD       actConsts<>+1088(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMOVAPS      Y4, Y3
 	VFMADD231PS  Y4, Y1, Y3
@@ -34743,26 +34723,26 @@ activateAVX2_Exp_tail:
 	VMASKMOVPS   (AX)(SI*1), Y0, Y1
 	VMOVUPS      actConsts<>+832(SB), Y2
 	VMAXPS       Y1, Y2, Y1
-	VMOVUPS      actConsts<>+3264(SB), Y2
+	VMOVUPS      actConsts<>+3456(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actConsts<>+128(SB), Y2
+	VMOVUPS      actConsts<>+896(SB), Y2
 	VFMADD213PS  actConsts<>+192(SB), Y1, Y2
 	VSUBPS       actConsts<>+192(SB), Y2, Y3
 	VFNMADD231PS actConsts<>+256(SB), Y3, Y1
 	VFNMADD231PS actConsts<>+320(SB), Y3, Y1
 	VMOVUPS      actConsts<>+640(SB), Y3
-	VFMADD213PS  actConsts<>+512(SB), Y1, Y3
+	VFMADD213PS  actConsts<>+960(SB), Y1, Y3
 	VFMADD213PS  actConsts<>+576(SB), Y1, Y3
-	VFMADD213PS  actConsts<>+384(SB), Y1, Y3
+	VFMADD213PS  actConsts<>+1024(SB), Y1, Y3
 	VFMADD213PS  actConsts<>+448(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
 	VFMADD231PS  Y3, Y4, Y1
 	VPSUBD       actConsts<>+192(SB), Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
-	VPADDD       actConsts<>+896(SB), Y3, Y4
+	VPADDD       actConsts<>+1088(SB), Y3, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       actConsts<>+896(SB), Y2, Y2
+	VPADDD       actConsts<>+1088(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMOVAPS      Y4, Y3
 	VFMADD231PS  Y4, Y1, Y3
@@ -34808,22 +34788,22 @@ DATA actConsts<>+112(SB)/4, $0xc2ac0000
 DATA actConsts<>+116(SB)/4, $0xc2ac0000
 DATA actConsts<>+120(SB)/4, $0xc2ac0000
 DATA actConsts<>+124(SB)/4, $0xc2ac0000
-DATA actConsts<>+128(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+132(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+136(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+140(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+144(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+148(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+152(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+156(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+160(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+164(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+168(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+172(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+176(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+180(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+184(SB)/4, $0x3fb8aa3b
-DATA actConsts<>+188(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+128(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+132(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+136(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+140(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+144(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+148(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+152(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+156(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+160(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+164(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+168(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+172(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+176(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+180(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+184(SB)/4, $0xbfb8aa3b
+DATA actConsts<>+188(SB)/4, $0xbfb8aa3b
 DATA actConsts<>+192(SB)/4, $0x4b400000
 DATA actConsts<>+196(SB)/4, $0x4b400000
 DATA actConsts<>+200(SB)/4, $0x4b400000
@@ -34872,22 +34852,22 @@ DATA actConsts<>+368(SB)/4, $0x35bfbe8e
 DATA actConsts<>+372(SB)/4, $0x35bfbe8e
 DATA actConsts<>+376(SB)/4, $0x35bfbe8e
 DATA actConsts<>+380(SB)/4, $0x35bfbe8e
-DATA actConsts<>+384(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+388(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+392(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+396(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+400(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+404(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+408(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+412(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+416(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+420(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+424(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+428(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+432(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+436(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+440(SB)/4, $0x3e2aaa4a
-DATA actConsts<>+444(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+384(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+388(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+392(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+396(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+400(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+404(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+408(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+412(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+416(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+420(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+424(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+428(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+432(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+436(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+440(SB)/4, $0xbe2aaa4a
+DATA actConsts<>+444(SB)/4, $0xbe2aaa4a
 DATA actConsts<>+448(SB)/4, $0x3efffffe
 DATA actConsts<>+452(SB)/4, $0x3efffffe
 DATA actConsts<>+456(SB)/4, $0x3efffffe
@@ -34904,22 +34884,22 @@ DATA actConsts<>+496(SB)/4, $0x3efffffe
 DATA actConsts<>+500(SB)/4, $0x3efffffe
 DATA actConsts<>+504(SB)/4, $0x3efffffe
 DATA actConsts<>+508(SB)/4, $0x3efffffe
-DATA actConsts<>+512(SB)/4, $0x3c091c2b
-DATA actConsts<>+516(SB)/4, $0x3c091c2b
-DATA actConsts<>+520(SB)/4, $0x3c091c2b
-DATA actConsts<>+524(SB)/4, $0x3c091c2b
-DATA actConsts<>+528(SB)/4, $0x3c091c2b
-DATA actConsts<>+532(SB)/4, $0x3c091c2b
-DATA actConsts<>+536(SB)/4, $0x3c091c2b
-DATA actConsts<>+540(SB)/4, $0x3c091c2b
-DATA actConsts<>+544(SB)/4, $0x3c091c2b
-DATA actConsts<>+548(SB)/4, $0x3c091c2b
-DATA actConsts<>+552(SB)/4, $0x3c091c2b
-DATA actConsts<>+556(SB)/4, $0x3c091c2b
-DATA actConsts<>+560(SB)/4, $0x3c091c2b
-DATA actConsts<>+564(SB)/4, $0x3c091c2b
-DATA actConsts<>+568(SB)/4, $0x3c091c2b
-DATA actConsts<>+572(SB)/4, $0x3c091c2b
+DATA actConsts<>+512(SB)/4, $0xbc091c2b
+DATA actConsts<>+516(SB)/4, $0xbc091c2b
+DATA actConsts<>+520(SB)/4, $0xbc091c2b
+DATA actConsts<>+524(SB)/4, $0xbc091c2b
+DATA actConsts<>+528(SB)/4, $0xbc091c2b
+DATA actConsts<>+532(SB)/4, $0xbc091c2b
+DATA actConsts<>+536(SB)/4, $0xbc091c2b
+DATA actConsts<>+540(SB)/4, $0xbc091c2b
+DATA actConsts<>+544(SB)/4, $0xbc091c2b
+DATA actConsts<>+548(SB)/4, $0xbc091c2b
+DATA actConsts<>+552(SB)/4, $0xbc091c2b
+DATA actConsts<>+556(SB)/4, $0xbc091c2b
+DATA actConsts<>+560(SB)/4, $0xbc091c2b
+DATA actConsts<>+564(SB)/4, $0xbc091c2b
+DATA actConsts<>+568(SB)/4, $0xbc091c2b
+DATA actConsts<>+572(SB)/4, $0xbc091c2b
 DATA actConsts<>+576(SB)/4, $0x3d2aac5f
 DATA actConsts<>+580(SB)/4, $0x3d2aac5f
 DATA actConsts<>+584(SB)/4, $0x3d2aac5f
@@ -35000,615 +34980,663 @@ DATA actConsts<>+880(SB)/4, $0xc32a0000
 DATA actConsts<>+884(SB)/4, $0xc32a0000
 DATA actConsts<>+888(SB)/4, $0xc32a0000
 DATA actConsts<>+892(SB)/4, $0xc32a0000
-DATA actConsts<>+896(SB)/4, $0x0000007f
-DATA actConsts<>+900(SB)/4, $0x0000007f
-DATA actConsts<>+904(SB)/4, $0x0000007f
-DATA actConsts<>+908(SB)/4, $0x0000007f
-DATA actConsts<>+912(SB)/4, $0x0000007f
-DATA actConsts<>+916(SB)/4, $0x0000007f
-DATA actConsts<>+920(SB)/4, $0x0000007f
-DATA actConsts<>+924(SB)/4, $0x0000007f
-DATA actConsts<>+928(SB)/4, $0x0000007f
-DATA actConsts<>+932(SB)/4, $0x0000007f
-DATA actConsts<>+936(SB)/4, $0x0000007f
-DATA actConsts<>+940(SB)/4, $0x0000007f
-DATA actConsts<>+944(SB)/4, $0x0000007f
-DATA actConsts<>+948(SB)/4, $0x0000007f
-DATA actConsts<>+952(SB)/4, $0x0000007f
-DATA actConsts<>+956(SB)/4, $0x0000007f
-DATA actConsts<>+960(SB)/4, $0xc1f00000
-DATA actConsts<>+964(SB)/4, $0xc1f00000
-DATA actConsts<>+968(SB)/4, $0xc1f00000
-DATA actConsts<>+972(SB)/4, $0xc1f00000
-DATA actConsts<>+976(SB)/4, $0xc1f00000
-DATA actConsts<>+980(SB)/4, $0xc1f00000
-DATA actConsts<>+984(SB)/4, $0xc1f00000
-DATA actConsts<>+988(SB)/4, $0xc1f00000
-DATA actConsts<>+992(SB)/4, $0xc1f00000
-DATA actConsts<>+996(SB)/4, $0xc1f00000
-DATA actConsts<>+1000(SB)/4, $0xc1f00000
-DATA actConsts<>+1004(SB)/4, $0xc1f00000
-DATA actConsts<>+1008(SB)/4, $0xc1f00000
-DATA actConsts<>+1012(SB)/4, $0xc1f00000
-DATA actConsts<>+1016(SB)/4, $0xc1f00000
-DATA actConsts<>+1020(SB)/4, $0xc1f00000
-DATA actConsts<>+1024(SB)/4, $0x40000000
-DATA actConsts<>+1028(SB)/4, $0x40000000
-DATA actConsts<>+1032(SB)/4, $0x40000000
-DATA actConsts<>+1036(SB)/4, $0x40000000
-DATA actConsts<>+1040(SB)/4, $0x40000000
-DATA actConsts<>+1044(SB)/4, $0x40000000
-DATA actConsts<>+1048(SB)/4, $0x40000000
-DATA actConsts<>+1052(SB)/4, $0x40000000
-DATA actConsts<>+1056(SB)/4, $0x40000000
-DATA actConsts<>+1060(SB)/4, $0x40000000
-DATA actConsts<>+1064(SB)/4, $0x40000000
-DATA actConsts<>+1068(SB)/4, $0x40000000
-DATA actConsts<>+1072(SB)/4, $0x40000000
-DATA actConsts<>+1076(SB)/4, $0x40000000
-DATA actConsts<>+1080(SB)/4, $0x40000000
-DATA actConsts<>+1084(SB)/4, $0x40000000
-DATA actConsts<>+1088(SB)/4, $0x40400000
-DATA actConsts<>+1092(SB)/4, $0x40400000
-DATA actConsts<>+1096(SB)/4, $0x40400000
-DATA actConsts<>+1100(SB)/4, $0x40400000
-DATA actConsts<>+1104(SB)/4, $0x40400000
-DATA actConsts<>+1108(SB)/4, $0x40400000
-DATA actConsts<>+1112(SB)/4, $0x40400000
-DATA actConsts<>+1116(SB)/4, $0x40400000
-DATA actConsts<>+1120(SB)/4, $0x40400000
-DATA actConsts<>+1124(SB)/4, $0x40400000
-DATA actConsts<>+1128(SB)/4, $0x40400000
-DATA actConsts<>+1132(SB)/4, $0x40400000
-DATA actConsts<>+1136(SB)/4, $0x40400000
-DATA actConsts<>+1140(SB)/4, $0x40400000
-DATA actConsts<>+1144(SB)/4, $0x40400000
-DATA actConsts<>+1148(SB)/4, $0x40400000
-DATA actConsts<>+1152(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1156(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1160(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1164(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1168(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1172(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1176(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1180(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1184(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1188(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1192(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1196(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1200(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1204(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1208(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1212(SB)/4, $0x3e2aaaab
-DATA actConsts<>+1216(SB)/4, $0x3f000000
-DATA actConsts<>+1220(SB)/4, $0x3f000000
-DATA actConsts<>+1224(SB)/4, $0x3f000000
-DATA actConsts<>+1228(SB)/4, $0x3f000000
-DATA actConsts<>+1232(SB)/4, $0x3f000000
-DATA actConsts<>+1236(SB)/4, $0x3f000000
-DATA actConsts<>+1240(SB)/4, $0x3f000000
-DATA actConsts<>+1244(SB)/4, $0x3f000000
-DATA actConsts<>+1248(SB)/4, $0x3f000000
-DATA actConsts<>+1252(SB)/4, $0x3f000000
-DATA actConsts<>+1256(SB)/4, $0x3f000000
-DATA actConsts<>+1260(SB)/4, $0x3f000000
-DATA actConsts<>+1264(SB)/4, $0x3f000000
-DATA actConsts<>+1268(SB)/4, $0x3f000000
-DATA actConsts<>+1272(SB)/4, $0x3f000000
-DATA actConsts<>+1276(SB)/4, $0x3f000000
-DATA actConsts<>+1280(SB)/4, $0xbf000000
-DATA actConsts<>+1284(SB)/4, $0xbf000000
-DATA actConsts<>+1288(SB)/4, $0xbf000000
-DATA actConsts<>+1292(SB)/4, $0xbf000000
-DATA actConsts<>+1296(SB)/4, $0xbf000000
-DATA actConsts<>+1300(SB)/4, $0xbf000000
-DATA actConsts<>+1304(SB)/4, $0xbf000000
-DATA actConsts<>+1308(SB)/4, $0xbf000000
-DATA actConsts<>+1312(SB)/4, $0xbf000000
-DATA actConsts<>+1316(SB)/4, $0xbf000000
-DATA actConsts<>+1320(SB)/4, $0xbf000000
-DATA actConsts<>+1324(SB)/4, $0xbf000000
-DATA actConsts<>+1328(SB)/4, $0xbf000000
-DATA actConsts<>+1332(SB)/4, $0xbf000000
-DATA actConsts<>+1336(SB)/4, $0xbf000000
-DATA actConsts<>+1340(SB)/4, $0xbf000000
-DATA actConsts<>+1344(SB)/4, $0x3f317218
-DATA actConsts<>+1348(SB)/4, $0x3f317218
-DATA actConsts<>+1352(SB)/4, $0x3f317218
-DATA actConsts<>+1356(SB)/4, $0x3f317218
-DATA actConsts<>+1360(SB)/4, $0x3f317218
-DATA actConsts<>+1364(SB)/4, $0x3f317218
-DATA actConsts<>+1368(SB)/4, $0x3f317218
-DATA actConsts<>+1372(SB)/4, $0x3f317218
-DATA actConsts<>+1376(SB)/4, $0x3f317218
-DATA actConsts<>+1380(SB)/4, $0x3f317218
-DATA actConsts<>+1384(SB)/4, $0x3f317218
-DATA actConsts<>+1388(SB)/4, $0x3f317218
-DATA actConsts<>+1392(SB)/4, $0x3f317218
-DATA actConsts<>+1396(SB)/4, $0x3f317218
-DATA actConsts<>+1400(SB)/4, $0x3f317218
-DATA actConsts<>+1404(SB)/4, $0x3f317218
-DATA actConsts<>+1408(SB)/4, $0x3e9b775b
-DATA actConsts<>+1412(SB)/4, $0x3e9b775b
-DATA actConsts<>+1416(SB)/4, $0x3e9b775b
-DATA actConsts<>+1420(SB)/4, $0x3e9b775b
-DATA actConsts<>+1424(SB)/4, $0x3e9b775b
-DATA actConsts<>+1428(SB)/4, $0x3e9b775b
-DATA actConsts<>+1432(SB)/4, $0x3e9b775b
-DATA actConsts<>+1436(SB)/4, $0x3e9b775b
-DATA actConsts<>+1440(SB)/4, $0x3e9b775b
-DATA actConsts<>+1444(SB)/4, $0x3e9b775b
-DATA actConsts<>+1448(SB)/4, $0x3e9b775b
-DATA actConsts<>+1452(SB)/4, $0x3e9b775b
-DATA actConsts<>+1456(SB)/4, $0x3e9b775b
-DATA actConsts<>+1460(SB)/4, $0x3e9b775b
-DATA actConsts<>+1464(SB)/4, $0x3e9b775b
-DATA actConsts<>+1468(SB)/4, $0x3e9b775b
-DATA actConsts<>+1472(SB)/4, $0x3ecc954d
-DATA actConsts<>+1476(SB)/4, $0x3ecc954d
-DATA actConsts<>+1480(SB)/4, $0x3ecc954d
-DATA actConsts<>+1484(SB)/4, $0x3ecc954d
-DATA actConsts<>+1488(SB)/4, $0x3ecc954d
-DATA actConsts<>+1492(SB)/4, $0x3ecc954d
-DATA actConsts<>+1496(SB)/4, $0x3ecc954d
-DATA actConsts<>+1500(SB)/4, $0x3ecc954d
-DATA actConsts<>+1504(SB)/4, $0x3ecc954d
-DATA actConsts<>+1508(SB)/4, $0x3ecc954d
-DATA actConsts<>+1512(SB)/4, $0x3ecc954d
-DATA actConsts<>+1516(SB)/4, $0x3ecc954d
-DATA actConsts<>+1520(SB)/4, $0x3ecc954d
-DATA actConsts<>+1524(SB)/4, $0x3ecc954d
-DATA actConsts<>+1528(SB)/4, $0x3ecc954d
-DATA actConsts<>+1532(SB)/4, $0x3ecc954d
-DATA actConsts<>+1536(SB)/4, $0x3f2aaada
-DATA actConsts<>+1540(SB)/4, $0x3f2aaada
-DATA actConsts<>+1544(SB)/4, $0x3f2aaada
-DATA actConsts<>+1548(SB)/4, $0x3f2aaada
-DATA actConsts<>+1552(SB)/4, $0x3f2aaada
-DATA actConsts<>+1556(SB)/4, $0x3f2aaada
-DATA actConsts<>+1560(SB)/4, $0x3f2aaada
-DATA actConsts<>+1564(SB)/4, $0x3f2aaada
-DATA actConsts<>+1568(SB)/4, $0x3f2aaada
-DATA actConsts<>+1572(SB)/4, $0x3f2aaada
-DATA actConsts<>+1576(SB)/4, $0x3f2aaada
-DATA actConsts<>+1580(SB)/4, $0x3f2aaada
-DATA actConsts<>+1584(SB)/4, $0x3f2aaada
-DATA actConsts<>+1588(SB)/4, $0x3f2aaada
-DATA actConsts<>+1592(SB)/4, $0x3f2aaada
-DATA actConsts<>+1596(SB)/4, $0x3f2aaada
-DATA actConsts<>+1600(SB)/4, $0xc3480000
-DATA actConsts<>+1604(SB)/4, $0xc3480000
-DATA actConsts<>+1608(SB)/4, $0xc3480000
-DATA actConsts<>+1612(SB)/4, $0xc3480000
-DATA actConsts<>+1616(SB)/4, $0xc3480000
-DATA actConsts<>+1620(SB)/4, $0xc3480000
-DATA actConsts<>+1624(SB)/4, $0xc3480000
-DATA actConsts<>+1628(SB)/4, $0xc3480000
-DATA actConsts<>+1632(SB)/4, $0xc3480000
-DATA actConsts<>+1636(SB)/4, $0xc3480000
-DATA actConsts<>+1640(SB)/4, $0xc3480000
-DATA actConsts<>+1644(SB)/4, $0xc3480000
-DATA actConsts<>+1648(SB)/4, $0xc3480000
-DATA actConsts<>+1652(SB)/4, $0xc3480000
-DATA actConsts<>+1656(SB)/4, $0xc3480000
-DATA actConsts<>+1660(SB)/4, $0xc3480000
-DATA actConsts<>+1664(SB)/4, $0x7fffffff
-DATA actConsts<>+1668(SB)/4, $0x7fffffff
-DATA actConsts<>+1672(SB)/4, $0x7fffffff
-DATA actConsts<>+1676(SB)/4, $0x7fffffff
-DATA actConsts<>+1680(SB)/4, $0x7fffffff
-DATA actConsts<>+1684(SB)/4, $0x7fffffff
-DATA actConsts<>+1688(SB)/4, $0x7fffffff
-DATA actConsts<>+1692(SB)/4, $0x7fffffff
-DATA actConsts<>+1696(SB)/4, $0x7fffffff
-DATA actConsts<>+1700(SB)/4, $0x7fffffff
-DATA actConsts<>+1704(SB)/4, $0x7fffffff
-DATA actConsts<>+1708(SB)/4, $0x7fffffff
-DATA actConsts<>+1712(SB)/4, $0x7fffffff
-DATA actConsts<>+1716(SB)/4, $0x7fffffff
-DATA actConsts<>+1720(SB)/4, $0x7fffffff
-DATA actConsts<>+1724(SB)/4, $0x7fffffff
-DATA actConsts<>+1728(SB)/4, $0x41280000
-DATA actConsts<>+1732(SB)/4, $0x41280000
-DATA actConsts<>+1736(SB)/4, $0x41280000
-DATA actConsts<>+1740(SB)/4, $0x41280000
-DATA actConsts<>+1744(SB)/4, $0x41280000
-DATA actConsts<>+1748(SB)/4, $0x41280000
-DATA actConsts<>+1752(SB)/4, $0x41280000
-DATA actConsts<>+1756(SB)/4, $0x41280000
-DATA actConsts<>+1760(SB)/4, $0x41280000
-DATA actConsts<>+1764(SB)/4, $0x41280000
-DATA actConsts<>+1768(SB)/4, $0x41280000
-DATA actConsts<>+1772(SB)/4, $0x41280000
-DATA actConsts<>+1776(SB)/4, $0x41280000
-DATA actConsts<>+1780(SB)/4, $0x41280000
-DATA actConsts<>+1784(SB)/4, $0x41280000
-DATA actConsts<>+1788(SB)/4, $0x41280000
-DATA actConsts<>+1792(SB)/4, $0xbf400000
-DATA actConsts<>+1796(SB)/4, $0xbf400000
-DATA actConsts<>+1800(SB)/4, $0xbf400000
-DATA actConsts<>+1804(SB)/4, $0xbf400000
-DATA actConsts<>+1808(SB)/4, $0xbf400000
-DATA actConsts<>+1812(SB)/4, $0xbf400000
-DATA actConsts<>+1816(SB)/4, $0xbf400000
-DATA actConsts<>+1820(SB)/4, $0xbf400000
-DATA actConsts<>+1824(SB)/4, $0xbf400000
-DATA actConsts<>+1828(SB)/4, $0xbf400000
-DATA actConsts<>+1832(SB)/4, $0xbf400000
-DATA actConsts<>+1836(SB)/4, $0xbf400000
-DATA actConsts<>+1840(SB)/4, $0xbf400000
-DATA actConsts<>+1844(SB)/4, $0xbf400000
-DATA actConsts<>+1848(SB)/4, $0xbf400000
-DATA actConsts<>+1852(SB)/4, $0xbf400000
-DATA actConsts<>+1856(SB)/4, $0x3fd00000
-DATA actConsts<>+1860(SB)/4, $0x3fd00000
-DATA actConsts<>+1864(SB)/4, $0x3fd00000
-DATA actConsts<>+1868(SB)/4, $0x3fd00000
-DATA actConsts<>+1872(SB)/4, $0x3fd00000
-DATA actConsts<>+1876(SB)/4, $0x3fd00000
-DATA actConsts<>+1880(SB)/4, $0x3fd00000
-DATA actConsts<>+1884(SB)/4, $0x3fd00000
-DATA actConsts<>+1888(SB)/4, $0x3fd00000
-DATA actConsts<>+1892(SB)/4, $0x3fd00000
-DATA actConsts<>+1896(SB)/4, $0x3fd00000
-DATA actConsts<>+1900(SB)/4, $0x3fd00000
-DATA actConsts<>+1904(SB)/4, $0x3fd00000
-DATA actConsts<>+1908(SB)/4, $0x3fd00000
-DATA actConsts<>+1912(SB)/4, $0x3fd00000
-DATA actConsts<>+1916(SB)/4, $0x3fd00000
-DATA actConsts<>+1920(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1924(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1928(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1932(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1936(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1940(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1944(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1948(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1952(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1956(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1960(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1964(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1968(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1972(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1976(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1980(SB)/4, $0xb5a91d6d
-DATA actConsts<>+1984(SB)/4, $0xb6edff14
-DATA actConsts<>+1988(SB)/4, $0xb6edff14
-DATA actConsts<>+1992(SB)/4, $0xb6edff14
-DATA actConsts<>+1996(SB)/4, $0xb6edff14
-DATA actConsts<>+2000(SB)/4, $0xb6edff14
-DATA actConsts<>+2004(SB)/4, $0xb6edff14
-DATA actConsts<>+2008(SB)/4, $0xb6edff14
-DATA actConsts<>+2012(SB)/4, $0xb6edff14
-DATA actConsts<>+2016(SB)/4, $0xb6edff14
-DATA actConsts<>+2020(SB)/4, $0xb6edff14
-DATA actConsts<>+2024(SB)/4, $0xb6edff14
-DATA actConsts<>+2028(SB)/4, $0xb6edff14
-DATA actConsts<>+2032(SB)/4, $0xb6edff14
-DATA actConsts<>+2036(SB)/4, $0xb6edff14
-DATA actConsts<>+2040(SB)/4, $0xb6edff14
-DATA actConsts<>+2044(SB)/4, $0xb6edff14
-DATA actConsts<>+2048(SB)/4, $0x37c75e8e
-DATA actConsts<>+2052(SB)/4, $0x37c75e8e
-DATA actConsts<>+2056(SB)/4, $0x37c75e8e
-DATA actConsts<>+2060(SB)/4, $0x37c75e8e
-DATA actConsts<>+2064(SB)/4, $0x37c75e8e
-DATA actConsts<>+2068(SB)/4, $0x37c75e8e
-DATA actConsts<>+2072(SB)/4, $0x37c75e8e
-DATA actConsts<>+2076(SB)/4, $0x37c75e8e
-DATA actConsts<>+2080(SB)/4, $0x37c75e8e
-DATA actConsts<>+2084(SB)/4, $0x37c75e8e
-DATA actConsts<>+2088(SB)/4, $0x37c75e8e
-DATA actConsts<>+2092(SB)/4, $0x37c75e8e
-DATA actConsts<>+2096(SB)/4, $0x37c75e8e
-DATA actConsts<>+2100(SB)/4, $0x37c75e8e
-DATA actConsts<>+2104(SB)/4, $0x37c75e8e
-DATA actConsts<>+2108(SB)/4, $0x37c75e8e
-DATA actConsts<>+2112(SB)/4, $0x38c879bf
-DATA actConsts<>+2116(SB)/4, $0x38c879bf
-DATA actConsts<>+2120(SB)/4, $0x38c879bf
-DATA actConsts<>+2124(SB)/4, $0x38c879bf
-DATA actConsts<>+2128(SB)/4, $0x38c879bf
-DATA actConsts<>+2132(SB)/4, $0x38c879bf
-DATA actConsts<>+2136(SB)/4, $0x38c879bf
-DATA actConsts<>+2140(SB)/4, $0x38c879bf
-DATA actConsts<>+2144(SB)/4, $0x38c879bf
-DATA actConsts<>+2148(SB)/4, $0x38c879bf
-DATA actConsts<>+2152(SB)/4, $0x38c879bf
-DATA actConsts<>+2156(SB)/4, $0x38c879bf
-DATA actConsts<>+2160(SB)/4, $0x38c879bf
-DATA actConsts<>+2164(SB)/4, $0x38c879bf
-DATA actConsts<>+2168(SB)/4, $0x38c879bf
-DATA actConsts<>+2172(SB)/4, $0x38c879bf
-DATA actConsts<>+2176(SB)/4, $0xb9caaf67
-DATA actConsts<>+2180(SB)/4, $0xb9caaf67
-DATA actConsts<>+2184(SB)/4, $0xb9caaf67
-DATA actConsts<>+2188(SB)/4, $0xb9caaf67
-DATA actConsts<>+2192(SB)/4, $0xb9caaf67
-DATA actConsts<>+2196(SB)/4, $0xb9caaf67
-DATA actConsts<>+2200(SB)/4, $0xb9caaf67
-DATA actConsts<>+2204(SB)/4, $0xb9caaf67
-DATA actConsts<>+2208(SB)/4, $0xb9caaf67
-DATA actConsts<>+2212(SB)/4, $0xb9caaf67
-DATA actConsts<>+2216(SB)/4, $0xb9caaf67
-DATA actConsts<>+2220(SB)/4, $0xb9caaf67
-DATA actConsts<>+2224(SB)/4, $0xb9caaf67
-DATA actConsts<>+2228(SB)/4, $0xb9caaf67
-DATA actConsts<>+2232(SB)/4, $0xb9caaf67
-DATA actConsts<>+2236(SB)/4, $0xb9caaf67
-DATA actConsts<>+2240(SB)/4, $0xbadd6756
-DATA actConsts<>+2244(SB)/4, $0xbadd6756
-DATA actConsts<>+2248(SB)/4, $0xbadd6756
-DATA actConsts<>+2252(SB)/4, $0xbadd6756
-DATA actConsts<>+2256(SB)/4, $0xbadd6756
-DATA actConsts<>+2260(SB)/4, $0xbadd6756
-DATA actConsts<>+2264(SB)/4, $0xbadd6756
-DATA actConsts<>+2268(SB)/4, $0xbadd6756
-DATA actConsts<>+2272(SB)/4, $0xbadd6756
-DATA actConsts<>+2276(SB)/4, $0xbadd6756
-DATA actConsts<>+2280(SB)/4, $0xbadd6756
-DATA actConsts<>+2284(SB)/4, $0xbadd6756
-DATA actConsts<>+2288(SB)/4, $0xbadd6756
-DATA actConsts<>+2292(SB)/4, $0xbadd6756
-DATA actConsts<>+2296(SB)/4, $0xbadd6756
-DATA actConsts<>+2300(SB)/4, $0xbadd6756
-DATA actConsts<>+2304(SB)/4, $0x3baad7f1
-DATA actConsts<>+2308(SB)/4, $0x3baad7f1
-DATA actConsts<>+2312(SB)/4, $0x3baad7f1
-DATA actConsts<>+2316(SB)/4, $0x3baad7f1
-DATA actConsts<>+2320(SB)/4, $0x3baad7f1
-DATA actConsts<>+2324(SB)/4, $0x3baad7f1
-DATA actConsts<>+2328(SB)/4, $0x3baad7f1
-DATA actConsts<>+2332(SB)/4, $0x3baad7f1
-DATA actConsts<>+2336(SB)/4, $0x3baad7f1
-DATA actConsts<>+2340(SB)/4, $0x3baad7f1
-DATA actConsts<>+2344(SB)/4, $0x3baad7f1
-DATA actConsts<>+2348(SB)/4, $0x3baad7f1
-DATA actConsts<>+2352(SB)/4, $0x3baad7f1
-DATA actConsts<>+2356(SB)/4, $0x3baad7f1
-DATA actConsts<>+2360(SB)/4, $0x3baad7f1
-DATA actConsts<>+2364(SB)/4, $0x3baad7f1
-DATA actConsts<>+2368(SB)/4, $0x3d669992
-DATA actConsts<>+2372(SB)/4, $0x3d669992
-DATA actConsts<>+2376(SB)/4, $0x3d669992
-DATA actConsts<>+2380(SB)/4, $0x3d669992
-DATA actConsts<>+2384(SB)/4, $0x3d669992
-DATA actConsts<>+2388(SB)/4, $0x3d669992
-DATA actConsts<>+2392(SB)/4, $0x3d669992
-DATA actConsts<>+2396(SB)/4, $0x3d669992
-DATA actConsts<>+2400(SB)/4, $0x3d669992
-DATA actConsts<>+2404(SB)/4, $0x3d669992
-DATA actConsts<>+2408(SB)/4, $0x3d669992
-DATA actConsts<>+2412(SB)/4, $0x3d669992
-DATA actConsts<>+2416(SB)/4, $0x3d669992
-DATA actConsts<>+2420(SB)/4, $0x3d669992
-DATA actConsts<>+2424(SB)/4, $0x3d669992
-DATA actConsts<>+2428(SB)/4, $0x3d669992
-DATA actConsts<>+2432(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2436(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2440(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2444(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2448(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2452(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2456(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2460(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2464(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2468(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2472(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2476(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2480(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2484(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2488(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2492(SB)/4, $0x3e59e6d6
-DATA actConsts<>+2496(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2500(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2504(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2508(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2512(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2516(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2520(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2524(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2528(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2532(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2536(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2540(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2544(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2548(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2552(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2556(SB)/4, $0x3efe9a3e
-DATA actConsts<>+2560(SB)/4, $0x3b9a995f
-DATA actConsts<>+2564(SB)/4, $0x3b9a995f
-DATA actConsts<>+2568(SB)/4, $0x3b9a995f
-DATA actConsts<>+2572(SB)/4, $0x3b9a995f
-DATA actConsts<>+2576(SB)/4, $0x3b9a995f
-DATA actConsts<>+2580(SB)/4, $0x3b9a995f
-DATA actConsts<>+2584(SB)/4, $0x3b9a995f
-DATA actConsts<>+2588(SB)/4, $0x3b9a995f
-DATA actConsts<>+2592(SB)/4, $0x3b9a995f
-DATA actConsts<>+2596(SB)/4, $0x3b9a995f
-DATA actConsts<>+2600(SB)/4, $0x3b9a995f
-DATA actConsts<>+2604(SB)/4, $0x3b9a995f
-DATA actConsts<>+2608(SB)/4, $0x3b9a995f
-DATA actConsts<>+2612(SB)/4, $0x3b9a995f
-DATA actConsts<>+2616(SB)/4, $0x3b9a995f
-DATA actConsts<>+2620(SB)/4, $0x3b9a995f
-DATA actConsts<>+2624(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2628(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2632(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2636(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2640(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2644(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2648(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2652(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2656(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2660(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2664(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2668(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2672(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2676(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2680(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2684(SB)/4, $0xbcdb31e2
-DATA actConsts<>+2688(SB)/4, $0x3de7127c
-DATA actConsts<>+2692(SB)/4, $0x3de7127c
-DATA actConsts<>+2696(SB)/4, $0x3de7127c
-DATA actConsts<>+2700(SB)/4, $0x3de7127c
-DATA actConsts<>+2704(SB)/4, $0x3de7127c
-DATA actConsts<>+2708(SB)/4, $0x3de7127c
-DATA actConsts<>+2712(SB)/4, $0x3de7127c
-DATA actConsts<>+2716(SB)/4, $0x3de7127c
-DATA actConsts<>+2720(SB)/4, $0x3de7127c
-DATA actConsts<>+2724(SB)/4, $0x3de7127c
-DATA actConsts<>+2728(SB)/4, $0x3de7127c
-DATA actConsts<>+2732(SB)/4, $0x3de7127c
-DATA actConsts<>+2736(SB)/4, $0x3de7127c
-DATA actConsts<>+2740(SB)/4, $0x3de7127c
-DATA actConsts<>+2744(SB)/4, $0x3de7127c
-DATA actConsts<>+2748(SB)/4, $0x3de7127c
-DATA actConsts<>+2752(SB)/4, $0xbec09399
-DATA actConsts<>+2756(SB)/4, $0xbec09399
-DATA actConsts<>+2760(SB)/4, $0xbec09399
-DATA actConsts<>+2764(SB)/4, $0xbec09399
-DATA actConsts<>+2768(SB)/4, $0xbec09399
-DATA actConsts<>+2772(SB)/4, $0xbec09399
-DATA actConsts<>+2776(SB)/4, $0xbec09399
-DATA actConsts<>+2780(SB)/4, $0xbec09399
-DATA actConsts<>+2784(SB)/4, $0xbec09399
-DATA actConsts<>+2788(SB)/4, $0xbec09399
-DATA actConsts<>+2792(SB)/4, $0xbec09399
-DATA actConsts<>+2796(SB)/4, $0xbec09399
-DATA actConsts<>+2800(SB)/4, $0xbec09399
-DATA actConsts<>+2804(SB)/4, $0xbec09399
-DATA actConsts<>+2808(SB)/4, $0xbec09399
-DATA actConsts<>+2812(SB)/4, $0xbec09399
-DATA actConsts<>+2816(SB)/4, $0x337d998b
-DATA actConsts<>+2820(SB)/4, $0x337d998b
-DATA actConsts<>+2824(SB)/4, $0x337d998b
-DATA actConsts<>+2828(SB)/4, $0x337d998b
-DATA actConsts<>+2832(SB)/4, $0x337d998b
-DATA actConsts<>+2836(SB)/4, $0x337d998b
-DATA actConsts<>+2840(SB)/4, $0x337d998b
-DATA actConsts<>+2844(SB)/4, $0x337d998b
-DATA actConsts<>+2848(SB)/4, $0x337d998b
-DATA actConsts<>+2852(SB)/4, $0x337d998b
-DATA actConsts<>+2856(SB)/4, $0x337d998b
-DATA actConsts<>+2860(SB)/4, $0x337d998b
-DATA actConsts<>+2864(SB)/4, $0x337d998b
-DATA actConsts<>+2868(SB)/4, $0x337d998b
-DATA actConsts<>+2872(SB)/4, $0x337d998b
-DATA actConsts<>+2876(SB)/4, $0x337d998b
-DATA actConsts<>+2880(SB)/4, $0x3f906eba
-DATA actConsts<>+2884(SB)/4, $0x3f906eba
-DATA actConsts<>+2888(SB)/4, $0x3f906eba
-DATA actConsts<>+2892(SB)/4, $0x3f906eba
-DATA actConsts<>+2896(SB)/4, $0x3f906eba
-DATA actConsts<>+2900(SB)/4, $0x3f906eba
-DATA actConsts<>+2904(SB)/4, $0x3f906eba
-DATA actConsts<>+2908(SB)/4, $0x3f906eba
-DATA actConsts<>+2912(SB)/4, $0x3f906eba
-DATA actConsts<>+2916(SB)/4, $0x3f906eba
-DATA actConsts<>+2920(SB)/4, $0x3f906eba
-DATA actConsts<>+2924(SB)/4, $0x3f906eba
-DATA actConsts<>+2928(SB)/4, $0x3f906eba
-DATA actConsts<>+2932(SB)/4, $0x3f906eba
-DATA actConsts<>+2936(SB)/4, $0x3f906eba
-DATA actConsts<>+2940(SB)/4, $0x3f906eba
-DATA actConsts<>+2944(SB)/4, $0x3f3504f3
-DATA actConsts<>+2948(SB)/4, $0x3f3504f3
-DATA actConsts<>+2952(SB)/4, $0x3f3504f3
-DATA actConsts<>+2956(SB)/4, $0x3f3504f3
-DATA actConsts<>+2960(SB)/4, $0x3f3504f3
-DATA actConsts<>+2964(SB)/4, $0x3f3504f3
-DATA actConsts<>+2968(SB)/4, $0x3f3504f3
-DATA actConsts<>+2972(SB)/4, $0x3f3504f3
-DATA actConsts<>+2976(SB)/4, $0x3f3504f3
-DATA actConsts<>+2980(SB)/4, $0x3f3504f3
-DATA actConsts<>+2984(SB)/4, $0x3f3504f3
-DATA actConsts<>+2988(SB)/4, $0x3f3504f3
-DATA actConsts<>+2992(SB)/4, $0x3f3504f3
-DATA actConsts<>+2996(SB)/4, $0x3f3504f3
-DATA actConsts<>+3000(SB)/4, $0x3f3504f3
-DATA actConsts<>+3004(SB)/4, $0x3f3504f3
-DATA actConsts<>+3008(SB)/4, $0xc16ccccd
-DATA actConsts<>+3012(SB)/4, $0xc16ccccd
-DATA actConsts<>+3016(SB)/4, $0xc16ccccd
-DATA actConsts<>+3020(SB)/4, $0xc16ccccd
-DATA actConsts<>+3024(SB)/4, $0xc16ccccd
-DATA actConsts<>+3028(SB)/4, $0xc16ccccd
-DATA actConsts<>+3032(SB)/4, $0xc16ccccd
-DATA actConsts<>+3036(SB)/4, $0xc16ccccd
-DATA actConsts<>+3040(SB)/4, $0xc16ccccd
-DATA actConsts<>+3044(SB)/4, $0xc16ccccd
-DATA actConsts<>+3048(SB)/4, $0xc16ccccd
-DATA actConsts<>+3052(SB)/4, $0xc16ccccd
-DATA actConsts<>+3056(SB)/4, $0xc16ccccd
-DATA actConsts<>+3060(SB)/4, $0xc16ccccd
-DATA actConsts<>+3064(SB)/4, $0xc16ccccd
-DATA actConsts<>+3068(SB)/4, $0xc16ccccd
-DATA actConsts<>+3072(SB)/4, $0x416ccccd
-DATA actConsts<>+3076(SB)/4, $0x416ccccd
-DATA actConsts<>+3080(SB)/4, $0x416ccccd
-DATA actConsts<>+3084(SB)/4, $0x416ccccd
-DATA actConsts<>+3088(SB)/4, $0x416ccccd
-DATA actConsts<>+3092(SB)/4, $0x416ccccd
-DATA actConsts<>+3096(SB)/4, $0x416ccccd
-DATA actConsts<>+3100(SB)/4, $0x416ccccd
-DATA actConsts<>+3104(SB)/4, $0x416ccccd
-DATA actConsts<>+3108(SB)/4, $0x416ccccd
-DATA actConsts<>+3112(SB)/4, $0x416ccccd
-DATA actConsts<>+3116(SB)/4, $0x416ccccd
-DATA actConsts<>+3120(SB)/4, $0x416ccccd
-DATA actConsts<>+3124(SB)/4, $0x416ccccd
-DATA actConsts<>+3128(SB)/4, $0x416ccccd
-DATA actConsts<>+3132(SB)/4, $0x416ccccd
-DATA actConsts<>+3136(SB)/4, $0x3d922279
-DATA actConsts<>+3140(SB)/4, $0x3d922279
-DATA actConsts<>+3144(SB)/4, $0x3d922279
-DATA actConsts<>+3148(SB)/4, $0x3d922279
-DATA actConsts<>+3152(SB)/4, $0x3d922279
-DATA actConsts<>+3156(SB)/4, $0x3d922279
-DATA actConsts<>+3160(SB)/4, $0x3d922279
-DATA actConsts<>+3164(SB)/4, $0x3d922279
-DATA actConsts<>+3168(SB)/4, $0x3d922279
-DATA actConsts<>+3172(SB)/4, $0x3d922279
-DATA actConsts<>+3176(SB)/4, $0x3d922279
-DATA actConsts<>+3180(SB)/4, $0x3d922279
-DATA actConsts<>+3184(SB)/4, $0x3d922279
-DATA actConsts<>+3188(SB)/4, $0x3d922279
-DATA actConsts<>+3192(SB)/4, $0x3d922279
-DATA actConsts<>+3196(SB)/4, $0x3d922279
-DATA actConsts<>+3200(SB)/4, $0x3fcc422a
-DATA actConsts<>+3204(SB)/4, $0x3fcc422a
-DATA actConsts<>+3208(SB)/4, $0x3fcc422a
-DATA actConsts<>+3212(SB)/4, $0x3fcc422a
-DATA actConsts<>+3216(SB)/4, $0x3fcc422a
-DATA actConsts<>+3220(SB)/4, $0x3fcc422a
-DATA actConsts<>+3224(SB)/4, $0x3fcc422a
-DATA actConsts<>+3228(SB)/4, $0x3fcc422a
-DATA actConsts<>+3232(SB)/4, $0x3fcc422a
-DATA actConsts<>+3236(SB)/4, $0x3fcc422a
-DATA actConsts<>+3240(SB)/4, $0x3fcc422a
-DATA actConsts<>+3244(SB)/4, $0x3fcc422a
-DATA actConsts<>+3248(SB)/4, $0x3fcc422a
-DATA actConsts<>+3252(SB)/4, $0x3fcc422a
-DATA actConsts<>+3256(SB)/4, $0x3fcc422a
-DATA actConsts<>+3260(SB)/4, $0x3fcc422a
-DATA actConsts<>+3264(SB)/4, $0x42b1999a
-DATA actConsts<>+3268(SB)/4, $0x42b1999a
-DATA actConsts<>+3272(SB)/4, $0x42b1999a
-DATA actConsts<>+3276(SB)/4, $0x42b1999a
-DATA actConsts<>+3280(SB)/4, $0x42b1999a
-DATA actConsts<>+3284(SB)/4, $0x42b1999a
-DATA actConsts<>+3288(SB)/4, $0x42b1999a
-DATA actConsts<>+3292(SB)/4, $0x42b1999a
-DATA actConsts<>+3296(SB)/4, $0x42b1999a
-DATA actConsts<>+3300(SB)/4, $0x42b1999a
-DATA actConsts<>+3304(SB)/4, $0x42b1999a
-DATA actConsts<>+3308(SB)/4, $0x42b1999a
-DATA actConsts<>+3312(SB)/4, $0x42b1999a
-DATA actConsts<>+3316(SB)/4, $0x42b1999a
-DATA actConsts<>+3320(SB)/4, $0x42b1999a
-DATA actConsts<>+3324(SB)/4, $0x42b1999a
-GLOBL actConsts<>(SB), RODATA|NOPTR, $3328
+DATA actConsts<>+896(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+900(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+904(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+908(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+912(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+916(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+920(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+924(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+928(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+932(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+936(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+940(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+944(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+948(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+952(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+956(SB)/4, $0x3fb8aa3b
+DATA actConsts<>+960(SB)/4, $0x3c091c2b
+DATA actConsts<>+964(SB)/4, $0x3c091c2b
+DATA actConsts<>+968(SB)/4, $0x3c091c2b
+DATA actConsts<>+972(SB)/4, $0x3c091c2b
+DATA actConsts<>+976(SB)/4, $0x3c091c2b
+DATA actConsts<>+980(SB)/4, $0x3c091c2b
+DATA actConsts<>+984(SB)/4, $0x3c091c2b
+DATA actConsts<>+988(SB)/4, $0x3c091c2b
+DATA actConsts<>+992(SB)/4, $0x3c091c2b
+DATA actConsts<>+996(SB)/4, $0x3c091c2b
+DATA actConsts<>+1000(SB)/4, $0x3c091c2b
+DATA actConsts<>+1004(SB)/4, $0x3c091c2b
+DATA actConsts<>+1008(SB)/4, $0x3c091c2b
+DATA actConsts<>+1012(SB)/4, $0x3c091c2b
+DATA actConsts<>+1016(SB)/4, $0x3c091c2b
+DATA actConsts<>+1020(SB)/4, $0x3c091c2b
+DATA actConsts<>+1024(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1028(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1032(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1036(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1040(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1044(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1048(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1052(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1056(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1060(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1064(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1068(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1072(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1076(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1080(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1084(SB)/4, $0x3e2aaa4a
+DATA actConsts<>+1088(SB)/4, $0x0000007f
+DATA actConsts<>+1092(SB)/4, $0x0000007f
+DATA actConsts<>+1096(SB)/4, $0x0000007f
+DATA actConsts<>+1100(SB)/4, $0x0000007f
+DATA actConsts<>+1104(SB)/4, $0x0000007f
+DATA actConsts<>+1108(SB)/4, $0x0000007f
+DATA actConsts<>+1112(SB)/4, $0x0000007f
+DATA actConsts<>+1116(SB)/4, $0x0000007f
+DATA actConsts<>+1120(SB)/4, $0x0000007f
+DATA actConsts<>+1124(SB)/4, $0x0000007f
+DATA actConsts<>+1128(SB)/4, $0x0000007f
+DATA actConsts<>+1132(SB)/4, $0x0000007f
+DATA actConsts<>+1136(SB)/4, $0x0000007f
+DATA actConsts<>+1140(SB)/4, $0x0000007f
+DATA actConsts<>+1144(SB)/4, $0x0000007f
+DATA actConsts<>+1148(SB)/4, $0x0000007f
+DATA actConsts<>+1152(SB)/4, $0xc1f00000
+DATA actConsts<>+1156(SB)/4, $0xc1f00000
+DATA actConsts<>+1160(SB)/4, $0xc1f00000
+DATA actConsts<>+1164(SB)/4, $0xc1f00000
+DATA actConsts<>+1168(SB)/4, $0xc1f00000
+DATA actConsts<>+1172(SB)/4, $0xc1f00000
+DATA actConsts<>+1176(SB)/4, $0xc1f00000
+DATA actConsts<>+1180(SB)/4, $0xc1f00000
+DATA actConsts<>+1184(SB)/4, $0xc1f00000
+DATA actConsts<>+1188(SB)/4, $0xc1f00000
+DATA actConsts<>+1192(SB)/4, $0xc1f00000
+DATA actConsts<>+1196(SB)/4, $0xc1f00000
+DATA actConsts<>+1200(SB)/4, $0xc1f00000
+DATA actConsts<>+1204(SB)/4, $0xc1f00000
+DATA actConsts<>+1208(SB)/4, $0xc1f00000
+DATA actConsts<>+1212(SB)/4, $0xc1f00000
+DATA actConsts<>+1216(SB)/4, $0x40000000
+DATA actConsts<>+1220(SB)/4, $0x40000000
+DATA actConsts<>+1224(SB)/4, $0x40000000
+DATA actConsts<>+1228(SB)/4, $0x40000000
+DATA actConsts<>+1232(SB)/4, $0x40000000
+DATA actConsts<>+1236(SB)/4, $0x40000000
+DATA actConsts<>+1240(SB)/4, $0x40000000
+DATA actConsts<>+1244(SB)/4, $0x40000000
+DATA actConsts<>+1248(SB)/4, $0x40000000
+DATA actConsts<>+1252(SB)/4, $0x40000000
+DATA actConsts<>+1256(SB)/4, $0x40000000
+DATA actConsts<>+1260(SB)/4, $0x40000000
+DATA actConsts<>+1264(SB)/4, $0x40000000
+DATA actConsts<>+1268(SB)/4, $0x40000000
+DATA actConsts<>+1272(SB)/4, $0x40000000
+DATA actConsts<>+1276(SB)/4, $0x40000000
+DATA actConsts<>+1280(SB)/4, $0x40400000
+DATA actConsts<>+1284(SB)/4, $0x40400000
+DATA actConsts<>+1288(SB)/4, $0x40400000
+DATA actConsts<>+1292(SB)/4, $0x40400000
+DATA actConsts<>+1296(SB)/4, $0x40400000
+DATA actConsts<>+1300(SB)/4, $0x40400000
+DATA actConsts<>+1304(SB)/4, $0x40400000
+DATA actConsts<>+1308(SB)/4, $0x40400000
+DATA actConsts<>+1312(SB)/4, $0x40400000
+DATA actConsts<>+1316(SB)/4, $0x40400000
+DATA actConsts<>+1320(SB)/4, $0x40400000
+DATA actConsts<>+1324(SB)/4, $0x40400000
+DATA actConsts<>+1328(SB)/4, $0x40400000
+DATA actConsts<>+1332(SB)/4, $0x40400000
+DATA actConsts<>+1336(SB)/4, $0x40400000
+DATA actConsts<>+1340(SB)/4, $0x40400000
+DATA actConsts<>+1344(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1348(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1352(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1356(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1360(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1364(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1368(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1372(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1376(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1380(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1384(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1388(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1392(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1396(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1400(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1404(SB)/4, $0x3e2aaaab
+DATA actConsts<>+1408(SB)/4, $0x3f000000
+DATA actConsts<>+1412(SB)/4, $0x3f000000
+DATA actConsts<>+1416(SB)/4, $0x3f000000
+DATA actConsts<>+1420(SB)/4, $0x3f000000
+DATA actConsts<>+1424(SB)/4, $0x3f000000
+DATA actConsts<>+1428(SB)/4, $0x3f000000
+DATA actConsts<>+1432(SB)/4, $0x3f000000
+DATA actConsts<>+1436(SB)/4, $0x3f000000
+DATA actConsts<>+1440(SB)/4, $0x3f000000
+DATA actConsts<>+1444(SB)/4, $0x3f000000
+DATA actConsts<>+1448(SB)/4, $0x3f000000
+DATA actConsts<>+1452(SB)/4, $0x3f000000
+DATA actConsts<>+1456(SB)/4, $0x3f000000
+DATA actConsts<>+1460(SB)/4, $0x3f000000
+DATA actConsts<>+1464(SB)/4, $0x3f000000
+DATA actConsts<>+1468(SB)/4, $0x3f000000
+DATA actConsts<>+1472(SB)/4, $0xbf000000
+DATA actConsts<>+1476(SB)/4, $0xbf000000
+DATA actConsts<>+1480(SB)/4, $0xbf000000
+DATA actConsts<>+1484(SB)/4, $0xbf000000
+DATA actConsts<>+1488(SB)/4, $0xbf000000
+DATA actConsts<>+1492(SB)/4, $0xbf000000
+DATA actConsts<>+1496(SB)/4, $0xbf000000
+DATA actConsts<>+1500(SB)/4, $0xbf000000
+DATA actConsts<>+1504(SB)/4, $0xbf000000
+DATA actConsts<>+1508(SB)/4, $0xbf000000
+DATA actConsts<>+1512(SB)/4, $0xbf000000
+DATA actConsts<>+1516(SB)/4, $0xbf000000
+DATA actConsts<>+1520(SB)/4, $0xbf000000
+DATA actConsts<>+1524(SB)/4, $0xbf000000
+DATA actConsts<>+1528(SB)/4, $0xbf000000
+DATA actConsts<>+1532(SB)/4, $0xbf000000
+DATA actConsts<>+1536(SB)/4, $0x3f317218
+DATA actConsts<>+1540(SB)/4, $0x3f317218
+DATA actConsts<>+1544(SB)/4, $0x3f317218
+DATA actConsts<>+1548(SB)/4, $0x3f317218
+DATA actConsts<>+1552(SB)/4, $0x3f317218
+DATA actConsts<>+1556(SB)/4, $0x3f317218
+DATA actConsts<>+1560(SB)/4, $0x3f317218
+DATA actConsts<>+1564(SB)/4, $0x3f317218
+DATA actConsts<>+1568(SB)/4, $0x3f317218
+DATA actConsts<>+1572(SB)/4, $0x3f317218
+DATA actConsts<>+1576(SB)/4, $0x3f317218
+DATA actConsts<>+1580(SB)/4, $0x3f317218
+DATA actConsts<>+1584(SB)/4, $0x3f317218
+DATA actConsts<>+1588(SB)/4, $0x3f317218
+DATA actConsts<>+1592(SB)/4, $0x3f317218
+DATA actConsts<>+1596(SB)/4, $0x3f317218
+DATA actConsts<>+1600(SB)/4, $0x3e9b775b
+DATA actConsts<>+1604(SB)/4, $0x3e9b775b
+DATA actConsts<>+1608(SB)/4, $0x3e9b775b
+DATA actConsts<>+1612(SB)/4, $0x3e9b775b
+DATA actConsts<>+1616(SB)/4, $0x3e9b775b
+DATA actConsts<>+1620(SB)/4, $0x3e9b775b
+DATA actConsts<>+1624(SB)/4, $0x3e9b775b
+DATA actConsts<>+1628(SB)/4, $0x3e9b775b
+DATA actConsts<>+1632(SB)/4, $0x3e9b775b
+DATA actConsts<>+1636(SB)/4, $0x3e9b775b
+DATA actConsts<>+1640(SB)/4, $0x3e9b775b
+DATA actConsts<>+1644(SB)/4, $0x3e9b775b
+DATA actConsts<>+1648(SB)/4, $0x3e9b775b
+DATA actConsts<>+1652(SB)/4, $0x3e9b775b
+DATA actConsts<>+1656(SB)/4, $0x3e9b775b
+DATA actConsts<>+1660(SB)/4, $0x3e9b775b
+DATA actConsts<>+1664(SB)/4, $0x3ecc954d
+DATA actConsts<>+1668(SB)/4, $0x3ecc954d
+DATA actConsts<>+1672(SB)/4, $0x3ecc954d
+DATA actConsts<>+1676(SB)/4, $0x3ecc954d
+DATA actConsts<>+1680(SB)/4, $0x3ecc954d
+DATA actConsts<>+1684(SB)/4, $0x3ecc954d
+DATA actConsts<>+1688(SB)/4, $0x3ecc954d
+DATA actConsts<>+1692(SB)/4, $0x3ecc954d
+DATA actConsts<>+1696(SB)/4, $0x3ecc954d
+DATA actConsts<>+1700(SB)/4, $0x3ecc954d
+DATA actConsts<>+1704(SB)/4, $0x3ecc954d
+DATA actConsts<>+1708(SB)/4, $0x3ecc954d
+DATA actConsts<>+1712(SB)/4, $0x3ecc954d
+DATA actConsts<>+1716(SB)/4, $0x3ecc954d
+DATA actConsts<>+1720(SB)/4, $0x3ecc954d
+DATA actConsts<>+1724(SB)/4, $0x3ecc954d
+DATA actConsts<>+1728(SB)/4, $0x3f2aaada
+DATA actConsts<>+1732(SB)/4, $0x3f2aaada
+DATA actConsts<>+1736(SB)/4, $0x3f2aaada
+DATA actConsts<>+1740(SB)/4, $0x3f2aaada
+DATA actConsts<>+1744(SB)/4, $0x3f2aaada
+DATA actConsts<>+1748(SB)/4, $0x3f2aaada
+DATA actConsts<>+1752(SB)/4, $0x3f2aaada
+DATA actConsts<>+1756(SB)/4, $0x3f2aaada
+DATA actConsts<>+1760(SB)/4, $0x3f2aaada
+DATA actConsts<>+1764(SB)/4, $0x3f2aaada
+DATA actConsts<>+1768(SB)/4, $0x3f2aaada
+DATA actConsts<>+1772(SB)/4, $0x3f2aaada
+DATA actConsts<>+1776(SB)/4, $0x3f2aaada
+DATA actConsts<>+1780(SB)/4, $0x3f2aaada
+DATA actConsts<>+1784(SB)/4, $0x3f2aaada
+DATA actConsts<>+1788(SB)/4, $0x3f2aaada
+DATA actConsts<>+1792(SB)/4, $0xc3480000
+DATA actConsts<>+1796(SB)/4, $0xc3480000
+DATA actConsts<>+1800(SB)/4, $0xc3480000
+DATA actConsts<>+1804(SB)/4, $0xc3480000
+DATA actConsts<>+1808(SB)/4, $0xc3480000
+DATA actConsts<>+1812(SB)/4, $0xc3480000
+DATA actConsts<>+1816(SB)/4, $0xc3480000
+DATA actConsts<>+1820(SB)/4, $0xc3480000
+DATA actConsts<>+1824(SB)/4, $0xc3480000
+DATA actConsts<>+1828(SB)/4, $0xc3480000
+DATA actConsts<>+1832(SB)/4, $0xc3480000
+DATA actConsts<>+1836(SB)/4, $0xc3480000
+DATA actConsts<>+1840(SB)/4, $0xc3480000
+DATA actConsts<>+1844(SB)/4, $0xc3480000
+DATA actConsts<>+1848(SB)/4, $0xc3480000
+DATA actConsts<>+1852(SB)/4, $0xc3480000
+DATA actConsts<>+1856(SB)/4, $0x7fffffff
+DATA actConsts<>+1860(SB)/4, $0x7fffffff
+DATA actConsts<>+1864(SB)/4, $0x7fffffff
+DATA actConsts<>+1868(SB)/4, $0x7fffffff
+DATA actConsts<>+1872(SB)/4, $0x7fffffff
+DATA actConsts<>+1876(SB)/4, $0x7fffffff
+DATA actConsts<>+1880(SB)/4, $0x7fffffff
+DATA actConsts<>+1884(SB)/4, $0x7fffffff
+DATA actConsts<>+1888(SB)/4, $0x7fffffff
+DATA actConsts<>+1892(SB)/4, $0x7fffffff
+DATA actConsts<>+1896(SB)/4, $0x7fffffff
+DATA actConsts<>+1900(SB)/4, $0x7fffffff
+DATA actConsts<>+1904(SB)/4, $0x7fffffff
+DATA actConsts<>+1908(SB)/4, $0x7fffffff
+DATA actConsts<>+1912(SB)/4, $0x7fffffff
+DATA actConsts<>+1916(SB)/4, $0x7fffffff
+DATA actConsts<>+1920(SB)/4, $0x41280000
+DATA actConsts<>+1924(SB)/4, $0x41280000
+DATA actConsts<>+1928(SB)/4, $0x41280000
+DATA actConsts<>+1932(SB)/4, $0x41280000
+DATA actConsts<>+1936(SB)/4, $0x41280000
+DATA actConsts<>+1940(SB)/4, $0x41280000
+DATA actConsts<>+1944(SB)/4, $0x41280000
+DATA actConsts<>+1948(SB)/4, $0x41280000
+DATA actConsts<>+1952(SB)/4, $0x41280000
+DATA actConsts<>+1956(SB)/4, $0x41280000
+DATA actConsts<>+1960(SB)/4, $0x41280000
+DATA actConsts<>+1964(SB)/4, $0x41280000
+DATA actConsts<>+1968(SB)/4, $0x41280000
+DATA actConsts<>+1972(SB)/4, $0x41280000
+DATA actConsts<>+1976(SB)/4, $0x41280000
+DATA actConsts<>+1980(SB)/4, $0x41280000
+DATA actConsts<>+1984(SB)/4, $0xbf400000
+DATA actConsts<>+1988(SB)/4, $0xbf400000
+DATA actConsts<>+1992(SB)/4, $0xbf400000
+DATA actConsts<>+1996(SB)/4, $0xbf400000
+DATA actConsts<>+2000(SB)/4, $0xbf400000
+DATA actConsts<>+2004(SB)/4, $0xbf400000
+DATA actConsts<>+2008(SB)/4, $0xbf400000
+DATA actConsts<>+2012(SB)/4, $0xbf400000
+DATA actConsts<>+2016(SB)/4, $0xbf400000
+DATA actConsts<>+2020(SB)/4, $0xbf400000
+DATA actConsts<>+2024(SB)/4, $0xbf400000
+DATA actConsts<>+2028(SB)/4, $0xbf400000
+DATA actConsts<>+2032(SB)/4, $0xbf400000
+DATA actConsts<>+2036(SB)/4, $0xbf400000
+DATA actConsts<>+2040(SB)/4, $0xbf400000
+DATA actConsts<>+2044(SB)/4, $0xbf400000
+DATA actConsts<>+2048(SB)/4, $0x3fd00000
+DATA actConsts<>+2052(SB)/4, $0x3fd00000
+DATA actConsts<>+2056(SB)/4, $0x3fd00000
+DATA actConsts<>+2060(SB)/4, $0x3fd00000
+DATA actConsts<>+2064(SB)/4, $0x3fd00000
+DATA actConsts<>+2068(SB)/4, $0x3fd00000
+DATA actConsts<>+2072(SB)/4, $0x3fd00000
+DATA actConsts<>+2076(SB)/4, $0x3fd00000
+DATA actConsts<>+2080(SB)/4, $0x3fd00000
+DATA actConsts<>+2084(SB)/4, $0x3fd00000
+DATA actConsts<>+2088(SB)/4, $0x3fd00000
+DATA actConsts<>+2092(SB)/4, $0x3fd00000
+DATA actConsts<>+2096(SB)/4, $0x3fd00000
+DATA actConsts<>+2100(SB)/4, $0x3fd00000
+DATA actConsts<>+2104(SB)/4, $0x3fd00000
+DATA actConsts<>+2108(SB)/4, $0x3fd00000
+DATA actConsts<>+2112(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2116(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2120(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2124(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2128(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2132(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2136(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2140(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2144(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2148(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2152(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2156(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2160(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2164(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2168(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2172(SB)/4, $0xb5a91d6d
+DATA actConsts<>+2176(SB)/4, $0xb6edff14
+DATA actConsts<>+2180(SB)/4, $0xb6edff14
+DATA actConsts<>+2184(SB)/4, $0xb6edff14
+DATA actConsts<>+2188(SB)/4, $0xb6edff14
+DATA actConsts<>+2192(SB)/4, $0xb6edff14
+DATA actConsts<>+2196(SB)/4, $0xb6edff14
+DATA actConsts<>+2200(SB)/4, $0xb6edff14
+DATA actConsts<>+2204(SB)/4, $0xb6edff14
+DATA actConsts<>+2208(SB)/4, $0xb6edff14
+DATA actConsts<>+2212(SB)/4, $0xb6edff14
+DATA actConsts<>+2216(SB)/4, $0xb6edff14
+DATA actConsts<>+2220(SB)/4, $0xb6edff14
+DATA actConsts<>+2224(SB)/4, $0xb6edff14
+DATA actConsts<>+2228(SB)/4, $0xb6edff14
+DATA actConsts<>+2232(SB)/4, $0xb6edff14
+DATA actConsts<>+2236(SB)/4, $0xb6edff14
+DATA actConsts<>+2240(SB)/4, $0x37c75e8e
+DATA actConsts<>+2244(SB)/4, $0x37c75e8e
+DATA actConsts<>+2248(SB)/4, $0x37c75e8e
+DATA actConsts<>+2252(SB)/4, $0x37c75e8e
+DATA actConsts<>+2256(SB)/4, $0x37c75e8e
+DATA actConsts<>+2260(SB)/4, $0x37c75e8e
+DATA actConsts<>+2264(SB)/4, $0x37c75e8e
+DATA actConsts<>+2268(SB)/4, $0x37c75e8e
+DATA actConsts<>+2272(SB)/4, $0x37c75e8e
+DATA actConsts<>+2276(SB)/4, $0x37c75e8e
+DATA actConsts<>+2280(SB)/4, $0x37c75e8e
+DATA actConsts<>+2284(SB)/4, $0x37c75e8e
+DATA actConsts<>+2288(SB)/4, $0x37c75e8e
+DATA actConsts<>+2292(SB)/4, $0x37c75e8e
+DATA actConsts<>+2296(SB)/4, $0x37c75e8e
+DATA actConsts<>+2300(SB)/4, $0x37c75e8e
+DATA actConsts<>+2304(SB)/4, $0x38c879bf
+DATA actConsts<>+2308(SB)/4, $0x38c879bf
+DATA actConsts<>+2312(SB)/4, $0x38c879bf
+DATA actConsts<>+2316(SB)/4, $0x38c879bf
+DATA actConsts<>+2320(SB)/4, $0x38c879bf
+DATA actConsts<>+2324(SB)/4, $0x38c879bf
+DATA actConsts<>+2328(SB)/4, $0x38c879bf
+DATA actConsts<>+2332(SB)/4, $0x38c879bf
+DATA actConsts<>+2336(SB)/4, $0x38c879bf
+DATA actConsts<>+2340(SB)/4, $0x38c879bf
+DATA actConsts<>+2344(SB)/4, $0x38c879bf
+DATA actConsts<>+2348(SB)/4, $0x38c879bf
+DATA actConsts<>+2352(SB)/4, $0x38c879bf
+DATA actConsts<>+2356(SB)/4, $0x38c879bf
+DATA actConsts<>+2360(SB)/4, $0x38c879bf
+DATA actConsts<>+2364(SB)/4, $0x38c879bf
+DATA actConsts<>+2368(SB)/4, $0xb9caaf67
+DATA actConsts<>+2372(SB)/4, $0xb9caaf67
+DATA actConsts<>+2376(SB)/4, $0xb9caaf67
+DATA actConsts<>+2380(SB)/4, $0xb9caaf67
+DATA actConsts<>+2384(SB)/4, $0xb9caaf67
+DATA actConsts<>+2388(SB)/4, $0xb9caaf67
+DATA actConsts<>+2392(SB)/4, $0xb9caaf67
+DATA actConsts<>+2396(SB)/4, $0xb9caaf67
+DATA actConsts<>+2400(SB)/4, $0xb9caaf67
+DATA actConsts<>+2404(SB)/4, $0xb9caaf67
+DATA actConsts<>+2408(SB)/4, $0xb9caaf67
+DATA actConsts<>+2412(SB)/4, $0xb9caaf67
+DATA actConsts<>+2416(SB)/4, $0xb9caaf67
+DATA actConsts<>+2420(SB)/4, $0xb9caaf67
+DATA actConsts<>+2424(SB)/4, $0xb9caaf67
+DATA actConsts<>+2428(SB)/4, $0xb9caaf67
+DATA actConsts<>+2432(SB)/4, $0xbadd6756
+DATA actConsts<>+2436(SB)/4, $0xbadd6756
+DATA actConsts<>+2440(SB)/4, $0xbadd6756
+DATA actConsts<>+2444(SB)/4, $0xbadd6756
+DATA actConsts<>+2448(SB)/4, $0xbadd6756
+DATA actConsts<>+2452(SB)/4, $0xbadd6756
+DATA actConsts<>+2456(SB)/4, $0xbadd6756
+DATA actConsts<>+2460(SB)/4, $0xbadd6756
+DATA actConsts<>+2464(SB)/4, $0xbadd6756
+DATA actConsts<>+2468(SB)/4, $0xbadd6756
+DATA actConsts<>+2472(SB)/4, $0xbadd6756
+DATA actConsts<>+2476(SB)/4, $0xbadd6756
+DATA actConsts<>+2480(SB)/4, $0xbadd6756
+DATA actConsts<>+2484(SB)/4, $0xbadd6756
+DATA actConsts<>+2488(SB)/4, $0xbadd6756
+DATA actConsts<>+2492(SB)/4, $0xbadd6756
+DATA actConsts<>+2496(SB)/4, $0x3baad7f1
+DATA actConsts<>+2500(SB)/4, $0x3baad7f1
+DATA actConsts<>+2504(SB)/4, $0x3baad7f1
+DATA actConsts<>+2508(SB)/4, $0x3baad7f1
+DATA actConsts<>+2512(SB)/4, $0x3baad7f1
+DATA actConsts<>+2516(SB)/4, $0x3baad7f1
+DATA actConsts<>+2520(SB)/4, $0x3baad7f1
+DATA actConsts<>+2524(SB)/4, $0x3baad7f1
+DATA actConsts<>+2528(SB)/4, $0x3baad7f1
+DATA actConsts<>+2532(SB)/4, $0x3baad7f1
+DATA actConsts<>+2536(SB)/4, $0x3baad7f1
+DATA actConsts<>+2540(SB)/4, $0x3baad7f1
+DATA actConsts<>+2544(SB)/4, $0x3baad7f1
+DATA actConsts<>+2548(SB)/4, $0x3baad7f1
+DATA actConsts<>+2552(SB)/4, $0x3baad7f1
+DATA actConsts<>+2556(SB)/4, $0x3baad7f1
+DATA actConsts<>+2560(SB)/4, $0x3d669992
+DATA actConsts<>+2564(SB)/4, $0x3d669992
+DATA actConsts<>+2568(SB)/4, $0x3d669992
+DATA actConsts<>+2572(SB)/4, $0x3d669992
+DATA actConsts<>+2576(SB)/4, $0x3d669992
+DATA actConsts<>+2580(SB)/4, $0x3d669992
+DATA actConsts<>+2584(SB)/4, $0x3d669992
+DATA actConsts<>+2588(SB)/4, $0x3d669992
+DATA actConsts<>+2592(SB)/4, $0x3d669992
+DATA actConsts<>+2596(SB)/4, $0x3d669992
+DATA actConsts<>+2600(SB)/4, $0x3d669992
+DATA actConsts<>+2604(SB)/4, $0x3d669992
+DATA actConsts<>+2608(SB)/4, $0x3d669992
+DATA actConsts<>+2612(SB)/4, $0x3d669992
+DATA actConsts<>+2616(SB)/4, $0x3d669992
+DATA actConsts<>+2620(SB)/4, $0x3d669992
+DATA actConsts<>+2624(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2628(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2632(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2636(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2640(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2644(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2648(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2652(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2656(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2660(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2664(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2668(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2672(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2676(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2680(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2684(SB)/4, $0x3e59e6d6
+DATA actConsts<>+2688(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2692(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2696(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2700(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2704(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2708(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2712(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2716(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2720(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2724(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2728(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2732(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2736(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2740(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2744(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2748(SB)/4, $0x3efe9a3e
+DATA actConsts<>+2752(SB)/4, $0x3b9a995f
+DATA actConsts<>+2756(SB)/4, $0x3b9a995f
+DATA actConsts<>+2760(SB)/4, $0x3b9a995f
+DATA actConsts<>+2764(SB)/4, $0x3b9a995f
+DATA actConsts<>+2768(SB)/4, $0x3b9a995f
+DATA actConsts<>+2772(SB)/4, $0x3b9a995f
+DATA actConsts<>+2776(SB)/4, $0x3b9a995f
+DATA actConsts<>+2780(SB)/4, $0x3b9a995f
+DATA actConsts<>+2784(SB)/4, $0x3b9a995f
+DATA actConsts<>+2788(SB)/4, $0x3b9a995f
+DATA actConsts<>+2792(SB)/4, $0x3b9a995f
+DATA actConsts<>+2796(SB)/4, $0x3b9a995f
+DATA actConsts<>+2800(SB)/4, $0x3b9a995f
+DATA actConsts<>+2804(SB)/4, $0x3b9a995f
+DATA actConsts<>+2808(SB)/4, $0x3b9a995f
+DATA actConsts<>+2812(SB)/4, $0x3b9a995f
+DATA actConsts<>+2816(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2820(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2824(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2828(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2832(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2836(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2840(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2844(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2848(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2852(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2856(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2860(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2864(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2868(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2872(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2876(SB)/4, $0xbcdb31e2
+DATA actConsts<>+2880(SB)/4, $0x3de7127c
+DATA actConsts<>+2884(SB)/4, $0x3de7127c
+DATA actConsts<>+2888(SB)/4, $0x3de7127c
+DATA actConsts<>+2892(SB)/4, $0x3de7127c
+DATA actConsts<>+2896(SB)/4, $0x3de7127c
+DATA actConsts<>+2900(SB)/4, $0x3de7127c
+DATA actConsts<>+2904(SB)/4, $0x3de7127c
+DATA actConsts<>+2908(SB)/4, $0x3de7127c
+DATA actConsts<>+2912(SB)/4, $0x3de7127c
+DATA actConsts<>+2916(SB)/4, $0x3de7127c
+DATA actConsts<>+2920(SB)/4, $0x3de7127c
+DATA actConsts<>+2924(SB)/4, $0x3de7127c
+DATA actConsts<>+2928(SB)/4, $0x3de7127c
+DATA actConsts<>+2932(SB)/4, $0x3de7127c
+DATA actConsts<>+2936(SB)/4, $0x3de7127c
+DATA actConsts<>+2940(SB)/4, $0x3de7127c
+DATA actConsts<>+2944(SB)/4, $0xbec09399
+DATA actConsts<>+2948(SB)/4, $0xbec09399
+DATA actConsts<>+2952(SB)/4, $0xbec09399
+DATA actConsts<>+2956(SB)/4, $0xbec09399
+DATA actConsts<>+2960(SB)/4, $0xbec09399
+DATA actConsts<>+2964(SB)/4, $0xbec09399
+DATA actConsts<>+2968(SB)/4, $0xbec09399
+DATA actConsts<>+2972(SB)/4, $0xbec09399
+DATA actConsts<>+2976(SB)/4, $0xbec09399
+DATA actConsts<>+2980(SB)/4, $0xbec09399
+DATA actConsts<>+2984(SB)/4, $0xbec09399
+DATA actConsts<>+2988(SB)/4, $0xbec09399
+DATA actConsts<>+2992(SB)/4, $0xbec09399
+DATA actConsts<>+2996(SB)/4, $0xbec09399
+DATA actConsts<>+3000(SB)/4, $0xbec09399
+DATA actConsts<>+3004(SB)/4, $0xbec09399
+DATA actConsts<>+3008(SB)/4, $0x337d998b
+DATA actConsts<>+3012(SB)/4, $0x337d998b
+DATA actConsts<>+3016(SB)/4, $0x337d998b
+DATA actConsts<>+3020(SB)/4, $0x337d998b
+DATA actConsts<>+3024(SB)/4, $0x337d998b
+DATA actConsts<>+3028(SB)/4, $0x337d998b
+DATA actConsts<>+3032(SB)/4, $0x337d998b
+DATA actConsts<>+3036(SB)/4, $0x337d998b
+DATA actConsts<>+3040(SB)/4, $0x337d998b
+DATA actConsts<>+3044(SB)/4, $0x337d998b
+DATA actConsts<>+3048(SB)/4, $0x337d998b
+DATA actConsts<>+3052(SB)/4, $0x337d998b
+DATA actConsts<>+3056(SB)/4, $0x337d998b
+DATA actConsts<>+3060(SB)/4, $0x337d998b
+DATA actConsts<>+3064(SB)/4, $0x337d998b
+DATA actConsts<>+3068(SB)/4, $0x337d998b
+DATA actConsts<>+3072(SB)/4, $0x3f906eba
+DATA actConsts<>+3076(SB)/4, $0x3f906eba
+DATA actConsts<>+3080(SB)/4, $0x3f906eba
+DATA actConsts<>+3084(SB)/4, $0x3f906eba
+DATA actConsts<>+3088(SB)/4, $0x3f906eba
+DATA actConsts<>+3092(SB)/4, $0x3f906eba
+DATA actConsts<>+3096(SB)/4, $0x3f906eba
+DATA actConsts<>+3100(SB)/4, $0x3f906eba
+DATA actConsts<>+3104(SB)/4, $0x3f906eba
+DATA actConsts<>+3108(SB)/4, $0x3f906eba
+DATA actConsts<>+3112(SB)/4, $0x3f906eba
+DATA actConsts<>+3116(SB)/4, $0x3f906eba
+DATA actConsts<>+3120(SB)/4, $0x3f906eba
+DATA actConsts<>+3124(SB)/4, $0x3f906eba
+DATA actConsts<>+3128(SB)/4, $0x3f906eba
+DATA actConsts<>+3132(SB)/4, $0x3f906eba
+DATA actConsts<>+3136(SB)/4, $0x3f3504f3
+DATA actConsts<>+3140(SB)/4, $0x3f3504f3
+DATA actConsts<>+3144(SB)/4, $0x3f3504f3
+DATA actConsts<>+3148(SB)/4, $0x3f3504f3
+DATA actConsts<>+3152(SB)/4, $0x3f3504f3
+DATA actConsts<>+3156(SB)/4, $0x3f3504f3
+DATA actConsts<>+3160(SB)/4, $0x3f3504f3
+DATA actConsts<>+3164(SB)/4, $0x3f3504f3
+DATA actConsts<>+3168(SB)/4, $0x3f3504f3
+DATA actConsts<>+3172(SB)/4, $0x3f3504f3
+DATA actConsts<>+3176(SB)/4, $0x3f3504f3
+DATA actConsts<>+3180(SB)/4, $0x3f3504f3
+DATA actConsts<>+3184(SB)/4, $0x3f3504f3
+DATA actConsts<>+3188(SB)/4, $0x3f3504f3
+DATA actConsts<>+3192(SB)/4, $0x3f3504f3
+DATA actConsts<>+3196(SB)/4, $0x3f3504f3
+DATA actConsts<>+3200(SB)/4, $0xc16ccccd
+DATA actConsts<>+3204(SB)/4, $0xc16ccccd
+DATA actConsts<>+3208(SB)/4, $0xc16ccccd
+DATA actConsts<>+3212(SB)/4, $0xc16ccccd
+DATA actConsts<>+3216(SB)/4, $0xc16ccccd
+DATA actConsts<>+3220(SB)/4, $0xc16ccccd
+DATA actConsts<>+3224(SB)/4, $0xc16ccccd
+DATA actConsts<>+3228(SB)/4, $0xc16ccccd
+DATA actConsts<>+3232(SB)/4, $0xc16ccccd
+DATA actConsts<>+3236(SB)/4, $0xc16ccccd
+DATA actConsts<>+3240(SB)/4, $0xc16ccccd
+DATA actConsts<>+3244(SB)/4, $0xc16ccccd
+DATA actConsts<>+3248(SB)/4, $0xc16ccccd
+DATA actConsts<>+3252(SB)/4, $0xc16ccccd
+DATA actConsts<>+3256(SB)/4, $0xc16ccccd
+DATA actConsts<>+3260(SB)/4, $0xc16ccccd
+DATA actConsts<>+3264(SB)/4, $0x416ccccd
+DATA actConsts<>+3268(SB)/4, $0x416ccccd
+DATA actConsts<>+3272(SB)/4, $0x416ccccd
+DATA actConsts<>+3276(SB)/4, $0x416ccccd
+DATA actConsts<>+3280(SB)/4, $0x416ccccd
+DATA actConsts<>+3284(SB)/4, $0x416ccccd
+DATA actConsts<>+3288(SB)/4, $0x416ccccd
+DATA actConsts<>+3292(SB)/4, $0x416ccccd
+DATA actConsts<>+3296(SB)/4, $0x416ccccd
+DATA actConsts<>+3300(SB)/4, $0x416ccccd
+DATA actConsts<>+3304(SB)/4, $0x416ccccd
+DATA actConsts<>+3308(SB)/4, $0x416ccccd
+DATA actConsts<>+3312(SB)/4, $0x416ccccd
+DATA actConsts<>+3316(SB)/4, $0x416ccccd
+DATA actConsts<>+3320(SB)/4, $0x416ccccd
+DATA actConsts<>+3324(SB)/4, $0x416ccccd
+DATA actConsts<>+3328(SB)/4, $0x3d922279
+DATA actConsts<>+3332(SB)/4, $0x3d922279
+DATA actConsts<>+3336(SB)/4, $0x3d922279
+DATA actConsts<>+3340(SB)/4, $0x3d922279
+DATA actConsts<>+3344(SB)/4, $0x3d922279
+DATA actConsts<>+3348(SB)/4, $0x3d922279
+DATA actConsts<>+3352(SB)/4, $0x3d922279
+DATA actConsts<>+3356(SB)/4, $0x3d922279
+DATA actConsts<>+3360(SB)/4, $0x3d922279
+DATA actConsts<>+3364(SB)/4, $0x3d922279
+DATA actConsts<>+3368(SB)/4, $0x3d922279
+DATA actConsts<>+3372(SB)/4, $0x3d922279
+DATA actConsts<>+3376(SB)/4, $0x3d922279
+DATA actConsts<>+3380(SB)/4, $0x3d922279
+DATA actConsts<>+3384(SB)/4, $0x3d922279
+DATA actConsts<>+3388(SB)/4, $0x3d922279
+DATA actConsts<>+3392(SB)/4, $0x3fcc422a
+DATA actConsts<>+3396(SB)/4, $0x3fcc422a
+DATA actConsts<>+3400(SB)/4, $0x3fcc422a
+DATA actConsts<>+3404(SB)/4, $0x3fcc422a
+DATA actConsts<>+3408(SB)/4, $0x3fcc422a
+DATA actConsts<>+3412(SB)/4, $0x3fcc422a
+DATA actConsts<>+3416(SB)/4, $0x3fcc422a
+DATA actConsts<>+3420(SB)/4, $0x3fcc422a
+DATA actConsts<>+3424(SB)/4, $0x3fcc422a
+DATA actConsts<>+3428(SB)/4, $0x3fcc422a
+DATA actConsts<>+3432(SB)/4, $0x3fcc422a
+DATA actConsts<>+3436(SB)/4, $0x3fcc422a
+DATA actConsts<>+3440(SB)/4, $0x3fcc422a
+DATA actConsts<>+3444(SB)/4, $0x3fcc422a
+DATA actConsts<>+3448(SB)/4, $0x3fcc422a
+DATA actConsts<>+3452(SB)/4, $0x3fcc422a
+DATA actConsts<>+3456(SB)/4, $0x42b1999a
+DATA actConsts<>+3460(SB)/4, $0x42b1999a
+DATA actConsts<>+3464(SB)/4, $0x42b1999a
+DATA actConsts<>+3468(SB)/4, $0x42b1999a
+DATA actConsts<>+3472(SB)/4, $0x42b1999a
+DATA actConsts<>+3476(SB)/4, $0x42b1999a
+DATA actConsts<>+3480(SB)/4, $0x42b1999a
+DATA actConsts<>+3484(SB)/4, $0x42b1999a
+DATA actConsts<>+3488(SB)/4, $0x42b1999a
+DATA actConsts<>+3492(SB)/4, $0x42b1999a
+DATA actConsts<>+3496(SB)/4, $0x42b1999a
+DATA actConsts<>+3500(SB)/4, $0x42b1999a
+DATA actConsts<>+3504(SB)/4, $0x42b1999a
+DATA actConsts<>+3508(SB)/4, $0x42b1999a
+DATA actConsts<>+3512(SB)/4, $0x42b1999a
+DATA actConsts<>+3516(SB)/4, $0x42b1999a
+GLOBL actConsts<>(SB), RODATA|NOPTR, $3520
 
 // func transposeStripAVX2(nb int, src *float32, sstride int, dst *float32, dstride int)
 // Requires: AVX

@@ -84,8 +84,9 @@ const (
 	geluK1   = 1.59576917
 	geluK2   = 0.0713548139
 	siluMin  = -200
-	// sigFastMin bounds the arguments -|x| of sigmoidFast: at and above
-	// it n >= -124, so 2^n and e^-|x| = 2^n (1+q) are normal floats.
+	// sigFastMin bounds the arguments of sigmoidFast, -|x| >= sigFastMin:
+	// there n = round(-x log2e) is within [-124, 124], so 2^n and e^-x =
+	// 2^n (1+q) are normal floats.
 	sigFastMin = -86
 )
 
@@ -294,6 +295,13 @@ func (g vm) fnma(a, b, c Op) VecVirtual { return g.fmaOp(a, b, c, true, false) }
 func (g vm) fmaD(a, b, c Op) VecVirtual  { return g.fmaOp(a, b, c, false, true) }
 func (g vm) fnmaD(a, b, c Op) VecVirtual { return g.fmaOp(a, b, c, true, true) }
 
+// fms returns a*b - c, for registers a and c.
+func (g vm) fms(a, b, c Op) VecVirtual {
+	d := g.cp(c)
+	VFMSUB231PS(b, g.r(a), d)
+	return d
+}
+
 // sqrLo returns the rounding error of hi = a*a: a*a - hi, exactly.
 func (g vm) sqrLo(a, hi Op) VecVirtual {
 	d := g.cp(hi)
@@ -400,27 +408,39 @@ func (g vm) expReduceEstrin(x Op) (q, t VecVirtual) {
 	return g.fmaD(g.mul(r2, r2), b, ra), t
 }
 
-// sigmoidFast is sigmoidFast of actmath.go: m*sigmoid(x) (m nil for 1,
-// and x itself for SiLU, whose clamp of x cannot bind here) for the
-// lanes where -|x| >= sigFastMin, where e = e^-|x| needs one scaling and
-// the quotient comes last: m/(1+e) for x >= 0, (m*e)/(1+e) below. It
-// also returns the lanes outside that range, NaNs among them, which the
-// caller must compute with sigmoidMul instead.
+// expNegReduceEstrin is expReduceEstrin for e^-x, with the negation
+// folded into the constants: n = round(-x log2e), r' = x + n ln2 = -r,
+// and the polynomial in r' with its odd coefficients negated, q = -r' +
+// r'²((c2 - c3 r') + r'²(c4 - c5 r' + c6 r'²)), so e^-x costs what e^x
+// does.
+func (g vm) expNegReduceEstrin(x Op) (q, t VecVirtual) {
+	t = g.fma(x, k(-log2e), k(expShift))
+	nf := g.sub(t, k(expShift))
+	r := g.fma(nf, k(ln2Hi), x)
+	r = g.fmaD(nf, k(ln2Lo), r)
+	a := g.fma(r, k(-expC3), k(expC2))
+	b := g.fma(r, k(-expC5), k(expC4))
+	r2 := g.mul(r, r)
+	ra := g.fms(r2, a, r)
+	b = g.fmaD(r2, k(expC6), b)
+	return g.fmaD(g.mul(r2, r2), b, ra), t
+}
+
+// sigmoidFast is sigmoidFast of actmath.go: m*sigmoid(x) = m/(1+e^-x)
+// (m nil for 1, and x itself for SiLU, whose clamp of x cannot bind here)
+// for the lanes where |x| <= -sigFastMin, where e^-x needs one scaling and
+// neither it nor 1+e^-x can overflow, so no select between the two signs
+// of x is needed. It also returns the lanes outside that range, NaNs among
+// them, which the caller must compute with sigmoidMul instead.
 func (g vm) sigmoidFast(x, m Op) (VecVirtual, mask) {
-	a := g.negAbs(x)
-	slow := g.cmp(cmpNGE, a, k(sigFastMin))
-	q, t := g.expReduceEstrin(a)
+	slow := g.cmp(cmpNGE, g.negAbs(x), k(sigFastMin))
+	q, t := g.expNegReduceEstrin(x)
 	s := g.shl(g.isub(t, kb(shiftBit-bias)), 23)
-	e := g.fma(q, s, s)
-	den := g.add(e, k(1))
-	neg := g.cmp(cmpLT, x, g.zero())
-	var num VecVirtual
+	den := g.add(g.fma(q, s, s), k(1))
 	if m == nil {
-		num = g.sel(neg, e, k(1))
-	} else {
-		num = g.sel(neg, g.mul(m, e), m)
+		m = k(1)
 	}
-	return g.div(num, den), slow
+	return g.div(m, den), slow
 }
 
 // expParts is expParts of actmath.go: e^(x+xlo) = eh * s2.
