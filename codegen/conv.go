@@ -24,6 +24,13 @@ func init() {
 	})
 }
 
+// GroupWidth is the narrowest panel of the runtime's GEMM kernels (8
+// columns on AVX2, 16 on AVX-512, where the generated code may also run):
+// a group of a grouped convolution with fewer output channels wastes the
+// rest of its panel, so the compiler merges such groups up to this width
+// (passes.Target.GroupWidth).
+const GroupWidth = 8
+
 // The kernels a convolution runs on.
 const (
 	kernGEMM      = iota // im2col (or none, 1x1) + GEMM, per group

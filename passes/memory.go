@@ -230,6 +230,7 @@ func CodegenFor(t Target) []Pass {
 		{Name: "fuse-gelu", Run: FuseGelu, Doc: "recognize GELU written out with Erf and make it one activation"},
 		{Name: "fold-batchnorm", Run: FoldBatchNorm, Doc: "fold BatchNormalization into the preceding Conv's weights and bias"},
 		{Name: "fuse-bias", Run: FuseBias, Doc: "turn MatMul by a constant into Gemm; fold constant Adds into Conv/Gemm biases"},
+		{Name: "widen-groups", Run: WidenGroupsFor(t), Doc: "merge groups of a grouped Conv narrower than the kernels' panels, with block-diagonal filters"},
 		{Name: "fuse-residual", Run: FuseResidual, Doc: "add a residual in the epilogue of the Conv that produces one Add input"},
 		{Name: "fuse-activation", Run: FuseActivation, Doc: "apply activations in the epilogue of the preceding Conv or Gemm"},
 		{Name: "lift-1d", Run: Lift1D, Doc: "run 1-D convolutions and pools as 2-D ones with a unit height"},

@@ -12,6 +12,10 @@ type Target struct {
 	ReadsRows func(n *ir.Node, i int) bool
 	// WritesRows reports the same of n's output.
 	WritesRows func(n *ir.Node) bool
+	// GroupWidth is the fewest output channels per group the kernels of
+	// grouped convolutions compute at once; narrower groups are merged up
+	// to it (see WidenGroupsFor). 0 leaves groups as they are.
+	GroupWidth int
 }
 
 func (t Target) reads(n *ir.Node, i int) bool { return t.ReadsRows != nil && t.ReadsRows(n, i) }
