@@ -35,14 +35,14 @@ func qbinaryImporter(newOp func() ir.Op) importFunc {
 // importQLinearLeakyRelu imports QLinearLeakyRelu; alpha defaults to
 // 0.01, as ONNX Runtime's schema has it.
 func importQLinearLeakyRelu(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
-	if err := arity(in, 4, 5); err != nil {
+	if err := arityOmitting(in, 4, 5, 2); err != nil { // X, XScale, [XZero], YScale, [YZero]
 		return nil, err
 	}
 	return one(b.addQuant(&ir.QLinearActivation{Act: &ir.LeakyRelu{Alpha: b.attrs().float("alpha", 0.01)}}, in...))
 }
 
 func importQLinearSigmoid(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
-	if err := arity(in, 4, 5); err != nil {
+	if err := arityOmitting(in, 4, 5, 2); err != nil { // X, XScale, [XZero], YScale, [YZero]
 		return nil, err
 	}
 	return one(b.addQuant(&ir.QLinearActivation{Act: &ir.Sigmoid{}}, in...))

@@ -18,7 +18,7 @@ func init() {
 }
 
 func importQLinearAveragePool(b *builder, n *pb.NodeProto, opset int64, in []*ir.Value) ([]*ir.Value, error) {
-	if err := arity(in, 4, 5); err != nil {
+	if err := arityOmitting(in, 4, 5, 2); err != nil { // X, XScale, [XZero], YScale, [YZero]
 		return nil, err
 	}
 	a := b.attrs()

@@ -61,6 +61,12 @@ func TestImportQuantized(t *testing.T) {
 			node("QLinearConcat", []string{"s", "z", "g", "s", "z", "g", "s", "z"}, []string{"c"}, aInt("axis", 1)).ms().
 			node("DequantizeLinear", []string{"c", "s", "z"}, []string{"y"}).output("y"),
 			[]string{"QuantizeLinear", "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat", "DequantizeLinear"}, "", false},
+		{"omitted zero points", qdqModel(13).node("QLinearSigmoid", []string{"q", "s", "", "s", ""}, []string{"r"}).ms().
+			node("QLinearLeakyRelu", []string{"r", "s", "", "s"}, []string{"r2"}).ms().
+			node("QLinearAveragePool", []string{"r2", "s", "", "s", ""}, []string{"p"}, aInts("kernel_shape", 2, 2)).ms().output("p"),
+			[]string{"QuantizeLinear", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearAveragePool"}, "", false},
+		{"omitted scale", qdqModel(13).node("QLinearSigmoid", []string{"q", "s", "z", "", "z"}, []string{"r"}).ms().output("r"),
+			nil, "input 3 is required but omitted", false},
 		{"maxpool of codes", qdqModel(13).node("MaxPool", []string{"q"}, []string{"p"}, aInts("kernel_shape", 2, 2)).
 			node("DequantizeLinear", []string{"p", "s", "z"}, []string{"y"}).output("y"),
 			[]string{"QuantizeLinear", "QMaxPool", "DequantizeLinear"}, "", false},

@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	pb "github.com/cnnc/cnnc/frontend/onnx/onnxpb"
@@ -120,6 +121,21 @@ func arity(in []*ir.Value, required, most int) error {
 	}
 	for i := 0; i < required; i++ {
 		if in[i] == nil {
+			return fmt.Errorf("input %d is required but omitted", i)
+		}
+	}
+	return nil
+}
+
+// arityOmitting is arity for an operator some of whose first required
+// inputs may be omitted (an empty name) all the same: the zero points
+// between the scales of com.microsoft's quantized operators.
+func arityOmitting(in []*ir.Value, required, most int, omittable ...int) error {
+	if len(in) < required || len(in) > most {
+		return arity(in, required, most)
+	}
+	for i := 0; i < required; i++ {
+		if in[i] == nil && !slices.Contains(omittable, i) {
 			return fmt.Errorf("input %d is required but omitted", i)
 		}
 	}
