@@ -79,7 +79,11 @@ func qbinaryNHWC(in []Type, inputNHWC bool) ([]int, bool) {
 // QLinearActivation applies an element-wise activation to quantized
 // codes: Y = Q(Act(DQ(X))) with per-tensor parameters (com.microsoft
 // QLinearLeakyRelu and QLinearSigmoid; the QDQ pass turns it into a
-// QLookup table).
+// QLookup table). It is ONNX Runtime's table: DQ and Q in float32, as
+// DequantizeLinear and QuantizeLinear compute them, LeakyRelu in float32
+// and Sigmoid as ONNX Runtime approximates it on x86 CPUs (a rational
+// function within a few ulp of the exact one, see runtime.SigmoidORT),
+// which moves some entries of fine-grained tables by a step.
 //
 // Inputs: X (uint8 or int8), XScale, XZero, YScale, YZero; the output has
 // X's type, and the zero points may be omitted (0).

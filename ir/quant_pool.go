@@ -3,14 +3,23 @@ package ir
 import "fmt"
 
 // QLinearAveragePool is com.microsoft QLinearAveragePool: AveragePool of
-// the dequantized input, quantized to the output's parameters. cnnc sums
-// each window's codes exactly, S = sum (x - x_zero), and scales once:
+// the dequantized input, quantized to the output's parameters. Its
+// definition leaves the rounding open; cnnc computes it as ONNX Runtime's
+// kernel does, so that quantized models give its codes: in float32, every
+// code dequantized, d = x_scale * (x - x_zero), each window's values
+// summed in row-major kernel order, then
 //
-//	y = saturate(round_half_even(float32(S) * m) + y_zero),  m = float32(x_scale / (y_scale * n))
+//	y = saturate(round_half_even(float32(sum / n) / y_scale + y_zero))
 //
-// (m computed in float64 and rounded once), with n the window's input
-// positions or, with CountIncludePad, its positions inside the padded
-// input; padding holds the real value 0.
+// each operation rounded to float32 and the zero point added before the
+// rounding. A value outside the int32 range, or the 0/0 of a window
+// without a tap inside the input when CountIncludePad is false, gives the
+// smallest code (the x86 conversion's). n is the number of the window's
+// taps inside the input or, with CountIncludePad, the kernel's size, even
+// where a ceil_mode window passes the end pad; padding holds the real
+// value 0. A kernel as large as the input without padding makes it a
+// global pool instead, computed as QLinearGlobalAveragePool is (whose
+// ties go the other way).
 //
 // Inputs: X (uint8 or int8), XScale, XZero, YScale, YZero (per tensor;
 // zero points may be omitted). The output has X's type.
@@ -37,8 +46,13 @@ func (p *QLinearAveragePool) Infer(in []Type) ([]Type, error) {
 func (*QLinearAveragePool) QuantPairs(int) []QuantPair { return []QuantPair{{1, 2}, {3, 4}} }
 
 // QLinearGlobalAveragePool is com.microsoft QLinearGlobalAveragePool: the
-// average of each channel over all spatial positions, requantized as
-// QLinearAveragePool does with n the spatial size.
+// average of each channel over all n spatial positions, computed as ONNX
+// Runtime's kernel (MLAS) does: S = sum (x - x_zero) exactly, then
+//
+//	y = saturate(round_half_even(float32(S) * m) + y_zero),  m = x_scale / (y_scale * n)
+//
+// with m's multiplication and division each rounded to float32 and the
+// zero point added after the rounding.
 //
 // Inputs: X, XScale, XZero, YScale, YZero, as for QLinearAveragePool.
 type QLinearGlobalAveragePool struct{ Layout Layout }

@@ -46,14 +46,57 @@ func pool(w *ir.Window, layout ir.Layout, kind poolKind, countIncludePad bool, x
 	xi := imageOf(x.Shape, layout)
 	y := newTensor(out)
 	yi := imageOf(y.Shape, layout)
-	nsp := len(w.Kernel)
+	win := windowsOf(w, xi, yi)
+	taps, start := win.taps, win.start
+	div := make([]float64, len(win.inside))
+	for p := range div {
+		div[p] = float64(win.inside[p])
+		if countIncludePad {
+			div[p] = float64(win.padded[p])
+		}
+	}
+	plane := yi.planeOffsets()
+	xs, ys := x.Floats, y.Floats
+	for n := range yi.n {
+		for c := range yi.c {
+			xb := n*xi.bs + c*xi.cs
+			yb := n*yi.bs + c*yi.cs
+			for p, yo := range plane {
+				tw := taps[start[p]:start[p+1]]
+				var v float64
+				if kind == poolMax {
+					v = math.Inf(-1)
+					for _, t := range tw {
+						v = math.Max(v, xs[xb+t])
+					}
+				} else {
+					for _, t := range tw {
+						v += xs[xb+t]
+					}
+					v /= div[p]
+				}
+				ys[yb+yo] = v
+			}
+		}
+	}
+	return y
+}
 
-	// For every output position, the plane offsets of its in-input taps
-	// (all concatenated; tap list p is taps[start[p]:start[p+1]]) and its
-	// divisor. They are the same for every batch item and channel.
-	var taps []int
-	start := []int{0}
-	var div []float64
+// windows lists the taps of every window of a pool, for the output
+// positions in row-major spatial order: the plane offsets of the taps
+// inside the input of position p are taps[start[p]:start[p+1]], in
+// row-major kernel order, inside[p] counts them, and padded[p] counts the
+// taps inside the input or its explicit pads. They are the same for every
+// batch item and channel.
+type windows struct {
+	taps, start    []int
+	inside, padded []int
+}
+
+// windowsOf plans the windows of w from input image xi to output yi.
+func windowsOf(w *ir.Window, xi, yi image) windows {
+	nsp := len(w.Kernel)
+	win := windows{start: []int{0}}
 	o := make([]int, nsp)
 	box := make([]int, nsp)
 	boxStride := make([]int, nsp)
@@ -70,13 +113,10 @@ func pool(w *ir.Window, layout ir.Layout, kind poolKind, countIncludePad bool, x
 			boxStride[d] = w.Dilations[d] * xi.ss[d]
 			base += (s + k0*w.Dilations[d]) * xi.ss[d]
 		}
-		taps = append(taps, offsets(box, boxStride, base)...)
-		start = append(start, len(taps))
-		if countIncludePad {
-			div = append(div, float64(padded))
-		} else {
-			div = append(div, float64(inside))
-		}
+		win.taps = append(win.taps, offsets(box, boxStride, base)...)
+		win.start = append(win.start, len(win.taps))
+		win.inside = append(win.inside, inside)
+		win.padded = append(win.padded, padded)
 		for d := nsp - 1; d >= 0; d-- {
 			o[d]++
 			if o[d] < yi.sp[d] {
@@ -85,32 +125,7 @@ func pool(w *ir.Window, layout ir.Layout, kind poolKind, countIncludePad bool, x
 			o[d] = 0
 		}
 	}
-
-	plane := yi.planeOffsets()
-	xs, ys := x.Floats, y.Floats
-	for n := range yi.n {
-		for c := range yi.c {
-			xb := n*xi.bs + c*xi.cs
-			yb := n*yi.bs + c*yi.cs
-			for p, yo := range plane {
-				win := taps[start[p]:start[p+1]]
-				var v float64
-				if kind == poolMax {
-					v = math.Inf(-1)
-					for _, t := range win {
-						v = math.Max(v, xs[xb+t])
-					}
-				} else {
-					for _, t := range win {
-						v += xs[xb+t]
-					}
-					v /= div[p]
-				}
-				ys[yb+yo] = v
-			}
-		}
-	}
-	return y
+	return win
 }
 
 // evalGlobalMaxPool is the maximum over all spatial positions.

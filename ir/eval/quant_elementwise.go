@@ -85,12 +85,28 @@ func fma32(a, b, c float32) float32 {
 	return v
 }
 
-// evalQLinearActivation computes Y = Q(Act(DQ(X))): the dequantized code
-// in float32, the activation in float64 as the evaluator computes it, the
-// quantization in float32.
+// evalQLinearActivation computes Y = Q(Act(DQ(X))) as ONNX Runtime's
+// QLinearLeakyRelu and QLinearSigmoid do: a table of the 256 codes, each
+// dequantized in float32, mapped by the activation in float32 (LeakyRelu
+// x >= 0 ? x : alpha*x, Sigmoid ONNX Runtime's approximation, see
+// ortLogistic) and quantized as QuantizeLinear does. Any other activation
+// is computed in float64 and quantized in float32.
 func evalQLinearActivation(op *ir.QLinearActivation, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	if err := ir.CheckQuantValues(op, in); err != nil {
 		return nil, err
+	}
+	var f32 func(float32) float32
+	switch a := op.Act.(type) {
+	case *ir.LeakyRelu:
+		alpha := float32(a.Alpha)
+		f32 = func(x float32) float32 {
+			if x >= 0 {
+				return x
+			}
+			return float32(alpha * x)
+		}
+	case *ir.Sigmoid:
+		f32 = ortLogistic
 	}
 	f, err := activation(op.Act)
 	if err != nil {
@@ -102,9 +118,58 @@ func evalQLinearActivation(op *ir.QLinearActivation, in []*ir.Tensor, out ir.Typ
 	y := newTensor(out)
 	for i, v := range in[0].Ints {
 		d := dequantize(v, xz, xs, ir.Float32)
-		y.Ints[i] = saturateRound(quotient(f(d), ys, ir.Float32, ir.Float32, ir.Invalid), yz, lo, hi)
+		a := f(d)
+		if f32 != nil {
+			a = float64(f32(float32(d)))
+		}
+		y.Ints[i] = saturateRound(quotient(a, ys, ir.Float32, ir.Float32, ir.Invalid), yz, lo, hi)
 	}
 	return y, nil
+}
+
+// The coefficients of ortLogistic, float32 as ONNX Runtime has them.
+const (
+	logisticAlpha9  float32 = 4.37031012579801e-11
+	logisticAlpha7  float32 = 1.15627324459942e-07
+	logisticAlpha5  float32 = 6.08574864600143e-05
+	logisticAlpha3  float32 = 8.51377133304701e-03
+	logisticAlpha1  float32 = 2.48287947061529e-01
+	logisticBeta10  float32 = 6.10247389755681e-13
+	logisticBeta8   float32 = 5.76102136993427e-09
+	logisticBeta6   float32 = 6.29106785017040e-06
+	logisticBeta4   float32 = 1.70198817374094e-03
+	logisticBeta2   float32 = 1.16817656904453e-01
+	logisticBeta0   float32 = 9.93151921023180e-01
+	logisticHalf    float32 = 0.5
+	logisticExtreme float32 = 18
+)
+
+// ortLogistic is the logistic function as ONNX Runtime computes it on x86
+// CPUs with FMA (MLAS's logistic kernel, which QLinearSigmoid tabulates):
+// x clamped to [-18, 18], then the rational approximation
+//
+//	p = x * (((a9*x² + a7)*x² + a5)*x² + a3)*x² + a1)
+//	q = ((((b10*x² + b8)*x² + b6)*x² + b4)*x² + b2)*x² + b0
+//	max(p/q + 0.5, 0)
+//
+// in float32, each a*x² + b one fused multiply-add. It differs from the
+// exact function by up to a few units in the last place, which moves some
+// table entries by a step; cnnc follows it so that quantized models give
+// ONNX Runtime's codes.
+func ortLogistic(x float32) float32 {
+	v := min(max(x, -logisticExtreme), logisticExtreme)
+	v2 := float32(v * v)
+	p := fma32(v2, logisticAlpha9, logisticAlpha7)
+	p = fma32(v2, p, logisticAlpha5)
+	p = fma32(v2, p, logisticAlpha3)
+	p = fma32(v2, p, logisticAlpha1)
+	p = float32(v * p)
+	q := fma32(v2, logisticBeta10, logisticBeta8)
+	q = fma32(v2, q, logisticBeta6)
+	q = fma32(v2, q, logisticBeta4)
+	q = fma32(v2, q, logisticBeta2)
+	q = fma32(v2, q, logisticBeta0)
+	return max(float32(float32(p/q)+logisticHalf), 0)
 }
 
 // evalQLookup maps every code through the table.

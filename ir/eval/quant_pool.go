@@ -22,101 +22,117 @@ func evalQMaxPool(op *ir.QMaxPool, in []*ir.Tensor, out ir.Type) (*ir.Tensor, er
 	return floatsAsCodes(y, out), nil
 }
 
-// evalQLinearAveragePool sums each window's codes exactly, S = sum (x -
-// x_zero), and writes saturate(round_half_even(float32(S) * m) + y_zero)
-// with m = float32(x_scale / (y_scale * n)) for the window's count n (see
-// ir.QLinearAveragePool).
+// evalQLinearAveragePool computes com.microsoft QLinearAveragePool as
+// ONNX Runtime's kernel does (see ir.QLinearAveragePool): in float32 on
+// the dequantized codes, each window summed in row-major kernel order,
+// divided by its count and quantized with the zero point added before
+// the rounding; a kernel as large as the input with no padding is a
+// global pool instead (evalQLinearGlobalAveragePool's integer path).
 func evalQLinearAveragePool(op *ir.QLinearAveragePool, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	if err := ir.CheckQuantValues(op, in); err != nil {
 		return nil, err
 	}
 	xs, xz := scalarParam(in, 1, 2)
 	ys, yz := scalarParam(in, 3, 4)
-	x := codesAsFloats(in[0], xz)
-	ft := out
-	ft.DType = ir.Float64
-	// pool's average of the shifted codes is S/n; S is recovered exactly
-	// (|S| < 2^52) by multiplying back and rounding.
-	avg := pool(&op.Window, op.Layout, poolAvg, op.CountIncludePad, x, ft)
-	xi := imageOf(in[0].Shape, op.Layout)
-	yi := imageOf(out.Shape, op.Layout)
-	div := poolDivisors(&op.Window, xi.sp, yi.sp, op.CountIncludePad)
+	x := in[0]
+	xi := imageOf(x.Shape, op.Layout)
 	lo, hi := ir.QuantRange(out.DType)
 	y := newTensor(out)
+	yi := imageOf(out.Shape, op.Layout)
+	if qavgIsGlobal(&op.Window, xi.sp) {
+		qglobalAvg(x, xi, y, yi, xs, xz, ys, yz, lo, hi)
+		return y, nil
+	}
+	win := windowsOf(&op.Window, xi, yi)
+	count := win.inside
+	if op.CountIncludePad {
+		// The whole kernel, even where a ceil_mode window passes the
+		// end pad.
+		count = make([]int, len(win.inside))
+		for p := range count {
+			count[p] = prod(op.Kernel)
+		}
+	}
+	var deq [256]float32
+	codeLo, _ := ir.QuantRange(x.DType)
+	for i := range deq {
+		deq[i] = float32(float32(xs) * float32(codeLo+int64(i)-xz))
+	}
 	plane := yi.planeOffsets()
 	for n := range yi.n {
 		for c := range yi.c {
-			base := n*yi.bs + c*yi.cs
-			for p, o := range plane {
-				i := base + o
-				y.Ints[i] = qavg(avg.Floats[i], div[p], xs, ys, yz, lo, hi)
+			xb := n*xi.bs + c*xi.cs
+			yb := n*yi.bs + c*yi.cs
+			for p, yo := range plane {
+				var sum float32
+				for _, t := range win.taps[win.start[p]:win.start[p+1]] {
+					sum = float32(sum + deq[x.Ints[xb+t]-codeLo])
+				}
+				v := float32(float32(sum/float32(count[p]))/float32(ys)) + float32(yz)
+				y.Ints[yb+yo] = min(max(cvtps2dq(float32(v)), lo), hi)
 			}
 		}
 	}
 	return y, nil
 }
 
-// evalQLinearGlobalAveragePool is evalQLinearAveragePool over all spatial
-// positions of each channel.
+// evalQLinearGlobalAveragePool computes com.microsoft
+// QLinearGlobalAveragePool as ONNX Runtime's kernel (MLAS) does: the sum of
+// each channel's codes, exact, requantized with one float32 multiplier
+// (see ir.QLinearGlobalAveragePool).
 func evalQLinearGlobalAveragePool(op *ir.QLinearGlobalAveragePool, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	if err := ir.CheckQuantValues(op, in); err != nil {
 		return nil, err
 	}
 	xs, xz := scalarParam(in, 1, 2)
 	ys, yz := scalarParam(in, 3, 4)
-	ft := out
-	ft.DType = ir.Float64
-	avg := globalPool(op.Layout, poolAvg, codesAsFloats(in[0], xz), ft)
-	hw := prod(imageOf(in[0].Shape, op.Layout).sp)
 	lo, hi := ir.QuantRange(out.DType)
 	y := newTensor(out)
-	for i, v := range avg.Floats {
-		y.Ints[i] = qavg(v, hw, xs, ys, yz, lo, hi)
-	}
+	qglobalAvg(in[0], imageOf(in[0].Shape, op.Layout), y, imageOf(out.Shape, op.Layout), xs, xz, ys, yz, lo, hi)
 	return y, nil
 }
 
-// qavg requantizes the average avg = S/n of shifted codes.
-func qavg(avg float64, n int, xs, ys float64, yz, lo, hi int64) int64 {
-	if n == 0 {
-		return yz
+// qglobalAvg writes to y the global average pool of the codes x: per batch
+// item and channel, S = sum (x - xz) over the n spatial positions, then
+// saturate(round_half_even(float32(S) * m) + yz) with the float32
+// multiplier m = xs / (ys * n) (each operation rounded to float32).
+func qglobalAvg(x *ir.Tensor, xi image, y *ir.Tensor, yi image, xs float64, xz int64, ys float64, yz, lo, hi int64) {
+	plane := xi.planeOffsets()
+	m := float32(float32(xs) / float32(float32(ys)*float32(len(plane))))
+	for n := range xi.n {
+		for c := range xi.c {
+			xb := n*xi.bs + c*xi.cs
+			var s int64
+			for _, p := range plane {
+				s += x.Ints[xb+p] - xz
+			}
+			// Clamped before the conversion, as MLAS does.
+			v := min(max(float32(float32(s)*m), float32(lo-yz)), float32(hi-yz))
+			y.Ints[n*yi.bs+c*yi.cs] = int64(math.RoundToEven(float64(v))) + yz
+		}
 	}
-	s := math.Round(avg * float64(n))
-	m := float32(float64(float32(xs)) / (float64(float32(ys)) * float64(n)))
-	return saturateRound(float64(float32(float32(s)*m)), yz, lo, hi)
 }
 
-// poolDivisors lists, for every output position of a pool (row-major over
-// the spatial grid), the number of its window's taps inside the input or,
-// with countIncludePad, inside the input and its explicit pads, as pool
-// divides by.
-func poolDivisors(w *ir.Window, xsp, ysp []int, countIncludePad bool) []int {
-	nsp := len(w.Kernel)
-	o := make([]int, nsp)
-	div := make([]int, 0, prod(ysp))
-	for range prod(ysp) {
-		inside, padded := 1, 1
-		for d := range nsp {
-			s := o[d]*w.Strides[d] - w.Pads[d]
-			k0, k1 := span(w.Kernel[d], w.Dilations[d], s, 0, xsp[d])
-			p0, p1 := span(w.Kernel[d], w.Dilations[d], s, -w.Pads[d], xsp[d]+w.Pads[nsp+d])
-			inside *= k1 - k0
-			padded *= p1 - p0
-		}
-		if countIncludePad {
-			div = append(div, padded)
-		} else {
-			div = append(div, inside)
-		}
-		for d := nsp - 1; d >= 0; d-- {
-			o[d]++
-			if o[d] < ysp[d] {
-				break
-			}
-			o[d] = 0
+// qavgIsGlobal reports whether an average pool's kernel covers the input's
+// spatial sizes sp without padding, which ONNX Runtime computes as a
+// global pool.
+func qavgIsGlobal(w *ir.Window, sp []int) bool {
+	for d, k := range w.Kernel {
+		if k != sp[d] || w.Pads[d] != 0 || w.Pads[len(w.Kernel)+d] != 0 {
+			return false
 		}
 	}
-	return div
+	return true
+}
+
+// cvtps2dq is x86's conversion of a float32 to int32 that ONNX Runtime's
+// kernels round with: to nearest, ties to even, and math.MinInt32 for NaN
+// and values out of range.
+func cvtps2dq(v float32) int64 {
+	if !(v >= -(1<<31) && v < 1<<31) {
+		return math.MinInt32
+	}
+	return int64(math.RoundToEven(float64(v)))
 }
 
 // codesAsFloats returns the codes of x minus zero as a float64 tensor.
