@@ -113,10 +113,10 @@ func (gen *gen) qlookup(n *ir.Node, _ *ir.QLookup) error {
 
 // qlinearActivation emits QLinearLeakyRelu or QLinearSigmoid whose scales
 // or zero points are computed at run time (the qdq pass makes constant
-// ones QLookup tables, exact with the reference): the table of the 256
-// codes is computed in each pass with the runtime's float32 kernels
-// (DequantizeU8, Activate, QuantizeU8), which may round an entry one step
-// away from the reference's float64 activation, then applied.
+// ones QLookup tables with the reference): the table of the 256 codes is
+// computed in each pass as ONNX Runtime computes it, and as the reference
+// does, with the runtime's float32 kernels (DequantizeU8, Activate or,
+// for the sigmoid, SigmoidORT, QuantizeU8), then applied.
 func (gen *gen) qlinearActivation(n *ir.Node, op *ir.QLinearActivation) error {
 	x, y := n.Inputs[0], n.Outputs[0]
 	kind, alpha, beta, err := actFields(op.Act)
@@ -150,7 +150,11 @@ func (gen *gen) qlinearActivation(n *ir.Node, op *ir.QLinearActivation) error {
 	gen.line("{")
 	gen.line("t := &m.%s", id)
 	gen.line("runtime.DequantizeU8(t.vals[:], t.codes[:], %s[:1], %s[:1])", xs, xz)
-	gen.line("runtime.Activate(t.vals[:], %s, %s, %s)", kind, floatLit(alpha), floatLit(beta))
+	if _, ok := op.Act.(*ir.Sigmoid); ok {
+		gen.line("runtime.SigmoidORT(t.vals[:])")
+	} else {
+		gen.line("runtime.Activate(t.vals[:], %s, %s, %s)", kind, floatLit(alpha), floatLit(beta))
+	}
 	gen.line("runtime.QuantizeU8(t.table[:], t.vals[:], %s[:1], %s[:1])", ys, yz)
 	gen.line("runtime.QLookup(%s, %s, &t.table)", dst, src)
 	gen.line("}")

@@ -22,8 +22,8 @@ func init() {
 }
 
 // qrequant declares the runtime.QRequant from the per-tensor parameters at
-// inputs s1 (scale, zero point after it) to those at s2, in stored form,
-// and returns its name.
+// inputs s1 (scale, zero point after it) to those at s2, in stored form
+// (Signed for int8 codes), and returns its name.
 func (gen *gen) qrequant(n *ir.Node, s1, s2 int) (string, error) {
 	dt := n.Outputs[0].DType
 	var f [2]string
@@ -39,13 +39,13 @@ func (gen *gen) qrequant(n *ir.Node, s1, s2 int) (string, error) {
 		f[i] = fmt.Sprintf("%s, %d", floatLit(float64(sc[0])), z[0])
 	}
 	id := gen.names.ident("qrq", n.Name)
-	fmt.Fprintf(&gen.decls, "var %s = qrequant(%s, %s)\n\n", id, f[0], f[1])
+	fmt.Fprintf(&gen.decls, "var %s = qrequant(%s, %s, %v)\n\n", id, f[0], f[1], dt == ir.Int8)
 	gen.qrequantHelper()
 	return id, nil
 }
 
 // qrequantHelper declares, once, the package function that builds a
-// runtime.QRequant from its four fields (a literal would need them
+// runtime.QRequant from its five fields (a literal would need them
 // named, which gofmt lays out on many lines).
 func (gen *gen) qrequantHelper() {
 	if gen.names.used["qrequant"] {
@@ -53,8 +53,8 @@ func (gen *gen) qrequantHelper() {
 	}
 	gen.names.used["qrequant"] = true
 	gen.decls.WriteString("// qrequant is a change of quantization, in the stored form of the codes.\n" +
-		"func qrequant(inScale float32, inZero int32, outScale float32, outZero int32) runtime.QRequant {\n" +
-		"\treturn runtime.QRequant{InScale: inScale, InZero: inZero, OutScale: outScale, OutZero: outZero}\n}\n\n")
+		"func qrequant(inScale float32, inZero int32, outScale float32, outZero int32, signed bool) runtime.QRequant {\n" +
+		"\treturn runtime.QRequant{InScale: inScale, InZero: inZero, OutScale: outScale, OutZero: outZero, Signed: signed}\n}\n\n")
 }
 
 // qpool emits a 2-D NHWC pool of 8-bit codes through the runtime, one call

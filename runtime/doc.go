@@ -48,20 +48,23 @@
 //
 // Quantized models (QDQ graphs, QLinearConv, QLinearMatMul, ConvInteger,
 // MatMulInteger) run on integer kernels over uint8 activation codes and
-// int8 weights, also in NHWC: QGemm and QConv2D (im2col with the zero point
-// as padding, then a u8 x s8 GEMM whose int32 sums are exact, with the
-// requantization to uint8 or int8, or a raw int32 or dequantized float32
-// store, fused into its QEpilogue), QDepthwiseConv, pooling on codes,
-// QAdd and QMul, QuantizeU8 and DequantizeU8 and their int8 twins, and
-// QRequantize for Concat. Requantization rounds half to even as ONNX's
+// int8 weights, also in NHWC: QGemm and QConv2D (im2col with the zero
+// point as padding, then a u8 x s8 GEMM whose int32 sums are exact, with
+// the requantization to uint8 or int8, or a raw int32 or dequantized
+// float32 store, fused into its QEpilogue), QDepthwiseConv, pooling on
+// codes, QAdd and QMul, QuantizeU8 and DequantizeU8 and their int8 twins,
+// and QRequantize for Concat. Requantization rounds half to even as ONNX's
 // QuantizeLinear does, from a float32 product as ONNX Runtime computes it;
 // element-wise kernels reproduce the float32 operations of the QDQ graph
-// bit for bit. int8 activations run on the same kernels after S8ToU8 (the
-// codes plus 128, the zero point plus 128). The AVX2 GEMM multiplies
-// 16-bit operands with VPMADDWD, which unlike VPMADDUBSW cannot saturate,
-// so every kernel gives the same bits. There are no AVX-512 VNNI or
-// AVX-VNNI kernels yet; they would plug in at the quantized GEMM's single
-// dispatch point, next to the AVX2 one.
+// bit for bit, and where the operators leave the rounding open (QAdd,
+// QMul, QAvgPool, QGlobalAvgPool, SigmoidORT for QLinearSigmoid tables)
+// the kernels compute what ONNX Runtime's x86 kernels compute. int8
+// activations run on the same kernels after S8ToU8 (the codes plus 128,
+// the zero point plus 128). The AVX2 GEMM multiplies 16-bit operands with
+// VPMADDWD, which unlike VPMADDUBSW cannot saturate, so every kernel gives
+// the same bits. There are no AVX-512 VNNI or AVX-VNNI kernels yet; they
+// would plug in at the quantized GEMM's single dispatch point, next to the
+// AVX2 one.
 //
 // This package must import nothing but the standard library and
 // golang.org/x/sys/cpu: every binary built from a generated model links it.

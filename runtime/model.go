@@ -25,9 +25,11 @@ import (
 // Version 2 added the int8 kernels (QGemm, QConv, QLookup, ArenaBytes and
 // the rest) and ConvGroups, and changed the pooling and ScaleShift
 // kernels to read and write rows at a stride; code generated for version 1
-// is not served (regenerate it).
+// is not served (regenerate it). Version 3 added SigmoidORT and
+// QRequant.Signed, which generated code sets for int8 average pools; it
+// still serves version 2.
 const (
-	Version    = 2
+	Version    = 3
 	MinVersion = 2
 )
 

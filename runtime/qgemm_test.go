@@ -785,12 +785,17 @@ func testQPools(t *testing.T) {
 				}
 			}
 		}
-		for _, incl := range []bool{false, true} {
+		for _, v := range []struct{ incl, signed bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			incl := v.incl
+			q.Signed = v.signed
 			QAvgPool(got, src, &g, incl, q)
 			pool.QAvgPool(par, src, &g, incl, q)
 			for oh := 0; oh < g.OH; oh++ {
 				for ow := 0; ow < g.OW; ow++ {
 					for c := 0; c < g.C; c++ {
+						// ONNX Runtime's QLinearAveragePool: float32 on
+						// the dequantized codes, in kernel order.
+						var sum float32
 						var s int64
 						cnt := 0
 						for kh := 0; kh < g.KH; kh++ {
@@ -798,25 +803,34 @@ func testQPools(t *testing.T) {
 								ih := oh*g.StrideH - g.PadT + kh*g.DilH
 								iw := ow*g.StrideW - g.PadL + kw*g.DilW
 								if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
-									s += int64(src[(ih*g.W+iw)*g.C+c]) - int64(q.InZero)
-									cnt++
-								} else if incl && ih >= -g.PadT && ih < g.H+g.PadB && iw >= -g.PadL && iw < g.W+g.PadR {
+									x := src[(ih*g.W+iw)*g.C+c]
+									sum += refDQ(x, q.InScale, q.InZero)
+									s += int64(x) - int64(q.InZero)
 									cnt++
 								}
 							}
 						}
-						var m float32
-						if cnt > 0 {
-							m = float32(float64(q.InScale) / (float64(q.OutScale) * float64(cnt)))
+						if incl {
+							cnt = g.KH * g.KW
 						}
-						want := refRequant(int32(s), m, q.OutZero, 0, 255)
+						off := int32(0)
+						if v.signed {
+							off = 128
+						}
+						want := int32(0)
+						if f := float64(sum/float32(cnt)/q.OutScale + float32(q.OutZero-off)); f >= -(1<<31) && f < 1<<31 {
+							want = min(max(int32(math.RoundToEven(f)), -off), 255-off) + off
+						}
 						i := (oh*g.OW+ow)*g.C + c
 						if int32(got[i]) != want || par[i] != got[i] {
-							t.Fatalf("geometry %d incl %v: avg pool output %d = %d (pool %d), want %d", gi, incl, i, got[i], par[i], want)
+							t.Fatalf("geometry %d %+v: avg pool output %d = %d (pool %d), want %d", gi, v, i, got[i], par[i], want)
 						}
 						// Within a code of the float average of the
 						// dequantized window.
-						ideal := float64(s)*float64(q.InScale)/float64(max(cnt, 1))/float64(q.OutScale) + float64(q.OutZero)
+						if cnt == 0 {
+							continue
+						}
+						ideal := float64(s)*float64(q.InScale)/float64(cnt)/float64(q.OutScale) + float64(q.OutZero)
 						ideal = math.Max(0, math.Min(255, ideal))
 						if math.Abs(float64(got[i])-ideal) > 0.5+1e-3 {
 							t.Fatalf("geometry %d: avg pool output %d = %d, ideal %v", gi, i, got[i], ideal)
@@ -825,12 +839,13 @@ func testQPools(t *testing.T) {
 				}
 			}
 		}
+		q.Signed = false
 		// Global pools over the whole image.
 		hw := g.H * g.W
 		gm, ga := make([]uint8, g.C), make([]uint8, g.C)
 		QGlobalMaxPool(gm, src, hw, g.C)
 		QGlobalAvgPool(ga, src, hw, g.C, q)
-		m := float32(float64(q.InScale) / (float64(q.OutScale) * float64(hw)))
+		m := q.InScale / (q.OutScale * float32(hw)) // ONNX Runtime's (MLAS's) multiplier
 		for c := 0; c < g.C; c++ {
 			var s int64
 			mx := uint8(0)
@@ -843,6 +858,18 @@ func testQPools(t *testing.T) {
 			}
 			if want := refRequant(int32(s), m, q.OutZero, 0, 255); int32(ga[c]) != want {
 				t.Fatalf("geometry %d: global average %d = %d, want %d", gi, c, ga[c], want)
+			}
+		}
+		// An average pool whose kernel is the whole image, without
+		// padding, is the global one, as in ONNX Runtime.
+		whole := Window{H: g.H, W: g.W, C: g.C, KH: g.H, KW: g.W, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: 1, OW: 1}
+		for _, incl := range []bool{false, true} {
+			QAvgPool(got, src, &whole, incl, q)
+			pool.QAvgPool(par, src, &whole, incl, q)
+			for c := 0; c < g.C; c++ {
+				if got[c] != ga[c] || par[c] != ga[c] {
+					t.Fatalf("geometry %d: avg pool over the whole image %d = %d (pool %d), global average %d", gi, c, got[c], par[c], ga[c])
+				}
 			}
 		}
 	}

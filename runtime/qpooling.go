@@ -20,16 +20,24 @@ func QMaxPool(dst, src []uint8, g *Window) {
 	j.run(0, g.OH)
 }
 
-// QAvgPool is AveragePool on uint8 codes: for each window of the NHWC
-// image src it sums S = sum (x - InZero) over the window's input
-// positions exactly and writes
+// QAvgPool is AveragePool on uint8 codes (com.microsoft
+// QLinearAveragePool), computed as ONNX Runtime's kernel does so that a
+// quantized model gives its codes (the operator's definition leaves the
+// rounding open): every code of the NHWC image src is dequantized in
+// float32, d = (x - InZero) * InScale, each window's values are summed in
+// float32 in row-major kernel order, and
 //
-//	dst = saturate(round_half_even(float32(S) * m) + OutZero),  m = float32(InScale / (OutScale * n))
+//	dst = saturate(round_half_even(float32(sum / n) / OutScale + OutZero))
 //
-// (m computed in float64 and rounded once), where n counts the window's
-// input positions or, with countIncludePad, its positions inside the
-// padded image as AvgPool does; padding holds the real value 0. A window
-// with nothing to count yields OutZero.
+// each operation rounded to float32 and the zero point added before the
+// rounding (on the int8 values if q.Signed). A value outside the int32
+// range, or the 0/0 of a window without a tap inside the image when
+// countIncludePad is false, gives the smallest code (the x86 conversion's,
+// as in ONNX Runtime). n counts the window's taps inside the image or,
+// with countIncludePad, all KH*KW of them, even where a ceil_mode window
+// passes the end pad; padding holds the real value 0. A window as large as
+// the image without padding is a global pool instead, which ONNX Runtime
+// computes on integers: see QGlobalAvgPool.
 //
 // Contract: g passes Check; len(src) >= g.InLen(); len(dst) >=
 // g.OutPixels()*C. It never allocates.
@@ -45,7 +53,9 @@ type qplJob struct {
 	g          Window
 	avg        bool
 	includePad bool
-	q          QRequant
+	// global says that the average pool is a global one (see QAvgPool).
+	global bool
+	q      QRequant
 }
 
 func (j *qplJob) init(fn string, dst, src []uint8, g *Window, avg, includePad bool, q *QRequant) {
@@ -57,15 +67,15 @@ func (j *qplJob) init(fn string, dst, src []uint8, g *Window, avg, includePad bo
 			panic("runtime." + fn + ": nil QRequant")
 		}
 		j.q = *q
+		j.global = g.KH == g.H && g.KW == g.W && g.PadT == 0 && g.PadB == 0 && g.PadL == 0 && g.PadR == 0
 	}
 }
 
-// qavgMult is the multiplier of an average over n positions.
-func qavgMult(q *QRequant, n int) float32 {
-	if n == 0 {
-		return 0
-	}
-	return float32(float64(q.InScale) / (float64(q.OutScale) * float64(n)))
+// qglobalMult is the multiplier of a global average over n positions,
+// InScale / (OutScale * n), each operation rounded to float32 as ONNX
+// Runtime computes it.
+func qglobalMult(q *QRequant, n int) float32 {
+	return float32(q.InScale / float32(q.OutScale*float32(n)))
 }
 
 // qpoolBlock is how many channels the average pools sum at a time.
@@ -78,15 +88,14 @@ func (j *qplJob) run(oh0, oh1 int) {
 		j.maxAsm(oh0, oh1)
 		return
 	}
+	if j.avg && !j.global {
+		j.avgFloat(oh0, oh1)
+		return
+	}
 	c := g.C
 	var acc [qpoolBlock]int32
 	for oh := oh0; oh < oh1; oh++ {
 		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
-		nh := kh1 - kh0
-		if j.includePad {
-			a, b := kRange(oh, g.StrideH, 0, g.DilH, g.KH, g.H+g.PadT+g.PadB)
-			nh = b - a
-		}
 		for ow := 0; ow < g.OW; ow++ {
 			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
 			p := (oh*g.OW + ow) * c
@@ -103,13 +112,9 @@ func (j *qplJob) run(oh0, oh1 int) {
 				}
 				continue
 			}
-			nw := kw1 - kw0
-			if j.includePad {
-				a, b := kRange(ow, g.StrideW, 0, g.DilW, g.KW, g.W+g.PadL+g.PadR)
-				nw = b - a
-			}
+			// A global pool: the whole image, every tap inside.
 			valid := int32((kh1 - kh0) * (kw1 - kw0))
-			m := qavgMult(&j.q, nh*nw)
+			m := qglobalMult(&j.q, int(valid))
 			for c0 := 0; c0 < c; c0 += qpoolBlock {
 				a := acc[:min(qpoolBlock, c-c0)]
 				clear(a)
@@ -124,6 +129,67 @@ func (j *qplJob) run(oh0, oh1 int) {
 				requantSums(out[c0:c0+len(a)], a, valid*j.q.InZero, m, j.q.OutZero)
 			}
 		}
+	}
+}
+
+// avgFloat computes output rows [oh0, oh1) of a QAvgPool that is not a
+// global pool, in float32 as QAvgPool says.
+func (j *qplJob) avgFloat(oh0, oh1 int) {
+	g := &j.g
+	c := g.C
+	var deq [256]float32
+	for x := range deq {
+		deq[x] = float32(int32(x)-j.q.InZero) * j.q.InScale
+	}
+	var acc [qpoolBlock]float32
+	for oh := oh0; oh < oh1; oh++ {
+		kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+		for ow := 0; ow < g.OW; ow++ {
+			kw0, kw1 := kRange(ow, g.StrideW, g.PadL, g.DilW, g.KW, g.W)
+			n := (kh1 - kh0) * (kw1 - kw0)
+			if j.includePad {
+				n = g.KH * g.KW
+			}
+			p := (oh*g.OW + ow) * c
+			out := j.dst[p : p+c]
+			for c0 := 0; c0 < c; c0 += qpoolBlock {
+				a := acc[:min(qpoolBlock, c-c0)]
+				clear(a)
+				for kh := kh0; kh < kh1; kh++ {
+					ih := oh*g.StrideH - g.PadT + kh*g.DilH
+					for kw := kw0; kw < kw1; kw++ {
+						iw := ow*g.StrideW - g.PadL + kw*g.DilW
+						s := (ih*g.W+iw)*c + c0
+						sumDequantized(a, j.src[s:s+len(a)], &deq)
+					}
+				}
+				requantMeans(out[c0:c0+len(a)], a, float32(n), &j.q)
+			}
+		}
+	}
+}
+
+// sumDequantized adds deq[in[i]] to acc[i], rounding to float32.
+func sumDequantized(acc []float32, in []uint8, deq *[256]float32) {
+	in = in[:len(acc)]
+	for i, v := range in {
+		acc[i] = float32(acc[i] + deq[v])
+	}
+}
+
+// requantMeans writes the codes of the means sum[i] / n to out, each
+// saturate(round_half_even(float32(sum[i] / n) / OutScale + OutZero)) in
+// float32, on the int8 values if q.Signed, as QAvgPool says.
+func requantMeans(out []uint8, sum []float32, n float32, q *QRequant) {
+	sum = sum[:len(out)]
+	off := int32(0)
+	if q.Signed {
+		off = 128
+	}
+	zero := float32(q.OutZero - off)
+	for i, s := range sum {
+		v := float32(float32(float32(s/n)/q.OutScale) + zero)
+		out[i] = uint8(min(max(cvtps2dq(v), -off), 255-off) + off)
 	}
 }
 
@@ -200,9 +266,15 @@ func roundEven32(v float32) int32 {
 	return int32(math.RoundToEven(float64(v)))
 }
 
-// QGlobalAvgPool is GlobalAveragePool on uint8 codes: dst[ch] is the
-// average of channel ch over the hw pixels of src (hw rows of c codes),
-// requantized as QAvgPool does with n = hw.
+// QGlobalAvgPool is GlobalAveragePool on uint8 codes (com.microsoft
+// QLinearGlobalAveragePool): dst[ch] is the average of channel ch over the
+// hw pixels of src (hw rows of c codes), computed as ONNX Runtime's kernel
+// (MLAS) does: S = sum (x - InZero) exactly, then
+//
+//	dst = saturate(round_half_even(float32(S) * m) + OutZero),  m = InScale / (OutScale * hw)
+//
+// with m's operations each rounded to float32 and the zero point added
+// after the rounding (which makes ties go another way than QAvgPool's).
 //
 // Contract: hw >= 1; len(src) >= hw*c, len(dst) >= c. It never allocates.
 func QGlobalAvgPool(dst, src []uint8, hw, c int, q *QRequant) {
@@ -211,7 +283,7 @@ func QGlobalAvgPool(dst, src []uint8, hw, c int, q *QRequant) {
 	}
 	checkLen("QGlobalAvgPool", "src", len(src), hw*c)
 	checkLen("QGlobalAvgPool", "dst", len(dst), c)
-	m := qavgMult(q, hw)
+	m := qglobalMult(q, hw)
 	var acc [qpoolBlock]int32
 	for c0 := 0; c0 < c; c0 += qpoolBlock {
 		a := acc[:min(qpoolBlock, c-c0)]

@@ -16,9 +16,11 @@ import (
 // QuantizeLinear, each rounded to float32 in that order). QAdd and QMul
 // round as ONNX Runtime's x86 kernels do instead (see QAdd), which is what
 // ONNX Runtime runs for those QDQ patterns too: a quantized model then
-// gives its codes bit for bit. The GEMMs, convolutions and average pools,
-// whose float counterparts would round their sums in an order no kernel
-// reproduces, sum integers exactly and scale once (see QEpilogue).
+// gives its codes bit for bit; so do the average pools (QAvgPool,
+// QGlobalAvgPool) and the QLinearSigmoid tables (SigmoidORT). The GEMMs
+// and convolutions, whose float counterparts would round their sums in an
+// order no kernel reproduces, sum integers exactly and scale once (see
+// QEpilogue).
 
 // quantize is QuantizeLinear's saturate(round_half_even(x/scale) + zero)
 // for the code range [lo, hi]. NaN gives the zero point (the code of 0).
@@ -177,12 +179,17 @@ func U8ToS8(dst []int8, src []uint8) {
 }
 
 // QRequant is a change of quantization, from codes with scale InScale and
-// zero point InZero to codes with OutScale and OutZero.
+// zero point InZero to codes with OutScale and OutZero. Signed says that
+// the codes are int8 ones stored as uint8 (see S8ToU8), the zero points
+// in that stored form too: QAvgPool then rounds as ONNX Runtime's int8
+// kernel does, on the int8 values (the other kernels give the same codes
+// either way).
 type QRequant struct {
 	InScale  float32
 	InZero   int32
 	OutScale float32
 	OutZero  int32
+	Signed   bool
 }
 
 // same reports whether the change is the identity.
