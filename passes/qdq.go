@@ -29,7 +29,10 @@ import (
 //     LeakyRelu, HardSwish, ...), a QuantizeLinear of a DequantizeLinear
 //     (a change of quantization) and com.microsoft's QLinearLeakyRelu and
 //     QLinearSigmoid: a QLookup table of the 256 codes, computed by the
-//     reference evaluator from the float ops themselves.
+//     reference evaluator from the float ops themselves, except that a
+//     Sigmoid between codes of one type is tabulated as QLinearSigmoid,
+//     with ONNX Runtime's approximation of the function (ONNX Runtime
+//     computes that table for it, whether it fuses the group or not).
 //
 // Every pattern needs constant per-tensor parameters on the activations
 // (per channel on the weights); anything else keeps its float path, which
@@ -42,9 +45,10 @@ import (
 // Integer results equal those of the float graph wherever ONNX defines
 // them exactly (reshapes, MaxPool, Concat, the element-wise ops and
 // tables, which compute in float32 as QuantizeLinear does); the
-// convolutions, matrix products and averages sum integers exactly and
-// scale once, which may differ from a float evaluation by one quantization
-// step where a value lies next to a rounding boundary.
+// convolutions and matrix products sum integers exactly and scale once,
+// and Add, Mul, the average pools and Sigmoid round as ONNX Runtime does,
+// which may differ from a float evaluation by one quantization step where
+// a value lies next to a rounding boundary.
 func QDQ(g *ir.Graph) error {
 	r := &qdq{g: g}
 	for i := 0; i < len(g.Nodes); i++ {
@@ -315,6 +319,9 @@ func (r *qdq) rewrite(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 	}
 	if isUnary(n) {
 		table, err := lookupTable(from.dt, func(g *ir.Graph, x *ir.Value) *ir.Value {
+			if sig, ok := n.Op.(*ir.Sigmoid); ok && from.dt == to.dt {
+				return g.Apply("f", &ir.QLinearActivation{Act: ir.CloneOp(sig).(*ir.Sigmoid)}, x, from.scale, from.zero, to.scale, to.zero)
+			}
 			d := g.Apply("dq", &ir.DequantizeLinear{To: ir.Float32}, x, from.scale, from.zero)
 			f := g.Apply("f", ir.CloneOp(n.Op), d)
 			return g.Apply("q", &ir.QuantizeLinear{To: to.dt}, f, to.scale, to.zero)
