@@ -7,8 +7,9 @@
 // Usage: NODE_PATH=/path/to/node_modules node ort_run.js MODEL DIR [OPTIMIZED]
 //
 // DIR holds inputs.json, a list of {"name", "dims", "file"} naming
-// little-endian float32 files (one list per run: [[...], [...]] runs the
-// model once per entry). For run r and output k it writes DIR/out_r_k.bin
+// little-endian float32 files, or files of the entry's "type" (uint8, int8,
+// int32) when it has one (one list per run: [[...], [...]] runs the model
+// once per entry). For run r and output k it writes DIR/out_r_k.bin
 // (float32, or the output's own type) and DIR/outputs.json with each
 // output's name, dims and type. With OPTIMIZED (and graph optimization
 // level "extended", which applies the QDQ transformer but none of the
@@ -20,6 +21,9 @@
 const fs = require('fs');
 const path = require('path');
 const ort = require('onnxruntime-node');
+
+// The typed arrays of the input types inputs.json may name.
+const arrays = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array };
 
 async function main() {
   const [model, dir, optimized] = process.argv.slice(2);
@@ -39,8 +43,12 @@ async function main() {
     const feeds = {};
     for (const inp of runs[r]) {
       const buf = fs.readFileSync(path.join(dir, inp.file));
-      const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-      feeds[inp.name] = new ort.Tensor('float32', Float32Array.from(data), inp.dims);
+      const type = inp.type || 'float32';
+      const Arr = arrays[type];
+      if (!Arr) throw new Error(`input ${inp.name}: type ${type} is not handled`);
+      // A copy, aligned for the typed array whatever the file buffer's offset.
+      const data = new Arr(new Uint8Array(buf).buffer);
+      feeds[inp.name] = new ort.Tensor(type, data, inp.dims);
     }
     const out = await session.run(feeds);
     session.outputNames.forEach((name, k) => {

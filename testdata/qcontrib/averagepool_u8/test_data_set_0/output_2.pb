@@ -1,0 +1,3 @@
+
+
+By2JÍ²»ˆ¦·£™‚¢Á£¦r‰¢•ˆ^t¡zˆ[ucdfMboUMT[VFc?O[M]lhN/TPk„vx_IN^„b^Áª§„y‹‚yYQùÈ’WT‚ŒZR÷Õ°Ÿ´‚eStÿãºƒ„‰c^V‰~\€o¼©tZ7L8nr·™m_A;=x¤¹…x„•˜K?s€škk{‡•‡z‰ž•‰–­¶’thufbv—ˆ]~€–m]p~„k}W]8?[€r–„±ˆ—uf{‰s°­Å‚‹ƒ~œ©Šl¯ÎÃ¨}d6]Xb­¿À«¯”wtaHdfÁ²ºxnrx…yÂ®À›Š}rysŠ¤ªpz–Á½Š|sƒxgn†’†[fn¢¯v‹¢st’Ž–w†‡klq‘Ÿ„ˆv†}f‚”ÊÁ~]VtyhŒ´óÄ£e‡}Ys®Üš~ny£½˜‰¶Ò—S)p}™‘œ®œhKW’‰“§º¼±¡…|¯¡Ÿ³¸ u‚šx™™ÉŸ¤žwR0k¨ô©z:TVQK˜Ï¸‹`CPF>X¹ÓÐp/Ot

@@ -1,0 +1,3 @@
+
+
+By3J£¢¨†š¥˜’‚¬£¦r‰¢•ˆ^y—zˆ[ucdfMlvUMT[VFc?`hM]lhN/TPsƒvx_IN^„bj¬ª§„y‹‚yYbÒÈ’WT‚ŒZbÐÕ°Ÿ´‚eSx¾Ã¨ƒ„†mje…€iu¨”œyha^8nr·™m_WS=x¤¹…x„•]?s€škk{‡…z‰ž•‰–ž¤’thufbv‹ˆ]~€–m]p„k}W]8?[w–„±ˆ—uf{†{¡Ÿ®‚ˆƒ”“…t µ­›n`jXb­¿À«¯”{yaHdfÁ²§|nrx…yÂ®«“Š}rysŠ¤vz–Á½Š|sƒ{pn†’†[fn¢ z‹¢st’Ž{†‡klq‘Ÿ„†}…o‚Ž²¬rny|q‰£Í®˜o‡}Ys®Üš~u|£½˜‰¶Ò—SGv}™‘œ®œhKf‰“§º¼±¡…~ ¡Ÿ³¸ u‚’{™™ÉŸ¤žwbKk¨ô©z:TVa?K˜Ï¸‹`CPZdf§¸¶vJ3`|

@@ -1,0 +1,1 @@
+By4J‰’ˆ‡xm†…xl\aegoG^`•›{df®¡–`m~Œjfkpw“ŠeYWz¨zqz†”†”w‚g€rt}pƒ…x|„nu~€stn›‰j\qXn‹¢uƒ~{†™uk„„n—‡r„qŒ‚_dmbpg\ds|¬‡htª†¹`]¨¢ƒls‘•ˆyUH§i^nh…hXg

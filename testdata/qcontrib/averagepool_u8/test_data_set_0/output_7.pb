@@ -1,0 +1,1 @@
+By7Jd˜v˜…wbabk^yh\ƒh²cˆ`Å‚†h†MvŠrSR€q|ŽŒoxk‹‚~gR¡°‡~œcŸ¬¡ys‰ƒ®¬{­‡wz—vŒ„nŽ­g„d ’s~‹ oc—£–’qÑ|a_dºt.x

@@ -1,0 +1,3 @@
+
+
+By8Jˆ“„Ž’…z†›š……ž„Œ}‰|np–tuŽ‰kz‚htmaj‡pVplde|yrkptzqpmwz…”Ž‰{[s‡uq’¦–‘—|k©’irˆ”€jt™°œ‡~€Šliƒr{vvƒ”Ž}gx€vxŠ–€€gxja–zm‚xlXcŒ™|zˆŠ‚q‡vxx‡“‡’‚w…”‹wƒx}ƒ€~wŠ–ˆho~yoi]|~u€„„xtr]{„|– ‡€‚‡y‰ƒxŠš‘€ˆŠwŽ„t€œ§Šˆ‚f}leu˜•Žš†ƒydlzbz§®’„€€ru}‹†€|”—Œ……}…tlŽ•„w„‡ˆ€w|“”n]juƒy~pŽ‹‚}‚„l„œ’œt|mowp‡‘…ˆwrƒ‚kª¢–€x†¥ˆ_†±ukqxœ”xža`|ww˜¥Š“ˆlt–“rxššŠŒ–™œ’—”wz“ƒpiž¥ˆl‚z^lPr™¨†i„soki ªlUX|

@@ -1,0 +1,1 @@
+By0Jdw’lerq”žw¡g†\cÚß——Ž.¼œnˆLV"q½«›‹Œa¸œ\‹ª|ˆrlt`\’gˆz½Éi†«¦‡¦qdT’ˆw}Ÿ—9tua“Ö¢GŒÓh”1z<fofjl|H‡W‡}Lž¨R

@@ -1,0 +1,1 @@
+By1Jd|‰wszyŠ|‘t„nr®°ŒŒˆWŸˆw…flQyŸ–Ž†‡qœn†–~„LyvzpoŠt„}Ÿ¥u„–“„”yrjŠ„|Œ]z{qŠ¬’d†‰ªtŠY~^txsvve„l„f”j

@@ -1,0 +1,1 @@
+By11J$ˆŠ‰†‡†ˆŠ‰wyvwxvzyv‹‰‰‰ˆ‰‡‡…wuowtpupm

@@ -1,0 +1,3 @@
+
+
+By2Jvu{}kpCboj~z~…zu@^ck€~‚…“Ž—¸y™‚}fxq‡§Ìm‹ˆk~tªÃÿŒ–‡rvRtŠÂÂ¹Å¨£¤’€`aÿðÜ¾£œŒŽxn÷áÐ·ž–‹oTÚÐÁÁš‚^zŠ9Gf*M…ÅÛuvt?..aˆ¿Ì‚‘py_Wzž†­¹¬ÊŸ€€‘o¿¿®»„lu €»¼¡ˆMUu®¥ž´¡tN%"PˆŠj„rn8DSbVUqvpZ9JSlafrƒvX8p€Šn`b“¹ààÈÁcžo˜ÀÚÇµÌ·•˜€—ÓÈ£‰Ò³Ÿwgk£¢†‡ÇÔÉiw|”ujlŠ–ˆpg\pt{Š“u|Š–vd\%udƒŸ¦¡‰xluirv|‡Ž–’¨rmdwf z°®þ´tS{ˆ©p§Èú|_{j‘¯ª­vRd7\e„stx˜ij55ct]3jofqP30XZTn[c‰‘xa†~t[GGfwmPvq†¤t<Yƒ“p…oyzMA<xƒ‘g[€JNS¥·Å±gB

@@ -1,0 +1,3 @@
+
+
+By3J}€y~~svXmzr~z~…zu@^ns€~‚…“Ž—¦|™‚}fxq‡§´t‹ˆk~tªÃÞ‰–‡rvRtŠ­­¹Å¨£¤’€`lÜðÜ¾£œŒŽxuÐáÐ·ž–‹oc©¶¬¬’‚j}‡ˆbZpG49_„®ªyvt?..aˆ¿³‚‘py_Wzž…Ÿ¹¬ÊŸ€€‘uª¿®»„lu ¨¼¡ˆMUu®¥•£¡tN%"PˆŠ‹r„rn8DSbVdvvpZ9JSlao{ƒzfPv‡usˆm§ÁÁ°¬Œt”o˜ÀÚÇµÌ·Ž‘€—ÓÈ£‰Ò³–{gk£¢†‡ÇÔ²qw|”ujlŠ–†vg\pt{Š“y€|Š–vd\D€udƒŸ¦¡‰xsyirv|‡Ž–’›{tn{o–}  ¹˜yc}†œv›°·‰|_{j‘¯ªŸzRd7\e„sy{˜ij55ct]NrofqP30XZdu[c‰‘xa†~yhGGfwmPvq…˜t<Yƒ“p…o|}MA<xƒ‘gh]`c™¥®¡pe

@@ -1,0 +1,1 @@
+By4Jnruoiwm~ƒ‰†n‹qw®•°˜Œig®¸”ŠtbrrqaW[[kA_—xth{•j” ƒx”gw@^‡lptN`jgpfUqubu€¤˜~e‚²†¤\l}xrmvŠ‹f\qv}‰Œdkho}ubzo˜‡r_Llvdmm^GeUfXy^uatSz‹nUZcwŠi\

@@ -1,0 +1,1 @@
+By7Jd~~|Sl‘}z„µ…yw®Î«“Šs¸­|ŠyRF…µ¨³Œtª…b •ƒsVja‚dt†it¬±µŽn˜„±³nt|‰xx‚š†qry–¡Ø}|‹¡ŸpKwJf†z„wwdƒ{Z`¦¢T

@@ -1,0 +1,3 @@
+
+
+By8J…‚‰Ž‚wtqo}tŠ{x‚tcz}tvzu†vjƒwz–‹|‘‹}…’‰……lq|{•²{u‚„so‚s…®y„’ŽŒ„os”±¦ŽŠ‰qX¶¦¡™‘ ‹‚Ž ˜‰nx…†r~†{vhn~„bhmXRbzŽ €}„rZkqy–šŸ—ƒŒ‡rˆ’r…‹¦®ˆn‹oŒœ‰ol‡™—œž‰{]Vq˜‹”m†kMizvx}s~‡wfik`pr{rep~‹}uq}…˜”Žzzz†x~³ “¦v‘“n„¸Šw¤±’‡„—³”p…¦”†qe{…sŠ£’|z{ttlj‹ˆ…y€‡‹yyhˆ}g€‘Šˆ^‚u„€€‡w€†{q|€r‘‹{¬‹v|’€Š‚’le–ˆ}Š†«‡{xutuƒ™Œˆ‘u€‹WZp|_’‡{gjXc‚kttryt\wŠx{pfvšwyˆŽ€dfv…zm‡…‘lYsvp€z‚€cg…‘œ•Žj

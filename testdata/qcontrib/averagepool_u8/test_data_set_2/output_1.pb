@@ -1,0 +1,1 @@
+By1Jd†upj•yˆ‡¤pª‡‚~z~yp†y‹yŠ‹‚zmdq˜`„„l¬“—qyr•WQ‚r¡x€†u„“„ˆˆˆb‚qs‘[‹’L‚f~œjik„…onlzij§tv„‰«

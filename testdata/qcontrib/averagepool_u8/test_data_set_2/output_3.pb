@@ -1,0 +1,3 @@
+
+
+By3JŠp„n[\Pkg•¡u{]l]dv€ž»¤‡[zw‹‰Ž’®±©‚°²‘«}™ÊÊ¯žŽ¥¦¦n¼Î°ª£ÅœŽv…§¬Ÿu……Žh‚‹—ypk~x€juŒjah{‹mz‰™y{ƒŒšž”ynzhxˆ–Š”‚‰‡Vu]{GCLQ}‰n~TiCMv„¬“šTGAZkXmk±¯Ž}™¬µ~g¯ÍÞÁ°¢”YT€ÈÚÈ«‚ƒYW{oŸ§­ƒSA5yZoª…Y5*G„€ft…š·™wŠ•’‘¸Ä•“s——‡€{‡|}{}¨Ÿ‘Š™£vhf„¥Ÿk^x„ƒs• lIZ«‰sqŒuK_µ³Š|’„’Or‚ª’iPv…©“…—Šo\q‰ Ž~k‰ugS¢¶xE/c£©–ˆ©Çœh>Y…—Šs~™¤ŠX`mˆqHR€«šn][lmOBU„ˆ~aWMYgYezƒqekp„gIGm…jNS€”\Nm‘…GJ†ÈÃZM[{{sg¡ÌÐsnh|Œ‹´¾¸

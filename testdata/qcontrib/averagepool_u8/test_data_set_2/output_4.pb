@@ -1,0 +1,1 @@
+By4Jwkj]gl‹™fy†st³ ‰šwo›•ƒ”vgŠˆj|klx|yckx‰„imYgX[}~ˆaTqrm—Â¡dSs–Ÿ`8Isn~fJ\sdz‡y†…|}|mqz‚yxi¥‡`oœsO\wnhe\|œMb“dm‘‡i…cTb…j\_eXƒ\{\f|nµ…iTa|‡v

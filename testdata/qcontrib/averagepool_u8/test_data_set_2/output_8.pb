@@ -1,0 +1,3 @@
+
+
+By8JŒ†stˆŠtuv†”‡x€v`qnk…‹˜„knx~|{z–©zw‰ˆŠ¤z„˜–ˆ‰‡‡tqŽ« ˆ‡ƒŽŽtz”˜“‘Œš¦Ž†Žˆ{v€z~m|’yrl[nƒkp‡€ˆz˜Œ…Š…“‘—Ž…‚ƒzzŠˆŒ™ƒnz€drŽxrx{w„‰n|‘ne^r‚Žsg_mo„„™ƒae………}m‡¢¥‰‹¤‘|~kv±­ª”˜Žrnt‰”¤‚nwt`{zhs˜–wXWRˆ€t|„•˜€€‹ƒvszŽ‘¢„x}‰šƒ‚Šˆ–~v‚Ž‰‡vz…”›tq„†„gi†œ”€m…ž‰s‰‡ˆ†oQk’š‹vn‰‹dr‚‘Žrm‰œ{z•Œƒ’omt›’x€w€ˆ\w~nhl}†vŒ¦“kMYƒ¨zˆ£¡Ž€ks‚tgv~–gkzjoZh‡‰nh|‚zwlv…ˆ†‡pgn€`l‚Š}qs|‚m[{…j_jŠ¨qdsŽš]k• €usw€„„Š£¬

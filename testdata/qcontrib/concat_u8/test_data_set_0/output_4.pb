@@ -1,0 +1,1 @@
+By4J€Id9E:38?>PUb-HV3?J3O<Z8GIq3js=Wn.iSi5G0/+qoHl[T2\h_msrZsEEU;Ud?-xŸbtdY`kh‚‰œPw‹YkzYe`vx²Z§µhŒ®S¦‡¦\vUTN±°wª’ˆX”¤˜«µ³´ts‰e‰ŸkP

@@ -1,0 +1,1 @@
+@By4J@YZ—¥Œ™a²t´§ƒ¹«wLUs›¯p\pqsW{,x›bš¢=mÄ·mcy„Z†7§±¯c…iK¬]{fWM

@@ -1,0 +1,1 @@
+€By3J€®ÞjnðŸt{Äyj‹nqígx“zšÀ|i†Óþzºñèæ{~Æwwß|z³ÅmçŠqyäs¤²fãx¯mÃ}xÈœ˜{}¥Ô¨Ý·gúvkq‰™å¿qsjøýioyöfjuwÍhÖfÏîØÁg°à½{w­h‘ŒÎzÇr©ìž€tlh‚v¡si~p»np×uëÉò…kù÷ôg|}«somtƒot}¢tph•u|o~ÙugóõfÕÐr¶ÑkÊ¸váméÜ£§q„k¾v´ÂŽlvsryzpen|ml ~ry¹–¦jïˆÚ‡rif{i¼ËhxxÌ’—o¬w”›lêÒkûplüânª}~Ûu±µ

@@ -1,0 +1,1 @@
+€By0J€knfò_ñ}à¡úŠ™þÃßŸdÎjtfh\|®u¸i~ aîÇ€çt¨¤rsã“Þu{¶bygÑ^c^Å½Z~–ËZ‚w¬§­ZõvŒiÖ›eêðt‹r~Æ[ô°ØwyºëaÜqrÂÛi†pák…lÓo¥Ò¦zø©âÐ{Éjµg]bmj]lu}±å`xqª`_„dzc•¿l²~sÀ‘û”xp‡×ÝÊ[`|n—u^mýÙèxùlÏ^¯|Áaq[¹ÈwoÚŽ|ìædj‰Ä’pfvï¢³yshé«Ì¾]¼že»€´Í`˜üm\p_rZox·÷ÿœövczˆókÔšgh£f}cí\äbenƒÕ{

@@ -1,0 +1,1 @@
+€By0J€tÿ_ÿÿ–iühÿ=:BIÿÿÿ¸ÿFZÿOàÿÿš„ÿ¢^´ÿ°ÿHNð\Ü@vjÿ;ZÿÿÿVÿ@gTU>Uÿpÿc:?qŒ9ÿ’K|6ÞHÿdÿÿÿ¤LBCaÔnMlÿW†äØaö~9ÿÿòSEÿ®`uÿ|iÄÿ5<]<Ö7ÿv?œº¦8{ÿsÿ4]Êÿ‚ÿÿ7ÿWÿ3ÿ` Èÿjÿ}X6ÿYkæfÌo²ÿÐKÿÿ€RÎ~Qÿ[ÿG˜^¬NoÿÆž¾eÿLmªÿ¨FÿCEcTPÿxXîèÒ[ARbˆâusrOlm¼yfÿ¶úrÿÀÿ4dÚwŽ{ÿêyg”JÿŠôÿp=IxþÿQDÿÂzÿÿøì

@@ -1,0 +1,1 @@
+€By0J€f‰Ðö|YvYdíÍ¹˜tq{dã~mõŽá™°‘ªvgk´yéØhc›[\Ç¼e÷_]cj]•¥¯ŸwdÔ‹mt]nw}ŒqaùßêÞ¦œq`py§àiZ_[ÈûÎÅÛÆro_}zk~aó‡ÏphZs\“uÊÀen¶|ï£ˆuÝçgèúÓy`Ãlµlø|~”i[®ô·}{Zm…eåæb}ä×ÒÖ‚½iÑðvüfrîË²Yp^òâÄswxŠ’É^^Ü€s±ìn¾býzž†¤¡ki©­¢¸qëaj¿»hñ«t`bbÌr„–g]wxº{šÂokÁÚzYfþ³zÕuojc—¨uƒ\ox_¬elÙ 

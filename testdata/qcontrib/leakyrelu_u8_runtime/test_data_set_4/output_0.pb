@@ -1,0 +1,1 @@
+€By0J€D6\'c62-D(TT"<//0[UA0>g]FSGLJHP'Oi_8"K)C41h?S*bj_5N.HEMW#YV,&%4#!VA7).`eJhB?HMK,*T5+N$Ifd8@:ef<d^V;$DB\==>^:6$UbahX,0]"ZICkWYOkX;+d3 :!aXJP \*R(lg%cQLj&jZ@R EL1@3>9PR2l&``Zi-7bN^Q4<82fF[(F9.BG

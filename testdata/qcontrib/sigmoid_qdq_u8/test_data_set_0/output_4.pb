@@ -1,0 +1,1 @@
+€By4J€oVžq£\‰^VcŒ_‰Wz–_—tU\²|ytZfcqVoŠv€¥s®Ye£zegfl‡†]\”¢˜ž„¬­™gœ›h~‚©l¦ybjWid–ª†Z€qW‡©¥¢uŸcssUxZc—°r®Y“vXry“wu¨wfVa•’|][«¯}U™a`pe¡ƒa^h…‘¨oYŽ’x{\§WŸiU‡‚”_[`~¤XZ `[˜UaX{tdV[nši‹b œdW}š‹m«k°¡Š±`Ykh‘pp{…]mTª„m^§Œw­ƒˆlnjXke•‹¯›ˆmg}g¦]±­¬_X\jb„r¤—ŽY^v²

@@ -1,0 +1,1 @@
+€By13J€m}sˆv[š¤}V‡a[VŒ Y\‡{›^^Uh_T~h[—dceŽœ’o“ž fa…ˆ¢©w®›Yp]kX¤£”moVeX¨©n­Wr‚Ub•£X‘²—‰l{k…g±’l`sx¨™ªfZ¡|Ÿ‹y‹_Š{WcWd¬—Ÿrs±`nVV§l\]i«[gt°”\‹g–mZ¢­_Y\cwU¦Wdbue_•o®q^¬t¡ŒvZ¯‚–ue°`Žbx˜y]q­]¥ƒYf¥™ji„²rpj`h„~‘Wgka}¦„Y€U‰˜X€wz|apªŠZ\jž†«“^qXz‡y¯§œctUimšƒv†

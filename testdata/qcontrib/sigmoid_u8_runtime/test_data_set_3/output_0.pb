@@ -1,0 +1,1 @@
+€By0J€—denuV‘§‰«[¦yZ’pyW—e›r\}ZVs^²¢‚±mdU˜°‡wip‡a¤`igwƒ{©a­§mon‰W_vxXt£^s\¤vc„ˆ\¯œh[Z{V¥X“WWsfˆk_–Vcšg€]—Y±[£bU[flbu­fŸca¯ªghz®‘}¢e¦ h\™†lyiƒYœYktX„“˜ªZ‹‡€„¬jŠ²e‹Vwg”¨Œ‚– \°¬j|l…tŽžŠ}oq]mj…~¡™Xz’qŽ¥­T^o”`qYxaX{•v«]k†rYbm|~`©p^Wr•_žUUŸ®¨cU_‹dš›]`¡Œ
