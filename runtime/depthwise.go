@@ -120,12 +120,28 @@ func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w
 		lo, hi = l, h
 		post = false
 	}
+	// Channels past the last whole vector (ShuffleNet's 58 and 116) go
+	// through the kernel as one more vector, the last vw channels, which
+	// overlaps the ones before it: they are computed again, from the same
+	// inputs in the same order, so they get the same values, and no
+	// channel is left for Go's per-pixel loop.
+	vw, cdone, o := depthwiseWidth(), cv, 0
+	if cv < c && c >= vw {
+		cdone, o = c, c-vw
+	}
+	var tbias []float32
+	if bias != nil {
+		tbias = bias[o:]
+	}
 	if depthwiseRowOK(g) {
 		for oh := oh0; oh < oh1; oh++ {
 			kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
 			ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
 			depthwiseRowAsm(dst[oh*g.OW*ldd:], ldd, src, g, ih0, kh0, kh1, w, cv, bias, flags, lo, hi)
-			depthwiseFinish(dst, ldd, src, g, w, bias, res, act, alpha, beta, oh, 0, g.OW, kh0, kh1, cv, flags, post)
+			if cdone > cv {
+				depthwiseRowAsm(dst[oh*g.OW*ldd+o:], ldd, src[o:], g, ih0, kh0, kh1, w[o:], vw, tbias, flags, lo, hi)
+			}
+			depthwiseFinish(dst, ldd, src, g, w, bias, res, act, alpha, beta, oh, 0, g.OW, kh0, kh1, cdone, flags, post)
 		}
 		return
 	}
@@ -153,7 +169,10 @@ func depthwiseRows(dst []float32, ldd int, src []float32, g *Window, mult int, w
 				in = src[(ih0*g.W+ow*g.StrideW-g.PadL+kw0*g.DilW)*c:]
 			}
 			depthwiseAsm(n, dst[p:], ldd, in, g.StrideW*c, taps, w, cv, bias, flags, lo, hi)
-			depthwiseFinish(dst, ldd, src, g, w, bias, res, act, alpha, beta, oh, ow, n, kh0, kh1, cv, flags, post)
+			if cdone > cv {
+				depthwiseAsm(n, dst[p+o:], ldd, in[o:], g.StrideW*c, taps, w[o:], vw, tbias, flags, lo, hi)
+			}
+			depthwiseFinish(dst, ldd, src, g, w, bias, res, act, alpha, beta, oh, ow, n, kh0, kh1, cdone, flags, post)
 			ow += n
 		}
 	}

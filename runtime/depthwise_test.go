@@ -28,6 +28,7 @@ var dwRowGeoms = func() []Window {
 			add(2*k+4, 17*s+k, 128, k, k, s, s, 2, 1, k-1, 1, 0, k-1) // dilated rows, uneven pads
 			add(5, 8*s+k-1, 24, 3, k, s, s, 1, 1, 1, k, 1, k)         // pads as wide as the kernel
 			add(4, 16*s+2*k, 8, k, k, 1, s, 1, 2, p, p, p, p)         // dilated columns: table path
+			add(4, 16*s+2*k, 13, k, k, 1, s, 1, 2, p, p, p, p)        // table path, channel tail
 			add(3, 3*s, 48, k, k, s, s, 1, 1, k, k+2, k, k+2)         // groups with no tap inside
 		}
 	}
