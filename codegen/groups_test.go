@@ -51,13 +51,5 @@ func TestWidenGroups(t *testing.T) {
 			graphs = append(graphs, g)
 		}
 	}
-	for _, batch := range []int{1, 3} {
-		var run []*ir.Graph
-		for _, g := range graphs {
-			if g.Inputs[0].Shape[0] == ir.Batch || batch == 1 {
-				run = append(run, g)
-			}
-		}
-		goMatchesRef(t, batch, run...)
-	}
+	goMatchesRefBatched(t, graphs)
 }

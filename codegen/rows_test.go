@@ -151,13 +151,5 @@ func TestValuesInsideOthers(t *testing.T) {
 			t.Errorf("%s: no value was placed inside another", g.Name)
 		}
 	}
-	for _, batch := range []int{1, 3} {
-		var sym []*ir.Graph
-		for _, g := range graphs {
-			if g.Inputs[0].Shape[0] == ir.Batch || batch == 1 {
-				sym = append(sym, g)
-			}
-		}
-		goMatchesRef(t, batch, sym...)
-	}
+	goMatchesRefBatched(t, graphs)
 }
