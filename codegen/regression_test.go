@@ -14,21 +14,6 @@ import (
 // Regression tests for bugs found by engine's differential test: each
 // graph is generated (which must not fail or panic) and, unless -short,
 // built and compared with the reference evaluator.
-// goMatchesRefBatched runs goMatchesRef on graphs whose inputs have a
-// fixed batch of one or two or a symbolic one: all of them with one item,
-// then the symbolic ones with three.
-func goMatchesRefBatched(t *testing.T, graphs []*ir.Graph) {
-	t.Helper()
-	for _, batch := range []int{1, 3} {
-		var run []*ir.Graph
-		for _, g := range graphs {
-			if g.Inputs[0].Shape[0] == ir.Batch || batch == 1 {
-				run = append(run, g)
-			}
-		}
-		goMatchesRef(t, batch, run...)
-	}
-}
 
 // goMatchesRef builds every graph into one program and compares each
 // with the reference evaluator on random inputs of the given batch size.
@@ -70,6 +55,22 @@ func goMatchesRef(t *testing.T, batch int, graphs ...*ir.Graph) {
 				t.Errorf("%s: %s", g.Name, check.Line(k, g.Outputs[k].Name, r))
 			}
 		}
+	}
+}
+
+// goMatchesRefBatched runs goMatchesRef on graphs whose inputs have a
+// fixed batch of one or two or a symbolic one: all of them with one item,
+// then the symbolic ones with three.
+func goMatchesRefBatched(t *testing.T, graphs []*ir.Graph) {
+	t.Helper()
+	for _, batch := range []int{1, 3} {
+		var run []*ir.Graph
+		for _, g := range graphs {
+			if g.Inputs[0].Shape[0] == ir.Batch || batch == 1 {
+				run = append(run, g)
+			}
+		}
+		goMatchesRef(t, batch, run...)
 	}
 }
 
