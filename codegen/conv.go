@@ -31,6 +31,14 @@ func init() {
 // (passes.Target.GroupWidth).
 const GroupWidth = 8
 
+// inActLabel names a convolution's input channel map for bench -layers.
+func inActLabel(act ir.Activation) string {
+	if act == nil {
+		return "scale+shift in"
+	}
+	return "scale+shift+" + act.OpType() + " in"
+}
+
 // The kernels a convolution runs on.
 const (
 	kernGEMM      = iota // im2col (or none, 1x1) + GEMM, per group
@@ -108,6 +116,9 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	kind, tile := convKernelTile(n, op)
 	if n.Input(4) != nil && kind != kernGEMM {
 		return unsupportedf("an input channel scale on a Winograd or depthwise convolution")
+	}
+	if n.Input(5) != nil && (kind != kernGEMM || op.Group != 1 || n.Input(4) != nil) {
+		return unsupportedf("an input channel map on a Winograd, depthwise, grouped or channel-scaled convolution")
 	}
 	if (ldx != c || cx != 0) && kind != kernGEMM {
 		return inSlot(x)
@@ -217,6 +228,22 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		// GEMM a chunk of output pixels at a time (a 1x1 stride-1
 		// unpadded convolution reads the input as A).
 		gen.work = append(gen.work, fmt.Sprintf("p.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
+		if pv := n.Input(5); pv != nil {
+			// The input channel map (passes.FusePreActivation): the GEMM
+			// maps its input a chunk of pixels at a time into the scratch.
+			if !pv.IsConst() || n.Input(6) == nil || !n.Input(6).IsConst() {
+				return unsupportedf("a run-time input channel map")
+			}
+			kind, alpha, beta, err := actFields(op.InActivation)
+			if err != nil {
+				return err
+			}
+			sc := gen.weightSlice(n.Name+"/in_scale", pv.Const)
+			sh := gen.weightSlice(n.Name+"/in_shift", n.Input(6).Const)
+			fmt.Fprintf(&gen.mnew, "\tm.%s[0].Pre = &runtime.Prologue{Scale: %s, Shift: %s, Act: %s, Alpha: %s, Beta: %s}\n", ep, sc, sh, kind, floatLit(alpha), floatLit(beta))
+			gen.work = append(gen.work, fmt.Sprintf("p.PrologueWorkSize(&%s, %d)", win, kh*kw*cing))
+			gen.kernel += ", " + inActLabel(op.InActivation)
+		}
 		if sv := n.Input(4); sv != nil {
 			// An input channel scale (a squeeze-and-excitation block's,
 			// see passes.FuseChannelScale) rescales a copy of the

@@ -10,6 +10,11 @@ import "fmt"
 // and after channel-scale fusion, optional S, one factor per item and
 // input channel ([N, 1, 1, C] in NHWC, [N, C, 1, 1] in NCHW) that
 // multiplies X before the convolution (a squeeze-and-excitation scale).
+// After pre-activation fusion, optional P and Q ([C] each) map every input
+// channel before the convolution: X becomes InActivation(X*P[c] + Q[c]), a
+// BatchNormalization (and its activation) that feeds the convolution and
+// cannot fold into its weights (DenseNet's BatchNorm, ReLU, 1x1 Conv).
+// Inputs 2 to 4 may then be nil.
 type Conv struct {
 	Window
 	Group int
@@ -18,6 +23,9 @@ type Conv struct {
 	// Activation, if set, is applied to the result (conv + bias + R); the
 	// fusion pass sets it.
 	Activation Activation
+	// InActivation, if set, is applied to X*P + Q when inputs P and Q are
+	// present (see above).
+	InActivation Activation
 }
 
 // OpType returns "Conv".
@@ -31,7 +39,7 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 	if err := needFloat("Conv", in, 0); err != nil {
 		return nil, err
 	}
-	if err := sameType("Conv", in, 1, 2, 3, 4); err != nil {
+	if err := sameType("Conv", in, 1, 2, 3, 4, 5, 6); err != nil {
 		return nil, err
 	}
 	c.Layout = imageLayout(c.Layout)
@@ -91,6 +99,14 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 		if !in[4].Shape.Equal(want) {
 			return nil, shapeErr("Conv", in, "input channel scale must have shape %v", want)
 		}
+	}
+	for i := 5; i < min(len(in), 7); i++ {
+		if in[i].Known() && !in[i].Shape.Equal(Shape{ch}) {
+			return nil, shapeErr("Conv", in, "input channel map %d must have shape [%d]", i, ch)
+		}
+	}
+	if len(in) > 7 {
+		return nil, shapeErr("Conv", in, "at most 7 inputs")
 	}
 	if err := checkSize("Conv", y.Shape); err != nil {
 		return nil, err

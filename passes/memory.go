@@ -237,6 +237,7 @@ func CodegenFor(t Target) []Pass {
 		{Name: "layout", Run: ToNHWC, Doc: "compute 2-D image ops in NHWC, transposing only at the edges"},
 		{Name: "cancel-transposes", Run: CancelTransposes, Doc: "compose transposes of transposes; drop pairs that move nothing"},
 		{Name: "fuse-channel-scale", Run: FuseChannelScale, Doc: "apply a squeeze-and-excitation scale to the next 1x1 Conv's weights instead of its input"},
+		{Name: "fuse-preactivation", Run: FusePreActivation, Doc: "apply a BatchNorm (and its activation) that feeds a 1x1 Conv as the Conv reads its input"},
 		{Name: "integer-io", Run: IntegerIO, Doc: "give integer model inputs and outputs float32 slots"},
 		{Name: "plan-memory", Run: PlanMemoryFor(t), Doc: "place run-time values in one reusable arena"},
 	}

@@ -75,6 +75,23 @@ type Epilogue struct {
 	Act ActKind
 	// Alpha and Beta are Act's parameters; see the ActKind constants.
 	Alpha, Beta float32
+	// Pre, if not nil, maps the input of a convolution as it is read (see
+	// Prologue); only ConvN and Conv2D (and their Pool forms) take it, for
+	// a 1x1, stride-1, unpadded window.
+	Pre *Prologue
+}
+
+// Prologue is a per-channel map of a convolution's input: input channel
+// c0+j (j < cin, the channels the call reads) becomes Act(x*Scale[j] +
+// Shift[j]), with Act's Alpha and Beta. It is a BatchNormalization and
+// its activation that feed the convolution and cannot fold into its
+// weights (DenseNet's pre-activation); the convolution applies it a chunk
+// of pixels at a time into its scratch (PrologueWorkSize), where the GEMM
+// reads it from cache. Shift may be nil (no shift).
+type Prologue struct {
+	Scale, Shift []float32
+	Act          ActKind
+	Alpha, Beta  float32
 }
 
 // clampRange reports whether the activation is a clamp to [lo, hi], which

@@ -20,6 +20,13 @@ func Conv2DWorkSize(g *Window, k int) int {
 	return min(g.OutPixels(), convChunk) * k
 }
 
+// PrologueWorkSize returns the scratch (in float32s) that Conv2D and ConvN
+// need for the window g with a GEMM inner dimension k when their epilogue
+// has a Prologue: one chunk of mapped input rows.
+func PrologueWorkSize(g *Window, k int) int {
+	return min(g.OutPixels(), convChunk) * k
+}
+
 // directConv reports whether the input is already the im2col matrix.
 func directConv(g *Window) bool {
 	return g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 &&
@@ -71,6 +78,15 @@ type convJob struct {
 	work     []float32 // this goroutine's chunk of scratch
 	chunk    int       // im2col rows per GEMM call: convChunk, or one image's pixels if fewer
 	indirect bool      // the indirect GEMM instead of im2col; work holds a run's table
+	pre      *Prologue // a 1x1 convolution's input map: work holds mapped rows, not im2col's
+}
+
+// chunkWork is the scratch one goroutine's share takes.
+func (cj *convJob) chunkWork(k int) int {
+	if cj.pre != nil {
+		return PrologueWorkSize(&cj.g, k)
+	}
+	return Conv2DWorkSize(&cj.g, k)
 }
 
 // im2col writes rows [r0, r1) of the im2col matrix of the job's images
@@ -78,6 +94,12 @@ type convJob struct {
 // next.
 func (cj *convJob) im2col(work []float32, r0, r1 int) {
 	k := cj.g.KH * cj.g.KW * cj.cin
+	if p := cj.pre; p != nil {
+		// A 1x1 stride-1 window: output pixel r is input pixel r, over
+		// all the images.
+		ScaleShiftStrided(work, k, cj.src[r0*cj.g.C+cj.c0:], cj.g.C, r1-r0, k, p.Scale, p.Shift, p.Act, p.Alpha, p.Beta)
+		return
+	}
 	per := cj.g.OutPixels()
 	in := cj.g.InLen()
 	for r := r0; r < r1; {
@@ -108,6 +130,21 @@ func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src [
 	}
 	checkLen(fn, "src", len(src), n*g.InLen())
 	m := n * g.OutPixels()
+	if ep != nil && ep.Pre != nil {
+		if !directConv(g) {
+			panic("runtime." + fn + ": Epilogue.Pre needs a 1x1, stride-1, unpadded window")
+		}
+		checkLen(fn, "Epilogue.Pre.Scale", len(ep.Pre.Scale), cin)
+		if ep.Pre.Shift != nil {
+			checkLen(fn, "Epilogue.Pre.Shift", len(ep.Pre.Shift), cin)
+		}
+		checkLen(fn, "work", len(work), threads*PrologueWorkSize(g, b.k))
+		if !plan.init(fn, m, nil, b.k, b, dst, ldd, ep, nil) {
+			return false
+		}
+		*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: min(convChunk, g.OutPixels()), pre: ep.Pre}
+		return true
+	}
 	if directConv(g) {
 		// The input rows are the A rows; the channel offset is a column
 		// offset of A.

@@ -575,3 +575,47 @@ func testConvNSmallImages(t *testing.T) {
 		}
 	}
 }
+
+// TestConvPrologue checks Epilogue.Pre on ConvN and Pool.ConvN (1x1
+// windows, several images, a channel offset, output channels not a
+// multiple of the panel) against mapping the input with ScaleShiftStrided
+// first and running the plain convolution: the same float32 operations in
+// the same order, so the same bits.
+func TestConvPrologue(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	pool := NewPool(2)
+	defer pool.Close()
+	for _, tc := range []struct {
+		h, w, c, c0, cin, cout, n int
+		act                       ActKind
+	}{
+		{7, 7, 24, 0, 24, 16, 1, ActRelu},
+		{10, 10, 40, 8, 24, 33, 2, ActNone},
+		{14, 14, 64, 16, 40, 8, 3, ActClip},
+		{1, 1, 8, 0, 8, 5, 1, ActRelu},
+		{20, 20, 12, 2, 7, 24, 1, ActSigmoid},
+	} {
+		g := Window{H: tc.h, W: tc.w, C: tc.c, KH: 1, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OH: tc.h, OW: tc.w}
+		pix := tc.n * tc.h * tc.w
+		src := randSlice(r, tc.n*g.InLen())
+		pb := PackConv(randSlice(r, tc.cout*tc.cin), tc.cout, tc.cin, 1, 1)
+		pre := &Prologue{Scale: randSlice(r, tc.cin), Shift: randSlice(r, tc.cin), Act: tc.act, Alpha: -0.5, Beta: 0.5}
+		bias := randSlice(r, tc.cout)
+		mapped := make([]float32, pix*tc.cin)
+		ScaleShiftStrided(mapped, tc.cin, src[tc.c0:], tc.c, pix, tc.cin, pre.Scale, pre.Shift, pre.Act, pre.Alpha, pre.Beta)
+		plain := g
+		plain.C = tc.cin
+		want := make([]float32, pix*tc.cout)
+		ConvN(want, tc.cout, mapped, &plain, tc.n, 0, pb, &Epilogue{Bias: bias, Act: ActRelu}, nil)
+		for _, p := range []*Pool{nil, pool} {
+			got := make([]float32, pix*tc.cout)
+			work := make([]float32, p.PrologueWorkSize(&g, tc.cin))
+			p.ConvN(got, tc.cout, src, &g, tc.n, tc.c0, pb, &Epilogue{Bias: bias, Act: ActRelu, Pre: pre}, work)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%+v pool %v: [%d] = %v, mapping first gives %v", tc, p != nil, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

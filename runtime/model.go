@@ -27,9 +27,11 @@ import (
 // kernels to read and write rows at a stride; code generated for version 1
 // is not served (regenerate it). Version 3 added SigmoidORT and
 // QRequant.Signed, which generated code sets for int8 average pools; it
-// still serves version 2.
+// still serves version 2. Version 4 added Epilogue.Pre (Prologue) and
+// PrologueWorkSize, which generated code uses for a BatchNormalization
+// fused into the 1x1 convolution it feeds; it still serves 2 and 3.
 const (
-	Version    = 3
+	Version    = 4
 	MinVersion = 2
 )
 

@@ -217,6 +217,9 @@ func (p *Pool) Sgemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc i
 		Sgemm(m, a, lda, b, c, ldc, ep, work)
 		return
 	}
+	if ep != nil && ep.Pre != nil {
+		panic("runtime.Pool.Sgemm: Epilogue.Pre is for convolutions")
+	}
 	var plan gemmPlan
 	if !plan.init("Pool.Sgemm", m, a, lda, b, c, ldc, ep, work) {
 		return
@@ -299,6 +302,12 @@ func (p *Pool) Conv2DWorkSize(g *Window, k int) int {
 	return p.Threads() * Conv2DWorkSize(g, k)
 }
 
+// PrologueWorkSize is PrologueWorkSize for a call on the pool: one chunk
+// per goroutine.
+func (p *Pool) PrologueWorkSize(g *Window, k int) int {
+	return p.Threads() * PrologueWorkSize(g, k)
+}
+
 // Conv2D is Conv2D split across the pool's goroutines, by chunks of output
 // pixels, each goroutine with its own part of work, whose length must be at
 // least p.Conv2DWorkSize(g, b.K()). Small outputs (a single chunk) are
@@ -333,7 +342,7 @@ func (p *Pool) ConvN(dst []float32, ldd int, src []float32, g *Window, n, c0 int
 	m := plan.m
 	chunks := (m + cj.chunk - 1) / cj.chunk
 	threads := p.threads(2 * float64(m) * float64(plan.n) * float64(plan.k))
-	chunkWork := Conv2DWorkSize(g, plan.k)
+	chunkWork := cj.chunkWork(plan.k)
 	if cj.indirect {
 		// Any rows can start a share, so the indirect GEMM splits like a
 		// GEMM, each share with its own scratch for its tables.

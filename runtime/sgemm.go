@@ -166,6 +166,9 @@ func SgemmWorkSize(m, k int) int { return 0 }
 // Sgemm runs on the calling goroutine and never allocates. A violated
 // length contract panics before anything is written.
 func Sgemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *Epilogue, work []float32) {
+	if ep != nil && ep.Pre != nil {
+		panic("runtime.Sgemm: Epilogue.Pre is for convolutions")
+	}
 	var plan gemmPlan
 	if !plan.init("Sgemm", m, a, lda, b, c, ldc, ep, work) {
 		return

@@ -20,11 +20,19 @@ func init() {
 // adds the residual input R and applies the fused Activation.
 func evalConv(op *ir.Conv, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	x, w, b, r, s := in[0], in[1], opt(in, 2), opt(in, 3), opt(in, 4)
-	if err := needFloats("Conv", w, b, r, s); err != nil {
+	p, q := opt(in, 5), opt(in, 6)
+	if err := needFloats("Conv", w, b, r, s, p, q); err != nil {
 		return nil, err
 	}
 	if s != nil {
 		x = scaleChannels(x, s, op.Layout)
+	}
+	if p != nil || q != nil {
+		inAct, err := activation(op.InActivation)
+		if err != nil {
+			return nil, err
+		}
+		x = mapChannels(x, p, q, inAct, op.Layout)
 	}
 	act, err := activation(op.Activation)
 	if err != nil {
@@ -64,6 +72,41 @@ func scaleChannels(x, s *ir.Tensor, l ir.Layout) *ir.Tensor {
 			ch = at / (per / c)
 		}
 		y.Floats[i] = v * s.Floats[item*c+ch]
+	}
+	return y
+}
+
+// mapChannels returns x with channel c of every item mapped to
+// act(v*p[c] + q[c]) (Conv's input channel map; p or q nil for 1 and 0,
+// act nil for none).
+func mapChannels(x, p, q *ir.Tensor, act func(float64) float64, l ir.Layout) *ir.Tensor {
+	sh := x.Shape
+	c := sh[1]
+	if l == ir.NHWC {
+		c = sh[len(sh)-1]
+	}
+	inner := 1
+	if l != ir.NHWC {
+		for _, d := range sh[2:] {
+			inner *= d
+		}
+	}
+	y := ir.NewFloatTensor(x.DType, x.Shape, make([]float64, len(x.Floats)))
+	for i, v := range x.Floats {
+		ch := i % c
+		if l != ir.NHWC {
+			ch = i / inner % c
+		}
+		if p != nil {
+			v *= p.Floats[ch]
+		}
+		if q != nil {
+			v += q.Floats[ch]
+		}
+		if act != nil {
+			v = act(v)
+		}
+		y.Floats[i] = v
 	}
 	return y
 }
