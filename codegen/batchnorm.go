@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/cnnc/cnnc/ir"
@@ -49,12 +48,7 @@ func (gen *gen) batchNorm(n *ir.Node, op *ir.BatchNormalization) error {
 		}
 	}
 	c := shape[axis]
-	scale, shift := ir.Zeros(ir.Float32, ir.Shape{c}), ir.Zeros(ir.Float32, ir.Shape{c})
-	for i := 0; i < c; i++ {
-		s := n.Inputs[1].Const.Float(i) / math.Sqrt(n.Inputs[4].Const.Float(i)+op.Epsilon)
-		scale.Floats[i] = s
-		shift.Floats[i] = n.Inputs[2].Const.Float(i) - n.Inputs[3].Const.Float(i)*s
-	}
+	scale, shift := op.Affine(n, c)
 	sc := gen.weightSlice(n.Name+"/scale", scale)
 	sh := gen.weightSlice(n.Name+"/shift", shift)
 	if axis == len(shape)-1 {

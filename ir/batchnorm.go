@@ -1,6 +1,9 @@
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // BatchNormalization in inference mode: y = (x - mean) / sqrt(var +
 // Epsilon) * scale + bias, per channel.
@@ -32,6 +35,19 @@ func (b *BatchNormalization) FusedActivation() Activation { return b.Activation 
 
 // SetActivation makes the BatchNorm apply act to its result.
 func (b *BatchNormalization) SetActivation(act Activation) { b.Activation = act }
+
+// Affine returns the normalization as y = x*scale[c] + shift[c], from the
+// constant statistics of node n (a BatchNormalization whose inputs 1 to 4
+// are constants, over c channels).
+func (b *BatchNormalization) Affine(n *Node, c int) (scale, shift *Tensor) {
+	scale, shift = Zeros(Float32, Shape{c}), Zeros(Float32, Shape{c})
+	for i := 0; i < c; i++ {
+		s := n.Inputs[1].Const.Float(i) / math.Sqrt(n.Inputs[4].Const.Float(i)+b.Epsilon)
+		scale.Floats[i] = s
+		shift.Floats[i] = n.Inputs[2].Const.Float(i) - n.Inputs[3].Const.Float(i)*s
+	}
+	return scale, shift
+}
 
 // InstanceNormalization normalizes each (batch, channel) plane by its own
 // mean and variance: y = scale * (x - mean) / sqrt(var + Epsilon) + bias.

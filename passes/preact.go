@@ -1,10 +1,6 @@
 package passes
 
-import (
-	"math"
-
-	"github.com/cnnc/cnnc/ir"
-)
+import "github.com/cnnc/cnnc/ir"
 
 // FusePreActivation moves a BatchNormalization with constant statistics
 // (and the activation fused into it) that feeds only a 1x1, stride-1,
@@ -33,12 +29,7 @@ func FusePreActivation(g *ir.Graph) error {
 			continue
 		}
 		c := x.Shape[len(x.Shape)-1]
-		scale, shift := ir.Zeros(ir.Float32, ir.Shape{c}), ir.Zeros(ir.Float32, ir.Shape{c})
-		for i := 0; i < c; i++ {
-			s := p.Inputs[1].Const.Float(i) / math.Sqrt(p.Inputs[4].Const.Float(i)+bn.Epsilon)
-			scale.Floats[i] = s
-			shift.Floats[i] = p.Inputs[2].Const.Float(i) - p.Inputs[3].Const.Float(i)*s
-		}
+		scale, shift := bn.Affine(p, c)
 		n.Inputs = []*ir.Value{p.Inputs[0], n.Inputs[1], n.Input(2), n.Input(3), nil,
 			ir.NewConst(p.Name+"/scale", scale), ir.NewConst(p.Name+"/shift", shift)}
 		conv.InActivation = bn.Activation
