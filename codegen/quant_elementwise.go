@@ -23,8 +23,19 @@ func (gen *gen) qbinary(n *ir.Node, fn string) error {
 	ys := batch1(y.Shape)
 	first, second := 0, 3 // input index of each operand; its scale and zero point follow it
 	a, b := n.Inputs[first], n.Inputs[second]
+	// groups > 0: one operand matches the output on its leading axes and
+	// broadcasts along the rest ([N, C, 1, 1] against [N, C, H, W], a
+	// squeeze-and-excitation scale left in NCHW, or [N, 1, 1, C] against
+	// [N, H, W, C] for a fixed batch of N): done a group at a time, each
+	// group a broadcast of small values along leading axes.
+	groups, small := 0, 0
 	if !trailing(batch1(a.Shape), ys) || !trailing(batch1(b.Shape), ys) {
-		return unsupportedf("a %s broadcasting %v and %v", n.Op.OpType(), a.Shape, b.Shape)
+		ga, sa := perGroup(batch1(a.Shape), ys)
+		gb, sb := perGroup(batch1(b.Shape), ys)
+		groups, small = max(ga, gb), max(sa, sb)
+		if groups == 0 {
+			return unsupportedf("a %s broadcasting %v and %v", n.Op.OpType(), a.Shape, b.Shape)
+		}
 	}
 	swapped := false
 	switch {
@@ -71,8 +82,34 @@ func (gen *gen) qbinary(n *ir.Node, fn string) error {
 	id := gen.names.ident("qbin", n.Name)
 	fmt.Fprintf(&gen.decls, "var %s = runtime.QBinary{%s}\n\n", id, strings.Join(fields, ", "))
 	gen.kernel = "int8 " + strings.ToLower(fn[1:])
+	if groups > 0 {
+		per := numel(ys) / groups
+		gen.line("for g := 0; g < %d; g++ {", groups)
+		gen.line("runtime.%s(%s[g*%d:(g+1)*%d], %s[g*%d:(g+1)*%d], %s[g*%d:(g+1)*%d], &%s)", fn, dst, per, per, x1, per, per, x2, small, small, id)
+		gen.line("}")
+		return nil
+	}
 	gen.line("runtime.%s(%s, %s, %s, &%s)", fn, dst, x1, x2, id)
 	return nil
+}
+
+// perGroup reports whether an operand of shape s equals out on its
+// leading k > 0 axes and broadcasts along leading axes of the rest
+// ([N, C, 1, 1] against [N, C, H, W]; [N, 1, 1, C] against [N, H, W, C]):
+// then out is groups contiguous groups, the product of those k axes, each
+// combined with small values of the operand. It returns 0, 0 otherwise.
+func perGroup(s, out ir.Shape) (groups, small int) {
+	if len(s) != len(out) {
+		return 0, 0
+	}
+	k := 0
+	for k < len(s) && s[k] == out[k] {
+		k++
+	}
+	if k == 0 || k == len(s) || !trailing(s[k:], out[k:]) {
+		return 0, 0
+	}
+	return numel(out[:k]), numel(s[k:])
 }
 
 // trailing reports whether s broadcasts to out by repeating along leading

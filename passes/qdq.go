@@ -542,7 +542,8 @@ func (r *qdq) binary(n *ir.Node, uses map[*ir.Value][]*ir.Node) error {
 		}
 	}
 	y := n.Outputs[0].Shape
-	if !leadingBroadcast(a.Shape, y) || !leadingBroadcast(b.Shape, y) || !a.Shape.Equal(y) && !b.Shape.Equal(y) {
+	fits := func(s ir.Shape) bool { return leadingBroadcast(s, y) || channelBroadcast(s, y) }
+	if !fits(a.Shape) || !fits(b.Shape) || !a.Shape.Equal(y) && !b.Shape.Equal(y) {
 		return nil
 	}
 	var op ir.Op = &ir.QLinearAdd{}
@@ -559,6 +560,23 @@ func leadingBroadcast(s, out ir.Shape) bool {
 		s = s[1:]
 	}
 	return len(s) <= len(out) && s.Equal(out[len(out)-len(s):])
+}
+
+// channelBroadcast reports whether s is one value per item and channel of
+// channels-first out ([N, C, 1, 1] against [N, C, H, W]): a
+// squeeze-and-excitation scale, which the layout pass makes a trailing
+// broadcast of NHWC data and the code generator otherwise loops over the
+// channels for.
+func channelBroadcast(s, out ir.Shape) bool {
+	if len(s) != len(out) || len(s) < 3 || s[0] != out[0] || s[1] != out[1] {
+		return false
+	}
+	for _, d := range s[2:] {
+		if d != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // concat rewrites DQ(x_i)... -> Concat -> Q.

@@ -235,6 +235,21 @@ func Cases() []Case {
 		add(Case{Name: "add mul broadcast " + dt.String(), Graph: b.Out(p), Ops: []string{"QLinearAdd", "QLinearMul"}, NotOps: []string{"Add", "Mul"}, Exact: true})
 	}
 	for _, dt := range []ir.DType{u8, i8} {
+		// A squeeze-and-excitation scale, one value per item and channel:
+		// on NCHW data (a graph input, which stays channels-first) and
+		// on a convolution's NHWC output.
+		b := NewBuilder("se", 5)
+		xs, xz := in8(dt)
+		x := b.QDQ(b.Input(2, 4, 3, 5), xs, xz, dt)
+		s1 := b.QDQ(b.Input(2, 4, 1, 1), 0.01, xz+3, dt)
+		p1 := b.QDQ(b.Op(&ir.Mul{}, x, s1), 0.007, xz, dt)
+		w, ws := b.Weight(i8, 0, 8, 4, 3, 3)
+		c := b.QDQ(b.Op(&ir.Conv{Window: ir.Window{Pads: []int{1, 1, 1, 1}}}, x, w, b.Bias(8, xs, ws)), 0.02, xz, dt)
+		s2 := b.QDQ(b.Input(2, 8, 1, 1), 0.01, xz-2, dt)
+		p2 := b.QDQ(b.Op(&ir.Mul{}, s2, c), 0.009, xz, dt)
+		add(Case{Name: "mul per channel " + dt.String(), Graph: b.Out(p1, p2), Ops: []string{"QLinearMul", "QLinearConv"}, NotOps: []string{"Mul", "Conv"}, Step: 0.02})
+	}
+	for _, dt := range []ir.DType{u8, i8} {
 		b := NewBuilder("pools", 5)
 		xs, xz := in8(dt)
 		x := b.QDQ(b.Input(1, 3, 8, 8), xs, xz, dt)
