@@ -191,3 +191,28 @@ func BenchmarkQConv(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkQLookup times QLookup over 64 KiB of codes for every
+// element-wise instruction set (isa=..., for benchstat -col /isa).
+func BenchmarkQLookup(b *testing.B) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	r := rand.New(rand.NewPCG(73, 73))
+	var table [256]uint8
+	for i := range table {
+		table[i] = uint8(r.IntN(256))
+	}
+	src := make([]uint8, 64<<10)
+	for i := range src {
+		src[i] = uint8(r.IntN(256))
+	}
+	dst := make([]uint8, len(src))
+	for _, is := range qdwISAs() {
+		b.Run("isa="+is.String(), func(b *testing.B) {
+			qewISA = is
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				QLookup(dst, src, &table)
+			}
+		})
+	}
+}

@@ -72,6 +72,10 @@ func Int32Bits(slots []float32) []int32 {
 func QLookup(dst, src []uint8, table *[256]uint8) {
 	checkLen("QLookup", "dst", len(dst), len(src))
 	dst = dst[:len(src)]
+	if n := len(src) &^ 31; n > 0 && qewISA != isaGo {
+		qlookupAsm(dst[:n], src[:n], table)
+		dst, src = dst[n:], src[n:]
+	}
 	for i, x := range src {
 		dst[i] = table[x]
 	}

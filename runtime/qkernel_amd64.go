@@ -142,6 +142,12 @@ func qbinaryAsm(dst, a, b []uint8, f *[3]float32, z *[5]int32, op int) {
 	qbinaryAVX2(len(dst), unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), &f[0], &z[0], op)
 }
 
+// qlookupAsm maps len(src), a multiple of 32, bytes through table into
+// dst.
+func qlookupAsm(dst, src []uint8, table *[256]uint8) {
+	qlookupAVX2(len(src), unsafe.SliceData(dst), unsafe.SliceData(src), &table[0])
+}
+
 // qquantizeAsm quantizes len(src), a multiple of 8, values into dst.
 func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi float32, signed bool) {
 	s := 0

@@ -43,3 +43,8 @@ func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi 
 func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, srun int) {
 	panic("runtime: no byte im2col assembly")
 }
+
+// qlookupAsm is never called without assembly kernels.
+func qlookupAsm(dst, src []uint8, table *[256]uint8) {
+	panic("runtime: no lookup assembly")
+}

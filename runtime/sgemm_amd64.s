@@ -42038,6 +42038,235 @@ qquantizeAVX2_done:
 	VZEROUPPER
 	RET
 
+// func qlookupAVX2(n int, dst *uint8, src *uint8, table *uint8)
+// Requires: AVX, AVX2
+TEXT ·qlookupAVX2(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), CX
+	MOVQ    dst+8(FP), DI
+	MOVQ    src+16(FP), SI
+	MOVQ    table+24(FP), DX
+	VMOVDQU qlookupRows<>+512(SB), Y15
+	XORQ    AX, AX
+	TESTQ   CX, CX
+	JZ      qlookupAVX2_done
+
+qlookupAVX2_loop:
+	VMOVDQU        (SI)(AX*1), Y0
+	VPAND          Y15, Y0, Y1
+	VPSRLW         $0x04, Y0, Y2
+	VPAND          Y15, Y2, Y2
+	VPXOR          Y3, Y3, Y3
+	VBROADCASTI128 (DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+0(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 16(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+32(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 32(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+64(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 48(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+96(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 64(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+128(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 80(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+160(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 96(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+192(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 112(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+224(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 128(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+256(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 144(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+288(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 160(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+320(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 176(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+352(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 192(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+384(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 208(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+416(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 224(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+448(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VBROADCASTI128 240(DX), Y4
+	VPSHUFB        Y1, Y4, Y4
+	VPCMPEQB       qlookupRows<>+480(SB), Y2, Y5
+	VPBLENDVB      Y5, Y4, Y3, Y3
+	VMOVDQU        Y3, (DI)(AX*1)
+	ADDQ           $0x00000020, AX
+	CMPQ           AX, CX
+	JL             qlookupAVX2_loop
+
+qlookupAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA qlookupRows<>+0(SB)/4, $0x00000000
+DATA qlookupRows<>+4(SB)/4, $0x00000000
+DATA qlookupRows<>+8(SB)/4, $0x00000000
+DATA qlookupRows<>+12(SB)/4, $0x00000000
+DATA qlookupRows<>+16(SB)/4, $0x00000000
+DATA qlookupRows<>+20(SB)/4, $0x00000000
+DATA qlookupRows<>+24(SB)/4, $0x00000000
+DATA qlookupRows<>+28(SB)/4, $0x00000000
+DATA qlookupRows<>+32(SB)/4, $0x01010101
+DATA qlookupRows<>+36(SB)/4, $0x01010101
+DATA qlookupRows<>+40(SB)/4, $0x01010101
+DATA qlookupRows<>+44(SB)/4, $0x01010101
+DATA qlookupRows<>+48(SB)/4, $0x01010101
+DATA qlookupRows<>+52(SB)/4, $0x01010101
+DATA qlookupRows<>+56(SB)/4, $0x01010101
+DATA qlookupRows<>+60(SB)/4, $0x01010101
+DATA qlookupRows<>+64(SB)/4, $0x02020202
+DATA qlookupRows<>+68(SB)/4, $0x02020202
+DATA qlookupRows<>+72(SB)/4, $0x02020202
+DATA qlookupRows<>+76(SB)/4, $0x02020202
+DATA qlookupRows<>+80(SB)/4, $0x02020202
+DATA qlookupRows<>+84(SB)/4, $0x02020202
+DATA qlookupRows<>+88(SB)/4, $0x02020202
+DATA qlookupRows<>+92(SB)/4, $0x02020202
+DATA qlookupRows<>+96(SB)/4, $0x03030303
+DATA qlookupRows<>+100(SB)/4, $0x03030303
+DATA qlookupRows<>+104(SB)/4, $0x03030303
+DATA qlookupRows<>+108(SB)/4, $0x03030303
+DATA qlookupRows<>+112(SB)/4, $0x03030303
+DATA qlookupRows<>+116(SB)/4, $0x03030303
+DATA qlookupRows<>+120(SB)/4, $0x03030303
+DATA qlookupRows<>+124(SB)/4, $0x03030303
+DATA qlookupRows<>+128(SB)/4, $0x04040404
+DATA qlookupRows<>+132(SB)/4, $0x04040404
+DATA qlookupRows<>+136(SB)/4, $0x04040404
+DATA qlookupRows<>+140(SB)/4, $0x04040404
+DATA qlookupRows<>+144(SB)/4, $0x04040404
+DATA qlookupRows<>+148(SB)/4, $0x04040404
+DATA qlookupRows<>+152(SB)/4, $0x04040404
+DATA qlookupRows<>+156(SB)/4, $0x04040404
+DATA qlookupRows<>+160(SB)/4, $0x05050505
+DATA qlookupRows<>+164(SB)/4, $0x05050505
+DATA qlookupRows<>+168(SB)/4, $0x05050505
+DATA qlookupRows<>+172(SB)/4, $0x05050505
+DATA qlookupRows<>+176(SB)/4, $0x05050505
+DATA qlookupRows<>+180(SB)/4, $0x05050505
+DATA qlookupRows<>+184(SB)/4, $0x05050505
+DATA qlookupRows<>+188(SB)/4, $0x05050505
+DATA qlookupRows<>+192(SB)/4, $0x06060606
+DATA qlookupRows<>+196(SB)/4, $0x06060606
+DATA qlookupRows<>+200(SB)/4, $0x06060606
+DATA qlookupRows<>+204(SB)/4, $0x06060606
+DATA qlookupRows<>+208(SB)/4, $0x06060606
+DATA qlookupRows<>+212(SB)/4, $0x06060606
+DATA qlookupRows<>+216(SB)/4, $0x06060606
+DATA qlookupRows<>+220(SB)/4, $0x06060606
+DATA qlookupRows<>+224(SB)/4, $0x07070707
+DATA qlookupRows<>+228(SB)/4, $0x07070707
+DATA qlookupRows<>+232(SB)/4, $0x07070707
+DATA qlookupRows<>+236(SB)/4, $0x07070707
+DATA qlookupRows<>+240(SB)/4, $0x07070707
+DATA qlookupRows<>+244(SB)/4, $0x07070707
+DATA qlookupRows<>+248(SB)/4, $0x07070707
+DATA qlookupRows<>+252(SB)/4, $0x07070707
+DATA qlookupRows<>+256(SB)/4, $0x08080808
+DATA qlookupRows<>+260(SB)/4, $0x08080808
+DATA qlookupRows<>+264(SB)/4, $0x08080808
+DATA qlookupRows<>+268(SB)/4, $0x08080808
+DATA qlookupRows<>+272(SB)/4, $0x08080808
+DATA qlookupRows<>+276(SB)/4, $0x08080808
+DATA qlookupRows<>+280(SB)/4, $0x08080808
+DATA qlookupRows<>+284(SB)/4, $0x08080808
+DATA qlookupRows<>+288(SB)/4, $0x09090909
+DATA qlookupRows<>+292(SB)/4, $0x09090909
+DATA qlookupRows<>+296(SB)/4, $0x09090909
+DATA qlookupRows<>+300(SB)/4, $0x09090909
+DATA qlookupRows<>+304(SB)/4, $0x09090909
+DATA qlookupRows<>+308(SB)/4, $0x09090909
+DATA qlookupRows<>+312(SB)/4, $0x09090909
+DATA qlookupRows<>+316(SB)/4, $0x09090909
+DATA qlookupRows<>+320(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+324(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+328(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+332(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+336(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+340(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+344(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+348(SB)/4, $0x0a0a0a0a
+DATA qlookupRows<>+352(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+356(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+360(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+364(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+368(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+372(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+376(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+380(SB)/4, $0x0b0b0b0b
+DATA qlookupRows<>+384(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+388(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+392(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+396(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+400(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+404(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+408(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+412(SB)/4, $0x0c0c0c0c
+DATA qlookupRows<>+416(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+420(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+424(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+428(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+432(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+436(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+440(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+444(SB)/4, $0x0d0d0d0d
+DATA qlookupRows<>+448(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+452(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+456(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+460(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+464(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+468(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+472(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+476(SB)/4, $0x0e0e0e0e
+DATA qlookupRows<>+480(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+484(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+488(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+492(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+496(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+500(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+504(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+508(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+512(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+516(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+520(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+524(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+528(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+532(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+536(SB)/4, $0x0f0f0f0f
+DATA qlookupRows<>+540(SB)/4, $0x0f0f0f0f
+GLOBL qlookupRows<>(SB), RODATA|NOPTR, $544
+
 // func qim2colAVX2(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)
 // Requires: AVX
 TEXT ·qim2colAVX2(SB), NOSPLIT, $0-64

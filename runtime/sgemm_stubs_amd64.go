@@ -334,6 +334,11 @@ func qbinaryAVX2(n int, dst *uint8, a *uint8, b *uint8, f *float32, z *int32, op
 //go:noescape
 func qquantizeAVX2(n int, dst *uint8, src *float32, scale float32, zero int32, lo float32, hi float32, signed int)
 
+// qlookupAVX2 maps n bytes, a multiple of 32, through a 256-byte table; see the asmgen command.
+//
+//go:noescape
+func qlookupAVX2(n int, dst *uint8, src *uint8, table *uint8)
+
 // qim2colAVX2 copies the kernel rows of npix byte im2col rows; see the asmgen command.
 //
 //go:noescape

@@ -125,6 +125,7 @@ func main() {
 	qmaxPool()
 	qbinary()
 	qquantize()
+	qlookup()
 	qim2col()
 	Generate()
 }

@@ -339,3 +339,58 @@ func qim2col() {
 	VZEROUPPER()
 	RET()
 }
+
+// qlookup maps n bytes (a multiple of 32) through a 256-entry table,
+// dst[i] = table[src[i]], 32 at a time: VPSHUFB looks up the low nibble of
+// every byte in each of the table's 16 rows of 16 bytes, and the row
+// whose number is the byte's high nibble is kept (VPCMPEQB against the
+// row number, VPBLENDVB). Sixteen rounds of three operations replace 32
+// dependent scalar loads; Go does the last n%32 bytes.
+func qlookup() {
+	name := "qlookupAVX2"
+	TEXT(name, NOSPLIT, "func(n int, dst *uint8, src *uint8, table *uint8)")
+	Pragma("noescape")
+	Doc(name + " maps n bytes, a multiple of 32, through a 256-byte table; see the asmgen command.")
+	y := avx2.vec
+	x, lo, hi, acc, t, m, nib := y(0), y(1), y(2), y(3), y(4), y(5), y(15)
+	n, dst, src, tb, i := RCX, RDI, RSI, RDX, RAX
+	Load(Param("n"), n)
+	Load(Param("dst"), dst)
+	Load(Param("src"), src)
+	Load(Param("table"), tb)
+	rows := NewDataAddr(NewStaticSymbol("qlookupRows"), 0)
+	VMOVDQU(rows.Offset(16*32), nib) // 0x0f in every byte, after the 16 row numbers
+	XORQ(i, i)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	VMOVDQU(Mem{Base: src, Index: i, Scale: 1}, x)
+	VPAND(nib, x, lo)
+	VPSRLW(Imm(4), x, hi)
+	VPAND(nib, hi, hi)
+	VPXOR(acc, acc, acc)
+	for k := 0; k < 16; k++ {
+		VBROADCASTI128(Mem{Base: tb, Disp: 16 * k}, t)
+		VPSHUFB(lo, t, t)
+		VPCMPEQB(rows.Offset(32*k), hi, m)
+		VPBLENDVB(m, t, acc, acc)
+	}
+	VMOVDQU(acc, Mem{Base: dst, Index: i, Scale: 1})
+	ADDQ(U32(32), i)
+	CMPQ(i, n)
+	JL(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+
+	GLOBL("qlookupRows", RODATA|NOPTR)
+	for k := 0; k <= 16; k++ {
+		v := uint32(k) * 0x01010101
+		if k == 16 {
+			v = 0x0f0f0f0f
+		}
+		for l := 0; l < 8; l++ {
+			DATA(32*k+4*l, U32(v))
+		}
+	}
+}
