@@ -204,3 +204,35 @@ func TestQLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestQGlobalAvgPoolISAs checks QGlobalAvgPool's assembly row sums against
+// the Go loop on channel counts with tails (and past the 256-channel
+// block) and a few image sizes: integer sums, so the codes must be equal.
+func TestQGlobalAvgPoolISAs(t *testing.T) {
+	defer func(old isa) { qewISA = old }(qewISA)
+	r := rand.New(rand.NewPCG(74, 74))
+	q := &QRequant{InScale: 0.03, InZero: 117, OutScale: 0.011, OutZero: 9}
+	for _, c := range []int{1, 7, 8, 13, 64, 300, 517} {
+		for _, hw := range []int{1, 5, 49, 196} {
+			src := make([]uint8, hw*c)
+			for i := range src {
+				src[i] = uint8(r.IntN(256))
+			}
+			var want []uint8
+			for _, is := range append([]isa{isaGo}, qdwISAs()...) {
+				qewISA = is
+				got := make([]uint8, c)
+				QGlobalAvgPool(got, src, hw, c, q)
+				if want == nil {
+					want = got
+					continue
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%v c=%d hw=%d: channel %d = %d, the Go loop gives %d", is, c, hw, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

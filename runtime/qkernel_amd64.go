@@ -142,6 +142,12 @@ func qbinaryAsm(dst, a, b []uint8, f *[3]float32, z *[5]int32, op int) {
 	qbinaryAVX2(len(dst), unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), &f[0], &z[0], op)
 }
 
+// qsumRowsAsm adds rows rows of len(acc), a multiple of 8, codes from
+// src, stride apart, into acc; the caller has checked the lengths.
+func qsumRowsAsm(acc []int32, src []uint8, stride, rows int) {
+	qsumRowsAVX2(unsafe.SliceData(acc), unsafe.SliceData(src), len(acc), stride, rows)
+}
+
 // qlookupAsm maps len(src), a multiple of 32, bytes through table into
 // dst.
 func qlookupAsm(dst, src []uint8, table *[256]uint8) {

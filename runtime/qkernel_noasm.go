@@ -48,3 +48,8 @@ func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, 
 func qlookupAsm(dst, src []uint8, table *[256]uint8) {
 	panic("runtime: no lookup assembly")
 }
+
+// qsumRowsAsm is never called without assembly kernels.
+func qsumRowsAsm(acc []int32, src []uint8, stride, rows int) {
+	panic("runtime: no row-sum assembly")
+}

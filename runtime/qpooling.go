@@ -288,9 +288,18 @@ func QGlobalAvgPool(dst, src []uint8, hw, c int, q *QRequant) {
 	for c0 := 0; c0 < c; c0 += qpoolBlock {
 		a := acc[:min(qpoolBlock, c-c0)]
 		clear(a)
-		for p := 0; p < hw; p++ {
-			s := p*c + c0
-			sumBytes(a, src[s:s+len(a)])
+		cv := 0 // the channels the assembly sums (integer sums: any order gives the same)
+		if qewISA != isaGo {
+			cv = len(a) &^ 7
+			if cv > 0 {
+				qsumRowsAsm(a[:cv], src[c0:(hw-1)*c+c0+cv], c, hw)
+			}
+		}
+		if cv < len(a) {
+			for p := 0; p < hw; p++ {
+				s := p*c + c0
+				sumBytes(a[cv:], src[s+cv:s+len(a)])
+			}
 		}
 		requantSums(dst[c0:c0+len(a)], a, int32(hw)*q.InZero, m, q.OutZero)
 	}

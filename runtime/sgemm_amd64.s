@@ -42267,6 +42267,37 @@ DATA qlookupRows<>+536(SB)/4, $0x0f0f0f0f
 DATA qlookupRows<>+540(SB)/4, $0x0f0f0f0f
 GLOBL qlookupRows<>(SB), RODATA|NOPTR, $544
 
+// func qsumRowsAVX2(acc *int32, src *uint8, n int, stride int, rows int)
+// Requires: AVX, AVX2
+TEXT ·qsumRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ  acc+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  n+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  rows+32(FP), R8
+	TESTQ CX, CX
+	JZ    qsumRowsAVX2_done
+	TESTQ R8, R8
+	JZ    qsumRowsAVX2_done
+
+qsumRowsAVX2_row:
+	XORQ AX, AX
+
+qsumRowsAVX2_vec:
+	VPMOVZXBD (SI)(AX*1), Y0
+	VPADDD    (DI)(AX*4), Y0, Y0
+	VMOVDQU   Y0, (DI)(AX*4)
+	ADDQ      $0x00000008, AX
+	CMPQ      AX, CX
+	JL        qsumRowsAVX2_vec
+	ADDQ      DX, SI
+	DECQ      R8
+	JNZ       qsumRowsAVX2_row
+
+qsumRowsAVX2_done:
+	VZEROUPPER
+	RET
+
 // func qim2colAVX2(npix int, dst *uint8, ldd int, src *uint8, sstep int, nruns int, runlen int, srun int)
 // Requires: AVX
 TEXT ·qim2colAVX2(SB), NOSPLIT, $0-64

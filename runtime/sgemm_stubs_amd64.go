@@ -339,6 +339,11 @@ func qquantizeAVX2(n int, dst *uint8, src *float32, scale float32, zero int32, l
 //go:noescape
 func qlookupAVX2(n int, dst *uint8, src *uint8, table *uint8)
 
+// qsumRowsAVX2 adds rows of n codes, a multiple of 8, into int32 sums; see the asmgen command.
+//
+//go:noescape
+func qsumRowsAVX2(acc *int32, src *uint8, n int, stride int, rows int)
+
 // qim2colAVX2 copies the kernel rows of npix byte im2col rows; see the asmgen command.
 //
 //go:noescape

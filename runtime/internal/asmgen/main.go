@@ -126,6 +126,7 @@ func main() {
 	qbinary()
 	qquantize()
 	qlookup()
+	qsumRows()
 	qim2col()
 	Generate()
 }

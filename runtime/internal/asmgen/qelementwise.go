@@ -394,3 +394,38 @@ func qlookup() {
 		}
 	}
 }
+
+// qsumRows adds rows rows of n uint8 codes (n a multiple of 8), stride
+// bytes apart, into n int32 sums: acc[i] += src[r*stride + i], eight codes
+// widened per step (a global average pool's sums, one row per pixel).
+func qsumRows() {
+	name := "qsumRowsAVX2"
+	TEXT(name, NOSPLIT, "func(acc *int32, src *uint8, n int, stride int, rows int)")
+	Pragma("noescape")
+	Doc(name + " adds rows of n codes, a multiple of 8, into int32 sums; see the asmgen command.")
+	acc, src, n, stride, rows, i := RDI, RSI, RCX, RDX, R8, RAX
+	Load(Param("acc"), acc)
+	Load(Param("src"), src)
+	Load(Param("n"), n)
+	Load(Param("stride"), stride)
+	Load(Param("rows"), rows)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_row")
+	XORQ(i, i)
+	Label(name + "_vec")
+	VPMOVZXBD(Mem{Base: src, Index: i, Scale: 1}, Y0)
+	VPADDD(Mem{Base: acc, Index: i, Scale: 4}, Y0, Y0)
+	VMOVDQU(Y0, Mem{Base: acc, Index: i, Scale: 4})
+	ADDQ(U32(8), i)
+	CMPQ(i, n)
+	JL(LabelRef(name + "_vec"))
+	ADDQ(stride, src)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
