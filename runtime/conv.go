@@ -17,15 +17,17 @@ func Conv2DWorkSize(g *Window, k int) int {
 	if directConv(g) {
 		return 0
 	}
-	return min(g.OutPixels(), convChunk) * k
+	return chunkRows(g) * k
 }
 
 // PrologueWorkSize returns the scratch (in float32s) that Conv2D and ConvN
 // need for the window g with a GEMM inner dimension k when their epilogue
 // has a Prologue: one chunk of mapped input rows.
-func PrologueWorkSize(g *Window, k int) int {
-	return min(g.OutPixels(), convChunk) * k
-}
+func PrologueWorkSize(g *Window, k int) int { return chunkRows(g) * k }
+
+// chunkRows is the number of output pixels a chunk of im2col (or mapped)
+// rows holds: convChunk, or one image's pixels if fewer.
+func chunkRows(g *Window) int { return min(g.OutPixels(), convChunk) }
 
 // directConv reports whether the input is already the im2col matrix.
 func directConv(g *Window) bool {
@@ -130,22 +132,19 @@ func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src [
 	}
 	checkLen(fn, "src", len(src), n*g.InLen())
 	m := n * g.OutPixels()
-	if ep != nil && ep.Pre != nil {
+	var pre *Prologue
+	if ep != nil {
+		pre = ep.Pre
+	}
+	if pre != nil {
 		if !directConv(g) {
 			panic("runtime." + fn + ": Epilogue.Pre needs a 1x1, stride-1, unpadded window")
 		}
-		checkLen(fn, "Epilogue.Pre.Scale", len(ep.Pre.Scale), cin)
-		if ep.Pre.Shift != nil {
-			checkLen(fn, "Epilogue.Pre.Shift", len(ep.Pre.Shift), cin)
+		checkLen(fn, "Epilogue.Pre.Scale", len(pre.Scale), cin)
+		if pre.Shift != nil {
+			checkLen(fn, "Epilogue.Pre.Shift", len(pre.Shift), cin)
 		}
-		checkLen(fn, "work", len(work), threads*PrologueWorkSize(g, b.k))
-		if !plan.init(fn, m, nil, b.k, b, dst, ldd, ep, nil) {
-			return false
-		}
-		*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: min(convChunk, g.OutPixels()), pre: ep.Pre}
-		return true
-	}
-	if directConv(g) {
+	} else if directConv(g) {
 		// The input rows are the A rows; the channel offset is a column
 		// offset of A.
 		if !plan.init(fn, m, src[c0:], g.C, b, dst, ldd, ep, work) {
@@ -154,15 +153,16 @@ func (cj *convJob) init(fn string, plan *gemmPlan, dst []float32, ldd int, src [
 		plan.checkA(fn)
 		return true
 	}
-	checkLen(fn, "work", len(work), threads*Conv2DWorkSize(g, b.k))
-	// A comes a chunk at a time, from work.
+	// A comes a chunk at a time, from work: im2col rows, or the input rows
+	// mapped by the prologue. The scratch holds one chunk, which is never
+	// more than one image's pixels, even when the images' pixels run on.
+	job := convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: chunkRows(g), pre: pre}
+	job.indirect = pre == nil && useIndirect(b.kern, g, cin, b.n)
+	checkLen(fn, "work", len(work), threads*job.chunkWork(b.k))
 	if !plan.init(fn, m, nil, b.k, b, dst, ldd, ep, nil) {
 		return false
 	}
-	// The scratch holds one chunk, which is never more than one image's
-	// pixels (Conv2DWorkSize), even when the images' pixels run on.
-	*cj = convJob{src: src, g: *g, c0: c0, cin: cin, work: work, chunk: min(convChunk, g.OutPixels()),
-		indirect: useIndirect(b.kern, g, cin, b.n)}
+	*cj = job
 	return true
 }
 

@@ -121,7 +121,7 @@ func QConv2DWorkSize(g *Window, k int) int {
 	if directConv(g) {
 		return 0
 	}
-	return min(g.OutPixels(), convChunk) * qconvLDA(k)
+	return chunkRows(g) * qconvLDA(k)
 }
 
 // QConv2D is a quantized convolution (QLinearConv, ConvInteger, or a QDQ
