@@ -224,29 +224,10 @@ func (gen *gen) loops(shape ir.Shape, ops []operand, stmt func(o string) string)
 		vars[d] = fmt.Sprintf("i%d", d)
 		gen.line("for %s := 0; %s < %d; %s++ {", vars[d], vars[d], dims[d], vars[d])
 	}
-	index := func(off int, str []int) string {
-		var terms []string
-		if off != 0 {
-			terms = append(terms, fmt.Sprint(off))
-		}
-		for d, s := range str {
-			switch {
-			case s == 0:
-			case s == 1:
-				terms = append(terms, vars[d])
-			default:
-				terms = append(terms, fmt.Sprintf("%s*%d", vars[d], s))
-			}
-		}
-		if len(terms) == 0 {
-			return "0"
-		}
-		return strings.Join(terms, "+")
-	}
 	for i, op := range ops[1:] {
-		gen.line("x%d := s%d[%s]", i, i, index(op.off, strides[i+1]))
+		gen.line("x%d := s%d[%s]", i, i, indexExpr(vars, op.off, strides[i+1]))
 	}
-	gen.line("%s", stmt(index(ops[0].off, strides[0])))
+	gen.line("%s", stmt(indexExpr(vars, ops[0].off, strides[0])))
 	for range dims {
 		gen.line("}")
 	}
@@ -277,27 +258,35 @@ func (gen *gen) copyLoops(shape ir.Shape, ops []operand) {
 		vars[d] = fmt.Sprintf("i%d", d)
 		gen.line("for %s := 0; %s < %d; %s++ {", vars[d], vars[d], dims[d], vars[d])
 	}
-	index := func(off int, str []int) string {
-		var terms []string
-		if off != 0 {
-			terms = append(terms, fmt.Sprint(off))
-		}
-		for d, v := range vars {
-			if str[d] != 0 {
-				terms = append(terms, fmt.Sprintf("%s*%d", v, str[d]))
-			}
-		}
-		if len(terms) == 0 {
-			return "0"
-		}
-		return strings.Join(terms, "+")
-	}
-	do, so := index(ops[0].off, strides[0]), index(ops[1].off, strides[1])
+	do, so := indexExpr(vars, ops[0].off, strides[0]), indexExpr(vars, ops[1].off, strides[1])
 	gen.line("copy(o[%s:%s+%d], s0[%s:%s+%d])", do, do, dims[last], so, so, dims[last])
 	for range vars {
 		gen.line("}")
 	}
 	gen.line("}")
+}
+
+// indexExpr is the index off + sum of vars[d]*str[d] over the loop
+// variables of loops and copyLoops (str may be longer than vars: the
+// innermost axis of a copy has no variable).
+func indexExpr(vars []string, off int, str []int) string {
+	var terms []string
+	if off != 0 {
+		terms = append(terms, fmt.Sprint(off))
+	}
+	for d, v := range vars {
+		switch s := str[d]; s {
+		case 0:
+		case 1:
+			terms = append(terms, v)
+		default:
+			terms = append(terms, fmt.Sprintf("%s*%d", v, s))
+		}
+	}
+	if len(terms) == 0 {
+		return "0"
+	}
+	return strings.Join(terms, "+")
 }
 
 // contiguous returns the row-major strides of shape.
