@@ -227,8 +227,9 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 		// Conv2D runs im2col (or builds the indirect GEMM's table) and the
 		// GEMM a chunk of output pixels at a time (a 1x1 stride-1
 		// unpadded convolution reads the input as A).
-		gen.work = append(gen.work, fmt.Sprintf("p.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
-		if pv := n.Input(5); pv != nil {
+		if pv := n.Input(5); pv == nil {
+			gen.work = append(gen.work, fmt.Sprintf("p.Conv2DWorkSize(&%s, %d)", win, kh*kw*cing))
+		} else {
 			// The input channel map (passes.FusePreActivation): the GEMM
 			// maps its input a chunk of pixels at a time into the scratch.
 			if !pv.IsConst() || n.Input(6) == nil || !n.Input(6).IsConst() {
