@@ -101,6 +101,37 @@ func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstri
 	}
 }
 
+// stemKernel is the kernel PackStem packs for when the GEMM kernel is k:
+// the AVX2 one wherever there is assembly (an AVX-512 machine runs it too;
+// the stem has no AVX-512 variant), else the portable one.
+func stemKernel(k *kernel) *kernel {
+	if k.isa != isaGo && hasAVX2() {
+		return avx2Kernel
+	}
+	return goKernel
+}
+
+// asmStemTile runs the AVX2 stem kernel; see stemTile for the arguments.
+func asmStemTile(rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+	var biasp, resp *float32
+	if flags&tBias != 0 {
+		biasp = unsafe.SliceData(bias)
+	}
+	if flags&tRes != 0 {
+		resp = unsafe.SliceData(res)
+	}
+	var lanes *int32
+	if nw < w {
+		lanes = &tailLanes[8-(nw-w+8)]
+	}
+	ap, sp, bp, cp := unsafe.SliceData(a), unsafe.SliceData(segs), unsafe.SliceData(b), unsafe.SliceData(c)
+	if w == 16 {
+		stemAVX2x16(rows, kw, ap, lda, sp, len(segs), dx, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
+	} else {
+		stemAVX2x8(rows, kw, ap, lda, sp, len(segs), dx, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
+	}
+}
+
 func depthwiseISAs() []isa {
 	var is []isa
 	if hasAVX512() {

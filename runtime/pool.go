@@ -52,6 +52,7 @@ type poolJob struct {
 	wino           winoJob
 	pooling        plJob
 	q              qJob // the quantized kernels' jobs (qpool.go)
+	stem           stemJob
 	m0, m1, p0, p1 int
 }
 
@@ -66,6 +67,7 @@ const (
 	jobWinograd          // Winograd tiles [m0, m1), panels [p0, p1)
 	jobPooling           // MaxPool or AvgPool output rows [m0, m1)
 	jobQuant             // a quantized kernel's share; q.kind says which
+	jobStem              // ConvNCHW output rows [m0, m1)
 )
 
 func (j *poolJob) run() {
@@ -84,6 +86,8 @@ func (j *poolJob) run() {
 		j.pooling.run(j.m0, j.m1)
 	case jobQuant:
 		j.q.run(j.m0, j.m1, j.p0, j.p1)
+	case jobStem:
+		j.stem.run(j.m0, j.m1)
 	}
 }
 

@@ -19750,6 +19750,3311 @@ igemmAVX2x8_mr1_stored:
 	VZEROUPPER
 	RET
 
+// func stemAVX2x16(mr int, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+// Requires: AVX, FMA3
+TEXT ·stemAVX2x16(SB), NOSPLIT, $0-128
+stemAVX2x16_loop:
+	MOVQ mr+0(FP), R9
+	CMPQ R9, $0x06
+	JG   stemAVX2x16_full
+	CMPQ R9, $0x06
+	JEQ  stemAVX2x16_mr6
+	CMPQ R9, $0x05
+	JEQ  stemAVX2x16_mr5
+	CMPQ R9, $0x04
+	JEQ  stemAVX2x16_mr4
+	CMPQ R9, $0x03
+	JEQ  stemAVX2x16_mr3
+	CMPQ R9, $0x02
+	JEQ  stemAVX2x16_mr2
+	CMPQ R9, $0x01
+	JEQ  stemAVX2x16_mr1
+	RET
+
+stemAVX2x16_full:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+stemAVX2x16_full_mr6_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	LEAQ    (SI)(CX*4), DI
+	ADDQ    CX, DI
+	MOVQ    R15, AX
+
+stemAVX2x16_full_mr6_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_full_mr6_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_full_mr6_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	LEAQ         (SI)(CX*4), DI
+	ADDQ         CX, DI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_full_mr6_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_full_mr6_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+	VADDPS       (SI)(CX*1), Y2, Y2
+	VADDPS       32(SI)(CX*1), Y3, Y3
+	VADDPS       (SI)(CX*2), Y4, Y4
+	VADDPS       32(SI)(CX*2), Y5, Y5
+	VADDPS       (SI)(DX*1), Y6, Y6
+	VADDPS       32(SI)(DX*1), Y7, Y7
+	VADDPS       (SI)(CX*4), Y8, Y8
+	VADDPS       32(SI)(CX*4), Y9, Y9
+	VADDPS       (DI), Y10, Y10
+	VADDPS       32(DI), Y11, Y11
+
+stemAVX2x16_full_mr6_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_full_mr6_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y13, Y9, Y9
+	VADDPS  Y12, Y10, Y10
+	VADDPS  Y13, Y11, Y11
+
+stemAVX2x16_full_mr6_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_full_mr6_nores
+	MOVQ   res+96(FP), R10
+	LEAQ   (R10)(CX*4), R11
+	ADDQ   CX, R11
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS (R10)(CX*1), Y2, Y2
+	VADDPS 32(R10)(CX*1), Y3, Y3
+	VADDPS (R10)(CX*2), Y4, Y4
+	VADDPS 32(R10)(CX*2), Y5, Y5
+	VADDPS (R10)(DX*1), Y6, Y6
+	VADDPS 32(R10)(DX*1), Y7, Y7
+	VADDPS (R10)(CX*4), Y8, Y8
+	VADDPS 32(R10)(CX*4), Y9, Y9
+	VADDPS (R11), Y10, Y10
+	VADDPS 32(R11), Y11, Y11
+
+stemAVX2x16_full_mr6_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_full_mr6_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y14, Y10
+	VMINPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y14, Y11
+	VMINPS       Y11, Y15, Y11
+
+stemAVX2x16_full_mr6_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_full_mr6_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y12
+	VCMPPS       $0x11, Y15, Y0, Y13
+	VBLENDVPS    Y13, Y12, Y0, Y0
+	VMULPS       Y14, Y1, Y12
+	VCMPPS       $0x11, Y15, Y1, Y13
+	VBLENDVPS    Y13, Y12, Y1, Y1
+	VMULPS       Y14, Y2, Y12
+	VCMPPS       $0x11, Y15, Y2, Y13
+	VBLENDVPS    Y13, Y12, Y2, Y2
+	VMULPS       Y14, Y3, Y12
+	VCMPPS       $0x11, Y15, Y3, Y13
+	VBLENDVPS    Y13, Y12, Y3, Y3
+	VMULPS       Y14, Y4, Y12
+	VCMPPS       $0x11, Y15, Y4, Y13
+	VBLENDVPS    Y13, Y12, Y4, Y4
+	VMULPS       Y14, Y5, Y12
+	VCMPPS       $0x11, Y15, Y5, Y13
+	VBLENDVPS    Y13, Y12, Y5, Y5
+	VMULPS       Y14, Y6, Y12
+	VCMPPS       $0x11, Y15, Y6, Y13
+	VBLENDVPS    Y13, Y12, Y6, Y6
+	VMULPS       Y14, Y7, Y12
+	VCMPPS       $0x11, Y15, Y7, Y13
+	VBLENDVPS    Y13, Y12, Y7, Y7
+	VMULPS       Y14, Y8, Y12
+	VCMPPS       $0x11, Y15, Y8, Y13
+	VBLENDVPS    Y13, Y12, Y8, Y8
+	VMULPS       Y14, Y9, Y12
+	VCMPPS       $0x11, Y15, Y9, Y13
+	VBLENDVPS    Y13, Y12, Y9, Y9
+	VMULPS       Y14, Y10, Y12
+	VCMPPS       $0x11, Y15, Y10, Y13
+	VBLENDVPS    Y13, Y12, Y10, Y10
+	VMULPS       Y14, Y11, Y12
+	VCMPPS       $0x11, Y15, Y11, Y13
+	VBLENDVPS    Y13, Y12, Y11, Y11
+
+stemAVX2x16_full_mr6_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(CX*1)
+	VMOVUPS Y3, 32(SI)(CX*1)
+	VMOVUPS Y4, (SI)(CX*2)
+	VMOVUPS Y5, 32(SI)(CX*2)
+	VMOVUPS Y6, (SI)(DX*1)
+	VMOVUPS Y7, 32(SI)(DX*1)
+	VMOVUPS Y8, (SI)(CX*4)
+	VMOVUPS Y9, 32(SI)(CX*4)
+	VMOVUPS Y10, (DI)
+	VMOVUPS Y11, 32(DI)
+	JMP     stemAVX2x16_full_mr6_stored
+
+stemAVX2x16_full_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_full_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+	VADDPS     (SI)(CX*4), Y8, Y8
+	VMASKMOVPS 32(SI)(CX*4), Y15, Y12
+	VADDPS     Y12, Y9, Y9
+	VADDPS     (DI), Y10, Y10
+	VMASKMOVPS 32(DI), Y15, Y12
+	VADDPS     Y12, Y11, Y11
+
+stemAVX2x16_full_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_full_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y12, Y8, Y8
+	VADDPS     Y13, Y9, Y9
+	VADDPS     Y12, Y10, Y10
+	VADDPS     Y13, Y11, Y11
+
+stemAVX2x16_full_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_full_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+	VADDPS     (R10)(CX*4), Y8, Y8
+	VMASKMOVPS 32(R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y9, Y9
+	VADDPS     (R11), Y10, Y10
+	VMASKMOVPS 32(R11), Y15, Y14
+	VADDPS     Y14, Y11, Y11
+
+stemAVX2x16_full_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_full_mr6_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y14, Y10
+	VMINPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y14, Y11
+	VMINPS       Y11, Y15, Y11
+
+stemAVX2x16_full_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_full_mr6_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y12
+	VCMPPS       $0x11, Y15, Y0, Y13
+	VBLENDVPS    Y13, Y12, Y0, Y0
+	VMULPS       Y14, Y1, Y12
+	VCMPPS       $0x11, Y15, Y1, Y13
+	VBLENDVPS    Y13, Y12, Y1, Y1
+	VMULPS       Y14, Y2, Y12
+	VCMPPS       $0x11, Y15, Y2, Y13
+	VBLENDVPS    Y13, Y12, Y2, Y2
+	VMULPS       Y14, Y3, Y12
+	VCMPPS       $0x11, Y15, Y3, Y13
+	VBLENDVPS    Y13, Y12, Y3, Y3
+	VMULPS       Y14, Y4, Y12
+	VCMPPS       $0x11, Y15, Y4, Y13
+	VBLENDVPS    Y13, Y12, Y4, Y4
+	VMULPS       Y14, Y5, Y12
+	VCMPPS       $0x11, Y15, Y5, Y13
+	VBLENDVPS    Y13, Y12, Y5, Y5
+	VMULPS       Y14, Y6, Y12
+	VCMPPS       $0x11, Y15, Y6, Y13
+	VBLENDVPS    Y13, Y12, Y6, Y6
+	VMULPS       Y14, Y7, Y12
+	VCMPPS       $0x11, Y15, Y7, Y13
+	VBLENDVPS    Y13, Y12, Y7, Y7
+	VMULPS       Y14, Y8, Y12
+	VCMPPS       $0x11, Y15, Y8, Y13
+	VBLENDVPS    Y13, Y12, Y8, Y8
+	VMULPS       Y14, Y9, Y12
+	VCMPPS       $0x11, Y15, Y9, Y13
+	VBLENDVPS    Y13, Y12, Y9, Y9
+	VMULPS       Y14, Y10, Y12
+	VCMPPS       $0x11, Y15, Y10, Y13
+	VBLENDVPS    Y13, Y12, Y10, Y10
+	VMULPS       Y14, Y11, Y12
+	VCMPPS       $0x11, Y15, Y11, Y13
+	VBLENDVPS    Y13, Y12, Y11, Y11
+
+stemAVX2x16_full_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+	VMOVUPS    Y8, (SI)(CX*4)
+	VMASKMOVPS Y9, Y15, 32(SI)(CX*4)
+	VMOVUPS    Y10, (DI)
+	VMASKMOVPS Y11, Y15, 32(DI)
+
+stemAVX2x16_full_mr6_stored:
+	MOVQ   lda+24(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, a+16(FP)
+	MOVQ   ldc+72(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, c+64(FP)
+	MOVQ   flags+80(FP), R10
+	TESTQ  $0x00000004, R10
+	JZ     stemAVX2x16_nores
+	ADDQ   R9, res+96(FP)
+
+stemAVX2x16_nores:
+	SUBQ $0x06, mr+0(FP)
+	JMP  stemAVX2x16_loop
+
+stemAVX2x16_mr6:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+stemAVX2x16_mr6_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	LEAQ    (SI)(CX*4), DI
+	ADDQ    CX, DI
+	MOVQ    R15, AX
+
+stemAVX2x16_mr6_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_mr6_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_mr6_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	LEAQ         (SI)(CX*4), DI
+	ADDQ         CX, DI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_mr6_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_mr6_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+	VADDPS       (SI)(CX*1), Y2, Y2
+	VADDPS       32(SI)(CX*1), Y3, Y3
+	VADDPS       (SI)(CX*2), Y4, Y4
+	VADDPS       32(SI)(CX*2), Y5, Y5
+	VADDPS       (SI)(DX*1), Y6, Y6
+	VADDPS       32(SI)(DX*1), Y7, Y7
+	VADDPS       (SI)(CX*4), Y8, Y8
+	VADDPS       32(SI)(CX*4), Y9, Y9
+	VADDPS       (DI), Y10, Y10
+	VADDPS       32(DI), Y11, Y11
+
+stemAVX2x16_mr6_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_mr6_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y13, Y9, Y9
+	VADDPS  Y12, Y10, Y10
+	VADDPS  Y13, Y11, Y11
+
+stemAVX2x16_mr6_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_mr6_nores
+	MOVQ   res+96(FP), R10
+	LEAQ   (R10)(CX*4), R11
+	ADDQ   CX, R11
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS (R10)(CX*1), Y2, Y2
+	VADDPS 32(R10)(CX*1), Y3, Y3
+	VADDPS (R10)(CX*2), Y4, Y4
+	VADDPS 32(R10)(CX*2), Y5, Y5
+	VADDPS (R10)(DX*1), Y6, Y6
+	VADDPS 32(R10)(DX*1), Y7, Y7
+	VADDPS (R10)(CX*4), Y8, Y8
+	VADDPS 32(R10)(CX*4), Y9, Y9
+	VADDPS (R11), Y10, Y10
+	VADDPS 32(R11), Y11, Y11
+
+stemAVX2x16_mr6_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr6_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y14, Y10
+	VMINPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y14, Y11
+	VMINPS       Y11, Y15, Y11
+
+stemAVX2x16_mr6_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr6_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y12
+	VCMPPS       $0x11, Y15, Y0, Y13
+	VBLENDVPS    Y13, Y12, Y0, Y0
+	VMULPS       Y14, Y1, Y12
+	VCMPPS       $0x11, Y15, Y1, Y13
+	VBLENDVPS    Y13, Y12, Y1, Y1
+	VMULPS       Y14, Y2, Y12
+	VCMPPS       $0x11, Y15, Y2, Y13
+	VBLENDVPS    Y13, Y12, Y2, Y2
+	VMULPS       Y14, Y3, Y12
+	VCMPPS       $0x11, Y15, Y3, Y13
+	VBLENDVPS    Y13, Y12, Y3, Y3
+	VMULPS       Y14, Y4, Y12
+	VCMPPS       $0x11, Y15, Y4, Y13
+	VBLENDVPS    Y13, Y12, Y4, Y4
+	VMULPS       Y14, Y5, Y12
+	VCMPPS       $0x11, Y15, Y5, Y13
+	VBLENDVPS    Y13, Y12, Y5, Y5
+	VMULPS       Y14, Y6, Y12
+	VCMPPS       $0x11, Y15, Y6, Y13
+	VBLENDVPS    Y13, Y12, Y6, Y6
+	VMULPS       Y14, Y7, Y12
+	VCMPPS       $0x11, Y15, Y7, Y13
+	VBLENDVPS    Y13, Y12, Y7, Y7
+	VMULPS       Y14, Y8, Y12
+	VCMPPS       $0x11, Y15, Y8, Y13
+	VBLENDVPS    Y13, Y12, Y8, Y8
+	VMULPS       Y14, Y9, Y12
+	VCMPPS       $0x11, Y15, Y9, Y13
+	VBLENDVPS    Y13, Y12, Y9, Y9
+	VMULPS       Y14, Y10, Y12
+	VCMPPS       $0x11, Y15, Y10, Y13
+	VBLENDVPS    Y13, Y12, Y10, Y10
+	VMULPS       Y14, Y11, Y12
+	VCMPPS       $0x11, Y15, Y11, Y13
+	VBLENDVPS    Y13, Y12, Y11, Y11
+
+stemAVX2x16_mr6_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(CX*1)
+	VMOVUPS Y3, 32(SI)(CX*1)
+	VMOVUPS Y4, (SI)(CX*2)
+	VMOVUPS Y5, 32(SI)(CX*2)
+	VMOVUPS Y6, (SI)(DX*1)
+	VMOVUPS Y7, 32(SI)(DX*1)
+	VMOVUPS Y8, (SI)(CX*4)
+	VMOVUPS Y9, 32(SI)(CX*4)
+	VMOVUPS Y10, (DI)
+	VMOVUPS Y11, 32(DI)
+	JMP     stemAVX2x16_mr6_stored
+
+stemAVX2x16_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+	VADDPS     (SI)(CX*4), Y8, Y8
+	VMASKMOVPS 32(SI)(CX*4), Y15, Y12
+	VADDPS     Y12, Y9, Y9
+	VADDPS     (DI), Y10, Y10
+	VMASKMOVPS 32(DI), Y15, Y12
+	VADDPS     Y12, Y11, Y11
+
+stemAVX2x16_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y12, Y8, Y8
+	VADDPS     Y13, Y9, Y9
+	VADDPS     Y12, Y10, Y10
+	VADDPS     Y13, Y11, Y11
+
+stemAVX2x16_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+	VADDPS     (R10)(CX*4), Y8, Y8
+	VMASKMOVPS 32(R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y9, Y9
+	VADDPS     (R11), Y10, Y10
+	VMASKMOVPS 32(R11), Y15, Y14
+	VADDPS     Y14, Y11, Y11
+
+stemAVX2x16_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr6_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y14, Y10
+	VMINPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y14, Y11
+	VMINPS       Y11, Y15, Y11
+
+stemAVX2x16_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr6_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y12
+	VCMPPS       $0x11, Y15, Y0, Y13
+	VBLENDVPS    Y13, Y12, Y0, Y0
+	VMULPS       Y14, Y1, Y12
+	VCMPPS       $0x11, Y15, Y1, Y13
+	VBLENDVPS    Y13, Y12, Y1, Y1
+	VMULPS       Y14, Y2, Y12
+	VCMPPS       $0x11, Y15, Y2, Y13
+	VBLENDVPS    Y13, Y12, Y2, Y2
+	VMULPS       Y14, Y3, Y12
+	VCMPPS       $0x11, Y15, Y3, Y13
+	VBLENDVPS    Y13, Y12, Y3, Y3
+	VMULPS       Y14, Y4, Y12
+	VCMPPS       $0x11, Y15, Y4, Y13
+	VBLENDVPS    Y13, Y12, Y4, Y4
+	VMULPS       Y14, Y5, Y12
+	VCMPPS       $0x11, Y15, Y5, Y13
+	VBLENDVPS    Y13, Y12, Y5, Y5
+	VMULPS       Y14, Y6, Y12
+	VCMPPS       $0x11, Y15, Y6, Y13
+	VBLENDVPS    Y13, Y12, Y6, Y6
+	VMULPS       Y14, Y7, Y12
+	VCMPPS       $0x11, Y15, Y7, Y13
+	VBLENDVPS    Y13, Y12, Y7, Y7
+	VMULPS       Y14, Y8, Y12
+	VCMPPS       $0x11, Y15, Y8, Y13
+	VBLENDVPS    Y13, Y12, Y8, Y8
+	VMULPS       Y14, Y9, Y12
+	VCMPPS       $0x11, Y15, Y9, Y13
+	VBLENDVPS    Y13, Y12, Y9, Y9
+	VMULPS       Y14, Y10, Y12
+	VCMPPS       $0x11, Y15, Y10, Y13
+	VBLENDVPS    Y13, Y12, Y10, Y10
+	VMULPS       Y14, Y11, Y12
+	VCMPPS       $0x11, Y15, Y11, Y13
+	VBLENDVPS    Y13, Y12, Y11, Y11
+
+stemAVX2x16_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+	VMOVUPS    Y8, (SI)(CX*4)
+	VMASKMOVPS Y9, Y15, 32(SI)(CX*4)
+	VMOVUPS    Y10, (DI)
+	VMASKMOVPS Y11, Y15, 32(DI)
+
+stemAVX2x16_mr6_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x16_mr5:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+stemAVX2x16_mr5_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x16_mr5_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	ADDQ         R14, SI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_mr5_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_mr5_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_mr5_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_mr5_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+	VADDPS       (SI)(CX*1), Y2, Y2
+	VADDPS       32(SI)(CX*1), Y3, Y3
+	VADDPS       (SI)(CX*2), Y4, Y4
+	VADDPS       32(SI)(CX*2), Y5, Y5
+	VADDPS       (SI)(DX*1), Y6, Y6
+	VADDPS       32(SI)(DX*1), Y7, Y7
+	VADDPS       (SI)(CX*4), Y8, Y8
+	VADDPS       32(SI)(CX*4), Y9, Y9
+
+stemAVX2x16_mr5_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_mr5_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y13, Y9, Y9
+
+stemAVX2x16_mr5_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_mr5_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS (R10)(CX*1), Y2, Y2
+	VADDPS 32(R10)(CX*1), Y3, Y3
+	VADDPS (R10)(CX*2), Y4, Y4
+	VADDPS 32(R10)(CX*2), Y5, Y5
+	VADDPS (R10)(DX*1), Y6, Y6
+	VADDPS 32(R10)(DX*1), Y7, Y7
+	VADDPS (R10)(CX*4), Y8, Y8
+	VADDPS 32(R10)(CX*4), Y9, Y9
+
+stemAVX2x16_mr5_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr5_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+
+stemAVX2x16_mr5_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr5_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y10
+	VCMPPS       $0x11, Y15, Y0, Y11
+	VBLENDVPS    Y11, Y10, Y0, Y0
+	VMULPS       Y14, Y1, Y10
+	VCMPPS       $0x11, Y15, Y1, Y11
+	VBLENDVPS    Y11, Y10, Y1, Y1
+	VMULPS       Y14, Y2, Y10
+	VCMPPS       $0x11, Y15, Y2, Y11
+	VBLENDVPS    Y11, Y10, Y2, Y2
+	VMULPS       Y14, Y3, Y10
+	VCMPPS       $0x11, Y15, Y3, Y11
+	VBLENDVPS    Y11, Y10, Y3, Y3
+	VMULPS       Y14, Y4, Y10
+	VCMPPS       $0x11, Y15, Y4, Y11
+	VBLENDVPS    Y11, Y10, Y4, Y4
+	VMULPS       Y14, Y5, Y10
+	VCMPPS       $0x11, Y15, Y5, Y11
+	VBLENDVPS    Y11, Y10, Y5, Y5
+	VMULPS       Y14, Y6, Y10
+	VCMPPS       $0x11, Y15, Y6, Y11
+	VBLENDVPS    Y11, Y10, Y6, Y6
+	VMULPS       Y14, Y7, Y10
+	VCMPPS       $0x11, Y15, Y7, Y11
+	VBLENDVPS    Y11, Y10, Y7, Y7
+	VMULPS       Y14, Y8, Y10
+	VCMPPS       $0x11, Y15, Y8, Y11
+	VBLENDVPS    Y11, Y10, Y8, Y8
+	VMULPS       Y14, Y9, Y10
+	VCMPPS       $0x11, Y15, Y9, Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+
+stemAVX2x16_mr5_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(CX*1)
+	VMOVUPS Y3, 32(SI)(CX*1)
+	VMOVUPS Y4, (SI)(CX*2)
+	VMOVUPS Y5, 32(SI)(CX*2)
+	VMOVUPS Y6, (SI)(DX*1)
+	VMOVUPS Y7, 32(SI)(DX*1)
+	VMOVUPS Y8, (SI)(CX*4)
+	VMOVUPS Y9, 32(SI)(CX*4)
+	JMP     stemAVX2x16_mr5_stored
+
+stemAVX2x16_mr5_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_mr5_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+	VADDPS     (SI)(CX*4), Y8, Y8
+	VMASKMOVPS 32(SI)(CX*4), Y15, Y12
+	VADDPS     Y12, Y9, Y9
+
+stemAVX2x16_mr5_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_mr5_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y12, Y8, Y8
+	VADDPS     Y13, Y9, Y9
+
+stemAVX2x16_mr5_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_mr5_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+	VADDPS     (R10)(CX*4), Y8, Y8
+	VMASKMOVPS 32(R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y9, Y9
+
+stemAVX2x16_mr5_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr5_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+	VMAXPS       Y8, Y14, Y8
+	VMINPS       Y8, Y15, Y8
+	VMAXPS       Y9, Y14, Y9
+	VMINPS       Y9, Y15, Y9
+
+stemAVX2x16_mr5_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr5_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y10
+	VCMPPS       $0x11, Y15, Y0, Y11
+	VBLENDVPS    Y11, Y10, Y0, Y0
+	VMULPS       Y14, Y1, Y10
+	VCMPPS       $0x11, Y15, Y1, Y11
+	VBLENDVPS    Y11, Y10, Y1, Y1
+	VMULPS       Y14, Y2, Y10
+	VCMPPS       $0x11, Y15, Y2, Y11
+	VBLENDVPS    Y11, Y10, Y2, Y2
+	VMULPS       Y14, Y3, Y10
+	VCMPPS       $0x11, Y15, Y3, Y11
+	VBLENDVPS    Y11, Y10, Y3, Y3
+	VMULPS       Y14, Y4, Y10
+	VCMPPS       $0x11, Y15, Y4, Y11
+	VBLENDVPS    Y11, Y10, Y4, Y4
+	VMULPS       Y14, Y5, Y10
+	VCMPPS       $0x11, Y15, Y5, Y11
+	VBLENDVPS    Y11, Y10, Y5, Y5
+	VMULPS       Y14, Y6, Y10
+	VCMPPS       $0x11, Y15, Y6, Y11
+	VBLENDVPS    Y11, Y10, Y6, Y6
+	VMULPS       Y14, Y7, Y10
+	VCMPPS       $0x11, Y15, Y7, Y11
+	VBLENDVPS    Y11, Y10, Y7, Y7
+	VMULPS       Y14, Y8, Y10
+	VCMPPS       $0x11, Y15, Y8, Y11
+	VBLENDVPS    Y11, Y10, Y8, Y8
+	VMULPS       Y14, Y9, Y10
+	VCMPPS       $0x11, Y15, Y9, Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+
+stemAVX2x16_mr5_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+	VMOVUPS    Y8, (SI)(CX*4)
+	VMASKMOVPS Y9, Y15, 32(SI)(CX*4)
+
+stemAVX2x16_mr5_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x16_mr4:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+stemAVX2x16_mr4_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x16_mr4_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         R14, SI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_mr4_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_mr4_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_mr4_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_mr4_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+	VADDPS       (SI)(CX*1), Y2, Y2
+	VADDPS       32(SI)(CX*1), Y3, Y3
+	VADDPS       (SI)(CX*2), Y4, Y4
+	VADDPS       32(SI)(CX*2), Y5, Y5
+	VADDPS       (SI)(DX*1), Y6, Y6
+	VADDPS       32(SI)(DX*1), Y7, Y7
+
+stemAVX2x16_mr4_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_mr4_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y13, Y7, Y7
+
+stemAVX2x16_mr4_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_mr4_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS (R10)(CX*1), Y2, Y2
+	VADDPS 32(R10)(CX*1), Y3, Y3
+	VADDPS (R10)(CX*2), Y4, Y4
+	VADDPS 32(R10)(CX*2), Y5, Y5
+	VADDPS (R10)(DX*1), Y6, Y6
+	VADDPS 32(R10)(DX*1), Y7, Y7
+
+stemAVX2x16_mr4_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr4_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+
+stemAVX2x16_mr4_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr4_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y8
+	VCMPPS       $0x11, Y15, Y0, Y9
+	VBLENDVPS    Y9, Y8, Y0, Y0
+	VMULPS       Y14, Y1, Y8
+	VCMPPS       $0x11, Y15, Y1, Y9
+	VBLENDVPS    Y9, Y8, Y1, Y1
+	VMULPS       Y14, Y2, Y8
+	VCMPPS       $0x11, Y15, Y2, Y9
+	VBLENDVPS    Y9, Y8, Y2, Y2
+	VMULPS       Y14, Y3, Y8
+	VCMPPS       $0x11, Y15, Y3, Y9
+	VBLENDVPS    Y9, Y8, Y3, Y3
+	VMULPS       Y14, Y4, Y8
+	VCMPPS       $0x11, Y15, Y4, Y9
+	VBLENDVPS    Y9, Y8, Y4, Y4
+	VMULPS       Y14, Y5, Y8
+	VCMPPS       $0x11, Y15, Y5, Y9
+	VBLENDVPS    Y9, Y8, Y5, Y5
+	VMULPS       Y14, Y6, Y8
+	VCMPPS       $0x11, Y15, Y6, Y9
+	VBLENDVPS    Y9, Y8, Y6, Y6
+	VMULPS       Y14, Y7, Y8
+	VCMPPS       $0x11, Y15, Y7, Y9
+	VBLENDVPS    Y9, Y8, Y7, Y7
+
+stemAVX2x16_mr4_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(CX*1)
+	VMOVUPS Y3, 32(SI)(CX*1)
+	VMOVUPS Y4, (SI)(CX*2)
+	VMOVUPS Y5, 32(SI)(CX*2)
+	VMOVUPS Y6, (SI)(DX*1)
+	VMOVUPS Y7, 32(SI)(DX*1)
+	JMP     stemAVX2x16_mr4_stored
+
+stemAVX2x16_mr4_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_mr4_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+	VADDPS     (SI)(DX*1), Y6, Y6
+	VMASKMOVPS 32(SI)(DX*1), Y15, Y12
+	VADDPS     Y12, Y7, Y7
+
+stemAVX2x16_mr4_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_mr4_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y12, Y6, Y6
+	VADDPS     Y13, Y7, Y7
+
+stemAVX2x16_mr4_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_mr4_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+	VADDPS     (R10)(DX*1), Y6, Y6
+	VMASKMOVPS 32(R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y7, Y7
+
+stemAVX2x16_mr4_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr4_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+	VMAXPS       Y6, Y14, Y6
+	VMINPS       Y6, Y15, Y6
+	VMAXPS       Y7, Y14, Y7
+	VMINPS       Y7, Y15, Y7
+
+stemAVX2x16_mr4_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr4_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y8
+	VCMPPS       $0x11, Y15, Y0, Y9
+	VBLENDVPS    Y9, Y8, Y0, Y0
+	VMULPS       Y14, Y1, Y8
+	VCMPPS       $0x11, Y15, Y1, Y9
+	VBLENDVPS    Y9, Y8, Y1, Y1
+	VMULPS       Y14, Y2, Y8
+	VCMPPS       $0x11, Y15, Y2, Y9
+	VBLENDVPS    Y9, Y8, Y2, Y2
+	VMULPS       Y14, Y3, Y8
+	VCMPPS       $0x11, Y15, Y3, Y9
+	VBLENDVPS    Y9, Y8, Y3, Y3
+	VMULPS       Y14, Y4, Y8
+	VCMPPS       $0x11, Y15, Y4, Y9
+	VBLENDVPS    Y9, Y8, Y4, Y4
+	VMULPS       Y14, Y5, Y8
+	VCMPPS       $0x11, Y15, Y5, Y9
+	VBLENDVPS    Y9, Y8, Y5, Y5
+	VMULPS       Y14, Y6, Y8
+	VCMPPS       $0x11, Y15, Y6, Y9
+	VBLENDVPS    Y9, Y8, Y6, Y6
+	VMULPS       Y14, Y7, Y8
+	VCMPPS       $0x11, Y15, Y7, Y9
+	VBLENDVPS    Y9, Y8, Y7, Y7
+
+stemAVX2x16_mr4_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+	VMOVUPS    Y6, (SI)(DX*1)
+	VMASKMOVPS Y7, Y15, 32(SI)(DX*1)
+
+stemAVX2x16_mr4_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x16_mr3:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+stemAVX2x16_mr3_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x16_mr3_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	ADDQ         R14, SI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_mr3_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_mr3_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_mr3_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_mr3_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+	VADDPS       (SI)(CX*1), Y2, Y2
+	VADDPS       32(SI)(CX*1), Y3, Y3
+	VADDPS       (SI)(CX*2), Y4, Y4
+	VADDPS       32(SI)(CX*2), Y5, Y5
+
+stemAVX2x16_mr3_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_mr3_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+
+stemAVX2x16_mr3_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_mr3_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS (R10)(CX*1), Y2, Y2
+	VADDPS 32(R10)(CX*1), Y3, Y3
+	VADDPS (R10)(CX*2), Y4, Y4
+	VADDPS 32(R10)(CX*2), Y5, Y5
+
+stemAVX2x16_mr3_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr3_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+stemAVX2x16_mr3_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr3_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+stemAVX2x16_mr3_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(CX*1)
+	VMOVUPS Y3, 32(SI)(CX*1)
+	VMOVUPS Y4, (SI)(CX*2)
+	VMOVUPS Y5, 32(SI)(CX*2)
+	JMP     stemAVX2x16_mr3_stored
+
+stemAVX2x16_mr3_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_mr3_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+	VADDPS     (SI)(CX*2), Y4, Y4
+	VMASKMOVPS 32(SI)(CX*2), Y15, Y12
+	VADDPS     Y12, Y5, Y5
+
+stemAVX2x16_mr3_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_mr3_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y12, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+
+stemAVX2x16_mr3_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_mr3_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VADDPS     (R10)(CX*2), Y4, Y4
+	VMASKMOVPS 32(R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+
+stemAVX2x16_mr3_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr3_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+stemAVX2x16_mr3_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr3_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+stemAVX2x16_mr3_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+	VMOVUPS    Y4, (SI)(CX*2)
+	VMASKMOVPS Y5, Y15, 32(SI)(CX*2)
+
+stemAVX2x16_mr3_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x16_mr2:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+stemAVX2x16_mr2_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x16_mr2_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         R14, SI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_mr2_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_mr2_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_mr2_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_mr2_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+	VADDPS       (SI)(CX*1), Y2, Y2
+	VADDPS       32(SI)(CX*1), Y3, Y3
+
+stemAVX2x16_mr2_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_mr2_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+
+stemAVX2x16_mr2_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_mr2_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS (R10)(CX*1), Y2, Y2
+	VADDPS 32(R10)(CX*1), Y3, Y3
+
+stemAVX2x16_mr2_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr2_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+
+stemAVX2x16_mr2_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr2_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y4
+	VCMPPS       $0x11, Y15, Y0, Y5
+	VBLENDVPS    Y5, Y4, Y0, Y0
+	VMULPS       Y14, Y1, Y4
+	VCMPPS       $0x11, Y15, Y1, Y5
+	VBLENDVPS    Y5, Y4, Y1, Y1
+	VMULPS       Y14, Y2, Y4
+	VCMPPS       $0x11, Y15, Y2, Y5
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMULPS       Y14, Y3, Y4
+	VCMPPS       $0x11, Y15, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+
+stemAVX2x16_mr2_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(CX*1)
+	VMOVUPS Y3, 32(SI)(CX*1)
+	JMP     stemAVX2x16_mr2_stored
+
+stemAVX2x16_mr2_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_mr2_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+	VADDPS     (SI)(CX*1), Y2, Y2
+	VMASKMOVPS 32(SI)(CX*1), Y15, Y12
+	VADDPS     Y12, Y3, Y3
+
+stemAVX2x16_mr2_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_mr2_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y12, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+
+stemAVX2x16_mr2_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_mr2_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VADDPS     (R10)(CX*1), Y2, Y2
+	VMASKMOVPS 32(R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+
+stemAVX2x16_mr2_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr2_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+
+stemAVX2x16_mr2_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr2_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y4
+	VCMPPS       $0x11, Y15, Y0, Y5
+	VBLENDVPS    Y5, Y4, Y0, Y0
+	VMULPS       Y14, Y1, Y4
+	VCMPPS       $0x11, Y15, Y1, Y5
+	VBLENDVPS    Y5, Y4, Y1, Y1
+	VMULPS       Y14, Y2, Y4
+	VCMPPS       $0x11, Y15, Y2, Y5
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMULPS       Y14, Y3, Y4
+	VCMPPS       $0x11, Y15, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+
+stemAVX2x16_mr2_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+	VMOVUPS    Y2, (SI)(CX*1)
+	VMASKMOVPS Y3, Y15, 32(SI)(CX*1)
+
+stemAVX2x16_mr2_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x16_mr1:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+stemAVX2x16_mr1_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x16_mr1_tap:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         R14, SI
+	ADDQ         $0x00000040, BX
+	DECQ         AX
+	JNZ          stemAVX2x16_mr1_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x16_mr1_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x16_mr1_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x16_mr1_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       32(SI), Y1, Y1
+
+stemAVX2x16_mr1_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x16_mr1_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+
+stemAVX2x16_mr1_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x16_mr1_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+
+stemAVX2x16_mr1_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr1_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+
+stemAVX2x16_mr1_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr1_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y2
+	VCMPPS       $0x11, Y15, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VMULPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y15, Y1, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+
+stemAVX2x16_mr1_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	JMP     stemAVX2x16_mr1_stored
+
+stemAVX2x16_mr1_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x16_mr1_mnoacc
+	VMOVUPS    (R9), Y15
+	VADDPS     (SI), Y0, Y0
+	VMASKMOVPS 32(SI), Y15, Y12
+	VADDPS     Y12, Y1, Y1
+
+stemAVX2x16_mr1_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x16_mr1_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMOVUPS    (R10), Y12
+	VMASKMOVPS 32(R10), Y15, Y13
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+
+stemAVX2x16_mr1_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x16_mr1_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VADDPS     (R10), Y0, Y0
+	VMASKMOVPS 32(R10), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+
+stemAVX2x16_mr1_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x16_mr1_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+
+stemAVX2x16_mr1_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x16_mr1_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y2
+	VCMPPS       $0x11, Y15, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VMULPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y15, Y1, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+
+stemAVX2x16_mr1_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMOVUPS    Y0, (SI)
+	VMASKMOVPS Y1, Y15, 32(SI)
+
+stemAVX2x16_mr1_stored:
+	VZEROUPPER
+	RET
+
+// func stemAVX2x8(mr int, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+// Requires: AVX, FMA3
+TEXT ·stemAVX2x8(SB), NOSPLIT, $0-128
+stemAVX2x8_loop:
+	MOVQ mr+0(FP), R9
+	CMPQ R9, $0x06
+	JG   stemAVX2x8_full
+	CMPQ R9, $0x06
+	JEQ  stemAVX2x8_mr6
+	CMPQ R9, $0x05
+	JEQ  stemAVX2x8_mr5
+	CMPQ R9, $0x04
+	JEQ  stemAVX2x8_mr4
+	CMPQ R9, $0x03
+	JEQ  stemAVX2x8_mr3
+	CMPQ R9, $0x02
+	JEQ  stemAVX2x8_mr2
+	CMPQ R9, $0x01
+	JEQ  stemAVX2x8_mr1
+	RET
+
+stemAVX2x8_full:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+stemAVX2x8_full_mr6_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	LEAQ    (SI)(CX*4), DI
+	ADDQ    CX, DI
+	MOVQ    R15, AX
+
+stemAVX2x8_full_mr6_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS (DI), Y15
+	VFMADD231PS  Y13, Y15, Y5
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_full_mr6_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_full_mr6_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	LEAQ         (SI)(CX*4), DI
+	ADDQ         CX, DI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_full_mr6_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_full_mr6_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       (SI)(CX*1), Y1, Y1
+	VADDPS       (SI)(CX*2), Y2, Y2
+	VADDPS       (SI)(DX*1), Y3, Y3
+	VADDPS       (SI)(CX*4), Y4, Y4
+	VADDPS       (DI), Y5, Y5
+
+stemAVX2x8_full_mr6_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_full_mr6_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+
+stemAVX2x8_full_mr6_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_full_mr6_nores
+	MOVQ   res+96(FP), R10
+	LEAQ   (R10)(CX*4), R11
+	ADDQ   CX, R11
+	VADDPS (R10), Y0, Y0
+	VADDPS (R10)(CX*1), Y1, Y1
+	VADDPS (R10)(CX*2), Y2, Y2
+	VADDPS (R10)(DX*1), Y3, Y3
+	VADDPS (R10)(CX*4), Y4, Y4
+	VADDPS (R11), Y5, Y5
+
+stemAVX2x8_full_mr6_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_full_mr6_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+stemAVX2x8_full_mr6_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_full_mr6_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+stemAVX2x8_full_mr6_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(CX*1)
+	VMOVUPS Y2, (SI)(CX*2)
+	VMOVUPS Y3, (SI)(DX*1)
+	VMOVUPS Y4, (SI)(CX*4)
+	VMOVUPS Y5, (DI)
+	JMP     stemAVX2x8_full_mr6_stored
+
+stemAVX2x8_full_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_full_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS (SI)(CX*4), Y15, Y13
+	VADDPS     Y13, Y4, Y4
+	VMASKMOVPS (DI), Y15, Y13
+	VADDPS     Y13, Y5, Y5
+
+stemAVX2x8_full_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_full_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+
+stemAVX2x8_full_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_full_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VMASKMOVPS (R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y4, Y4
+	VMASKMOVPS (R11), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+
+stemAVX2x8_full_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_full_mr6_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+stemAVX2x8_full_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_full_mr6_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+stemAVX2x8_full_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+	VMASKMOVPS Y4, Y15, (SI)(CX*4)
+	VMASKMOVPS Y5, Y15, (DI)
+
+stemAVX2x8_full_mr6_stored:
+	MOVQ   lda+24(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, a+16(FP)
+	MOVQ   ldc+72(FP), R9
+	IMUL3Q $0x18, R9, R9
+	ADDQ   R9, c+64(FP)
+	MOVQ   flags+80(FP), R10
+	TESTQ  $0x00000004, R10
+	JZ     stemAVX2x8_nores
+	ADDQ   R9, res+96(FP)
+
+stemAVX2x8_nores:
+	SUBQ $0x06, mr+0(FP)
+	JMP  stemAVX2x8_loop
+
+stemAVX2x8_mr6:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+stemAVX2x8_mr6_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	LEAQ    (SI)(CX*4), DI
+	ADDQ    CX, DI
+	MOVQ    R15, AX
+
+stemAVX2x8_mr6_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS (DI), Y15
+	VFMADD231PS  Y13, Y15, Y5
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_mr6_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_mr6_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	LEAQ         (SI)(CX*4), DI
+	ADDQ         CX, DI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_mr6_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_mr6_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       (SI)(CX*1), Y1, Y1
+	VADDPS       (SI)(CX*2), Y2, Y2
+	VADDPS       (SI)(DX*1), Y3, Y3
+	VADDPS       (SI)(CX*4), Y4, Y4
+	VADDPS       (DI), Y5, Y5
+
+stemAVX2x8_mr6_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_mr6_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+
+stemAVX2x8_mr6_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_mr6_nores
+	MOVQ   res+96(FP), R10
+	LEAQ   (R10)(CX*4), R11
+	ADDQ   CX, R11
+	VADDPS (R10), Y0, Y0
+	VADDPS (R10)(CX*1), Y1, Y1
+	VADDPS (R10)(CX*2), Y2, Y2
+	VADDPS (R10)(DX*1), Y3, Y3
+	VADDPS (R10)(CX*4), Y4, Y4
+	VADDPS (R11), Y5, Y5
+
+stemAVX2x8_mr6_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr6_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+stemAVX2x8_mr6_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr6_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+stemAVX2x8_mr6_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(CX*1)
+	VMOVUPS Y2, (SI)(CX*2)
+	VMOVUPS Y3, (SI)(DX*1)
+	VMOVUPS Y4, (SI)(CX*4)
+	VMOVUPS Y5, (DI)
+	JMP     stemAVX2x8_mr6_stored
+
+stemAVX2x8_mr6_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_mr6_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS (SI)(CX*4), Y15, Y13
+	VADDPS     Y13, Y4, Y4
+	VMASKMOVPS (DI), Y15, Y13
+	VADDPS     Y13, Y5, Y5
+
+stemAVX2x8_mr6_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_mr6_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y5, Y5
+
+stemAVX2x8_mr6_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_mr6_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	LEAQ       (R10)(CX*4), R11
+	ADDQ       CX, R11
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VMASKMOVPS (R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y4, Y4
+	VMASKMOVPS (R11), Y15, Y14
+	VADDPS     Y14, Y5, Y5
+
+stemAVX2x8_mr6_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr6_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+	VMAXPS       Y5, Y14, Y5
+	VMINPS       Y5, Y15, Y5
+
+stemAVX2x8_mr6_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr6_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y6
+	VCMPPS       $0x11, Y15, Y0, Y7
+	VBLENDVPS    Y7, Y6, Y0, Y0
+	VMULPS       Y14, Y1, Y6
+	VCMPPS       $0x11, Y15, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y1, Y1
+	VMULPS       Y14, Y2, Y6
+	VCMPPS       $0x11, Y15, Y2, Y7
+	VBLENDVPS    Y7, Y6, Y2, Y2
+	VMULPS       Y14, Y3, Y6
+	VCMPPS       $0x11, Y15, Y3, Y7
+	VBLENDVPS    Y7, Y6, Y3, Y3
+	VMULPS       Y14, Y4, Y6
+	VCMPPS       $0x11, Y15, Y4, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMULPS       Y14, Y5, Y6
+	VCMPPS       $0x11, Y15, Y5, Y7
+	VBLENDVPS    Y7, Y6, Y5, Y5
+
+stemAVX2x8_mr6_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+	VMASKMOVPS Y4, Y15, (SI)(CX*4)
+	VMASKMOVPS Y5, Y15, (DI)
+
+stemAVX2x8_mr6_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x8_mr5:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+
+stemAVX2x8_mr5_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x8_mr5_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y13, Y14, Y4
+	ADDQ         R14, SI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_mr5_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_mr5_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_mr5_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_mr5_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       (SI)(CX*1), Y1, Y1
+	VADDPS       (SI)(CX*2), Y2, Y2
+	VADDPS       (SI)(DX*1), Y3, Y3
+	VADDPS       (SI)(CX*4), Y4, Y4
+
+stemAVX2x8_mr5_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_mr5_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y4, Y4
+
+stemAVX2x8_mr5_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_mr5_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS (R10)(CX*1), Y1, Y1
+	VADDPS (R10)(CX*2), Y2, Y2
+	VADDPS (R10)(DX*1), Y3, Y3
+	VADDPS (R10)(CX*4), Y4, Y4
+
+stemAVX2x8_mr5_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr5_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+
+stemAVX2x8_mr5_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr5_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y5
+	VCMPPS       $0x11, Y15, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y0, Y0
+	VMULPS       Y14, Y1, Y5
+	VCMPPS       $0x11, Y15, Y1, Y6
+	VBLENDVPS    Y6, Y5, Y1, Y1
+	VMULPS       Y14, Y2, Y5
+	VCMPPS       $0x11, Y15, Y2, Y6
+	VBLENDVPS    Y6, Y5, Y2, Y2
+	VMULPS       Y14, Y3, Y5
+	VCMPPS       $0x11, Y15, Y3, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMULPS       Y14, Y4, Y5
+	VCMPPS       $0x11, Y15, Y4, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+
+stemAVX2x8_mr5_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(CX*1)
+	VMOVUPS Y2, (SI)(CX*2)
+	VMOVUPS Y3, (SI)(DX*1)
+	VMOVUPS Y4, (SI)(CX*4)
+	JMP     stemAVX2x8_mr5_stored
+
+stemAVX2x8_mr5_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_mr5_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS (SI)(CX*4), Y15, Y13
+	VADDPS     Y13, Y4, Y4
+
+stemAVX2x8_mr5_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_mr5_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y4, Y4
+
+stemAVX2x8_mr5_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_mr5_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+	VMASKMOVPS (R10)(CX*4), Y15, Y14
+	VADDPS     Y14, Y4, Y4
+
+stemAVX2x8_mr5_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr5_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+	VMAXPS       Y4, Y14, Y4
+	VMINPS       Y4, Y15, Y4
+
+stemAVX2x8_mr5_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr5_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y5
+	VCMPPS       $0x11, Y15, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y0, Y0
+	VMULPS       Y14, Y1, Y5
+	VCMPPS       $0x11, Y15, Y1, Y6
+	VBLENDVPS    Y6, Y5, Y1, Y1
+	VMULPS       Y14, Y2, Y5
+	VCMPPS       $0x11, Y15, Y2, Y6
+	VBLENDVPS    Y6, Y5, Y2, Y2
+	VMULPS       Y14, Y3, Y5
+	VCMPPS       $0x11, Y15, Y3, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMULPS       Y14, Y4, Y5
+	VCMPPS       $0x11, Y15, Y4, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+
+stemAVX2x8_mr5_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+	VMASKMOVPS Y4, Y15, (SI)(CX*4)
+
+stemAVX2x8_mr5_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x8_mr4:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+stemAVX2x8_mr4_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x8_mr4_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS (SI)(DX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         R14, SI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_mr4_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_mr4_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_mr4_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_mr4_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       (SI)(CX*1), Y1, Y1
+	VADDPS       (SI)(CX*2), Y2, Y2
+	VADDPS       (SI)(DX*1), Y3, Y3
+
+stemAVX2x8_mr4_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_mr4_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+
+stemAVX2x8_mr4_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_mr4_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS (R10)(CX*1), Y1, Y1
+	VADDPS (R10)(CX*2), Y2, Y2
+	VADDPS (R10)(DX*1), Y3, Y3
+
+stemAVX2x8_mr4_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr4_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+
+stemAVX2x8_mr4_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr4_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y4
+	VCMPPS       $0x11, Y15, Y0, Y5
+	VBLENDVPS    Y5, Y4, Y0, Y0
+	VMULPS       Y14, Y1, Y4
+	VCMPPS       $0x11, Y15, Y1, Y5
+	VBLENDVPS    Y5, Y4, Y1, Y1
+	VMULPS       Y14, Y2, Y4
+	VCMPPS       $0x11, Y15, Y2, Y5
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMULPS       Y14, Y3, Y4
+	VCMPPS       $0x11, Y15, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+
+stemAVX2x8_mr4_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(CX*1)
+	VMOVUPS Y2, (SI)(CX*2)
+	VMOVUPS Y3, (SI)(DX*1)
+	JMP     stemAVX2x8_mr4_stored
+
+stemAVX2x8_mr4_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_mr4_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+	VMASKMOVPS (SI)(DX*1), Y15, Y13
+	VADDPS     Y13, Y3, Y3
+
+stemAVX2x8_mr4_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_mr4_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+
+stemAVX2x8_mr4_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_mr4_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS (R10)(DX*1), Y15, Y14
+	VADDPS     Y14, Y3, Y3
+
+stemAVX2x8_mr4_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr4_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+	VMAXPS       Y3, Y14, Y3
+	VMINPS       Y3, Y15, Y3
+
+stemAVX2x8_mr4_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr4_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y4
+	VCMPPS       $0x11, Y15, Y0, Y5
+	VBLENDVPS    Y5, Y4, Y0, Y0
+	VMULPS       Y14, Y1, Y4
+	VCMPPS       $0x11, Y15, Y1, Y5
+	VBLENDVPS    Y5, Y4, Y1, Y1
+	VMULPS       Y14, Y2, Y4
+	VCMPPS       $0x11, Y15, Y2, Y5
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMULPS       Y14, Y3, Y4
+	VCMPPS       $0x11, Y15, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+
+stemAVX2x8_mr4_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+	VMASKMOVPS Y3, Y15, (SI)(DX*1)
+
+stemAVX2x8_mr4_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x8_mr3:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+stemAVX2x8_mr3_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x8_mr3_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS (SI)(CX*2), Y14
+	VFMADD231PS  Y13, Y14, Y2
+	ADDQ         R14, SI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_mr3_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_mr3_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_mr3_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_mr3_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       (SI)(CX*1), Y1, Y1
+	VADDPS       (SI)(CX*2), Y2, Y2
+
+stemAVX2x8_mr3_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_mr3_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+
+stemAVX2x8_mr3_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_mr3_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS (R10)(CX*1), Y1, Y1
+	VADDPS (R10)(CX*2), Y2, Y2
+
+stemAVX2x8_mr3_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr3_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+
+stemAVX2x8_mr3_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr3_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y3
+	VCMPPS       $0x11, Y15, Y0, Y4
+	VBLENDVPS    Y4, Y3, Y0, Y0
+	VMULPS       Y14, Y1, Y3
+	VCMPPS       $0x11, Y15, Y1, Y4
+	VBLENDVPS    Y4, Y3, Y1, Y1
+	VMULPS       Y14, Y2, Y3
+	VCMPPS       $0x11, Y15, Y2, Y4
+	VBLENDVPS    Y4, Y3, Y2, Y2
+
+stemAVX2x8_mr3_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(CX*1)
+	VMOVUPS Y2, (SI)(CX*2)
+	JMP     stemAVX2x8_mr3_stored
+
+stemAVX2x8_mr3_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_mr3_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS (SI)(CX*2), Y15, Y13
+	VADDPS     Y13, Y2, Y2
+
+stemAVX2x8_mr3_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_mr3_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+
+stemAVX2x8_mr3_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_mr3_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+	VMASKMOVPS (R10)(CX*2), Y15, Y14
+	VADDPS     Y14, Y2, Y2
+
+stemAVX2x8_mr3_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr3_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+	VMAXPS       Y2, Y14, Y2
+	VMINPS       Y2, Y15, Y2
+
+stemAVX2x8_mr3_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr3_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y3
+	VCMPPS       $0x11, Y15, Y0, Y4
+	VBLENDVPS    Y4, Y3, Y0, Y0
+	VMULPS       Y14, Y1, Y3
+	VCMPPS       $0x11, Y15, Y1, Y4
+	VBLENDVPS    Y4, Y3, Y1, Y1
+	VMULPS       Y14, Y2, Y3
+	VCMPPS       $0x11, Y15, Y2, Y4
+	VBLENDVPS    Y4, Y3, Y2, Y2
+
+stemAVX2x8_mr3_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+	VMASKMOVPS Y2, Y15, (SI)(CX*2)
+
+stemAVX2x8_mr3_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x8_mr2:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+stemAVX2x8_mr2_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x8_mr2_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	VBROADCASTSS (SI)(CX*1), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	ADDQ         R14, SI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_mr2_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_mr2_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_mr2_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_mr2_noacc
+	VADDPS       (SI), Y0, Y0
+	VADDPS       (SI)(CX*1), Y1, Y1
+
+stemAVX2x8_mr2_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_mr2_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+
+stemAVX2x8_mr2_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_mr2_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+	VADDPS (R10)(CX*1), Y1, Y1
+
+stemAVX2x8_mr2_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr2_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+
+stemAVX2x8_mr2_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr2_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y2
+	VCMPPS       $0x11, Y15, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VMULPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y15, Y1, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+
+stemAVX2x8_mr2_noleaky:
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, (SI)(CX*1)
+	JMP     stemAVX2x8_mr2_stored
+
+stemAVX2x8_mr2_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_mr2_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VMASKMOVPS (SI)(CX*1), Y15, Y13
+	VADDPS     Y13, Y1, Y1
+
+stemAVX2x8_mr2_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_mr2_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+
+stemAVX2x8_mr2_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_mr2_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS (R10)(CX*1), Y15, Y14
+	VADDPS     Y14, Y1, Y1
+
+stemAVX2x8_mr2_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr2_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+	VMAXPS       Y1, Y14, Y1
+	VMINPS       Y1, Y15, Y1
+
+stemAVX2x8_mr2_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr2_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y2
+	VCMPPS       $0x11, Y15, Y0, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VMULPS       Y14, Y1, Y2
+	VCMPPS       $0x11, Y15, Y1, Y3
+	VBLENDVPS    Y3, Y2, Y1, Y1
+
+stemAVX2x8_mr2_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+	VMASKMOVPS Y1, Y15, (SI)(CX*1)
+
+stemAVX2x8_mr2_stored:
+	VZEROUPPER
+	RET
+
+stemAVX2x8_mr1:
+	MOVQ   lda+24(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   b+56(FP), BX
+	MOVQ   segs+32(FP), R12
+	MOVQ   nseg+40(FP), R13
+	MOVQ   dx+48(FP), R14
+	SHLQ   $0x02, R14
+	MOVQ   a+16(FP), R11
+	MOVQ   kw+8(FP), R15
+	VXORPS Y0, Y0, Y0
+
+stemAVX2x8_mr1_seg:
+	MOVLQSX (R12), R10
+	LEAQ    (R11)(R10*4), SI
+	MOVQ    R15, AX
+
+stemAVX2x8_mr1_tap:
+	VMOVUPS      (BX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y13, Y14, Y0
+	ADDQ         R14, SI
+	ADDQ         $0x00000020, BX
+	DECQ         AX
+	JNZ          stemAVX2x8_mr1_tap
+	ADDQ         $0x00000004, R12
+	DECQ         R13
+	JNZ          stemAVX2x8_mr1_seg
+	MOVQ         flags+80(FP), R13
+	MOVQ         ldc+72(FP), CX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DX
+	MOVQ         c+64(FP), SI
+	MOVQ         lanes+120(FP), R9
+	TESTQ        R9, R9
+	JNZ          stemAVX2x8_mr1_masked
+	TESTQ        $0x00000001, R13
+	JZ           stemAVX2x8_mr1_noacc
+	VADDPS       (SI), Y0, Y0
+
+stemAVX2x8_mr1_noacc:
+	TESTQ   $0x00000002, R13
+	JZ      stemAVX2x8_mr1_nobias
+	MOVQ    bias+88(FP), R10
+	VMOVUPS (R10), Y13
+	VADDPS  Y13, Y0, Y0
+
+stemAVX2x8_mr1_nobias:
+	TESTQ  $0x00000004, R13
+	JZ     stemAVX2x8_mr1_nores
+	MOVQ   res+96(FP), R10
+	VADDPS (R10), Y0, Y0
+
+stemAVX2x8_mr1_nores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr1_noclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+
+stemAVX2x8_mr1_noclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr1_noleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y1
+	VCMPPS       $0x11, Y15, Y0, Y2
+	VBLENDVPS    Y2, Y1, Y0, Y0
+
+stemAVX2x8_mr1_noleaky:
+	VMOVUPS Y0, (SI)
+	JMP     stemAVX2x8_mr1_stored
+
+stemAVX2x8_mr1_masked:
+	TESTQ      $0x00000001, R13
+	JZ         stemAVX2x8_mr1_mnoacc
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS (SI), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+
+stemAVX2x8_mr1_mnoacc:
+	TESTQ      $0x00000002, R13
+	JZ         stemAVX2x8_mr1_mnobias
+	VMOVUPS    (R9), Y15
+	MOVQ       bias+88(FP), R10
+	VMASKMOVPS (R10), Y15, Y13
+	VADDPS     Y13, Y0, Y0
+
+stemAVX2x8_mr1_mnobias:
+	TESTQ      $0x00000004, R13
+	JZ         stemAVX2x8_mr1_mnores
+	VMOVUPS    (R9), Y15
+	MOVQ       res+96(FP), R10
+	VMASKMOVPS (R10), Y15, Y14
+	VADDPS     Y14, Y0, Y0
+
+stemAVX2x8_mr1_mnores:
+	TESTQ        $0x00000008, R13
+	JZ           stemAVX2x8_mr1_mnoclamp
+	VBROADCASTSS lo+104(FP), Y14
+	VBROADCASTSS hi+108(FP), Y15
+	VMAXPS       Y0, Y14, Y0
+	VMINPS       Y0, Y15, Y0
+
+stemAVX2x8_mr1_mnoclamp:
+	TESTQ        $0x00000010, R13
+	JZ           stemAVX2x8_mr1_mnoleaky
+	VBROADCASTSS alpha+112(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VMULPS       Y14, Y0, Y1
+	VCMPPS       $0x11, Y15, Y0, Y2
+	VBLENDVPS    Y2, Y1, Y0, Y0
+
+stemAVX2x8_mr1_mnoleaky:
+	VMOVUPS    (R9), Y15
+	VMASKMOVPS Y0, Y15, (SI)
+
+stemAVX2x8_mr1_stored:
+	VZEROUPPER
+	RET
+
 // func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
 // Requires: AVX, AVX512F
 TEXT ·depthwiseAVX512(SB), NOSPLIT, $0-96

@@ -34,6 +34,16 @@ func igemmAVX2x16(mr int, taps int, kc int, tbl *int32, tstride int, in *float32
 //go:noescape
 func igemmAVX2x8(mr int, taps int, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
 
+// stemAVX2x16 computes a channels-first convolution tile of at most 6 x 16; see the asmgen command for the contract.
+//
+//go:noescape
+func stemAVX2x16(mr int, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+
+// stemAVX2x8 computes a channels-first convolution tile of at most 6 x 8; see the asmgen command for the contract.
+//
+//go:noescape
+func stemAVX2x8(mr int, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
+
 // depthwiseAVX512 computes npix pixels of a depthwise convolution; see the asmgen command.
 //
 //go:noescape

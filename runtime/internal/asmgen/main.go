@@ -1,6 +1,6 @@
 // Command asmgen writes the assembly kernels of package runtime (the SGEMM
 // micro-kernels and their indirect (im2col-free) convolution variants, the
-// depthwise convolution, the Winograd transforms,
+// channels-first first-layer convolution (stem.go), the depthwise convolution, the Winograd transforms,
 // pooling, the im2col copy and the activations, in sgemm_amd64.s, with their Go
 // declarations in sgemm_stubs_amd64.go) with avo.
 //
@@ -87,6 +87,11 @@ func main() {
 	// that has an indirect variant).
 	for _, nv := range []int{2, 1} {
 		igemm(avx2, nv)
+	}
+	// Channels-first first layers: AVX2 only, and AVX-512 machines run
+	// it too (PackStem packs for it there).
+	for _, nv := range []int{2, 1} {
+		stem(avx2, nv)
 	}
 	depthwise(avx512)
 	depthwise(avx2)
