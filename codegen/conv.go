@@ -18,7 +18,7 @@ func init() {
 	// (a column Slice, a DenseNet block's first channels), Winograd and
 	// depthwise read whole rows.
 	rowsOf(func(n *ir.Node, op *ir.Conv, i int) bool {
-		return i == 0 && convNHWC(n, op) && convKernel(n, op) == kernGEMM
+		return i == 0 && convNHWC(n, op) && !op.NCHWInput && convKernel(n, op) == kernGEMM
 	}, func(n *ir.Node, op *ir.Conv) bool {
 		return convNHWC(n, op) && n.Input(3) == nil
 	})
@@ -89,6 +89,9 @@ func (gen *gen) conv(n *ir.Node, op *ir.Conv) error {
 	}
 	if b := n.Input(2); b != nil && !b.IsConst() {
 		return unsupportedf("a convolution with a run-time bias")
+	}
+	if op.NCHWInput {
+		return gen.convNCHW(n, op)
 	}
 	xs, ys, ws := batch1(x.Shape), batch1(y.Shape), wv.Shape
 	batch, h, w, c := xs[0], xs[1], xs[2], xs[3]

@@ -11,7 +11,7 @@ import (
 // RuntimeVersion is the version of the contract with package runtime that
 // generated code is written for (runtime.Version; a test keeps the two
 // equal). Generated packages enforce it at compile time.
-const RuntimeVersion = 4
+const RuntimeVersion = 5
 
 // batched reports whether the model's inputs have a symbolic batch
 // dimension, so that the generated code runs any number of items.

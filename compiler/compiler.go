@@ -230,7 +230,7 @@ type Options struct {
 // what the code generator's kernels can do (they read and write values
 // that lie inside wider ones, which lets Concats happen in place).
 func Passes() []passes.Pass {
-	return passes.CodegenFor(passes.Target{ReadsRows: codegen.ReadsRows, WritesRows: codegen.WritesRows, GroupWidth: codegen.GroupWidth})
+	return passes.CodegenFor(passes.Target{ReadsRows: codegen.ReadsRows, WritesRows: codegen.WritesRows, GroupWidth: codegen.GroupWidth, StemSegments: codegen.StemSegments})
 }
 
 // PassNames lists the names -dump-after accepts: "import", each pass, and

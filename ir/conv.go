@@ -26,6 +26,11 @@ type Conv struct {
 	// InActivation, if set, is applied to X*P + Q when inputs P and Q are
 	// present (see above).
 	InActivation Activation
+	// NCHWInput, with Layout NHWC, says X is channels-first although the
+	// output is channels-last: a first layer that reads the model's image
+	// as it arrives instead of through a Transpose (passes.ReadNCHWInput).
+	// Inputs S, P and Q are then not allowed.
+	NCHWInput bool
 }
 
 // OpType returns "Conv".
@@ -44,7 +49,19 @@ func (c *Conv) Infer(in []Type) ([]Type, error) {
 	}
 	c.Layout = imageLayout(c.Layout)
 	x, w := in[0], in[1]
-	n, ch, sp, err := spatial("Conv", x, c.Layout, 3)
+	xl := c.Layout
+	if c.NCHWInput {
+		if c.Layout != NHWC {
+			return nil, shapeErr("Conv", in, "a channels-first input needs the NHWC layout")
+		}
+		for i := 4; i < len(in); i++ {
+			if in[i].Known() {
+				return nil, shapeErr("Conv", in, "a channels-first input takes no input channel scale or map")
+			}
+		}
+		xl = NCHW
+	}
+	n, ch, sp, err := spatial("Conv", x, xl, 3)
 	if err != nil {
 		return nil, err
 	}

@@ -238,6 +238,7 @@ func CodegenFor(t Target) []Pass {
 		{Name: "cancel-transposes", Run: CancelTransposes, Doc: "compose transposes of transposes; drop pairs that move nothing"},
 		{Name: "fuse-channel-scale", Run: FuseChannelScale, Doc: "apply a squeeze-and-excitation scale to the next 1x1 Conv's weights instead of its input"},
 		{Name: "fuse-preactivation", Run: FusePreActivation, Doc: "apply a BatchNorm (and its activation) that feeds a 1x1 Conv as the Conv reads its input"},
+		{Name: "nchw-input", Run: ReadNCHWInputFor(t), Doc: "let a first convolution read its channels-first image instead of a transposed copy"},
 		{Name: "integer-io", Run: IntegerIO, Doc: "give integer model inputs and outputs float32 slots"},
 		{Name: "plan-memory", Run: PlanMemoryFor(t), Doc: "place run-time values in one reusable arena"},
 	}

@@ -16,6 +16,10 @@ type Target struct {
 	// grouped convolutions compute at once; narrower groups are merged up
 	// to it (see WidenGroupsFor). 0 leaves groups as they are.
 	GroupWidth int
+	// StemSegments is the most (input channel, kernel row) pairs of a
+	// convolution the code generator runs on channels-first input (see
+	// ReadNCHWInputFor); 0 means it runs none.
+	StemSegments int
 }
 
 func (t Target) reads(n *ir.Node, i int) bool { return t.ReadsRows != nil && t.ReadsRows(n, i) }

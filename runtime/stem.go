@@ -7,38 +7,42 @@ import "strconv"
 // output. Through NCHWToNHWC and Conv2D that layer would cost a transpose
 // of the image and an im2col matrix of C*KH*KW (27 for a 3x3 RGB stem)
 // values per output pixel, both larger than the layer's arithmetic makes
-// worthwhile. ConvNCHW instead copies the image once into a zero-padded
-// plane per channel, after which output pixel ox of a row reads its taps
-// at a fixed stride (StrideW) from one base: one (channel, kernel row)
-// pair is a run of KW values, so the GEMM kernel's A rows become strided
-// views of the planes and nothing else is copied.
+// worthwhile. ConvNCHW instead copies a band of the image's rows at a time
+// into zero-padded planes (a few tens of KB, so the band stays in L2 while
+// the kernel reads it), where output pixel ox's taps along a kernel row
+// are a run of KW values (at stride DilW) StrideW values after pixel
+// ox-1's: a row of output pixels is a GEMM whose A rows are strided views
+// of the band, one run per (channel, kernel row) pair, and nothing else is
+// copied.
 
 // MaxStemSegments is the most (input channel, kernel row) pairs ConvNCHW
 // takes: C*KH <= MaxStemSegments. The compiler's code generator uses
 // ConvNCHW only within it.
 const MaxStemSegments = 64
 
-// stemGeom is the padded copy's geometry: planes of hp rows of wp values
-// with the image at row top, column left.
-type stemGeom struct{ top, left, hp, wp int }
+// stemBandFloats is about how much of the padded image one band holds.
+const stemBandFloats = 16 << 10
 
-func stemGeometry(g *Window) stemGeom {
-	bottom := max(0, (g.OH-1)*g.StrideH-g.PadT+(g.KH-1)*g.DilH-(g.H-1))
-	right := max(0, (g.OW-1)*g.StrideW-g.PadL+(g.KW-1)*g.DilW-(g.W-1))
-	return stemGeom{top: g.PadT, left: g.PadL, hp: g.PadT + g.H + bottom, wp: g.PadL + g.W + right}
+// stemBand is a band's geometry: rows output rows per band, whose inputs
+// are hp padded rows of wp values per channel.
+type stemBand struct{ rows, hp, wp int }
+
+func stemBandOf(g *Window) stemBand {
+	wp := (g.OW-1)*g.StrideW + (g.KW-1)*g.DilW + 1
+	rows := max(1, min(g.OH, stemBandFloats/max(1, g.C*wp*g.StrideH)))
+	return stemBand{rows: rows, hp: (rows-1)*g.StrideH + (g.KH-1)*g.DilH + 1, wp: wp}
 }
 
 // ConvNCHWWorkSize returns the scratch (in float32s) ConvNCHW needs for
-// the window g: one zero-padded copy of an image. A pool's goroutines
-// share it.
+// the window g: one band.
 func ConvNCHWWorkSize(g *Window) int {
-	s := stemGeometry(g)
-	return g.C * s.hp * s.wp
+	b := stemBandOf(g)
+	return g.C * b.hp * b.wp
 }
 
-// ConvNCHWWorkSize is ConvNCHWWorkSize for Pool.ConvNCHW, which needs no
-// more than the serial call.
-func (p *Pool) ConvNCHWWorkSize(g *Window) int { return ConvNCHWWorkSize(g) }
+// ConvNCHWWorkSize is ConvNCHWWorkSize for Pool.ConvNCHW: one band per
+// goroutine.
+func (p *Pool) ConvNCHWWorkSize(g *Window) int { return p.Threads() * ConvNCHWWorkSize(g) }
 
 // PackStem packs the filters w ([cout][cin][kh][kw], ONNX's order) of a
 // convolution for ConvNCHW, whose K order is that order, (input channel,
@@ -68,57 +72,57 @@ func PackStem(w []float32, cout, cin, kh, kw int) *PackedB {
 // allocates.
 func ConvNCHW(dst []float32, ldd int, src []float32, g *Window, n int, b *PackedB, ep *Epilogue, work []float32) {
 	var j stemJob
-	if !j.init("ConvNCHW", dst, ldd, src, g, n, b, ep, work) {
+	if !j.init("ConvNCHW", dst, ldd, src, g, n, b, ep, work, 1) {
 		return
 	}
-	for img := 0; img < n; img++ {
-		j.pad(img)
-		j.run(img*g.OH, (img+1)*g.OH)
-	}
+	j.run(0, n*g.OH)
 }
 
 // ConvNCHW is ConvNCHW split across the pool's goroutines by output rows,
-// the padded copy made once per image by the caller; every output is
-// computed by the same code as in the serial call, so the result is the
-// same bit for bit. A nil pool calls ConvNCHW.
+// each with its own patch in work, whose length must be at least
+// p.ConvNCHWWorkSize(g). Every output is computed by the same code as in
+// the serial call, so the result is the same bit for bit. A nil pool
+// calls ConvNCHW.
 func (p *Pool) ConvNCHW(dst []float32, ldd int, src []float32, g *Window, n int, b *PackedB, ep *Epilogue, work []float32) {
 	if p == nil || len(p.workers) == 0 {
 		ConvNCHW(dst, ldd, src, g, n, b, ep, work)
 		return
 	}
-	var j poolJob
-	if !j.stem.init("Pool.ConvNCHW", dst, ldd, src, g, n, b, ep, work) {
-		return
-	}
-	j.kind = jobStem
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	nthreads := len(p.workers) + 1
+	if p.closed {
+		nthreads = 1
+	}
+	j := poolJob{kind: jobStem}
+	if !j.stem.init("Pool.ConvNCHW", dst, ldd, src, g, n, b, ep, work, nthreads) {
+		return
+	}
 	plan := &j.stem.plan
-	threads := p.threads(2 * float64(g.OutPixels()) * float64(plan.n) * float64(plan.k))
-	parts := min(threads, g.OH)
-	for img := 0; img < n; img++ {
-		j.stem.pad(img)
-		for i := 0; i < parts; i++ {
-			band := j
-			band.m0, band.m1 = img*g.OH+g.OH*i/parts, img*g.OH+g.OH*(i+1)/parts
-			p.share(i, parts, &band)
-		}
+	rows := n * g.OH
+	threads := p.threads(2 * float64(plan.m) * float64(plan.n) * float64(plan.k))
+	parts := min(threads, rows)
+	size := ConvNCHWWorkSize(g)
+	for i := 0; i < parts; i++ {
+		band := j
+		band.stem.work = work[i*size : (i+1)*size]
+		band.m0, band.m1 = rows*i/parts, rows*(i+1)/parts
+		p.share(i, parts, &band)
 	}
 }
 
-// stemJob is a ConvNCHW call: its checked plan (A is the padded copy in
-// work) and the segment table its kernel calls share.
+// stemJob is a ConvNCHW call, or one goroutine's share of it.
 type stemJob struct {
 	plan gemmPlan
 	src  []float32
 	g    Window
-	s    stemGeom
-	work []float32
+	work []float32 // this goroutine's band
+	band stemBand
 	nseg int
-	segs [MaxStemSegments]int32 // offset of each (channel, kernel row) run from a row's base
+	segs [MaxStemSegments]int32 // each (channel, kernel row) run's offset in the band
 }
 
-func (j *stemJob) init(fn string, dst []float32, ldd int, src []float32, g *Window, n int, b *PackedB, ep *Epilogue, work []float32) bool {
+func (j *stemJob) init(fn string, dst []float32, ldd int, src []float32, g *Window, n int, b *PackedB, ep *Epilogue, work []float32, threads int) bool {
 	if b == nil {
 		panic("runtime." + fn + ": nil PackedB")
 	}
@@ -135,64 +139,84 @@ func (j *stemJob) init(fn string, dst []float32, ldd int, src []float32, g *Wind
 		panic("runtime." + fn + ": Epilogue.Pre is not supported")
 	}
 	checkLen(fn, "src", len(src), n*g.InLen())
-	checkLen(fn, "work", len(work), ConvNCHWWorkSize(g))
+	checkLen(fn, "work", len(work), threads*ConvNCHWWorkSize(g))
 	if !j.plan.init(fn, n*g.OutPixels(), nil, b.k, b, dst, ldd, ep, nil) {
 		return false
 	}
-	j.src, j.g, j.s, j.work = src, *g, stemGeometry(g), work
-	plane := j.s.hp * j.s.wp
+	j.src, j.g, j.work, j.band = src, *g, work, stemBandOf(g)
+	if int64(g.C)*int64(j.band.hp*j.band.wp) > 1<<31-1 {
+		panic("runtime." + fn + ": a band of more than 2^31-1 values")
+	}
 	j.nseg = g.C * g.KH
 	for c := 0; c < g.C; c++ {
 		for ky := 0; ky < g.KH; ky++ {
-			j.segs[c*g.KH+ky] = int32(c*plane + ky*g.DilH*j.s.wp)
+			j.segs[c*g.KH+ky] = int32((c*j.band.hp + ky*g.DilH) * j.band.wp)
 		}
 	}
 	return true
 }
 
-// pad copies image img into the padded planes.
-func (j *stemJob) pad(img int) {
-	g, s := &j.g, j.s
-	src := j.src[img*g.InLen() : (img+1)*g.InLen()]
-	for c := 0; c < g.C; c++ {
-		plane := j.work[c*s.hp*s.wp : (c+1)*s.hp*s.wp]
-		clear(plane[:s.top*s.wp])
-		for y := 0; y < g.H; y++ {
-			row := plane[(s.top+y)*s.wp : (s.top+y+1)*s.wp]
-			clear(row[:s.left])
-			copy(row[s.left:], src[(c*g.H+y)*g.W:(c*g.H+y+1)*g.W])
-			clear(row[s.left+g.W:])
+// run computes output rows [r0, r1) of the job's images (row r is row
+// r%OH of image r/OH), a band at a time.
+func (j *stemJob) run(r0, r1 int) {
+	g, pl, bd := &j.g, &j.plan, j.band
+	for r := r0; r < r1; {
+		img, oy0 := r/g.OH, r%g.OH
+		rows := min(bd.rows, r1-r, g.OH-oy0)
+		j.fill(j.src[img*g.InLen():(img+1)*g.InLen()], oy0)
+		for i := 0; i < rows; i++ {
+			pix := (r + i) * g.OW
+			j.tiles(j.work[i*g.StrideH*bd.wp:], j.segs[:j.nseg], g.OW, pix)
+			if pl.post != ActNone {
+				activateRows(pl.c[pix*pl.ldc:], g.OW, pl.n, pl.ldc, pl.post, pl.postA, pl.postB)
+			}
 		}
-		clear(plane[(s.top+g.H)*s.wp:])
+		r += rows
 	}
 }
 
-// run computes output rows [r0, r1) of the job's images (row r is row
-// r%OH of image r/OH), whose padded copy is in work.
-func (j *stemJob) run(r0, r1 int) {
+// fill copies into the band the inputs of output rows oy0 onward, zero
+// where the window reaches into the padding: band row y of channel c is
+// input row oy0*StrideH - PadT + y, band column x input column x - PadL.
+func (j *stemJob) fill(src []float32, oy0 int) {
+	g, bd := &j.g, j.band
+	lo, hi := g.PadL, min(bd.wp, g.PadL+g.W) // the band columns inside the image
+	for c := 0; c < g.C; c++ {
+		for y := 0; y < bd.hp; y++ {
+			dst := j.work[(c*bd.hp+y)*bd.wp : (c*bd.hp+y+1)*bd.wp]
+			iy := oy0*g.StrideH - g.PadT + y
+			if iy < 0 || iy >= g.H || lo >= hi {
+				clear(dst)
+				continue
+			}
+			clear(dst[:lo])
+			copy(dst[lo:hi], src[(c*g.H+iy)*g.W:])
+			clear(dst[hi:])
+		}
+	}
+}
+
+// tiles runs the kernel over npix output pixels starting at output pixel
+// pix, their taps at a[i*StrideW + segs[s] + x*DilW], for every panel.
+// The segments ascend, so the bound check of the last tap of the last
+// segment covers every read.
+func (j *stemJob) tiles(a []float32, segs []int32, npix, pix int) {
+	// Only the first npix-1 strides and the last run must lie in a.
+	_ = a[(npix-1)*j.g.StrideW+int(segs[len(segs)-1])+(j.g.KW-1)*j.g.DilW]
 	g, pl := &j.g, &j.plan
 	kern := pl.kern
-	nr := kern.nr
-	for r := r0; r < r1; r++ {
-		oy := r % g.OH
-		a := j.work[oy*g.StrideH*j.s.wp:]
-		c0 := r * g.OW * pl.ldc
-		for p := 0; p < pl.panels; p++ {
-			j0 := p * nr
-			nw := min(nr, pl.n-j0)
-			w := pl.b.panelWidth(p)
-			var bias, res []float32
-			if pl.lastFlags&tBias != 0 {
-				bias = pl.bias[j0:]
-			}
-			if pl.lastFlags&tRes != 0 {
-				res = pl.res[c0+j0:]
-			}
-			stemTile(kern, g.OW, nw, w, g.KW, a, g.StrideW, j.segs[:j.nseg], g.DilW, pl.b.data[p*pl.k*nr:], pl.c[c0+j0:], pl.ldc, pl.lastFlags, bias, res, pl.lo, pl.hi, pl.alpha)
+	c0 := pix * pl.ldc
+	for p := 0; p < pl.panels; p++ {
+		j0 := p * kern.nr
+		nw := min(kern.nr, pl.n-j0)
+		var bias, res []float32
+		if pl.lastFlags&tBias != 0 {
+			bias = pl.bias[j0:]
 		}
-		if pl.post != ActNone {
-			activateRows(pl.c[c0:], g.OW, pl.n, pl.ldc, pl.post, pl.postA, pl.postB)
+		if pl.lastFlags&tRes != 0 {
+			res = pl.res[c0+j0:]
 		}
+		stemTile(kern, npix, nw, pl.b.panelWidth(p), g.KW, a, g.StrideW, segs, g.DilW, pl.b.data[p*pl.k*kern.nr:], pl.c[c0+j0:], pl.ldc, pl.lastFlags, bias, res, pl.lo, pl.hi, pl.alpha)
 	}
 }
 

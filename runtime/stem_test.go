@@ -107,12 +107,12 @@ func testConvNCHW(t *testing.T, r *rand.Rand, pool *Pool, g *Window, cout, n int
 			}
 		}
 	}
-	work := make([]float32, ConvNCHWWorkSize(g))
+	work := make([]float32, pool.ConvNCHWWorkSize(g))
 	for i := range work {
-		work[i] = float32(math.NaN()) // the padding must be written, not assumed
+		work[i] = float32(math.NaN()) // a patch's padding must be written, not assumed
 	}
 	serial := make([]float32, len(want))
-	ConvNCHW(serial, ldd, src, g, n, b, ep, work)
+	ConvNCHW(serial, ldd, src, g, n, b, ep, work[:ConvNCHWWorkSize(g)])
 	for i := 0; i < m; i++ {
 		for j := 0; j < cout; j++ {
 			v := want[i*ldd+j]
@@ -127,7 +127,7 @@ func testConvNCHW(t *testing.T, r *rand.Rand, pool *Pool, g *Window, cout, n int
 		}
 	}
 	pooled := make([]float32, len(want))
-	pool.ConvNCHW(pooled, ldd, src, g, n, b, ep, work[:pool.ConvNCHWWorkSize(g)])
+	pool.ConvNCHW(pooled, ldd, src, g, n, b, ep, work)
 	for i := range pooled {
 		if math.Float32bits(pooled[i]) != math.Float32bits(serial[i]) {
 			t.Fatalf("%s: the pool's result differs from the serial one at %d: %v, %v", name, i, pooled[i], serial[i])

@@ -24,6 +24,9 @@ func evalConv(op *ir.Conv, in []*ir.Tensor, out ir.Type) (*ir.Tensor, error) {
 	if err := needFloats("Conv", w, b, r, s, p, q); err != nil {
 		return nil, err
 	}
+	if op.NCHWInput {
+		x = transpose(x, ir.PermNCHWToNHWC)
+	}
 	if s != nil {
 		x = scaleChannels(x, s, op.Layout)
 	}
