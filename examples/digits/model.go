@@ -42,14 +42,14 @@ import (
 	"github.com/cnnc/cnnc/runtime"
 )
 
-// This package was generated for version 4 of the contract between cnnc's
+// This package was generated for version 5 of the contract between cnnc's
 // generated code and its runtime. If one of these lines fails to build, the
 // github.com/cnnc/cnnc module your build uses is too old or too new for it:
 // regenerate the package with that module's cnnc, or require the version of
 // github.com/cnnc/cnnc that generated it.
 const (
-	_ = runtime.EnforceVersion(4 - runtime.MinVersion)
-	_ = runtime.EnforceVersion(runtime.Version - 4)
+	_ = runtime.EnforceVersion(5 - runtime.MinVersion)
+	_ = runtime.EnforceVersion(runtime.Version - 5)
 )
 
 // Inputs describes the model's inputs, in the order Run takes them.
