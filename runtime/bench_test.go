@@ -452,7 +452,7 @@ func BenchmarkConvPaths(b *testing.B) {
 // tile's residual rows): compare nb=1 with nb=8.
 func BenchmarkSgemmCold(b *testing.B) {
 	kern := kernels[0]
-	for _, s := range [][3]int{{3136, 64, 256}, {784, 128, 512}, {196, 256, 1024}, {49, 400, 400}, {49, 4608, 512}, {1, 1280, 1000}} {
+	for _, s := range [][3]int{{3136, 64, 256}, {784, 128, 512}, {196, 256, 1024}, {49, 400, 400}, {49, 4608, 512}, {1, 1280, 1000}, {12544, 32, 16}, {3136, 144, 24}} {
 		m, k, n := s[0], s[1], s[2]
 		for _, res := range []bool{false, true} {
 			for _, nb := range []int{1, 8} {
