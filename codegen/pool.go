@@ -77,6 +77,16 @@ func (gen *gen) globalPool(n *ir.Node, layout ir.Layout, fn string) error {
 		return unsupportedf("a %d-D %s in %s layout", len(y.Shape)-2, n.Op.OpType(), layout)
 	}
 	xs := batch1(x.Shape)
+	if fn == "GlobalAvgPool" {
+		// The pool's form sums ranges of pixels on its goroutines: a
+		// squeeze-and-excitation block's pool would otherwise read, on
+		// one core, a map the other cores just wrote.
+		gen.work = append(gen.work, fmt.Sprintf("p.GlobalAvgPoolWorkSize(%d)", xs[3]))
+		gen.kernel = "GlobalAvgPool"
+		return gen.perItem(x, y, func(src, dst string) {
+			gen.line("m.rt.Pool.GlobalAvgPool(%s, %s, %d, %d, m.rt.Work)", dst, src, xs[1]*xs[2], xs[3])
+		})
+	}
 	return gen.perItem(x, y, func(src, dst string) {
 		gen.line("runtime.%s(%s, %s, %d, %d)", fn, dst, src, xs[1]*xs[2], xs[3])
 	})

@@ -357,15 +357,34 @@ func testPools(t *testing.T, r *rand.Rand, p *Pool, gi int, g *Window, ldd int) 
 	}
 }
 
+// TestGlobalPools checks GlobalAvgPool, Pool.GlobalAvgPool (serial, on a
+// nil pool and on two goroutines, which must agree bit for bit) and
+// GlobalMaxPool against float64 sums, for fewer pixels than parts too.
 func TestGlobalPools(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
-	for _, s := range [][2]int{{1, 1}, {49, 512}, {7, 3}, {196, 17}} {
+	pool := NewPool(2)
+	defer pool.Close()
+	defer func(old float64) { minParallelFlops = old }(minParallelFlops)
+	minParallelFlops = 0
+	for _, s := range [][2]int{{1, 1}, {2, 9}, {49, 512}, {7, 3}, {196, 17}, {3136, 144}} {
 		hw, c := s[0], s[1]
 		src := randSlice(r, hw*c)
 		avg := make([]float32, c)
 		mx := make([]float32, c)
 		GlobalAvgPool(avg, src, hw, c)
 		GlobalMaxPool(mx, src, hw, c)
+		work := make([]float32, pool.GlobalAvgPoolWorkSize(c))
+		serial, pooled := make([]float32, c), make([]float32, c)
+		(*Pool)(nil).GlobalAvgPool(serial, src, hw, c, work)
+		pool.GlobalAvgPool(pooled, src, hw, c, work)
+		for j := 0; j < c; j++ {
+			if math.Float32bits(serial[j]) != math.Float32bits(pooled[j]) {
+				t.Fatalf("hw=%d c=%d: Pool.GlobalAvgPool channel %d = %v on a pool, %v without", hw, c, j, pooled[j], serial[j])
+			}
+			if want := float64(avg[j]); !closeTo(pooled[j], want, 1e-6) {
+				t.Fatalf("hw=%d c=%d: Pool.GlobalAvgPool channel %d = %v, GlobalAvgPool %v", hw, c, j, pooled[j], want)
+			}
+		}
 		for j := 0; j < c; j++ {
 			sum, m := 0.0, math.Inf(-1)
 			for p := 0; p < hw; p++ {

@@ -80,6 +80,9 @@ func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, 
 
 func depthwiseRowOK(g *Window) bool { return false }
 
+// dwRowForce has no row kernels to force here; the tests set it anyway.
+var dwRowForce = 0
+
 // depthwiseRowAsm is never called without assembly kernels.
 func depthwiseRowAsm(out []float32, ldd int, src []float32, g *Window, ih0, kh0, kh1 int, w []float32, cv int, bias []float32, flags uint, lo, hi float32) {
 	panic("runtime: no depthwise assembly")

@@ -31,8 +31,8 @@ import (
 // PrologueWorkSize, which generated code uses for a BatchNormalization
 // fused into the 1x1 convolution it feeds; it still serves 2 and 3.
 // Version 5 added ConvNCHW, PackStem and ConvNCHWWorkSize, for a first
-// convolution that reads the model's channels-first image; it still
-// serves 2 to 4.
+// convolution that reads the model's channels-first image, and
+// Pool.GlobalAvgPool; it still serves 2 to 4.
 const (
 	Version    = 5
 	MinVersion = 2

@@ -53,6 +53,7 @@ type poolJob struct {
 	pooling        plJob
 	q              qJob // the quantized kernels' jobs (qpool.go)
 	stem           stemJob
+	global         globalJob
 	m0, m1, p0, p1 int
 }
 
@@ -68,6 +69,7 @@ const (
 	jobPooling           // MaxPool or AvgPool output rows [m0, m1)
 	jobQuant             // a quantized kernel's share; q.kind says which
 	jobStem              // ConvNCHW output rows [m0, m1)
+	jobGlobal            // GlobalAvgPool pixel parts [m0, m1)
 )
 
 func (j *poolJob) run() {
@@ -88,6 +90,8 @@ func (j *poolJob) run() {
 		j.q.run(j.m0, j.m1, j.p0, j.p1)
 	case jobStem:
 		j.stem.run(j.m0, j.m1)
+	case jobGlobal:
+		j.global.run(j.m0, j.m1)
 	}
 }
 

@@ -226,6 +226,18 @@ func GlobalAvgPool(dst, src []float32, hw, c int) {
 	checkLen("GlobalAvgPool", "src", len(src), hw*c)
 	checkLen("GlobalAvgPool", "dst", len(dst), c)
 	out := dst[:c]
+	sumPixels(out, src, hw, c)
+	if hw > 0 {
+		scale := 1 / float32(hw)
+		for i := range out {
+			out[i] *= scale
+		}
+	}
+}
+
+// sumPixels writes the sum over hw rows of c values into out[0:c].
+func sumPixels(out, src []float32, hw, c int) {
+	out = out[:c]
 	clear(out)
 	cv := 0
 	if vw := chanWidth(); vw > 0 {
@@ -242,11 +254,75 @@ func GlobalAvgPool(dst, src []float32, hw, c int) {
 			}
 		}
 	}
-	if hw > 0 {
-		scale := 1 / float32(hw)
-		for i := range out {
-			out[i] *= scale
+}
+
+// globalParts is how many ranges of pixels Pool.GlobalAvgPool sums
+// separately, to add the sums in order afterwards: a fixed number, so that
+// a pool of any size (or none) gives the same bits.
+const globalParts = 4
+
+// GlobalAvgPoolWorkSize returns the scratch (in float32s) that
+// Pool.GlobalAvgPool needs for c channels: one sum per part.
+func (p *Pool) GlobalAvgPoolWorkSize(c int) int { return globalParts * c }
+
+// GlobalAvgPool is GlobalAvgPool split across the pool's goroutines by
+// ranges of pixels (each goroutine reads the rows the previous layer's
+// share most likely left in its core's cache), whose sums are added in
+// order. Its result does not depend on the pool's size, nil included, but
+// may differ from the package-level GlobalAvgPool's in rounding.
+//
+// Contract: as GlobalAvgPool, with len(work) >= p.GlobalAvgPoolWorkSize(c).
+// It never allocates.
+func (p *Pool) GlobalAvgPool(dst, src []float32, hw, c int, work []float32) {
+	checkLen("Pool.GlobalAvgPool", "src", len(src), hw*c)
+	checkLen("Pool.GlobalAvgPool", "dst", len(dst), c)
+	checkLen("Pool.GlobalAvgPool", "work", len(work), globalParts*c)
+	j := poolJob{kind: jobGlobal, global: globalJob{src: src, work: work, hw: hw, c: c}}
+	threads := 1
+	if p != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		threads = p.threads(4 * float64(hw) * float64(c))
+	}
+	parts := min(threads, globalParts)
+	if parts == 1 {
+		j.global.run(0, globalParts)
+	} else {
+		for i := 0; i < parts; i++ {
+			share := j
+			share.m0, share.m1 = globalParts*i/parts, globalParts*(i+1)/parts
+			p.share(i, parts, &share)
 		}
+	}
+	out := dst[:c]
+	copy(out, work[:c])
+	for part := 1; part < globalParts; part++ {
+		sum := work[part*c : (part+1)*c]
+		for i := range out {
+			out[i] += sum[i]
+		}
+	}
+	scale := 1 / float32(hw)
+	for i := range out {
+		out[i] *= scale
+	}
+}
+
+// globalJob is a Pool.GlobalAvgPool call: parts [m0, m1) of its pixels
+// are summed into their rows of work.
+type globalJob struct {
+	src, work []float32
+	hw, c     int
+}
+
+func (j *globalJob) run(m0, m1 int) {
+	for part := m0; part < m1; part++ {
+		p0, p1 := j.hw*part/globalParts, j.hw*(part+1)/globalParts
+		if p0 == p1 {
+			clear(j.work[part*j.c : (part+1)*j.c])
+			continue
+		}
+		sumPixels(j.work[part*j.c:(part+1)*j.c], j.src[p0*j.c:], p1-p0, j.c)
 	}
 }
 
