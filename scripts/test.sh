@@ -23,6 +23,12 @@ trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/testsum" ./internal/cmd/testsum
 go test -count=1 -json ./... | "$bin/testsum"
 
+# The portable kernels (pure Go, what non-amd64 machines run) are tested
+# against the same references on every machine: the runtime built with the
+# purego tag has no assembly at all.
+echo "== go test -tags purego ./runtime"
+go test -count=1 -tags purego ./runtime
+
 # Generated files must be what their generators write now: the example
 # package (cnnc compile) and the runtime's assembly (the avo generator).
 echo "== go generate ./examples/... ./runtime leaves the committed files unchanged"
