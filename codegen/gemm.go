@@ -69,13 +69,10 @@ func (gen *gen) gemm(n *ir.Node, op *ir.Gemm) error {
 	pk := gen.names.ident("pk", n.Name)
 	fmt.Fprintf(&gen.wfields, "\t%s *runtime.PackedB // %s\n", pk, comment(bv.Name))
 	fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackB(%d, %d, all[%d:%d], %d, %v)\n", pk, k, nn, ref.off, ref.off+ref.n, ldb, op.TransB)
-	lit, err := epilogueLit(bias, op.Activation)
+	ep, err := gen.epilogueField(n, bias, op.Activation)
 	if err != nil {
 		return err
 	}
-	ep := gen.names.ident("ep", n.Name)
-	fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
-	fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
 	gen.work = append(gen.work, fmt.Sprintf("runtime.SgemmWorkSize(%d, %d)", m, k))
 	gen.kernel = "sgemm"
 	gen.line("{")

@@ -64,6 +64,19 @@ func actFields(act ir.Activation) (kind string, alpha, beta float64, err error) 
 
 // epilogueLit is the runtime.Epilogue literal for a bias expression and an
 // activation.
+// epilogueField declares a runtime.Epilogue field of the model, named
+// after node n, holding bias and act, and returns its name.
+func (gen *gen) epilogueField(n *ir.Node, bias string, act ir.Activation) (string, error) {
+	lit, err := epilogueLit(bias, act)
+	if err != nil {
+		return "", err
+	}
+	ep := gen.names.ident("ep", n.Name)
+	fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
+	fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
+	return ep, nil
+}
+
 func epilogueLit(bias string, act ir.Activation) (string, error) {
 	kind, alpha, beta, err := actFields(act)
 	if err != nil {

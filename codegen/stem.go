@@ -54,13 +54,10 @@ func (gen *gen) convNCHW(n *ir.Node, op *ir.Conv) error {
 		op.Pads[0], op.Pads[1], op.Pads[2], op.Pads[3], oh, ow)
 	gen.windows = append(gen.windows, win)
 
-	lit, err := epilogueLit(bias, op.Activation)
+	ep, err := gen.epilogueField(n, bias, op.Activation)
 	if err != nil {
 		return err
 	}
-	ep := gen.names.ident("ep", n.Name)
-	fmt.Fprintf(&gen.mfields, "\t%s runtime.Epilogue\n", ep)
-	fmt.Fprintf(&gen.mnew, "\tm.%s = %s\n", ep, lit)
 	pk := gen.names.ident("pk", n.Name)
 	fmt.Fprintf(&gen.wfields, "\t%s *runtime.PackedB // %s, channels-first taps\n", pk, comment(wv.Name))
 	fmt.Fprintf(&gen.wload, "\tw.%s = runtime.PackStem(all[%d:%d], %d, %d, %d, %d)\n", pk, wref.off, wref.off+wref.n, m, c, kh, kw)

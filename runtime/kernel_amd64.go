@@ -75,6 +75,23 @@ func asmTile(kern *kernel, rows, nw, w, kc int, a []float32, lda int, b, c []flo
 	}
 }
 
+// storeArgs returns the store-step pointers of an AVX2 kernel call: the
+// bias and residual when flags use them, and the lane mask of a panel of
+// packed width w of which only nw columns are stored (only the last one
+// is narrower; its partial lanes are all in its last vector).
+func storeArgs(flags uint, nw, w int, bias, res []float32) (biasp, resp *float32, lanes *int32) {
+	if flags&tBias != 0 {
+		biasp = unsafe.SliceData(bias)
+	}
+	if flags&tRes != 0 {
+		resp = unsafe.SliceData(res)
+	}
+	if nw < w {
+		lanes = &tailLanes[8-(nw-w+8)]
+	}
+	return biasp, resp, lanes
+}
+
 // asmIndirectTile runs the AVX2 indirect GEMM kernel on rows output pixels
 // and one panel; see indirectTile for the arguments. Only kernels with
 // indirect set come here, and the driver has checked every offset in tbl.
@@ -82,17 +99,7 @@ func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstri
 	if kern.isa != isaAVX2 {
 		panic("runtime: no indirect GEMM kernel " + kern.name)
 	}
-	var biasp, resp *float32
-	if flags&tBias != 0 {
-		biasp = unsafe.SliceData(bias)
-	}
-	if flags&tRes != 0 {
-		resp = unsafe.SliceData(res)
-	}
-	var lanes *int32
-	if nw < w {
-		lanes = &tailLanes[8-(nw-w+8)]
-	}
+	biasp, resp, lanes := storeArgs(flags, nw, w, bias, res)
 	tp, ip, zp, bp, cp := unsafe.SliceData(tbl), unsafe.SliceData(in), &igemmZeros[0], unsafe.SliceData(b), unsafe.SliceData(c)
 	if w == 16 {
 		igemmAVX2x16(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
@@ -113,17 +120,7 @@ func stemKernel(k *kernel) *kernel {
 
 // asmStemTile runs the AVX2 stem kernel; see stemTile for the arguments.
 func asmStemTile(rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
-	var biasp, resp *float32
-	if flags&tBias != 0 {
-		biasp = unsafe.SliceData(bias)
-	}
-	if flags&tRes != 0 {
-		resp = unsafe.SliceData(res)
-	}
-	var lanes *int32
-	if nw < w {
-		lanes = &tailLanes[8-(nw-w+8)]
-	}
+	biasp, resp, lanes := storeArgs(flags, nw, w, bias, res)
 	ap, sp, bp, cp := unsafe.SliceData(a), unsafe.SliceData(segs), unsafe.SliceData(b), unsafe.SliceData(c)
 	if w == 16 {
 		stemAVX2x16(rows, kw, ap, lda, sp, len(segs), dx, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)

@@ -238,6 +238,15 @@ func (p *Pool) Sgemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc i
 	p.gemm(&plan)
 }
 
+// size returns how many goroutines a call may use, the caller's included:
+// 1 once the pool is closed. The caller holds p.mu.
+func (p *Pool) size() int {
+	if p.closed {
+		return 1
+	}
+	return len(p.workers) + 1
+}
+
 // threads returns how many goroutines a call of the given size should use.
 // The caller holds p.mu.
 func (p *Pool) threads(flops float64) int {
@@ -334,10 +343,7 @@ func (p *Pool) ConvN(dst []float32, ldd int, src []float32, g *Window, n, c0 int
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	nthreads := len(p.workers) + 1
-	if p.closed {
-		nthreads = 1
-	}
+	nthreads := p.size()
 	var plan gemmPlan
 	var cj convJob
 	if !cj.init("Pool.ConvN", &plan, dst, ldd, src, g, n, c0, b, ep, work, nthreads) {
@@ -429,10 +435,7 @@ func (p *Pool) WinogradConv3x3(dst []float32, ldd int, src []float32, g *Window,
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	nthreads := len(p.workers) + 1
-	if p.closed {
-		nthreads = 1
-	}
+	nthreads := p.size()
 	var wj winoJob
 	if !wj.init("Pool.WinogradConv3x3", dst, ldd, src, g, wt, ep, work, nthreads) {
 		return

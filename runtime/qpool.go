@@ -97,10 +97,7 @@ func (p *Pool) QConv2D(dst QOutput, ldd int, src []uint8, g *Window, c0 int, za 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	nthreads := len(p.workers) + 1
-	if p.closed {
-		nthreads = 1
-	}
+	nthreads := p.size()
 	var plan qgemmPlan
 	var cj qconvJob
 	if !cj.init("Pool.QConv2D", &plan, dst, ldd, src, g, c0, za, b, ep, work, nthreads) {

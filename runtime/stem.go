@@ -90,10 +90,7 @@ func (p *Pool) ConvNCHW(dst []float32, ldd int, src []float32, g *Window, n int,
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	nthreads := len(p.workers) + 1
-	if p.closed {
-		nthreads = 1
-	}
+	nthreads := p.size()
 	j := poolJob{kind: jobStem}
 	if !j.stem.init("Pool.ConvNCHW", dst, ldd, src, g, n, b, ep, work, nthreads) {
 		return

@@ -36,6 +36,18 @@ func igemm(s isa, nv int) {
 	TEXT(name, NOSPLIT, igemmSignature)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes an indirect GEMM tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
+	tileLoop(s, name, func(name string, mr int) { igemmBody(s, name, nv, mr) }, func() {
+		ADDQ(U32(4*s.mr), param("tbl"))
+	})
+}
+
+// tileLoop writes the row loop of a kernel that, like the SGEMM kernels,
+// takes any number mr of rows: while more than a tile (s.mr rows) remain,
+// body for a whole tile, then next (which advances the kernel's own row
+// arguments by a tile) and the advance of c and res (when flags has tRes)
+// by a tile of rows; the last tile (1 to s.mr rows) goes through body for
+// its height and returns.
+func tileLoop(s isa, name string, body func(name string, mr int), next func()) {
 	Label(name + "_loop")
 	Load(Param("mr"), R9)
 	CMPQ(R9, Imm(uint64(s.mr)))
@@ -46,8 +58,8 @@ func igemm(s isa, nv int) {
 	}
 	RET()
 	Label(name + "_full")
-	igemmBody(s, name+"_full", nv, s.mr)
-	ADDQ(U32(4*s.mr), param("tbl"))
+	body(name+"_full", s.mr)
+	next()
 	Load(Param("ldc"), R9)
 	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
 	ADDQ(R9, param("c"))
@@ -60,10 +72,32 @@ func igemm(s isa, nv int) {
 	JMP(LabelRef(name + "_loop"))
 	for mr := s.mr; mr >= 1; mr-- {
 		Label(fmt.Sprintf("%s_mr%d", name, mr))
-		igemmBody(s, name, nv, mr)
+		body(name, mr)
 		VZEROUPPER()
 		RET()
 	}
+}
+
+// storeAVX2 writes the store step of an AVX2 tile whose accumulators are
+// the first set: through the lane mask at Param("lanes") when it is not
+// nil (a narrow last panel), else whole vectors. It clobbers R9.
+func storeAVX2(s isa, lbl func(string) string, nv, mr int, acc func(set, i, v int) VecPhysical, bvec, tmp func(int) VecPhysical) {
+	l, l3, flags := RCX, RDX, R13
+	bases := []GPPhysical{RSI, RDI, R8}
+	Load(Param("flags"), flags)
+	Load(Param("ldc"), l)
+	SHLQ(Imm(2), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, param("c"), l, mr)
+	zero := func(r VecPhysical) { VXORPS(r, r, r) }
+	Load(Param("lanes"), R9)
+	TESTQ(R9, R9)
+	JNZ(LabelRef(lbl("masked")))
+	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
+	JMP(LabelRef(lbl("stored")))
+	Label(lbl("masked"))
+	storeStep(s, func(x string) string { return lbl("m" + x) }, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, true)
+	Label(lbl("stored"))
 }
 
 // igemmBody emits one tile of mr rows: the loop over taps, each with its
@@ -153,20 +187,5 @@ func igemmBody(s isa, name string, nv, mr int) {
 	JNZ(LabelRef(lbl("tap")))
 
 	// Store step, as the SGEMM kernels do it (see body).
-	l, l3, flags := RCX, RDX, R13
-	bases := []GPPhysical{RSI, RDI, R8}
-	Load(Param("flags"), flags)
-	Load(Param("ldc"), l)
-	SHLQ(Imm(2), l)
-	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
-	setBases(bases, param("c"), l, mr)
-	zero := func(r VecPhysical) { VXORPS(r, r, r) }
-	Load(Param("lanes"), R9)
-	TESTQ(R9, R9)
-	JNZ(LabelRef(lbl("masked")))
-	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
-	JMP(LabelRef(lbl("stored")))
-	Label(lbl("masked"))
-	storeStep(s, func(x string) string { return lbl("m" + x) }, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, true)
-	Label(lbl("stored"))
+	storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
 }

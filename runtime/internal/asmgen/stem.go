@@ -34,36 +34,11 @@ func stem(s isa, nv int) {
 	TEXT(name, NOSPLIT, stemSignature)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes a channels-first convolution tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
-	Label(name + "_loop")
-	Load(Param("mr"), R9)
-	CMPQ(R9, Imm(uint64(s.mr)))
-	JG(LabelRef(name + "_full"))
-	for mr := s.mr; mr >= 1; mr-- {
-		CMPQ(R9, Imm(uint64(mr)))
-		JEQ(LabelRef(fmt.Sprintf("%s_mr%d", name, mr)))
-	}
-	RET()
-	Label(name + "_full")
-	stemBody(s, name+"_full", nv, s.mr)
-	Load(Param("lda"), R9)
-	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
-	ADDQ(R9, param("a"))
-	Load(Param("ldc"), R9)
-	IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
-	ADDQ(R9, param("c"))
-	Load(Param("flags"), R10)
-	TESTQ(U32(tRes), R10)
-	JZ(LabelRef(name + "_nores"))
-	ADDQ(R9, param("res"))
-	Label(name + "_nores")
-	SUBQ(Imm(uint64(s.mr)), param("mr"))
-	JMP(LabelRef(name + "_loop"))
-	for mr := s.mr; mr >= 1; mr-- {
-		Label(fmt.Sprintf("%s_mr%d", name, mr))
-		stemBody(s, name, nv, mr)
-		VZEROUPPER()
-		RET()
-	}
+	tileLoop(s, name, func(name string, mr int) { stemBody(s, name, nv, mr) }, func() {
+		Load(Param("lda"), R9)
+		IMUL3Q(Imm(uint64(4*s.mr)), R9, R9)
+		ADDQ(R9, param("a"))
+	})
 }
 
 // stemBody emits one tile of mr rows: the loop over segments, each with
@@ -129,19 +104,5 @@ func stemBody(s isa, name string, nv, mr int) {
 	JNZ(LabelRef(lbl("seg")))
 
 	// Store step, as the SGEMM kernels do it (see body).
-	flags := R13
-	Load(Param("flags"), flags)
-	Load(Param("ldc"), l)
-	SHLQ(Imm(2), l)
-	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
-	setBases(bases, param("c"), l, mr)
-	zero := func(r VecPhysical) { VXORPS(r, r, r) }
-	Load(Param("lanes"), R9)
-	TESTQ(R9, R9)
-	JNZ(LabelRef(lbl("masked")))
-	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
-	JMP(LabelRef(lbl("stored")))
-	Label(lbl("masked"))
-	storeStep(s, func(x string) string { return lbl("m" + x) }, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, true)
-	Label(lbl("stored"))
+	storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
 }
