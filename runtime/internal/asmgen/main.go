@@ -372,31 +372,25 @@ func body(s isa, name string, nv, mr int) {
 	}
 
 	// Store step. C rows are addressed like A's, from their own bases.
+	if !s.masked {
+		// AVX2 has no opmasks: with lanes set, the last vector of every
+		// row is loaded and stored with VMASKMOVPS, so a panel narrower
+		// than the kernel writes only its columns (no scratch tile, no
+		// second pass).
+		storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
+		return
+	}
 	flags := R13
 	Load(Param("flags"), flags)
 	Load(Param("ldc"), l)
 	SHLQ(Imm(2), l)
 	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
 	setBases(bases, param("c"), l, mr)
-	if s.masked {
-		Load(Param("mask"), R9)
-		KMOVW(R9L, K1)
-		SHRL(Imm(16), R9L)
-		KMOVW(R9L, K2)
-		storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
-		return
-	}
-	// AVX2 has no opmasks: with lanes set, the last vector of every row
-	// is loaded and stored with VMASKMOVPS, so a panel narrower than the
-	// kernel writes only its columns (no scratch tile, no second pass).
-	Load(Param("lanes"), R9)
-	TESTQ(R9, R9)
-	JNZ(LabelRef(lbl("masked")))
+	Load(Param("mask"), R9)
+	KMOVW(R9L, K1)
+	SHRL(Imm(16), R9L)
+	KMOVW(R9L, K2)
 	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
-	JMP(LabelRef(lbl("stored")))
-	Label(lbl("masked"))
-	storeStep(s, func(x string) string { return lbl("m" + x) }, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, true)
-	Label(lbl("stored"))
 }
 
 // storeStep emits the store of one tile: accumulate C, bias, residual,
