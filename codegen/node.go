@@ -62,8 +62,6 @@ func actFields(act ir.Activation) (kind string, alpha, beta float64, err error) 
 	return "runtime." + k, alpha, beta, nil
 }
 
-// epilogueLit is the runtime.Epilogue literal for a bias expression and an
-// activation.
 // epilogueField declares a runtime.Epilogue field of the model, named
 // after node n, holding bias and act, and returns its name.
 func (gen *gen) epilogueField(n *ir.Node, bias string, act ir.Activation) (string, error) {
@@ -77,6 +75,8 @@ func (gen *gen) epilogueField(n *ir.Node, bias string, act ir.Activation) (strin
 	return ep, nil
 }
 
+// epilogueLit is the runtime.Epilogue literal for a bias expression and an
+// activation.
 func epilogueLit(bias string, act ir.Activation) (string, error) {
 	kind, alpha, beta, err := actFields(act)
 	if err != nil {

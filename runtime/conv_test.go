@@ -364,8 +364,7 @@ func TestGlobalPools(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	pool := NewPool(2)
 	defer pool.Close()
-	defer func(old float64) { minParallelFlops = old }(minParallelFlops)
-	minParallelFlops = 0
+	defer splitEverything()()
 	for _, s := range [][2]int{{1, 1}, {2, 9}, {49, 512}, {7, 3}, {196, 17}, {3136, 144}} {
 		hw, c := s[0], s[1]
 		src := randSlice(r, hw*c)

@@ -302,9 +302,11 @@ func (p *Pool) GlobalAvgPool(dst, src []float32, hw, c int, work []float32) {
 			out[i] += sum[i]
 		}
 	}
-	scale := 1 / float32(hw)
-	for i := range out {
-		out[i] *= scale
+	if hw > 0 { // no pixels: zeros, as GlobalAvgPool gives
+		scale := 1 / float32(hw)
+		for i := range out {
+			out[i] *= scale
+		}
 	}
 }
 
@@ -318,10 +320,6 @@ type globalJob struct {
 func (j *globalJob) run(m0, m1 int) {
 	for part := m0; part < m1; part++ {
 		p0, p1 := j.hw*part/globalParts, j.hw*(part+1)/globalParts
-		if p0 == p1 {
-			clear(j.work[part*j.c : (part+1)*j.c])
-			continue
-		}
 		sumPixels(j.work[part*j.c:(part+1)*j.c], j.src[p0*j.c:], p1-p0, j.c)
 	}
 }

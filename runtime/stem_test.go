@@ -27,8 +27,7 @@ func TestConvNCHW(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	pool := NewPool(2)
 	defer pool.Close()
-	defer func(old float64) { minParallelFlops = old }(minParallelFlops)
-	minParallelFlops = 0
+	defer splitEverything()()
 	eps := []struct {
 		name      string
 		bias, res bool
