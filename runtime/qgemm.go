@@ -31,7 +31,7 @@ type PackedQB struct {
 	kern *qkernel
 	// One of these holds the panels, each the panel's packed width wide
 	// (see panelWidth) and padded with zero weights: w16 for the AVX2
-	// kernel and w8 for the AVX2 VPMADDUBSW one (groups of four k, see the
+	// kernel and w8 for the AVX2 VPMADDUBSW and AVX-512 VNNI ones (groups of four k, see the
 	// asmgen command), w64 for the Go kernel (per k, two int64 holding
 	// three columns' weights each, see qdot2).
 	w16 []int16
@@ -60,7 +60,7 @@ func (p *PackedQB) Kernel() string { return p.kern.name }
 // panelData is the address of panel pn's packed weights for the AVX2
 // kernels.
 func (p *PackedQB) panelData(pn int) unsafe.Pointer {
-	if p.kern.ubsw {
+	if p.kern.bytesB() {
 		return unsafe.Pointer(&p.w8[p.off[pn]])
 	}
 	return unsafe.Pointer(&p.w16[p.off[pn]])
@@ -187,7 +187,7 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 	switch {
 	case kern.isa == isaGo:
 		p.w64 = make([][2]int64, size/6)
-	case kern.ubsw:
+	case kern.bytesB():
 		p.w8 = make([]int8, size)
 	default:
 		p.w16 = make([]int16, size)
@@ -208,12 +208,15 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 					continue
 				}
 				g, r := kk/4, kk%4
-				vec, c := jj/8, jj%8
-				if kern.ubsw {
-					// Group g's four k of a column in one dword.
-					p.w8[off+g*w*4+vec*32+c*4+r] = v
+				if kern.bytesB() {
+					// Group g's four k of a column in one dword,
+					// the panel's columns one after another: the
+					// vectors of 8 (AVX2) or 16 (VNNI) columns the
+					// kernels load are consecutive.
+					p.w8[off+g*w*4+jj*4+r] = v
 					continue
 				}
+				vec, c := jj/8, jj%8
 				// Group kk/4; within it the even k (0, 2) go to the
 				// first half of the column vector's 64 bytes, the odd
 				// ones to the second, each column's pair adjacent.
@@ -467,8 +470,8 @@ func (s *qStore) storeRow(p unsafe.Pointer, v []int32, j0 int) {
 // qMaxNR and qMaxMR bound the tiles of every quantized kernel, and qMaxMC
 // the M block; the drivers keep per-tile values in arrays of these sizes.
 const (
-	qMaxNR = 24
-	qMaxMR = 4
+	qMaxNR = 48
+	qMaxMR = 8
 	qMaxMC = 96
 )
 

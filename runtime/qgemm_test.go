@@ -294,10 +294,10 @@ func runQGemmCase(t *testing.T, kern *qkernel, r *rand.Rand, tc qgemmCase) {
 }
 
 func TestQGemmShapes(t *testing.T) {
-	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 23, 24, 25, 31, 32, 33, 40, 48, 49, 56, 65}
+	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 23, 24, 25, 31, 32, 33, 40, 48, 49, 56, 65, 80, 97}
 	withQKernel(t, func(t *testing.T, kern *qkernel) {
 		r := rand.New(rand.NewPCG(1, 2))
-		for _, m := range []int{1, 2, 3, 4, 5, 9, 13} {
+		for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17} {
 			for _, n := range sizes {
 				for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 8, 13, 64, 67} {
 					kind := qKind(r.IntN(4))
@@ -1224,9 +1224,17 @@ func TestQUBSWSelect(t *testing.T) {
 	if ub == nil {
 		t.Skip("no VPMADDUBSW kernel on this machine")
 	}
-	if bestQKernel != ub {
-		t.Fatalf("bestQKernel is %s, want %s", bestQKernel.name, ub.name)
+	// The VPMADDUBSW kernel is the best one only without VNNI; this
+	// test is about its selection, so it makes it the best for PackQB
+	// and PackQConv while it runs.
+	if want := qkernels[0]; bestQKernel != want {
+		t.Fatalf("bestQKernel is %s, want %s, the first available", bestQKernel.name, want.name)
 	}
+	if hasVNNI := qkernels[0].vnni; !hasVNNI && bestQKernel != ub {
+		t.Fatalf("bestQKernel is %s without VNNI, want %s", bestQKernel.name, ub.name)
+	}
+	defer func(k *qkernel) { bestQKernel = k }(bestQKernel)
+	bestQKernel = ub
 	r := rand.New(rand.NewPCG(23, 23))
 	for _, s := range [][2]int{{2, 1}, {4, 8}, {5, 9}, {7, 31}, {64, 24}, {67, 40}, {576, 64}} {
 		k, n := s[0], s[1]

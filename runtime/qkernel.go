@@ -21,7 +21,13 @@ type qkernel struct {
 	// the exact kernel of the same shape, instead.
 	ubsw     bool
 	fallback *qkernel
+	// vnni marks the AVX-512 VNNI kernel (VPDPBUSD), exact for every
+	// weight; it reads B as bytes in the VPMADDUBSW kernel's layout.
+	vnni bool
 }
+
+// bytesB reports whether the kernel reads B as packed bytes (w8).
+func (q *qkernel) bytesB() bool { return q.ubsw || q.vnni }
 
 // rowsPacked is the number of k rows a packed panel holds.
 func (q *qkernel) rowsPacked(k int) int {
@@ -40,13 +46,11 @@ var goQKernel = &qkernel{name: "go", isa: isaGo, mr: 2, nr: 6, nrMin: 6, group: 
 // fallback, the choice between the two is made per weight tensor, by
 // packQB.
 //
-// It is the only dispatch point of the quantized GEMM. TODO: kernels for
-// AVX-512 VNNI (VPDPBUSD, which sums four u8 x s8 products into each int32
-// lane without the 16-bit intermediate, so B can stay bytes), AVX-VNNI (the
-// same on 256-bit vectors) and AMX plug in here, as qkernels listed ahead of
-// the AVX2 one in availableQKernels (qkernel_amd64.go) with a layout of
-// their own in packQB and a case in qAsmTile. None is written yet because
-// no machine here can run, and so test, them.
+// It is the only dispatch point of the quantized GEMM: a kernel is a
+// qkernel listed in availableQKernels (qkernel_amd64.go), a layout in
+// packQB and a case in qAsmTile. AVX-VNNI (the VEX-encoded VPDPBUSD on
+// 256-bit vectors of CPUs without AVX-512) and AMX would plug in the same
+// way; neither is written (see the asmgen command).
 var bestQKernel = availableQKernels()[0]
 
 // qkernels lists every quantized kernel this CPU can run, fastest first;
@@ -54,7 +58,7 @@ var bestQKernel = availableQKernels()[0]
 var qkernels = availableQKernels()
 
 // QGemmKernel names the micro-kernel that PackQB prefers on this machine,
-// "avx2ub", "avx2" or "go"; weights that "avx2ub" cannot multiply exactly
+// "avx512vnni", "avx2ub", "avx2" or "go"; weights that "avx2ub" cannot multiply exactly
 // are packed for "avx2" (see PackedQB.Kernel). It is meant for
 // diagnostics and benchmarks.
 func QGemmKernel() string { return bestQKernel.name }

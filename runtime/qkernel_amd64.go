@@ -2,7 +2,11 @@
 
 package runtime
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // avx2QKernel is the AVX2 quantized kernel: a 4 x 24 tile in 12 of the 16
 // vector registers, with B read as memory operands (see the asmgen
@@ -17,11 +21,22 @@ var avx2QKernel = &qkernel{name: "avx2", isa: isaAVX2, mr: 4, nr: 24, nrMin: 8, 
 // (see the asmgen command), so it falls back to avx2QKernel for others.
 var avx2UBQKernel = &qkernel{name: "avx2ub", isa: isaAVX2, mr: 4, nr: 24, nrMin: 8, group: 4, mc: 96, ubsw: true, fallback: avx2QKernel}
 
+// avx512VNNIQKernel is the AVX-512 VNNI kernel: an 8 x 48 tile of
+// VPDPBUSD (see the asmgen command), panels of 48, 32 and 16 columns. It
+// is exact for every weight, so it needs no fallback.
+var avx512VNNIQKernel = &qkernel{name: "avx512vnni", isa: isaAVX512, mr: 8, nr: 48, nrMin: 16, group: 4, mc: 96, vnni: true}
+
+func hasAVX512VNNI() bool { return hasAVX512() && cpu.X86.HasAVX512VNNI }
+
 func availableQKernels() []*qkernel {
-	if hasAVX2() {
-		return []*qkernel{avx2UBQKernel, avx2QKernel, goQKernel}
+	var ks []*qkernel
+	if hasAVX512VNNI() {
+		ks = append(ks, avx512VNNIQKernel)
 	}
-	return []*qkernel{goQKernel}
+	if hasAVX2() {
+		ks = append(ks, avx2UBQKernel, avx2QKernel)
+	}
+	return append(ks, goQKernel)
 }
 
 // qAsmRows runs the assembly kernel on rows [i, i+n) of the full-width
@@ -36,7 +51,7 @@ func qAsmRows(g *qgemmPlan, i, n, p int, ct unsafe.Pointer, q *qPanel, rs []int3
 		bp = g.b.panelData(p)
 	}
 	st := &g.st
-	qgemmAVX2(g.kern.ubsw, g.b.width[p], n, kg, ap, g.lda, bp, (*byte)(ct), st.ldc*st.esize, g.flags, q, rs, nil, st)
+	qgemmAsm(g.kern, g.b.width[p], n, kg, ap, g.lda, bp, (*byte)(ct), st.ldc*st.esize, g.flags, q, rs, nil, st)
 }
 
 // qAsmTile runs the assembly kernel on rows [i, i+rows) of panel p; see
@@ -70,23 +85,37 @@ func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel,
 	flags := g.flags
 	ldc := st.ldc * st.esize
 	if nw == w {
-		qgemmAVX2(g.kern.ubsw, w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
+		qgemmAsm(g.kern, w, rows, kg, ap, g.lda, bp, (*byte)(ct), ldc, flags, q, rs, tp, st)
 		return
 	}
-	// No masked byte stores in AVX2: compute the whole panel into a
-	// scratch tile and copy the wanted columns.
+	// No masked byte stores in AVX2 (the AVX-512 kernel shares the
+	// path, which only the last panel of a layer takes): compute the
+	// whole panel into a scratch tile and copy the wanted columns.
 	var tmp [qMaxMR * qMaxNR]int32
 	tb := unsafe.Pointer(&tmp[0])
-	qgemmAVX2(g.kern.ubsw, w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
+	qgemmAsm(g.kern, w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
 	for r := 0; r < rows; r++ {
 		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
 		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
 	}
 }
 
-func qgemmAVX2(ubsw bool, w, m, kg int, a *uint8, lda int, b unsafe.Pointer, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
+// qgemmAsm calls kern's assembly on a panel packed w wide.
+func qgemmAsm(kern *qkernel, w, m, kg int, a *uint8, lda int, b unsafe.Pointer, c *byte, ldc int, flags uint, q *qPanel, rs []int32, tail *uint8, st *qStore) {
 	off, scale, zw, r := &q.off[0], &q.scale[0], &q.zw[0], &rs[0]
-	if ubsw {
+	if kern.vnni {
+		b8 := (*int8)(b)
+		switch w {
+		case 48:
+			qgemmVNNIx48(m, kg, a, lda, b8, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
+		case 32:
+			qgemmVNNIx32(m, kg, a, lda, b8, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
+		default:
+			qgemmVNNIx16(m, kg, a, lda, b8, c, ldc, flags, off, scale, zw, r, tail, st.zy, st.loF, st.hiF)
+		}
+		return
+	}
+	if kern.ubsw {
 		b8 := (*int8)(b)
 		switch w {
 		case 24:

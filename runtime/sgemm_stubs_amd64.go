@@ -324,6 +324,21 @@ func qgemmAVX2UBx16(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int,
 //go:noescape
 func qgemmAVX2UBx8(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
 
+// qgemmVNNIx48 computes m rows of a quantized 48-column panel on AVX-512 VNNI; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmVNNIx48(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qgemmVNNIx32 computes m rows of a quantized 32-column panel on AVX-512 VNNI; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmVNNIx32(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
+// qgemmVNNIx16 computes m rows of a quantized 16-column panel on AVX-512 VNNI; see the asmgen command for the contract.
+//
+//go:noescape
+func qgemmVNNIx16(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)
+
 // qdepthwiseAVX2 computes npix pixels of a quantized depthwise convolution; see the asmgen command.
 //
 //go:noescape

@@ -126,6 +126,9 @@ func main() {
 			qgemm(nv, ubsw)
 		}
 	}
+	for _, nv := range []int{3, 2, 1} {
+		qgemmVNNI(nv)
+	}
 	qdepthwise()
 	qmaxPool()
 	qbinary()

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"math/bits"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
@@ -117,9 +119,20 @@ func qgemm(nv int, ubsw bool) {
 	TEXT(name, NOSPLIT, "func(m int, kg int, a *uint8, lda int, b *"+bt+", c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes m rows of a quantized %d-column panel; see the asmgen command for the contract.", name, 8*nv))
-	// The row tiles are walked here rather than in Go: with a small K
-	// (a first layer's 27, a 1x1 convolution's 16 to 96) one tile is a
-	// few hundred cycles, of which a call from Go would take a tenth.
+	qgemmTiles(name, qgemmMR, func(mr int, locals qgemmLocals) { qgemmBody(name, nv, mr, ubsw, locals) })
+}
+
+// qgemmTiles writes the row-tile walk of a quantized GEMM kernel whose
+// tile has mr rows (the last one shorter), body writing one tile of each
+// height. The row tiles are walked here rather than in Go: with a small K
+// (a first layer's 27, a 1x1 convolution's 16 to 96) one tile is a few
+// hundred cycles, of which a call from Go would take a tenth.
+func qgemmTiles(name string, mrMax int, body func(mr int, locals qgemmLocals)) {
+	// A and C advance by mrMax rows, a shift of their strides.
+	shift := bits.TrailingZeros(uint(mrMax))
+	if mrMax != 1<<shift {
+		panic("qgemmTiles: the tile height must be a power of two")
+	}
 	locals := qgemmLocals{a: AllocLocal(8), c: AllocLocal(8), rs: AllocLocal(8), m: AllocLocal(8)}
 	Load(Param("a"), RAX)
 	MOVQ(RAX, locals.a)
@@ -131,28 +144,28 @@ func qgemm(nv int, ubsw bool) {
 	MOVQ(R9, locals.m)
 	Label(name + "_tile")
 	MOVQ(locals.m, R9)
-	CMPQ(R9, Imm(qgemmMR))
-	JGE(LabelRef(fmt.Sprintf("%s_mr%d", name, qgemmMR)))
-	for mr := qgemmMR - 1; mr >= 1; mr-- {
+	CMPQ(R9, Imm(uint64(mrMax)))
+	JGE(LabelRef(fmt.Sprintf("%s_mr%d", name, mrMax)))
+	for mr := mrMax - 1; mr >= 1; mr-- {
 		CMPQ(R9, Imm(uint64(mr)))
 		JEQ(LabelRef(fmt.Sprintf("%s_mr%d", name, mr)))
 	}
 	JMP(LabelRef(name + "_done"))
-	for mr := qgemmMR; mr >= 1; mr-- {
+	for mr := mrMax; mr >= 1; mr-- {
 		Label(fmt.Sprintf("%s_mr%d", name, mr))
-		qgemmBody(name, nv, mr, ubsw, locals)
+		body(mr, locals)
 		JMP(LabelRef(name + "_next"))
 	}
 	Label(name + "_next")
-	SUBQ(Imm(qgemmMR), locals.m)
+	SUBQ(Imm(uint64(mrMax)), locals.m)
 	JLE(LabelRef(name + "_done"))
 	Load(Param("lda"), RAX)
-	SHLQ(Imm(2), RAX)
+	SHLQ(Imm(uint64(shift)), RAX)
 	ADDQ(RAX, locals.a)
 	Load(Param("ldc"), RAX)
-	SHLQ(Imm(2), RAX)
+	SHLQ(Imm(uint64(shift)), RAX)
 	ADDQ(RAX, locals.c)
-	ADDQ(Imm(4*qgemmMR), locals.rs)
+	ADDQ(Imm(uint64(4*mrMax)), locals.rs)
 	JMP(LabelRef(name + "_tile"))
 	Label(name + "_done")
 	VZEROUPPER()
@@ -346,6 +359,177 @@ func qgemmBody(name string, nv, mr int, ubsw bool, locals qgemmLocals) {
 			x := acc(i, v).AsX()
 			VPACKSSWB(x, x, x)
 			VMOVQ(x, rowC(i, 8*v))
+		}
+	}
+	Label(lbl("done"))
+}
+
+// qgemmVNNIMR is the number of rows of the AVX-512 VNNI kernel's tile.
+const qgemmVNNIMR = 8
+
+// qgemmVNNI writes the AVX-512 VNNI kernel for nv vectors of 16 columns
+// (a panel of 16*nv columns) and tiles of up to qgemmVNNIMR rows, with the
+// contract of qgemm (the same arguments, store kinds and flags; tail holds
+// 4 bytes per row as there).
+//
+// VPDPBUSD multiplies the four unsigned bytes of each dword of its first
+// source (Intel's order) by the four signed bytes of the same dword of
+// the second and adds the four products to the int32 lane: a whole group
+// of four k per instruction, exactly for every u8 x s8 pair (the four
+// products sum to at most 4*255*128 in magnitude; the accumulation into
+// int32 wraps as ONNX allows), so unlike the AVX2 kernels it needs no
+// check of the weights and no widening step. B is packed as for the
+// VPMADDUBSW kernel, four bytes (w[k0][c] .. w[k3][c]) per column and
+// group, which is exactly the dword layout VPDPBUSD reads; a group of a
+// panel is 64*nv bytes.
+//
+// The tile is 8 rows by 48 columns (24 accumulators, the B vectors of the
+// group in three more registers, the broadcast in one): each group loads
+// the three B vectors once and reuses them for the eight rows, eight
+// broadcast loads, and 24 VPDPBUSD, so the loop is bound by the multiply
+// ports rather than by loads.
+//
+// The store step is qgemm's on 16 lanes; an 8-bit result is narrowed
+// with VPMOVDB, whose truncation is exact because the values were clamped
+// into the output type's range.
+func qgemmVNNI(nv int) {
+	name := fmt.Sprintf("qgemmVNNIx%d", 16*nv)
+	TEXT(name, NOSPLIT, "func(m int, kg int, a *uint8, lda int, b *int8, c *byte, ldc int, flags uint, off *int32, scale *float32, zw *int32, rs *int32, tail *uint8, zy int32, lo float32, hi float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes m rows of a quantized %d-column panel on AVX-512 VNNI; see the asmgen command for the contract.", name, 16*nv))
+	qgemmTiles(name, qgemmVNNIMR, func(mr int, locals qgemmLocals) { qgemmVNNIBody(name, nv, mr, locals) })
+}
+
+func qgemmVNNIBody(name string, nv, mr int, locals qgemmLocals) {
+	lbl := func(x string) string { return fmt.Sprintf("%s_mr%d_%s", name, mr, x) }
+	z := avx512.vec
+	acc := func(i, v int) VecPhysical { return z(i*nv + v) }
+	bv := func(v int) VecPhysical { return z(24 + v) }
+	ab, t := z(27), z(28)
+	const gstep = 64 // bytes of B per group and column vector
+
+	cnt, bp, l, l3 := R9, RBX, RCX, RDX
+	bases := []GPPhysical{RSI, RDI}
+	Load(Param("kg"), cnt)
+	Load(Param("b"), bp)
+	Load(Param("lda"), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, locals.a, l, mr)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VPXORD(acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	rowA := func(i int) Mem { return rowAddr(bases, l, l3, i, 0) }
+	step := func() {
+		for v := 0; v < nv; v++ {
+			VMOVDQU32(Mem{Base: bp, Disp: v * gstep}, bv(v))
+		}
+		for i := 0; i < mr; i++ {
+			VPBROADCASTD(rowA(i), ab)
+			for v := 0; v < nv; v++ {
+				// Go's operand order: the signed source (B), the
+				// unsigned one (A), the accumulator. avo has no VNNI
+				// instructions, so the instruction is written raw.
+				Instruction(&ir.Instruction{Opcode: "VPDPBUSD", Operands: []Op{bv(v), ab, acc(i, v)}})
+			}
+		}
+		ADDQ(U32(nv*gstep), bp)
+	}
+	advance := func(n int) {
+		for g := 0; g*5 < mr; g++ {
+			ADDQ(U32(n), bases[g])
+		}
+	}
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	step()
+	advance(4)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("loop")))
+
+	Label(lbl("tail"))
+	tp := R8
+	Load(Param("tail"), tp)
+	TESTQ(tp, tp)
+	JZ(LabelRef(lbl("store")))
+	MOVQ(U32(4), l)
+	MOVQ(U32(12), l3)
+	setBases(bases, tp, l, mr)
+	step()
+
+	Label(lbl("store"))
+	flags := R13
+	Load(Param("flags"), flags)
+	offp, zwp, rsp := R10, R11, R12
+	Load(Param("off"), offp)
+	Load(Param("zw"), zwp)
+	MOVQ(locals.rs, rsp)
+	for v := 0; v < nv; v++ {
+		VMOVDQU32(Mem{Base: offp, Disp: 64 * v}, t)
+		for i := 0; i < mr; i++ {
+			VPADDD(t, acc(i, v), acc(i, v))
+		}
+	}
+	TESTQ(U32(qRowZW), flags)
+	JZ(LabelRef(lbl("norow")))
+	for v := 0; v < nv; v++ {
+		VMOVDQU32(Mem{Base: zwp, Disp: 64 * v}, t)
+		for i := 0; i < mr; i++ {
+			VPBROADCASTD(Mem{Base: rsp, Disp: 4 * i}, ab)
+			VPMULLD(t, ab, ab)
+			VPSUBD(ab, acc(i, v), acc(i, v))
+		}
+	}
+	Label(lbl("norow"))
+
+	Load(Param("ldc"), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, locals.c, l, mr)
+	rowC := func(i, disp int) Mem { return rowAddr(bases, l, l3, i, disp) }
+	ANDQ(U32(qKindMask), flags)
+	CMPQ(flags, U32(qOutF32))
+	JEQ(LabelRef(lbl("f32")))
+	JA(LabelRef(lbl("q8")))
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VMOVDQU32(acc(i, v), rowC(i, 64*v))
+		}
+	}
+	JMP(LabelRef(lbl("done")))
+
+	scalep := R10
+	Label(lbl("f32"))
+	Load(Param("scale"), scalep)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VCVTDQ2PS(acc(i, v), acc(i, v))
+			VMULPS(Mem{Base: scalep, Disp: 64 * v}, acc(i, v), acc(i, v))
+			VMOVUPS(acc(i, v), rowC(i, 64*v))
+		}
+	}
+	JMP(LabelRef(lbl("done")))
+
+	Label(lbl("q8"))
+	Load(Param("scale"), scalep)
+	lo, hi, zy := bv(0), bv(1), bv(2)
+	VBROADCASTSS(param("lo"), lo)
+	VBROADCASTSS(param("hi"), hi)
+	Load(Param("zy"), EAX)
+	VMOVD(EAX, zy.AsX())
+	VPBROADCASTD(zy.AsX(), zy)
+	for v := 0; v < nv; v++ {
+		VMOVUPS(Mem{Base: scalep, Disp: 64 * v}, t)
+		for i := 0; i < mr; i++ {
+			x := acc(i, v)
+			VCVTDQ2PS(x, x)
+			VMULPS(t, x, x)
+			VMAXPS(lo, x, x)
+			VMINPS(hi, x, x)
+			VCVTPS2DQ(x, x)
+			VPADDD(zy, x, x)
+			VPMOVDB(x, rowC(i, 16*v))
 		}
 	}
 	Label(lbl("done"))
