@@ -192,6 +192,8 @@ var dwGeoms = append([]Window{
 	{H: 2, W: 2, C: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 2, OW: 2}, // no interior
 	{H: 6, W: 9, C: 37, KH: 3, KW: 3, StrideH: 1, StrideW: 2, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 6, OW: 5}, // channel tail
 	{H: 3, W: 20, C: 64, KH: 1, KW: 9, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 0, PadL: 4, PadB: 0, PadR: 4, OH: 3, OW: 20},
+	{H: 5, W: 6, C: 120, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 5, OW: 6}, // 64+32+16+8
+	{H: 5, W: 6, C: 8, KH: 3, KW: 3, StrideH: 2, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 3, OW: 6},
 }, convGeoms...)
 
 func TestDepthwiseConv(t *testing.T) {

@@ -206,7 +206,7 @@ func BenchmarkQLookup(b *testing.B) {
 		src[i] = uint8(r.IntN(256))
 	}
 	dst := make([]uint8, len(src))
-	for _, is := range qdwISAs() {
+	for _, is := range qewISAs() {
 		b.Run("isa="+is.String(), func(b *testing.B) {
 			qewISA = is
 			b.SetBytes(int64(len(src)))

@@ -122,7 +122,7 @@ func TestQBinaryORT(t *testing.T) {
 		for i := range a {
 			a[i], b[i] = uint8(i>>8), uint8(i)
 		}
-		for _, is := range qdwISAs() {
+		for _, is := range qewISAs() {
 			qewISA = is
 			for _, op := range []string{"add", "mul"} {
 				dst := make([]uint8, len(a))
@@ -143,7 +143,7 @@ func TestQBinaryORT(t *testing.T) {
 			}
 		}
 		// The assembly and the Go twin on every length, b repeating too.
-		if len(qdwISAs()) < 2 {
+		if len(qewISAs()) < 2 {
 			continue
 		}
 		for n := 0; n <= 70; n++ {
@@ -186,7 +186,7 @@ func TestQLookup(t *testing.T) {
 			src[i] = uint8(r.IntN(256))
 		}
 		copy(src, []uint8{0, 15, 16, 31, 127, 128, 240, 255})
-		for _, is := range qdwISAs() {
+		for _, is := range qewISAs() {
 			qewISA = is
 			for n := 0; n <= 200; n++ {
 				off := n % 7
@@ -219,7 +219,7 @@ func TestQGlobalAvgPoolISAs(t *testing.T) {
 				src[i] = uint8(r.IntN(256))
 			}
 			var want []uint8
-			for _, is := range append([]isa{isaGo}, qdwISAs()...) {
+			for _, is := range append([]isa{isaGo}, qewISAs()...) {
 				qewISA = is
 				got := make([]uint8, c)
 				QGlobalAvgPool(got, src, hw, c, q)

@@ -558,7 +558,7 @@ func refQConv(src []uint8, g *Window, za uint8, group, cout int, w []int8, zb []
 
 func TestQIm2col(t *testing.T) {
 	defer func(old isa) { qewISA = old }(qewISA)
-	for _, is := range qdwISAs() {
+	for _, is := range qewISAs() {
 		qewISA = is
 		t.Run(is.String(), testQIm2col)
 	}
@@ -744,7 +744,7 @@ func refDQ(x uint8, scale float32, zero int32) float32 {
 
 func TestQPools(t *testing.T) {
 	defer func(old isa) { qewISA = old }(qewISA)
-	for _, is := range qdwISAs() {
+	for _, is := range qewISAs() {
 		qewISA = is
 		t.Run(is.String(), testQPools)
 	}
@@ -877,7 +877,7 @@ func testQPools(t *testing.T) {
 
 func TestQuantizeLinear(t *testing.T) {
 	defer func(old isa) { qewISA = old }(qewISA)
-	for _, is := range qdwISAs() {
+	for _, is := range qewISAs() {
 		qewISA = is
 		t.Run(is.String(), testQuantizeLinear)
 	}
@@ -977,7 +977,7 @@ func testQuantizeLinear(t *testing.T) {
 
 func TestQElementwise(t *testing.T) {
 	defer func(old isa) { qewISA = old }(qewISA)
-	for _, is := range qdwISAs() {
+	for _, is := range qewISAs() {
 		qewISA = is
 		t.Run(is.String(), testQElementwise)
 	}

@@ -78,7 +78,7 @@ const (
 // qewISA is the instruction set of the uint8 max pool and the
 // element-wise kernels (QAdd, QMul, per-tensor quantization); tests switch
 // it like qdwISA.
-var qewISA = qdwISAs()[0]
+var qewISA = qewISAs()[0]
 
 // Operations of the element-wise assembly kernel.
 const (

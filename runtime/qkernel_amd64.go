@@ -141,6 +141,16 @@ func qgemmAsm(kern *qkernel, w, m, kg int, a *uint8, lda int, b unsafe.Pointer, 
 // qdwISAs lists the instruction sets QDepthwiseConv can use here, best
 // first; tests run each.
 func qdwISAs() []isa {
+	var is []isa
+	if hasAVX512VNNI() && cpu.X86.HasAVX512VL {
+		is = append(is, isaAVX512)
+	}
+	return append(is, qewISAs()...)
+}
+
+// qewISAs lists the instruction sets of the quantized element-wise,
+// pooling and im2col kernels, best first; tests run each.
+func qewISAs() []isa {
 	if hasAVX2() {
 		return []isa{isaAVX2, isaGo}
 	}
@@ -154,6 +164,11 @@ func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istrid
 	var bp *int32
 	if flags&qdwBias != 0 {
 		bp = unsafe.SliceData(st.bias)
+	}
+	// Direct calls: through a func value the arguments would escape.
+	if qdwISA == isaAVX512 {
+		qdepthwiseVNNI(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
+		return
 	}
 	qdepthwiseAVX2(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
 }

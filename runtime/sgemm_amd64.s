@@ -51027,6 +51027,1010 @@ qdepthwiseAVX2_done:
 	VZEROUPPER
 	RET
 
+// func qdepthwiseVNNI(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
+// Requires: AVX, AVX2, AVX512F, AVX512VL
+TEXT ·qdepthwiseVNNI(SB), NOSPLIT, $0-112
+	MOVQ         npix+0(FP), R12
+	MOVQ         out+8(FP), R11
+	MOVQ         in+24(FP), R10
+	MOVQ         flags+88(FP), R13
+	MOVL         za+96(FP), AX
+	VMOVD        AX, X21
+	VPBROADCASTD X21, Z21
+	MOVL         zy+100(FP), AX
+	VMOVD        AX, X24
+	VPBROADCASTD X24, Z24
+	VBROADCASTSS lo+104(FP), Z22
+	VBROADCASTSS hi+108(FP), Z23
+	MOVQ         scale+80(FP), SI
+	VBROADCASTSS (SI), Z25
+
+qdepthwiseVNNI_px4:
+	CMPQ R12, $0x00000004
+	JL   qdepthwiseVNNI_px1
+	XORQ AX, AX
+
+qdepthwiseVNNI_px4_blk4x16:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000040
+	JL        qdepthwiseVNNI_px4_blk4x16_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px4_blk4x16_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z0
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z8
+	VMOVDQA32 Z0, Z12
+	VMOVDQU32 64(SI)(AX*4), Z1
+	VMOVDQA32 Z1, Z5
+	VMOVDQA32 Z1, Z9
+	VMOVDQA32 Z1, Z13
+	VMOVDQU32 128(SI)(AX*4), Z2
+	VMOVDQA32 Z2, Z6
+	VMOVDQA32 Z2, Z10
+	VMOVDQA32 Z2, Z14
+	VMOVDQU32 192(SI)(AX*4), Z3
+	VMOVDQA32 Z3, Z7
+	VMOVDQA32 Z3, Z11
+	VMOVDQA32 Z3, Z15
+	JMP       qdepthwiseVNNI_px4_blk4x16_taps
+
+qdepthwiseVNNI_px4_blk4x16_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+qdepthwiseVNNI_px4_blk4x16_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px4_blk4x16_store
+
+qdepthwiseVNNI_px4_blk4x16_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VMOVDQU32 128(SI)(AX*4), Z18
+	VMOVDQU32 192(SI)(AX*4), Z19
+	VPMOVZXBD (DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z1
+	VPMOVZXBD 32(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z18, Z20, Z2
+	VPMOVZXBD 48(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z19, Z20, Z3
+	VPMOVZXBD (DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z4
+	VPMOVZXBD 16(DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z5
+	VPMOVZXBD 32(DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z18, Z20, Z6
+	VPMOVZXBD 48(DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z19, Z20, Z7
+	VPMOVZXBD (DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z8
+	VPMOVZXBD 16(DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z9
+	VPMOVZXBD 32(DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z18, Z20, Z10
+	VPMOVZXBD 48(DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z19, Z20, Z11
+	VPMOVZXBD (DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z12
+	VPMOVZXBD 16(DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z13
+	VPMOVZXBD 32(DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z18, Z20, Z14
+	VPMOVZXBD 48(DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z19, Z20, Z15
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk4x16_tap
+
+qdepthwiseVNNI_px4_blk4x16_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk4x16_sc0
+	VMOVAPS Z25, Z16
+	JMP     qdepthwiseVNNI_px4_blk4x16_scd0
+
+qdepthwiseVNNI_px4_blk4x16_sc0:
+	VMOVUPS (SI)(AX*4), Z16
+
+qdepthwiseVNNI_px4_blk4x16_scd0:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk4x16_sc1
+	VMOVAPS Z25, Z17
+	JMP     qdepthwiseVNNI_px4_blk4x16_scd1
+
+qdepthwiseVNNI_px4_blk4x16_sc1:
+	VMOVUPS 64(SI)(AX*4), Z17
+
+qdepthwiseVNNI_px4_blk4x16_scd1:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk4x16_sc2
+	VMOVAPS Z25, Z18
+	JMP     qdepthwiseVNNI_px4_blk4x16_scd2
+
+qdepthwiseVNNI_px4_blk4x16_sc2:
+	VMOVUPS 128(SI)(AX*4), Z18
+
+qdepthwiseVNNI_px4_blk4x16_scd2:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk4x16_sc3
+	VMOVAPS Z25, Z19
+	JMP     qdepthwiseVNNI_px4_blk4x16_scd3
+
+qdepthwiseVNNI_px4_blk4x16_sc3:
+	VMOVUPS 192(SI)(AX*4), Z19
+
+qdepthwiseVNNI_px4_blk4x16_scd3:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z22, Z0, Z0
+	VMINPS    Z23, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z24, Z0, Z0
+	VPMOVDB   Z0, (DX)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z17, Z1, Z1
+	VMAXPS    Z22, Z1, Z1
+	VMINPS    Z23, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z24, Z1, Z1
+	VPMOVDB   Z1, 16(DX)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z18, Z2, Z2
+	VMAXPS    Z22, Z2, Z2
+	VMINPS    Z23, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z24, Z2, Z2
+	VPMOVDB   Z2, 32(DX)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z19, Z3, Z3
+	VMAXPS    Z22, Z3, Z3
+	VMINPS    Z23, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z24, Z3, Z3
+	VPMOVDB   Z3, 48(DX)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z22, Z4, Z4
+	VMINPS    Z23, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z24, Z4, Z4
+	VPMOVDB   Z4, (DX)(R8*1)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z17, Z5, Z5
+	VMAXPS    Z22, Z5, Z5
+	VMINPS    Z23, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z24, Z5, Z5
+	VPMOVDB   Z5, 16(DX)(R8*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z18, Z6, Z6
+	VMAXPS    Z22, Z6, Z6
+	VMINPS    Z23, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z24, Z6, Z6
+	VPMOVDB   Z6, 32(DX)(R8*1)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z19, Z7, Z7
+	VMAXPS    Z22, Z7, Z7
+	VMINPS    Z23, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z24, Z7, Z7
+	VPMOVDB   Z7, 48(DX)(R8*1)
+	VCVTDQ2PS Z8, Z8
+	VMULPS    Z16, Z8, Z8
+	VMAXPS    Z22, Z8, Z8
+	VMINPS    Z23, Z8, Z8
+	VCVTPS2DQ Z8, Z8
+	VPADDD    Z24, Z8, Z8
+	VPMOVDB   Z8, (DX)(R8*2)
+	VCVTDQ2PS Z9, Z9
+	VMULPS    Z17, Z9, Z9
+	VMAXPS    Z22, Z9, Z9
+	VMINPS    Z23, Z9, Z9
+	VCVTPS2DQ Z9, Z9
+	VPADDD    Z24, Z9, Z9
+	VPMOVDB   Z9, 16(DX)(R8*2)
+	VCVTDQ2PS Z10, Z10
+	VMULPS    Z18, Z10, Z10
+	VMAXPS    Z22, Z10, Z10
+	VMINPS    Z23, Z10, Z10
+	VCVTPS2DQ Z10, Z10
+	VPADDD    Z24, Z10, Z10
+	VPMOVDB   Z10, 32(DX)(R8*2)
+	VCVTDQ2PS Z11, Z11
+	VMULPS    Z19, Z11, Z11
+	VMAXPS    Z22, Z11, Z11
+	VMINPS    Z23, Z11, Z11
+	VCVTPS2DQ Z11, Z11
+	VPADDD    Z24, Z11, Z11
+	VPMOVDB   Z11, 48(DX)(R8*2)
+	VCVTDQ2PS Z12, Z12
+	VMULPS    Z16, Z12, Z12
+	VMAXPS    Z22, Z12, Z12
+	VMINPS    Z23, Z12, Z12
+	VCVTPS2DQ Z12, Z12
+	VPADDD    Z24, Z12, Z12
+	VPMOVDB   Z12, (DX)(R9*1)
+	VCVTDQ2PS Z13, Z13
+	VMULPS    Z17, Z13, Z13
+	VMAXPS    Z22, Z13, Z13
+	VMINPS    Z23, Z13, Z13
+	VCVTPS2DQ Z13, Z13
+	VPADDD    Z24, Z13, Z13
+	VPMOVDB   Z13, 16(DX)(R9*1)
+	VCVTDQ2PS Z14, Z14
+	VMULPS    Z18, Z14, Z14
+	VMAXPS    Z22, Z14, Z14
+	VMINPS    Z23, Z14, Z14
+	VCVTPS2DQ Z14, Z14
+	VPADDD    Z24, Z14, Z14
+	VPMOVDB   Z14, 32(DX)(R9*1)
+	VCVTDQ2PS Z15, Z15
+	VMULPS    Z19, Z15, Z15
+	VMAXPS    Z22, Z15, Z15
+	VMINPS    Z23, Z15, Z15
+	VCVTPS2DQ Z15, Z15
+	VPADDD    Z24, Z15, Z15
+	VPMOVDB   Z15, 48(DX)(R9*1)
+	ADDQ      $0x00000040, AX
+	JMP       qdepthwiseVNNI_px4_blk4x16
+
+qdepthwiseVNNI_px4_blk4x16_next:
+qdepthwiseVNNI_px4_blk2x16:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000020
+	JL        qdepthwiseVNNI_px4_blk2x16_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px4_blk2x16_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z0
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z6
+	VMOVDQU32 64(SI)(AX*4), Z1
+	VMOVDQA32 Z1, Z3
+	VMOVDQA32 Z1, Z5
+	VMOVDQA32 Z1, Z7
+	JMP       qdepthwiseVNNI_px4_blk2x16_taps
+
+qdepthwiseVNNI_px4_blk2x16_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+qdepthwiseVNNI_px4_blk2x16_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px4_blk2x16_store
+
+qdepthwiseVNNI_px4_blk2x16_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMOVZXBD (DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z1
+	VPMOVZXBD (DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z2
+	VPMOVZXBD 16(DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z3
+	VPMOVZXBD (DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z4
+	VPMOVZXBD 16(DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z5
+	VPMOVZXBD (DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z6
+	VPMOVZXBD 16(DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z7
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk2x16_tap
+
+qdepthwiseVNNI_px4_blk2x16_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk2x16_sc0
+	VMOVAPS Z25, Z16
+	JMP     qdepthwiseVNNI_px4_blk2x16_scd0
+
+qdepthwiseVNNI_px4_blk2x16_sc0:
+	VMOVUPS (SI)(AX*4), Z16
+
+qdepthwiseVNNI_px4_blk2x16_scd0:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk2x16_sc1
+	VMOVAPS Z25, Z17
+	JMP     qdepthwiseVNNI_px4_blk2x16_scd1
+
+qdepthwiseVNNI_px4_blk2x16_sc1:
+	VMOVUPS 64(SI)(AX*4), Z17
+
+qdepthwiseVNNI_px4_blk2x16_scd1:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z22, Z0, Z0
+	VMINPS    Z23, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z24, Z0, Z0
+	VPMOVDB   Z0, (DX)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z17, Z1, Z1
+	VMAXPS    Z22, Z1, Z1
+	VMINPS    Z23, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z24, Z1, Z1
+	VPMOVDB   Z1, 16(DX)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z22, Z2, Z2
+	VMINPS    Z23, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z24, Z2, Z2
+	VPMOVDB   Z2, (DX)(R8*1)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z17, Z3, Z3
+	VMAXPS    Z22, Z3, Z3
+	VMINPS    Z23, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z24, Z3, Z3
+	VPMOVDB   Z3, 16(DX)(R8*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z22, Z4, Z4
+	VMINPS    Z23, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z24, Z4, Z4
+	VPMOVDB   Z4, (DX)(R8*2)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z17, Z5, Z5
+	VMAXPS    Z22, Z5, Z5
+	VMINPS    Z23, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z24, Z5, Z5
+	VPMOVDB   Z5, 16(DX)(R8*2)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z22, Z6, Z6
+	VMINPS    Z23, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z24, Z6, Z6
+	VPMOVDB   Z6, (DX)(R9*1)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z17, Z7, Z7
+	VMAXPS    Z22, Z7, Z7
+	VMINPS    Z23, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z24, Z7, Z7
+	VPMOVDB   Z7, 16(DX)(R9*1)
+	ADDQ      $0x00000020, AX
+	JMP       qdepthwiseVNNI_px4_blk2x16
+
+qdepthwiseVNNI_px4_blk2x16_next:
+qdepthwiseVNNI_px4_blk1x16:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000010
+	JL        qdepthwiseVNNI_px4_blk1x16_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px4_blk1x16_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z0
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	JMP       qdepthwiseVNNI_px4_blk1x16_taps
+
+qdepthwiseVNNI_px4_blk1x16_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+qdepthwiseVNNI_px4_blk1x16_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px4_blk1x16_store
+
+qdepthwiseVNNI_px4_blk1x16_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMOVZXBD (DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD (DX)(R8*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z1
+	VPMOVZXBD (DX)(R8*2), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z2
+	VPMOVZXBD (DX)(R9*1), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk1x16_tap
+
+qdepthwiseVNNI_px4_blk1x16_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk1x16_sc0
+	VMOVAPS Z25, Z16
+	JMP     qdepthwiseVNNI_px4_blk1x16_scd0
+
+qdepthwiseVNNI_px4_blk1x16_sc0:
+	VMOVUPS (SI)(AX*4), Z16
+
+qdepthwiseVNNI_px4_blk1x16_scd0:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z22, Z0, Z0
+	VMINPS    Z23, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z24, Z0, Z0
+	VPMOVDB   Z0, (DX)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z22, Z1, Z1
+	VMINPS    Z23, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z24, Z1, Z1
+	VPMOVDB   Z1, (DX)(R8*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z22, Z2, Z2
+	VMINPS    Z23, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z24, Z2, Z2
+	VPMOVDB   Z2, (DX)(R8*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z22, Z3, Z3
+	VMINPS    Z23, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z24, Z3, Z3
+	VPMOVDB   Z3, (DX)(R9*1)
+	ADDQ      $0x00000010, AX
+	JMP       qdepthwiseVNNI_px4_blk1x16
+
+qdepthwiseVNNI_px4_blk1x16_next:
+qdepthwiseVNNI_px4_blk1x8:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000008
+	JL        qdepthwiseVNNI_px4_blk1x8_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px4_blk1x8_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y0
+	VMOVDQA32 Y0, Y1
+	VMOVDQA32 Y0, Y2
+	VMOVDQA32 Y0, Y3
+	JMP       qdepthwiseVNNI_px4_blk1x8_taps
+
+qdepthwiseVNNI_px4_blk1x8_zero:
+	VPXORD Y0, Y0, Y0
+	VPXORD Y1, Y1, Y1
+	VPXORD Y2, Y2, Y2
+	VPXORD Y3, Y3, Y3
+
+qdepthwiseVNNI_px4_blk1x8_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px4_blk1x8_store
+
+qdepthwiseVNNI_px4_blk1x8_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y16
+	VPMOVZXBD (DX), Y20
+	VPSUBD    Y21, Y20, Y20
+	VPDPWSSD  Y16, Y20, Y0
+	VPMOVZXBD (DX)(R8*1), Y20
+	VPSUBD    Y21, Y20, Y20
+	VPDPWSSD  Y16, Y20, Y1
+	VPMOVZXBD (DX)(R8*2), Y20
+	VPSUBD    Y21, Y20, Y20
+	VPDPWSSD  Y16, Y20, Y2
+	VPMOVZXBD (DX)(R9*1), Y20
+	VPSUBD    Y21, Y20, Y20
+	VPDPWSSD  Y16, Y20, Y3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk1x8_tap
+
+qdepthwiseVNNI_px4_blk1x8_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px4_blk1x8_sc0
+	VMOVAPS Y25, Y16
+	JMP     qdepthwiseVNNI_px4_blk1x8_scd0
+
+qdepthwiseVNNI_px4_blk1x8_sc0:
+	VMOVUPS (SI)(AX*4), Y16
+
+qdepthwiseVNNI_px4_blk1x8_scd0:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y16, Y0, Y0
+	VMAXPS    Y22, Y0, Y0
+	VMINPS    Y23, Y0, Y0
+	VCVTPS2DQ Y0, Y0
+	VPADDD    Y24, Y0, Y0
+	VPMOVDB   Y0, (DX)
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y16, Y1, Y1
+	VMAXPS    Y22, Y1, Y1
+	VMINPS    Y23, Y1, Y1
+	VCVTPS2DQ Y1, Y1
+	VPADDD    Y24, Y1, Y1
+	VPMOVDB   Y1, (DX)(R8*1)
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y16, Y2, Y2
+	VMAXPS    Y22, Y2, Y2
+	VMINPS    Y23, Y2, Y2
+	VCVTPS2DQ Y2, Y2
+	VPADDD    Y24, Y2, Y2
+	VPMOVDB   Y2, (DX)(R8*2)
+	VCVTDQ2PS Y3, Y3
+	VMULPS    Y16, Y3, Y3
+	VMAXPS    Y22, Y3, Y3
+	VMINPS    Y23, Y3, Y3
+	VCVTPS2DQ Y3, Y3
+	VPADDD    Y24, Y3, Y3
+	VPMOVDB   Y3, (DX)(R9*1)
+	ADDQ      $0x00000008, AX
+	JMP       qdepthwiseVNNI_px4_blk1x8
+
+qdepthwiseVNNI_px4_blk1x8_next:
+	MOVQ ostride+16(FP), R8
+	ADDQ R8, R11
+	ADDQ R8, R11
+	ADDQ R8, R11
+	ADDQ R8, R11
+	MOVQ istride+32(FP), R8
+	ADDQ R8, R10
+	ADDQ R8, R10
+	ADDQ R8, R10
+	ADDQ R8, R10
+	SUBQ $0x00000004, R12
+	JMP  qdepthwiseVNNI_px4
+
+qdepthwiseVNNI_px1:
+	CMPQ R12, $0x00000001
+	JL   qdepthwiseVNNI_done
+	XORQ AX, AX
+
+qdepthwiseVNNI_px1_blk4x16:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000040
+	JL        qdepthwiseVNNI_px1_blk4x16_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px1_blk4x16_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z0
+	VMOVDQU32 64(SI)(AX*4), Z1
+	VMOVDQU32 128(SI)(AX*4), Z2
+	VMOVDQU32 192(SI)(AX*4), Z3
+	JMP       qdepthwiseVNNI_px1_blk4x16_taps
+
+qdepthwiseVNNI_px1_blk4x16_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+qdepthwiseVNNI_px1_blk4x16_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px1_blk4x16_store
+
+qdepthwiseVNNI_px1_blk4x16_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VMOVDQU32 128(SI)(AX*4), Z18
+	VMOVDQU32 192(SI)(AX*4), Z19
+	VPMOVZXBD (DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z1
+	VPMOVZXBD 32(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z18, Z20, Z2
+	VPMOVZXBD 48(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z19, Z20, Z3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk4x16_tap
+
+qdepthwiseVNNI_px1_blk4x16_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk4x16_sc0
+	VMOVAPS Z25, Z16
+	JMP     qdepthwiseVNNI_px1_blk4x16_scd0
+
+qdepthwiseVNNI_px1_blk4x16_sc0:
+	VMOVUPS (SI)(AX*4), Z16
+
+qdepthwiseVNNI_px1_blk4x16_scd0:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk4x16_sc1
+	VMOVAPS Z25, Z17
+	JMP     qdepthwiseVNNI_px1_blk4x16_scd1
+
+qdepthwiseVNNI_px1_blk4x16_sc1:
+	VMOVUPS 64(SI)(AX*4), Z17
+
+qdepthwiseVNNI_px1_blk4x16_scd1:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk4x16_sc2
+	VMOVAPS Z25, Z18
+	JMP     qdepthwiseVNNI_px1_blk4x16_scd2
+
+qdepthwiseVNNI_px1_blk4x16_sc2:
+	VMOVUPS 128(SI)(AX*4), Z18
+
+qdepthwiseVNNI_px1_blk4x16_scd2:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk4x16_sc3
+	VMOVAPS Z25, Z19
+	JMP     qdepthwiseVNNI_px1_blk4x16_scd3
+
+qdepthwiseVNNI_px1_blk4x16_sc3:
+	VMOVUPS 192(SI)(AX*4), Z19
+
+qdepthwiseVNNI_px1_blk4x16_scd3:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z22, Z0, Z0
+	VMINPS    Z23, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z24, Z0, Z0
+	VPMOVDB   Z0, (DX)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z17, Z1, Z1
+	VMAXPS    Z22, Z1, Z1
+	VMINPS    Z23, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z24, Z1, Z1
+	VPMOVDB   Z1, 16(DX)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z18, Z2, Z2
+	VMAXPS    Z22, Z2, Z2
+	VMINPS    Z23, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z24, Z2, Z2
+	VPMOVDB   Z2, 32(DX)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z19, Z3, Z3
+	VMAXPS    Z22, Z3, Z3
+	VMINPS    Z23, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z24, Z3, Z3
+	VPMOVDB   Z3, 48(DX)
+	ADDQ      $0x00000040, AX
+	JMP       qdepthwiseVNNI_px1_blk4x16
+
+qdepthwiseVNNI_px1_blk4x16_next:
+qdepthwiseVNNI_px1_blk2x16:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000020
+	JL        qdepthwiseVNNI_px1_blk2x16_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px1_blk2x16_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z0
+	VMOVDQU32 64(SI)(AX*4), Z1
+	JMP       qdepthwiseVNNI_px1_blk2x16_taps
+
+qdepthwiseVNNI_px1_blk2x16_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+qdepthwiseVNNI_px1_blk2x16_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px1_blk2x16_store
+
+qdepthwiseVNNI_px1_blk2x16_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMOVZXBD (DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z17, Z20, Z1
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk2x16_tap
+
+qdepthwiseVNNI_px1_blk2x16_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk2x16_sc0
+	VMOVAPS Z25, Z16
+	JMP     qdepthwiseVNNI_px1_blk2x16_scd0
+
+qdepthwiseVNNI_px1_blk2x16_sc0:
+	VMOVUPS (SI)(AX*4), Z16
+
+qdepthwiseVNNI_px1_blk2x16_scd0:
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk2x16_sc1
+	VMOVAPS Z25, Z17
+	JMP     qdepthwiseVNNI_px1_blk2x16_scd1
+
+qdepthwiseVNNI_px1_blk2x16_sc1:
+	VMOVUPS 64(SI)(AX*4), Z17
+
+qdepthwiseVNNI_px1_blk2x16_scd1:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z22, Z0, Z0
+	VMINPS    Z23, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z24, Z0, Z0
+	VPMOVDB   Z0, (DX)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z17, Z1, Z1
+	VMAXPS    Z22, Z1, Z1
+	VMINPS    Z23, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z24, Z1, Z1
+	VPMOVDB   Z1, 16(DX)
+	ADDQ      $0x00000020, AX
+	JMP       qdepthwiseVNNI_px1_blk2x16
+
+qdepthwiseVNNI_px1_blk2x16_next:
+qdepthwiseVNNI_px1_blk1x16:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000010
+	JL        qdepthwiseVNNI_px1_blk1x16_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px1_blk1x16_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z0
+	JMP       qdepthwiseVNNI_px1_blk1x16_taps
+
+qdepthwiseVNNI_px1_blk1x16_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseVNNI_px1_blk1x16_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px1_blk1x16_store
+
+qdepthwiseVNNI_px1_blk1x16_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMOVZXBD (DX), Z20
+	VPSUBD    Z21, Z20, Z20
+	VPDPWSSD  Z16, Z20, Z0
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk1x16_tap
+
+qdepthwiseVNNI_px1_blk1x16_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk1x16_sc0
+	VMOVAPS Z25, Z16
+	JMP     qdepthwiseVNNI_px1_blk1x16_scd0
+
+qdepthwiseVNNI_px1_blk1x16_sc0:
+	VMOVUPS (SI)(AX*4), Z16
+
+qdepthwiseVNNI_px1_blk1x16_scd0:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z22, Z0, Z0
+	VMINPS    Z23, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z24, Z0, Z0
+	VPMOVDB   Z0, (DX)
+	ADDQ      $0x00000010, AX
+	JMP       qdepthwiseVNNI_px1_blk1x16
+
+qdepthwiseVNNI_px1_blk1x16_next:
+qdepthwiseVNNI_px1_blk1x8:
+	MOVQ      c+64(FP), BX
+	SUBQ      AX, BX
+	CMPQ      BX, $0x00000008
+	JL        qdepthwiseVNNI_px1_blk1x8_next
+	TESTQ     $0x00000002, R13
+	JZ        qdepthwiseVNNI_px1_blk1x8_zero
+	MOVQ      bias+72(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y0
+	JMP       qdepthwiseVNNI_px1_blk1x8_taps
+
+qdepthwiseVNNI_px1_blk1x8_zero:
+	VPXORD Y0, Y0, Y0
+
+qdepthwiseVNNI_px1_blk1x8_taps:
+	MOVQ  taps+40(FP), DI
+	MOVQ  ntaps+48(FP), CX
+	MOVQ  istride+32(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    qdepthwiseVNNI_px1_blk1x8_store
+
+qdepthwiseVNNI_px1_blk1x8_tap:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y16
+	VPMOVZXBD (DX), Y20
+	VPSUBD    Y21, Y20, Y20
+	VPDPWSSD  Y16, Y20, Y0
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk1x8_tap
+
+qdepthwiseVNNI_px1_blk1x8_store:
+	MOVQ    scale+80(FP), SI
+	TESTQ   $0x00000004, R13
+	JZ      qdepthwiseVNNI_px1_blk1x8_sc0
+	VMOVAPS Y25, Y16
+	JMP     qdepthwiseVNNI_px1_blk1x8_scd0
+
+qdepthwiseVNNI_px1_blk1x8_sc0:
+	VMOVUPS (SI)(AX*4), Y16
+
+qdepthwiseVNNI_px1_blk1x8_scd0:
+	MOVQ      ostride+16(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	LEAQ      (R11)(AX*1), DX
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y16, Y0, Y0
+	VMAXPS    Y22, Y0, Y0
+	VMINPS    Y23, Y0, Y0
+	VCVTPS2DQ Y0, Y0
+	VPADDD    Y24, Y0, Y0
+	VPMOVDB   Y0, (DX)
+	ADDQ      $0x00000008, AX
+	JMP       qdepthwiseVNNI_px1_blk1x8
+
+qdepthwiseVNNI_px1_blk1x8_next:
+	MOVQ ostride+16(FP), R8
+	ADDQ R8, R11
+	MOVQ istride+32(FP), R8
+	ADDQ R8, R10
+	SUBQ $0x00000001, R12
+	JMP  qdepthwiseVNNI_px1
+
+qdepthwiseVNNI_done:
+	VZEROUPPER
+	RET
+
 // func qmaxPoolAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, c int)
 // Requires: AVX, AVX2
 TEXT ·qmaxPoolAVX2(SB), NOSPLIT, $0-64

@@ -130,6 +130,7 @@ func main() {
 		qgemmVNNI(nv)
 	}
 	qdepthwise()
+	qdepthwiseVNNI()
 	qmaxPool()
 	qbinary()
 	qquantize()
