@@ -17,6 +17,8 @@ var gemmBenchShapes = [][3]int{
 	{3136, 64, 256},  // 1x1 expansion
 	{12544, 96, 16},  // MobileNet-style narrow projection
 	{196, 2304, 256}, // ResNet stage 3
+	{196, 144, 16},   // RegNet grouped 3x3, one group of 16 channels
+	{784, 144, 16},   // the same at 28x28
 	{12544, 16, 96},  // EfficientNet expansion, few input channels
 	{3136, 24, 144},  // MobileNet/EfficientNet expansion
 	{3136, 144, 24},  // and projection

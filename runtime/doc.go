@@ -42,8 +42,9 @@
 // grouped convolution; ConvGroups takes all the groups at once) runs
 // instead as an indirect GEMM, whose micro-kernel reads each tap's
 // channels in place through a table of offsets and keeps its
-// accumulators in registers across all the taps (AVX2 and portable Go;
-// the AVX-512 kernel has no indirect twin yet and keeps im2col). Pool has
+// accumulators in registers across all the taps (AVX-512, AVX2 and
+// portable Go; the AVX-512 one has tiles of 6 rows, a register per row's
+// tap pointer, where its GEMM kernel has 12). Pool has
 // a threaded variant of each kernel that is worth splitting.
 //
 // Quantized models (QDQ graphs, QLinearConv, QLinearMatMul, ConvInteger,

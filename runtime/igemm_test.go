@@ -23,8 +23,8 @@ func withConvPaths(t *testing.T, f func(t *testing.T)) {
 
 // indirectTestKernels are the CPU's kernels, each indirect one again with
 // a K block of 8 (so that K blocks split the taps, and a tap's channels
-// when cin > 8), and a portable kernel without an indirect twin, as the
-// AVX-512 kernel is, which must keep im2col whatever convPath says.
+// when cin > 8), and a portable kernel without an indirect twin, which
+// must keep im2col whatever convPath says.
 func indirectTestKernels() []*kernel {
 	ks := append([]*kernel(nil), kernels...)
 	for _, k := range kernels {

@@ -15,7 +15,7 @@ import (
 // vector (16 and 8 columns), which the last panel of B uses when that is
 // enough.
 var (
-	avx512Kernel = &kernel{name: "avx512", isa: isaAVX512, mr: 12, nr: 32, nrMin: 16, kc: 256, mc: 96}
+	avx512Kernel = &kernel{name: "avx512", isa: isaAVX512, mr: 12, nr: 32, nrMin: 16, kc: 256, mc: 96, indirect: true}
 	avx2Kernel   = &kernel{name: "avx2", isa: isaAVX2, mr: 6, nr: 16, nrMin: 8, kc: 256, mc: 96, indirect: true}
 )
 
@@ -92,19 +92,30 @@ func storeArgs(flags uint, nw, w int, bias, res []float32) (biasp, resp *float32
 	return biasp, resp, lanes
 }
 
-// asmIndirectTile runs the AVX2 indirect GEMM kernel on rows output pixels
-// and one panel; see indirectTile for the arguments. Only kernels with
-// indirect set come here, and the driver has checked every offset in tbl.
+// asmIndirectTile runs the indirect GEMM kernel of kern's ISA on rows
+// output pixels and one panel; see indirectTile for the arguments. Only
+// kernels with indirect set come here, and the driver has checked every
+// offset in tbl.
 func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstride int, in, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
-	if kern.isa != isaAVX2 {
-		panic("runtime: no indirect GEMM kernel " + kern.name)
-	}
-	biasp, resp, lanes := storeArgs(flags, nw, w, bias, res)
 	tp, ip, zp, bp, cp := unsafe.SliceData(tbl), unsafe.SliceData(in), &igemmZeros[0], unsafe.SliceData(b), unsafe.SliceData(c)
-	if w == 16 {
-		igemmAVX2x16(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
-	} else {
-		igemmAVX2x8(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
+	switch kern.isa {
+	case isaAVX512:
+		biasp, resp, _ := storeArgs(flags, w, w, bias, res)
+		mask := uint32(1)<<uint(nw) - 1
+		if w == 32 {
+			igemmAVX512x32(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, mask)
+		} else {
+			igemmAVX512x16(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, mask)
+		}
+	case isaAVX2:
+		biasp, resp, lanes := storeArgs(flags, nw, w, bias, res)
+		if w == 16 {
+			igemmAVX2x16(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
+		} else {
+			igemmAVX2x8(rows, taps, kc, tp, 4*tstride, ip, zp, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
+		}
+	default:
+		panic("runtime: no indirect GEMM kernel " + kern.name)
 	}
 }
 

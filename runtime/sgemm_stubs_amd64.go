@@ -24,6 +24,16 @@ func sgemmAVX2x16(mr int, kc int, a *float32, lda int, b *float32, c *float32, l
 //go:noescape
 func sgemmAVX2x8(mr int, kc int, a *float32, lda int, b *float32, c *float32, ldc int, mask uint32, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32, pf *float32)
 
+// igemmAVX512x32 computes an indirect GEMM tile of at most 6 x 32; see the asmgen command for the contract.
+//
+//go:noescape
+func igemmAVX512x32(mr int, taps int, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, mask uint32)
+
+// igemmAVX512x16 computes an indirect GEMM tile of at most 6 x 16; see the asmgen command for the contract.
+//
+//go:noescape
+func igemmAVX512x16(mr int, taps int, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, mask uint32)
+
 // igemmAVX2x16 computes an indirect GEMM tile of at most 6 x 16; see the asmgen command for the contract.
 //
 //go:noescape

@@ -13,6 +13,16 @@ import (
 // storeStep reads by name.
 const igemmSignature = "func(mr, taps, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)"
 
+// igemmSignature512 is the AVX-512 kernels' declaration: the store step's
+// columns are an opmask per vector (mask, two 16-bit halves as for the
+// SGEMM kernels) instead of AVX2's lane vector.
+const igemmSignature512 = "func(mr, taps, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, mask uint32)"
+
+// avx512ind is the AVX-512 indirect kernels' shape: six rows, because each
+// row needs its own pointer register for the tap (the twelve of the SGEMM
+// kernel do not fit in the general registers), by one or two vectors.
+var avx512ind = isa{name: "sgemmAVX512", vbytes: 64, mr: 6, masked: true, regs: 32}
+
 // igemm writes an indirect GEMM kernel (a convolution without im2col): the
 // tile C[0:mr, 0:w] = sum over taps t of A_t[0:mr, 0:kc] x B_t[0:kc, 0:w],
 // where row i of A_t is the kc floats at in + tbl[t*tstride/4 + i] floats,
@@ -33,7 +43,11 @@ const igemmSignature = "func(mr, taps, kc int, tbl *int32, tstride int, in *floa
 // goroutines) gives the same bits.
 func igemm(s isa, nv int) {
 	name := fmt.Sprintf("igemm%sx%d", s.name[len("sgemm"):], nv*s.vbytes/4)
-	TEXT(name, NOSPLIT, igemmSignature)
+	sig := igemmSignature
+	if s.masked {
+		sig = igemmSignature512
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes an indirect GEMM tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
 	tileLoop(s, name, func(name string, mr int) { igemmBody(s, name, nv, mr) }, func() {
@@ -105,7 +119,13 @@ func storeAVX2(s isa, lbl func(string) string, nv, mr int, acc func(set, i, v in
 func igemmBody(s isa, name string, nv, mr int) {
 	lbl := func(x string) string { return fmt.Sprintf("%s_mr%d_%s", name, mr, x) }
 	const unroll = 4
-	acc := func(set, i, v int) VecPhysical { return s.vec(i*nv + v) }
+	// With one vector per row, six rows are too few FMA chains to cover
+	// the latency; AVX-512's registers allow two sets, alternating k.
+	sets := 1
+	if s.masked && mr*nv < 8 {
+		sets = 2
+	}
+	acc := func(set, i, v int) VecPhysical { return s.vec(set*mr*nv + i*nv + v) }
 	bvec := func(v int) VecPhysical { return s.vec(s.regs - 2 - nv + v) }
 	tmp := func(j int) VecPhysical { return s.vec(s.regs - 2 + j) }
 	bstep := nv * s.vbytes // bytes of B per k
@@ -119,9 +139,15 @@ func igemmBody(s isa, name string, nv, mr int) {
 	Load(Param("b"), bp)
 	Load(Param("tbl"), tbl)
 	Load(Param("in"), in)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			VXORPS(acc(0, i, v), acc(0, i, v), acc(0, i, v))
+	for set := 0; set < sets; set++ {
+		for i := 0; i < mr; i++ {
+			for v := 0; v < nv; v++ {
+				if s.masked {
+					VPXORD(acc(set, i, v), acc(set, i, v), acc(set, i, v))
+				} else {
+					VXORPS(acc(set, i, v), acc(set, i, v), acc(set, i, v))
+				}
+			}
 		}
 	}
 
@@ -133,7 +159,7 @@ func igemmBody(s isa, name string, nv, mr int) {
 			t := tmp(i % 2)
 			VBROADCASTSS(Mem{Base: r, Index: kk, Scale: 1, Disp: 4 * u}, t)
 			for v := 0; v < nv; v++ {
-				VFMADD231PS(bvec(v), t, acc(0, i, v))
+				VFMADD231PS(bvec(v), t, acc(u%sets, i, v))
 			}
 		}
 	}
@@ -186,6 +212,29 @@ func igemmBody(s isa, name string, nv, mr int) {
 	DECQ(taps)
 	JNZ(LabelRef(lbl("tap")))
 
+	for set := 1; set < sets; set++ {
+		for i := 0; i < mr; i++ {
+			for v := 0; v < nv; v++ {
+				VADDPS(acc(set, i, v), acc(0, i, v), acc(0, i, v))
+			}
+		}
+	}
+
 	// Store step, as the SGEMM kernels do it (see body).
-	storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
+	if !s.masked {
+		storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
+		return
+	}
+	l, l3, flags := RCX, RDX, R13
+	bases := []GPPhysical{RSI, RDI, R8}
+	Load(Param("flags"), flags)
+	Load(Param("ldc"), l)
+	SHLQ(Imm(2), l)
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	setBases(bases, param("c"), l, mr)
+	Load(Param("mask"), R9)
+	KMOVW(R9L, K1)
+	SHRL(Imm(16), R9L)
+	KMOVW(R9L, K2)
+	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, func(r VecPhysical) { VPXORD(r, r, r) }, false)
 }

@@ -82,9 +82,10 @@ func main() {
 	for _, nv := range []int{2, 1} {
 		kernel(avx2, nv)
 	}
-	// The indirect GEMM shares the AVX2 kernels' panels; AVX-512 machines
-	// keep im2col for now (the runtime only takes this path for a kernel
-	// that has an indirect variant).
+	// The indirect GEMM reads the SGEMM kernels' panels, of either ISA.
+	for _, nv := range []int{2, 1} {
+		igemm(avx512ind, nv)
+	}
 	for _, nv := range []int{2, 1} {
 		igemm(avx2, nv)
 	}
