@@ -120,19 +120,29 @@ func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstri
 }
 
 // stemKernel is the kernel PackStem packs for when the GEMM kernel is k:
-// the AVX2 one wherever there is assembly (an AVX-512 machine runs it too;
-// the stem has no AVX-512 variant), else the portable one.
+// k itself where it has assembly (the stem kernels share the GEMM
+// kernels' panels), else the portable one.
 func stemKernel(k *kernel) *kernel {
-	if k.isa != isaGo && hasAVX2() {
-		return avx2Kernel
+	if k.isa != isaGo {
+		return k
 	}
 	return goKernel
 }
 
-// asmStemTile runs the AVX2 stem kernel; see stemTile for the arguments.
-func asmStemTile(rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
-	biasp, resp, lanes := storeArgs(flags, nw, w, bias, res)
+// asmStemTile runs kern's stem kernel; see stemTile for the arguments.
+func asmStemTile(kern *kernel, rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
 	ap, sp, bp, cp := unsafe.SliceData(a), unsafe.SliceData(segs), unsafe.SliceData(b), unsafe.SliceData(c)
+	if kern.isa == isaAVX512 {
+		biasp, resp, _ := storeArgs(flags, w, w, bias, res)
+		mask := uint32(1)<<uint(nw) - 1
+		if w == 32 {
+			stemAVX512x32(rows, kw, ap, lda, sp, len(segs), dx, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, mask)
+		} else {
+			stemAVX512x16(rows, kw, ap, lda, sp, len(segs), dx, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, mask)
+		}
+		return
+	}
+	biasp, resp, lanes := storeArgs(flags, nw, w, bias, res)
 	if w == 16 {
 		stemAVX2x16(rows, kw, ap, lda, sp, len(segs), dx, bp, cp, ldc, flags, biasp, resp, lo, hi, alpha, lanes)
 	} else {

@@ -20,7 +20,7 @@ func asmIndirectTile(kern *kernel, rows, nw, w, taps, kc int, tbl []int32, tstri
 func stemKernel(k *kernel) *kernel { return goKernel }
 
 // asmStemTile is never called without assembly kernels.
-func asmStemTile(rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
+func asmStemTile(kern *kernel, rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
 	panic("runtime: no stem assembly")
 }
 

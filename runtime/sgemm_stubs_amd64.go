@@ -44,6 +44,16 @@ func igemmAVX2x16(mr int, taps int, kc int, tbl *int32, tstride int, in *float32
 //go:noescape
 func igemmAVX2x8(mr int, taps int, kc int, tbl *int32, tstride int, in *float32, zero *float32, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)
 
+// stemAVX512x32 computes a channels-first convolution tile of at most 12 x 32; see the asmgen command for the contract.
+//
+//go:noescape
+func stemAVX512x32(mr int, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, mask uint32)
+
+// stemAVX512x16 computes a channels-first convolution tile of at most 12 x 16; see the asmgen command for the contract.
+//
+//go:noescape
+func stemAVX512x16(mr int, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, mask uint32)
+
 // stemAVX2x16 computes a channels-first convolution tile of at most 6 x 16; see the asmgen command for the contract.
 //
 //go:noescape

@@ -223,7 +223,7 @@ func (j *stemJob) tiles(a []float32, segs []int32, npix, pix int) {
 // checked every offset.
 func stemTile(kern *kernel, rows, nw, w, kw int, a []float32, lda int, segs []int32, dx int, b, c []float32, ldc int, flags uint, bias, res []float32, lo, hi, alpha float32) {
 	if kern.isa != isaGo {
-		asmStemTile(rows, nw, w, kw, a, lda, segs, dx, b, c, ldc, flags, bias, res, lo, hi, alpha)
+		asmStemTile(kern, rows, nw, w, kw, a, lda, segs, dx, b, c, ldc, flags, bias, res, lo, hi, alpha)
 		return
 	}
 	goStemTile(rows, nw, w, kw, a, lda, segs, dx, b, c, ldc, flags, bias, res, lo, hi, alpha)

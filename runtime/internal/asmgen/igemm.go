@@ -225,16 +225,5 @@ func igemmBody(s isa, name string, nv, mr int) {
 		storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
 		return
 	}
-	l, l3, flags := RCX, RDX, R13
-	bases := []GPPhysical{RSI, RDI, R8}
-	Load(Param("flags"), flags)
-	Load(Param("ldc"), l)
-	SHLQ(Imm(2), l)
-	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
-	setBases(bases, param("c"), l, mr)
-	Load(Param("mask"), R9)
-	KMOVW(R9L, K1)
-	SHRL(Imm(16), R9L)
-	KMOVW(R9L, K2)
-	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, func(r VecPhysical) { VPXORD(r, r, r) }, false)
+	storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
 }

@@ -89,10 +89,11 @@ func main() {
 	for _, nv := range []int{2, 1} {
 		igemm(avx2, nv)
 	}
-	// Channels-first first layers: AVX2 only, and AVX-512 machines run
-	// it too (PackStem packs for it there).
-	for _, nv := range []int{2, 1} {
-		stem(avx2, nv)
+	// Channels-first first layers, on the SGEMM kernels' panels.
+	for _, s := range []isa{avx512, avx2} {
+		for _, nv := range []int{2, 1} {
+			stem(s, nv)
+		}
 	}
 	depthwise(avx512)
 	depthwise(avx2)
@@ -385,7 +386,16 @@ func body(s isa, name string, nv, mr int) {
 		storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
 		return
 	}
-	flags := R13
+	storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
+}
+
+// storeAVX512 writes the store step of an AVX-512 tile whose accumulators
+// are the first set, through the opmasks that Param("mask") holds (two
+// 16-bit halves, one per vector). It clobbers R9 to R13 and the general
+// registers of the C and residual rows.
+func storeAVX512(s isa, lbl func(string) string, nv, mr int, acc func(set, i, v int) VecPhysical, bvec, tmp func(int) VecPhysical) {
+	l, l3, flags := RCX, RDX, R13
+	bases := []GPPhysical{RSI, RDI, R8}
 	Load(Param("flags"), flags)
 	Load(Param("ldc"), l)
 	SHLQ(Imm(2), l)
@@ -395,7 +405,7 @@ func body(s isa, name string, nv, mr int) {
 	KMOVW(R9L, K1)
 	SHRL(Imm(16), R9L)
 	KMOVW(R9L, K2)
-	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, zero, false)
+	storeStep(s, lbl, nv, mr, bases, l, l3, flags, acc, bvec, tmp, func(r VecPhysical) { VPXORD(r, r, r) }, false)
 }
 
 // storeStep emits the store of one tile: accumulate C, bias, residual,

@@ -13,6 +13,10 @@ import (
 // reads.
 const stemSignature = "func(mr, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, lanes *int32)"
 
+// stemSignature512 is the AVX-512 kernels' declaration: opmask halves
+// (mask) instead of the lane vector, as for the SGEMM kernels.
+const stemSignature512 = "func(mr, kw int, a *float32, lda int, segs *int32, nseg int, dx int, b *float32, c *float32, ldc int, flags uint, bias *float32, res *float32, lo float32, hi float32, alpha float32, mask uint32)"
+
 // stem writes a convolution kernel for channels-first input (a network's
 // first layer, whose image arrives as [C][H][W]): the tile
 //
@@ -31,7 +35,11 @@ const stemSignature = "func(mr, kw int, a *float32, lda int, segs *int32, nseg i
 // rest through its own body. Every row's sum is formed in the same order.
 func stem(s isa, nv int) {
 	name := fmt.Sprintf("stem%sx%d", s.name[len("sgemm"):], nv*s.vbytes/4)
-	TEXT(name, NOSPLIT, stemSignature)
+	sig := stemSignature
+	if s.masked {
+		sig = stemSignature512
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes a channels-first convolution tile of at most %d x %d; see the asmgen command for the contract.", name, s.mr, nv*s.vbytes/4))
 	tileLoop(s, name, func(name string, mr int) { stemBody(s, name, nv, mr) }, func() {
@@ -67,7 +75,11 @@ func stemBody(s isa, name string, nv, mr int) {
 	Load(Param("kw"), kw)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
-			VXORPS(acc(0, i, v), acc(0, i, v), acc(0, i, v))
+			if s.masked {
+				VPXORD(acc(0, i, v), acc(0, i, v), acc(0, i, v))
+			} else {
+				VXORPS(acc(0, i, v), acc(0, i, v), acc(0, i, v))
+			}
 		}
 	}
 	step := func() {
@@ -104,5 +116,9 @@ func stemBody(s isa, name string, nv, mr int) {
 	JNZ(LabelRef(lbl("seg")))
 
 	// Store step, as the SGEMM kernels do it (see body).
+	if s.masked {
+		storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
+		return
+	}
 	storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
 }
