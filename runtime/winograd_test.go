@@ -318,8 +318,9 @@ func TestPoolWinograd(t *testing.T) {
 			g       Window
 			m, tile int
 		}{
-			{winoGeom(30, 30, 16, 1, 1, 1, 1), 24, 4}, // many tiles: split by tiles
-			{winoGeom(7, 7, 40, 1, 1, 1, 1), 70, 4},   // four tiles: split by channels
+			{winoGeom(30, 30, 16, 1, 1, 1, 1), 24, 4},   // many tiles: split by tiles
+			{winoGeom(28, 28, 128, 1, 1, 1, 1), 128, 4}, // one chunk of 49 tiles: split by tiles in whole row tiles
+			{winoGeom(7, 7, 40, 1, 1, 1, 1), 70, 4},     // four tiles: split by channels
 			{winoGeom(5, 9, 8, 0, 1, 0, 1), 5, 4},
 			{winoGeom(7, 7, 40, 1, 1, 1, 1), 70, 2},
 			{winoGeom(20, 21, 9, 1, 1, 1, 1), 11, 2},
