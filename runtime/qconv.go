@@ -219,6 +219,11 @@ type PackedQDepthwise struct {
 	// w32 holds the same weights for the assembly kernel, each in the low
 	// half of an int32 whose high half is zero (see the asmgen command).
 	w32 []int32
+	// wsum[o] is the sum of output channel o's weights over the whole
+	// kernel, with which the AVX-512 kernel applies the activations' zero
+	// point once per pixel instead of once per tap where all taps are
+	// inside the image.
+	wsum []int32
 }
 
 // PackQDepthwise packs depthwise filters stored as ONNX does,
@@ -233,7 +238,7 @@ func PackQDepthwise(w []int8, cout, kh, kw int, zb []int8) *PackedQDepthwise {
 	if len(zb) > 1 && len(zb) != cout {
 		panic("runtime.PackQDepthwise: " + strconv.Itoa(len(zb)) + " zero points for " + strconv.Itoa(cout) + " channels")
 	}
-	p := &PackedQDepthwise{cout: cout, kh: kh, kw: kw, w: make([]int16, cout*kh*kw), w32: make([]int32, cout*kh*kw)}
+	p := &PackedQDepthwise{cout: cout, kh: kh, kw: kw, w: make([]int16, cout*kh*kw), w32: make([]int32, cout*kh*kw), wsum: make([]int32, cout)}
 	for o := 0; o < cout; o++ {
 		var z int16
 		switch len(zb) {
@@ -246,6 +251,7 @@ func PackQDepthwise(w []int8, cout, kh, kw int, zb []int8) *PackedQDepthwise {
 			v := int16(w[o*kh*kw+t]) - z
 			p.w[t*cout+o] = v
 			p.w32[t*cout+o] = int32(uint16(v))
+			p.wsum[o] += int32(v)
 		}
 	}
 	return p
@@ -282,6 +288,7 @@ type qdwJob struct {
 	za   int32
 	w    []int16
 	w32  []int32
+	wsum []int32
 	st   qStore
 }
 
@@ -298,7 +305,7 @@ func (d *qdwJob) init(fn string, dst QOutput, ldd int, src []uint8, g *Window, m
 	}
 	checkLen(fn, "src", len(src), g.InLen())
 	checkLen(fn, "dst", dst.n, (g.OutPixels()-1)*ldd+cout)
-	*d = qdwJob{dst: dst.p, ldd: ldd, src: src, g: *g, mult: mult, za: int32(za), w: w.w, w32: w.w32}
+	*d = qdwJob{dst: dst.p, ldd: ldd, src: src, g: *g, mult: mult, za: int32(za), w: w.w, w32: w.w32, wsum: w.wsum}
 	d.st.init(fn, dst.kind, cout, ep)
 	d.st.esize, d.st.ldc = dst.size(), ldd
 }
@@ -363,7 +370,11 @@ func (d *qdwJob) run(oh0, oh1 int) {
 			if len(taps) > 0 {
 				in = d.src[(ih0*g.W+ow*g.StrideW-g.PadL+kw0*g.DilW)*c:]
 			}
-			qdepthwiseAsm(n, unsafe.Add(d.dst, p), d.ldd, in, g.StrideW*c, taps, d.w32, cv, st, flags, d.za)
+			f := flags
+			if len(taps) == 2*g.KH*g.KW {
+				f |= qdwFold
+			}
+			qdepthwiseAsm(n, unsafe.Add(d.dst, p), d.ldd, in, g.StrideW*c, taps, d.w32, d.wsum, cv, st, f, d.za)
 			if cv < c {
 				for q := ow; q < ow+n; q++ {
 					d.pixel(oh, q, cv, c)

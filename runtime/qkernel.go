@@ -73,6 +73,7 @@ const (
 	qdwSigned = 1 // store int8 codes (else uint8)
 	qdwBias   = 2 // start the sums from bias[ch]
 	qdwScale1 = 4 // one scale for every channel (else scale[ch])
+	qdwFold   = 8 // all the kernel's taps present: the zero point through wsum (the AVX-512 kernel; AVX2 ignores it)
 )
 
 // qewISA is the instruction set of the uint8 max pool and the

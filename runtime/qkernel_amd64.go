@@ -160,17 +160,17 @@ func qewISAs() []isa {
 // qdepthwiseAsm runs the quantized depthwise kernel on npix pixels of c
 // channels (a multiple of 8); taps holds (input, weight) byte-offset
 // pairs. The caller has checked every address they imply.
-func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w []int32, c int, st *qStore, flags uint, za int32) {
+func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w, wsum []int32, c int, st *qStore, flags uint, za int32) {
 	var bp *int32
 	if flags&qdwBias != 0 {
 		bp = unsafe.SliceData(st.bias)
 	}
 	// Direct calls: through a func value the arguments would escape.
 	if qdwISA == isaAVX512 {
-		qdepthwiseVNNI(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
+		qdepthwiseVNNI(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), unsafe.SliceData(wsum), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
 		return
 	}
-	qdepthwiseAVX2(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags, za, st.zy, st.loF, st.hiF)
+	qdepthwiseAVX2(npix, (*uint8)(out), ostride, unsafe.SliceData(in), istride, unsafe.SliceData(taps), len(taps)/2, unsafe.SliceData(w), c, bp, unsafe.SliceData(st.scale), flags&^qdwFold, za, st.zy, st.loF, st.hiF)
 }
 
 // qmaxPoolAsm runs the uint8 max-pooling kernel on n pixels of c >= 16

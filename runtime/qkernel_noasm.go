@@ -22,7 +22,7 @@ func qdwISAs() []isa { return []isa{isaGo} }
 func qewISAs() []isa { return []isa{isaGo} }
 
 // qdepthwiseAsm is never called without assembly kernels.
-func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w []int32, c int, st *qStore, flags uint, za int32) {
+func qdepthwiseAsm(npix int, out unsafe.Pointer, ostride int, in []uint8, istride int, taps []int, w, wsum []int32, c int, st *qStore, flags uint, za int32) {
 	panic("runtime: no quantized depthwise assembly")
 }
 

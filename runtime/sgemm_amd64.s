@@ -59655,22 +59655,22 @@ qdepthwiseAVX2_done:
 	VZEROUPPER
 	RET
 
-// func qdepthwiseVNNI(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
+// func qdepthwiseVNNI(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, wsum *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
 // Requires: AVX, AVX2, AVX512F, AVX512VL
-TEXT ·qdepthwiseVNNI(SB), NOSPLIT, $0-112
+TEXT ·qdepthwiseVNNI(SB), NOSPLIT, $0-120
 	MOVQ         npix+0(FP), R12
 	MOVQ         out+8(FP), R11
 	MOVQ         in+24(FP), R10
-	MOVQ         flags+88(FP), R13
-	MOVL         za+96(FP), AX
+	MOVQ         flags+96(FP), R13
+	MOVL         za+104(FP), AX
 	VMOVD        AX, X21
 	VPBROADCASTD X21, Z21
-	MOVL         zy+100(FP), AX
+	MOVL         zy+108(FP), AX
 	VMOVD        AX, X24
 	VPBROADCASTD X24, Z24
-	VBROADCASTSS lo+104(FP), Z22
-	VBROADCASTSS hi+108(FP), Z23
-	MOVQ         scale+80(FP), SI
+	VBROADCASTSS lo+112(FP), Z22
+	VBROADCASTSS hi+116(FP), Z23
+	MOVQ         scale+88(FP), SI
 	VBROADCASTSS (SI), Z25
 
 qdepthwiseVNNI_px4:
@@ -59679,13 +59679,13 @@ qdepthwiseVNNI_px4:
 	XORQ AX, AX
 
 qdepthwiseVNNI_px4_blk4x16:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000040
 	JL        qdepthwiseVNNI_px4_blk4x16_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px4_blk4x16_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Z0
 	VMOVDQA32 Z0, Z4
 	VMOVDQA32 Z0, Z8
@@ -59723,14 +59723,88 @@ qdepthwiseVNNI_px4_blk4x16_zero:
 	VPXORD Z15, Z15, Z15
 
 qdepthwiseVNNI_px4_blk4x16_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px4_blk4x16_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px4_blk4x16_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px4_blk4x16_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMULLD   Z21, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+	VPSUBD    Z16, Z4, Z4
+	VPSUBD    Z16, Z8, Z8
+	VPSUBD    Z16, Z12, Z12
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMULLD   Z21, Z17, Z17
+	VPSUBD    Z17, Z1, Z1
+	VPSUBD    Z17, Z5, Z5
+	VPSUBD    Z17, Z9, Z9
+	VPSUBD    Z17, Z13, Z13
+	VMOVDQU32 128(SI)(AX*4), Z18
+	VPMULLD   Z21, Z18, Z18
+	VPSUBD    Z18, Z2, Z2
+	VPSUBD    Z18, Z6, Z6
+	VPSUBD    Z18, Z10, Z10
+	VPSUBD    Z18, Z14, Z14
+	VMOVDQU32 192(SI)(AX*4), Z19
+	VPMULLD   Z21, Z19, Z19
+	VPSUBD    Z19, Z3, Z3
+	VPSUBD    Z19, Z7, Z7
+	VPSUBD    Z19, Z11, Z11
+	VPSUBD    Z19, Z15, Z15
 
-qdepthwiseVNNI_px4_blk4x16_tap:
+qdepthwiseVNNI_px4_blk4x16_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VMOVDQU32 128(SI)(AX*4), Z18
+	VMOVDQU32 192(SI)(AX*4), Z19
+	VPMOVZXBD (DX), Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPDPWSSD  Z17, Z20, Z1
+	VPMOVZXBD 32(DX), Z20
+	VPDPWSSD  Z18, Z20, Z2
+	VPMOVZXBD 48(DX), Z20
+	VPDPWSSD  Z19, Z20, Z3
+	VPMOVZXBD (DX)(R8*1), Z20
+	VPDPWSSD  Z16, Z20, Z4
+	VPMOVZXBD 16(DX)(R8*1), Z20
+	VPDPWSSD  Z17, Z20, Z5
+	VPMOVZXBD 32(DX)(R8*1), Z20
+	VPDPWSSD  Z18, Z20, Z6
+	VPMOVZXBD 48(DX)(R8*1), Z20
+	VPDPWSSD  Z19, Z20, Z7
+	VPMOVZXBD (DX)(R8*2), Z20
+	VPDPWSSD  Z16, Z20, Z8
+	VPMOVZXBD 16(DX)(R8*2), Z20
+	VPDPWSSD  Z17, Z20, Z9
+	VPMOVZXBD 32(DX)(R8*2), Z20
+	VPDPWSSD  Z18, Z20, Z10
+	VPMOVZXBD 48(DX)(R8*2), Z20
+	VPDPWSSD  Z19, Z20, Z11
+	VPMOVZXBD (DX)(R9*1), Z20
+	VPDPWSSD  Z16, Z20, Z12
+	VPMOVZXBD 16(DX)(R9*1), Z20
+	VPDPWSSD  Z17, Z20, Z13
+	VPMOVZXBD 32(DX)(R9*1), Z20
+	VPDPWSSD  Z18, Z20, Z14
+	VPMOVZXBD 48(DX)(R9*1), Z20
+	VPDPWSSD  Z19, Z20, Z15
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk4x16_tapf
+	JMP       qdepthwiseVNNI_px4_blk4x16_store
+
+qdepthwiseVNNI_px4_blk4x16_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -59790,10 +59864,10 @@ qdepthwiseVNNI_px4_blk4x16_tap:
 	VPDPWSSD  Z19, Z20, Z15
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px4_blk4x16_tap
+	JNZ       qdepthwiseVNNI_px4_blk4x16_tapz
 
 qdepthwiseVNNI_px4_blk4x16_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px4_blk4x16_sc0
 	VMOVAPS Z25, Z16
@@ -59950,13 +60024,13 @@ qdepthwiseVNNI_px4_blk4x16_scd3:
 
 qdepthwiseVNNI_px4_blk4x16_next:
 qdepthwiseVNNI_px4_blk2x16:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000020
 	JL        qdepthwiseVNNI_px4_blk2x16_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px4_blk2x16_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Z0
 	VMOVDQA32 Z0, Z2
 	VMOVDQA32 Z0, Z4
@@ -59978,14 +60052,58 @@ qdepthwiseVNNI_px4_blk2x16_zero:
 	VPXORD Z7, Z7, Z7
 
 qdepthwiseVNNI_px4_blk2x16_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px4_blk2x16_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px4_blk2x16_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px4_blk2x16_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMULLD   Z21, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+	VPSUBD    Z16, Z2, Z2
+	VPSUBD    Z16, Z4, Z4
+	VPSUBD    Z16, Z6, Z6
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMULLD   Z21, Z17, Z17
+	VPSUBD    Z17, Z1, Z1
+	VPSUBD    Z17, Z3, Z3
+	VPSUBD    Z17, Z5, Z5
+	VPSUBD    Z17, Z7, Z7
 
-qdepthwiseVNNI_px4_blk2x16_tap:
+qdepthwiseVNNI_px4_blk2x16_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMOVZXBD (DX), Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPDPWSSD  Z17, Z20, Z1
+	VPMOVZXBD (DX)(R8*1), Z20
+	VPDPWSSD  Z16, Z20, Z2
+	VPMOVZXBD 16(DX)(R8*1), Z20
+	VPDPWSSD  Z17, Z20, Z3
+	VPMOVZXBD (DX)(R8*2), Z20
+	VPDPWSSD  Z16, Z20, Z4
+	VPMOVZXBD 16(DX)(R8*2), Z20
+	VPDPWSSD  Z17, Z20, Z5
+	VPMOVZXBD (DX)(R9*1), Z20
+	VPDPWSSD  Z16, Z20, Z6
+	VPMOVZXBD 16(DX)(R9*1), Z20
+	VPDPWSSD  Z17, Z20, Z7
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk2x16_tapf
+	JMP       qdepthwiseVNNI_px4_blk2x16_store
+
+qdepthwiseVNNI_px4_blk2x16_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60019,10 +60137,10 @@ qdepthwiseVNNI_px4_blk2x16_tap:
 	VPDPWSSD  Z17, Z20, Z7
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px4_blk2x16_tap
+	JNZ       qdepthwiseVNNI_px4_blk2x16_tapz
 
 qdepthwiseVNNI_px4_blk2x16_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px4_blk2x16_sc0
 	VMOVAPS Z25, Z16
@@ -60105,13 +60223,13 @@ qdepthwiseVNNI_px4_blk2x16_scd1:
 
 qdepthwiseVNNI_px4_blk2x16_next:
 qdepthwiseVNNI_px4_blk1x16:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000010
 	JL        qdepthwiseVNNI_px4_blk1x16_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px4_blk1x16_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Z0
 	VMOVDQA32 Z0, Z1
 	VMOVDQA32 Z0, Z2
@@ -60125,14 +60243,43 @@ qdepthwiseVNNI_px4_blk1x16_zero:
 	VPXORD Z3, Z3, Z3
 
 qdepthwiseVNNI_px4_blk1x16_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px4_blk1x16_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px4_blk1x16_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px4_blk1x16_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMULLD   Z21, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+	VPSUBD    Z16, Z1, Z1
+	VPSUBD    Z16, Z2, Z2
+	VPSUBD    Z16, Z3, Z3
 
-qdepthwiseVNNI_px4_blk1x16_tap:
+qdepthwiseVNNI_px4_blk1x16_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMOVZXBD (DX), Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD (DX)(R8*1), Z20
+	VPDPWSSD  Z16, Z20, Z1
+	VPMOVZXBD (DX)(R8*2), Z20
+	VPDPWSSD  Z16, Z20, Z2
+	VPMOVZXBD (DX)(R9*1), Z20
+	VPDPWSSD  Z16, Z20, Z3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk1x16_tapf
+	JMP       qdepthwiseVNNI_px4_blk1x16_store
+
+qdepthwiseVNNI_px4_blk1x16_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60153,10 +60300,10 @@ qdepthwiseVNNI_px4_blk1x16_tap:
 	VPDPWSSD  Z16, Z20, Z3
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px4_blk1x16_tap
+	JNZ       qdepthwiseVNNI_px4_blk1x16_tapz
 
 qdepthwiseVNNI_px4_blk1x16_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px4_blk1x16_sc0
 	VMOVAPS Z25, Z16
@@ -60202,13 +60349,13 @@ qdepthwiseVNNI_px4_blk1x16_scd0:
 
 qdepthwiseVNNI_px4_blk1x16_next:
 qdepthwiseVNNI_px4_blk1x8:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000008
 	JL        qdepthwiseVNNI_px4_blk1x8_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px4_blk1x8_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Y0
 	VMOVDQA32 Y0, Y1
 	VMOVDQA32 Y0, Y2
@@ -60222,14 +60369,43 @@ qdepthwiseVNNI_px4_blk1x8_zero:
 	VPXORD Y3, Y3, Y3
 
 qdepthwiseVNNI_px4_blk1x8_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px4_blk1x8_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px4_blk1x8_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px4_blk1x8_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y16
+	VPMULLD   Y21, Y16, Y16
+	VPSUBD    Y16, Y0, Y0
+	VPSUBD    Y16, Y1, Y1
+	VPSUBD    Y16, Y2, Y2
+	VPSUBD    Y16, Y3, Y3
 
-qdepthwiseVNNI_px4_blk1x8_tap:
+qdepthwiseVNNI_px4_blk1x8_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y16
+	VPMOVZXBD (DX), Y20
+	VPDPWSSD  Y16, Y20, Y0
+	VPMOVZXBD (DX)(R8*1), Y20
+	VPDPWSSD  Y16, Y20, Y1
+	VPMOVZXBD (DX)(R8*2), Y20
+	VPDPWSSD  Y16, Y20, Y2
+	VPMOVZXBD (DX)(R9*1), Y20
+	VPDPWSSD  Y16, Y20, Y3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px4_blk1x8_tapf
+	JMP       qdepthwiseVNNI_px4_blk1x8_store
+
+qdepthwiseVNNI_px4_blk1x8_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60250,10 +60426,10 @@ qdepthwiseVNNI_px4_blk1x8_tap:
 	VPDPWSSD  Y16, Y20, Y3
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px4_blk1x8_tap
+	JNZ       qdepthwiseVNNI_px4_blk1x8_tapz
 
 qdepthwiseVNNI_px4_blk1x8_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px4_blk1x8_sc0
 	VMOVAPS Y25, Y16
@@ -60317,13 +60493,13 @@ qdepthwiseVNNI_px1:
 	XORQ AX, AX
 
 qdepthwiseVNNI_px1_blk4x16:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000040
 	JL        qdepthwiseVNNI_px1_blk4x16_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px1_blk4x16_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Z0
 	VMOVDQU32 64(SI)(AX*4), Z1
 	VMOVDQU32 128(SI)(AX*4), Z2
@@ -60337,14 +60513,52 @@ qdepthwiseVNNI_px1_blk4x16_zero:
 	VPXORD Z3, Z3, Z3
 
 qdepthwiseVNNI_px1_blk4x16_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px1_blk4x16_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px1_blk4x16_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px1_blk4x16_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMULLD   Z21, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMULLD   Z21, Z17, Z17
+	VPSUBD    Z17, Z1, Z1
+	VMOVDQU32 128(SI)(AX*4), Z18
+	VPMULLD   Z21, Z18, Z18
+	VPSUBD    Z18, Z2, Z2
+	VMOVDQU32 192(SI)(AX*4), Z19
+	VPMULLD   Z21, Z19, Z19
+	VPSUBD    Z19, Z3, Z3
 
-qdepthwiseVNNI_px1_blk4x16_tap:
+qdepthwiseVNNI_px1_blk4x16_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VMOVDQU32 128(SI)(AX*4), Z18
+	VMOVDQU32 192(SI)(AX*4), Z19
+	VPMOVZXBD (DX), Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPDPWSSD  Z17, Z20, Z1
+	VPMOVZXBD 32(DX), Z20
+	VPDPWSSD  Z18, Z20, Z2
+	VPMOVZXBD 48(DX), Z20
+	VPDPWSSD  Z19, Z20, Z3
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk4x16_tapf
+	JMP       qdepthwiseVNNI_px1_blk4x16_store
+
+qdepthwiseVNNI_px1_blk4x16_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60368,10 +60582,10 @@ qdepthwiseVNNI_px1_blk4x16_tap:
 	VPDPWSSD  Z19, Z20, Z3
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px1_blk4x16_tap
+	JNZ       qdepthwiseVNNI_px1_blk4x16_tapz
 
 qdepthwiseVNNI_px1_blk4x16_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px1_blk4x16_sc0
 	VMOVAPS Z25, Z16
@@ -60444,13 +60658,13 @@ qdepthwiseVNNI_px1_blk4x16_scd3:
 
 qdepthwiseVNNI_px1_blk4x16_next:
 qdepthwiseVNNI_px1_blk2x16:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000020
 	JL        qdepthwiseVNNI_px1_blk2x16_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px1_blk2x16_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Z0
 	VMOVDQU32 64(SI)(AX*4), Z1
 	JMP       qdepthwiseVNNI_px1_blk2x16_taps
@@ -60460,14 +60674,40 @@ qdepthwiseVNNI_px1_blk2x16_zero:
 	VPXORD Z1, Z1, Z1
 
 qdepthwiseVNNI_px1_blk2x16_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px1_blk2x16_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px1_blk2x16_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px1_blk2x16_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMULLD   Z21, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMULLD   Z21, Z17, Z17
+	VPSUBD    Z17, Z1, Z1
 
-qdepthwiseVNNI_px1_blk2x16_tap:
+qdepthwiseVNNI_px1_blk2x16_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VMOVDQU32 64(SI)(AX*4), Z17
+	VPMOVZXBD (DX), Z20
+	VPDPWSSD  Z16, Z20, Z0
+	VPMOVZXBD 16(DX), Z20
+	VPDPWSSD  Z17, Z20, Z1
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk2x16_tapf
+	JMP       qdepthwiseVNNI_px1_blk2x16_store
+
+qdepthwiseVNNI_px1_blk2x16_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60483,10 +60723,10 @@ qdepthwiseVNNI_px1_blk2x16_tap:
 	VPDPWSSD  Z17, Z20, Z1
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px1_blk2x16_tap
+	JNZ       qdepthwiseVNNI_px1_blk2x16_tapz
 
 qdepthwiseVNNI_px1_blk2x16_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px1_blk2x16_sc0
 	VMOVAPS Z25, Z16
@@ -60527,13 +60767,13 @@ qdepthwiseVNNI_px1_blk2x16_scd1:
 
 qdepthwiseVNNI_px1_blk2x16_next:
 qdepthwiseVNNI_px1_blk1x16:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000010
 	JL        qdepthwiseVNNI_px1_blk1x16_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px1_blk1x16_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Z0
 	JMP       qdepthwiseVNNI_px1_blk1x16_taps
 
@@ -60541,14 +60781,34 @@ qdepthwiseVNNI_px1_blk1x16_zero:
 	VPXORD Z0, Z0, Z0
 
 qdepthwiseVNNI_px1_blk1x16_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px1_blk1x16_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px1_blk1x16_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px1_blk1x16_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMULLD   Z21, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
 
-qdepthwiseVNNI_px1_blk1x16_tap:
+qdepthwiseVNNI_px1_blk1x16_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Z16
+	VPMOVZXBD (DX), Z20
+	VPDPWSSD  Z16, Z20, Z0
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk1x16_tapf
+	JMP       qdepthwiseVNNI_px1_blk1x16_store
+
+qdepthwiseVNNI_px1_blk1x16_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60560,10 +60820,10 @@ qdepthwiseVNNI_px1_blk1x16_tap:
 	VPDPWSSD  Z16, Z20, Z0
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px1_blk1x16_tap
+	JNZ       qdepthwiseVNNI_px1_blk1x16_tapz
 
 qdepthwiseVNNI_px1_blk1x16_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px1_blk1x16_sc0
 	VMOVAPS Z25, Z16
@@ -60588,13 +60848,13 @@ qdepthwiseVNNI_px1_blk1x16_scd0:
 
 qdepthwiseVNNI_px1_blk1x16_next:
 qdepthwiseVNNI_px1_blk1x8:
-	MOVQ      c+64(FP), BX
+	MOVQ      c+72(FP), BX
 	SUBQ      AX, BX
 	CMPQ      BX, $0x00000008
 	JL        qdepthwiseVNNI_px1_blk1x8_next
 	TESTQ     $0x00000002, R13
 	JZ        qdepthwiseVNNI_px1_blk1x8_zero
-	MOVQ      bias+72(FP), SI
+	MOVQ      bias+80(FP), SI
 	VMOVDQU32 (SI)(AX*4), Y0
 	JMP       qdepthwiseVNNI_px1_blk1x8_taps
 
@@ -60602,14 +60862,34 @@ qdepthwiseVNNI_px1_blk1x8_zero:
 	VPXORD Y0, Y0, Y0
 
 qdepthwiseVNNI_px1_blk1x8_taps:
-	MOVQ  taps+40(FP), DI
-	MOVQ  ntaps+48(FP), CX
-	MOVQ  istride+32(FP), R8
-	LEAQ  (R8)(R8*2), R9
-	TESTQ CX, CX
-	JZ    qdepthwiseVNNI_px1_blk1x8_store
+	MOVQ      taps+40(FP), DI
+	MOVQ      ntaps+48(FP), CX
+	MOVQ      istride+32(FP), R8
+	LEAQ      (R8)(R8*2), R9
+	TESTQ     CX, CX
+	JZ        qdepthwiseVNNI_px1_blk1x8_store
+	TESTQ     $0x00000008, R13
+	JZ        qdepthwiseVNNI_px1_blk1x8_tapz
+	MOVQ      wsum+64(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y16
+	VPMULLD   Y21, Y16, Y16
+	VPSUBD    Y16, Y0, Y0
 
-qdepthwiseVNNI_px1_blk1x8_tap:
+qdepthwiseVNNI_px1_blk1x8_tapf:
+	MOVQ      (DI), DX
+	ADDQ      R10, DX
+	ADDQ      AX, DX
+	MOVQ      8(DI), SI
+	ADDQ      w+56(FP), SI
+	VMOVDQU32 (SI)(AX*4), Y16
+	VPMOVZXBD (DX), Y20
+	VPDPWSSD  Y16, Y20, Y0
+	ADDQ      $0x00000010, DI
+	DECQ      CX
+	JNZ       qdepthwiseVNNI_px1_blk1x8_tapf
+	JMP       qdepthwiseVNNI_px1_blk1x8_store
+
+qdepthwiseVNNI_px1_blk1x8_tapz:
 	MOVQ      (DI), DX
 	ADDQ      R10, DX
 	ADDQ      AX, DX
@@ -60621,10 +60901,10 @@ qdepthwiseVNNI_px1_blk1x8_tap:
 	VPDPWSSD  Y16, Y20, Y0
 	ADDQ      $0x00000010, DI
 	DECQ      CX
-	JNZ       qdepthwiseVNNI_px1_blk1x8_tap
+	JNZ       qdepthwiseVNNI_px1_blk1x8_tapz
 
 qdepthwiseVNNI_px1_blk1x8_store:
-	MOVQ    scale+80(FP), SI
+	MOVQ    scale+88(FP), SI
 	TESTQ   $0x00000004, R13
 	JZ      qdepthwiseVNNI_px1_blk1x8_sc0
 	VMOVAPS Y25, Y16

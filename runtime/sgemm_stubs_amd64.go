@@ -367,7 +367,7 @@ func qdepthwiseAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, t
 // qdepthwiseVNNI computes npix pixels of a quantized depthwise convolution on AVX-512 VNNI; see the asmgen command.
 //
 //go:noescape
-func qdepthwiseVNNI(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
+func qdepthwiseVNNI(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, wsum *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
 
 // qmaxPoolAVX2 computes npix pixels of max pooling on uint8 codes; see the asmgen command.
 //
