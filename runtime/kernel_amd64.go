@@ -361,7 +361,7 @@ func scaleShiftAsm(rows, c int, src []float32, sld int, dst []float32, dld int, 
 // stride they were generated for, undilated columns, and rows of at least
 // one group of pixels. AVX-512 keeps the taps-table kernel.
 func depthwiseRowOK(g *Window) bool {
-	return dwISA == isaAVX2 && g.DilW == 1 && g.OW >= depthwiseRowPixels(g) &&
+	return (dwISA == isaAVX2 || dwISA == isaAVX512) && g.DilW == 1 && g.OW >= depthwiseRowPixels(g) &&
 		(g.KW == 3 || g.KW == 5 || g.KW == 7) && (g.StrideW == 1 || g.StrideW == 2)
 }
 
@@ -376,7 +376,7 @@ var dwRowForce = 0
 // channels to be a multiple of 16.
 func depthwiseRowPixels(g *Window) int {
 	// Four pixels take two vectors at a time, and no single one.
-	if g.C%16 != 0 {
+	if g.C%(2*depthwiseWidth()) != 0 {
 		return 8
 	}
 	if dwRowForce != 0 {
@@ -464,54 +464,106 @@ func depthwiseRowCall(kw, st, np int, masked bool, npix int, out *float32, ostri
 	if np == 4 {
 		p4 = 1
 	}
-	switch kw<<4 | st<<2 | p4<<1 | m {
-	case 3<<4 | 1<<2 | 0<<1 | 0:
+	z := 0
+	if dwISA == isaAVX512 {
+		z = 1
+	}
+	switch z<<6 | kw<<3 | st<<2 | p4<<1 | m {
+	case 1<<6 | 3<<3 | 1<<2 | 0<<1 | 0:
+		depthwiseRowAVX512K3S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 1<<2 | 0<<1 | 1:
+		depthwiseRowAVX512K3S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 1<<2 | 1<<1 | 0:
+		depthwiseRowAVX512K3S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 1<<2 | 1<<1 | 1:
+		depthwiseRowAVX512K3S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 2<<2 | 0<<1 | 0:
+		depthwiseRowAVX512K3S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 2<<2 | 0<<1 | 1:
+		depthwiseRowAVX512K3S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 2<<2 | 1<<1 | 0:
+		depthwiseRowAVX512K3S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 3<<3 | 2<<2 | 1<<1 | 1:
+		depthwiseRowAVX512K3S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 1<<2 | 0<<1 | 0:
+		depthwiseRowAVX512K5S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 1<<2 | 0<<1 | 1:
+		depthwiseRowAVX512K5S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 1<<2 | 1<<1 | 0:
+		depthwiseRowAVX512K5S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 1<<2 | 1<<1 | 1:
+		depthwiseRowAVX512K5S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 2<<2 | 0<<1 | 0:
+		depthwiseRowAVX512K5S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 2<<2 | 0<<1 | 1:
+		depthwiseRowAVX512K5S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 2<<2 | 1<<1 | 0:
+		depthwiseRowAVX512K5S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 5<<3 | 2<<2 | 1<<1 | 1:
+		depthwiseRowAVX512K5S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 1<<2 | 0<<1 | 0:
+		depthwiseRowAVX512K7S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 1<<2 | 0<<1 | 1:
+		depthwiseRowAVX512K7S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 1<<2 | 1<<1 | 0:
+		depthwiseRowAVX512K7S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 1<<2 | 1<<1 | 1:
+		depthwiseRowAVX512K7S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 2<<2 | 0<<1 | 0:
+		depthwiseRowAVX512K7S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 2<<2 | 0<<1 | 1:
+		depthwiseRowAVX512K7S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 2<<2 | 1<<1 | 0:
+		depthwiseRowAVX512K7S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 1<<6 | 7<<3 | 2<<2 | 1<<1 | 1:
+		depthwiseRowAVX512K7S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
+	case 0<<6 | 3<<3 | 1<<2 | 0<<1 | 0:
 		depthwiseRowAVX2K3S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 1<<2 | 0<<1 | 1:
+	case 0<<6 | 3<<3 | 1<<2 | 0<<1 | 1:
 		depthwiseRowAVX2K3S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 1<<2 | 1<<1 | 0:
+	case 0<<6 | 3<<3 | 1<<2 | 1<<1 | 0:
 		depthwiseRowAVX2K3S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 1<<2 | 1<<1 | 1:
+	case 0<<6 | 3<<3 | 1<<2 | 1<<1 | 1:
 		depthwiseRowAVX2K3S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 2<<2 | 0<<1 | 0:
+	case 0<<6 | 3<<3 | 2<<2 | 0<<1 | 0:
 		depthwiseRowAVX2K3S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 2<<2 | 0<<1 | 1:
+	case 0<<6 | 3<<3 | 2<<2 | 0<<1 | 1:
 		depthwiseRowAVX2K3S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 2<<2 | 1<<1 | 0:
+	case 0<<6 | 3<<3 | 2<<2 | 1<<1 | 0:
 		depthwiseRowAVX2K3S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 3<<4 | 2<<2 | 1<<1 | 1:
+	case 0<<6 | 3<<3 | 2<<2 | 1<<1 | 1:
 		depthwiseRowAVX2K3S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 1<<2 | 0<<1 | 0:
+	case 0<<6 | 5<<3 | 1<<2 | 0<<1 | 0:
 		depthwiseRowAVX2K5S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 1<<2 | 0<<1 | 1:
+	case 0<<6 | 5<<3 | 1<<2 | 0<<1 | 1:
 		depthwiseRowAVX2K5S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 1<<2 | 1<<1 | 0:
+	case 0<<6 | 5<<3 | 1<<2 | 1<<1 | 0:
 		depthwiseRowAVX2K5S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 1<<2 | 1<<1 | 1:
+	case 0<<6 | 5<<3 | 1<<2 | 1<<1 | 1:
 		depthwiseRowAVX2K5S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 2<<2 | 0<<1 | 0:
+	case 0<<6 | 5<<3 | 2<<2 | 0<<1 | 0:
 		depthwiseRowAVX2K5S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 2<<2 | 0<<1 | 1:
+	case 0<<6 | 5<<3 | 2<<2 | 0<<1 | 1:
 		depthwiseRowAVX2K5S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 2<<2 | 1<<1 | 0:
+	case 0<<6 | 5<<3 | 2<<2 | 1<<1 | 0:
 		depthwiseRowAVX2K5S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 5<<4 | 2<<2 | 1<<1 | 1:
+	case 0<<6 | 5<<3 | 2<<2 | 1<<1 | 1:
 		depthwiseRowAVX2K5S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 1<<2 | 0<<1 | 0:
+	case 0<<6 | 7<<3 | 1<<2 | 0<<1 | 0:
 		depthwiseRowAVX2K7S1P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 1<<2 | 0<<1 | 1:
+	case 0<<6 | 7<<3 | 1<<2 | 0<<1 | 1:
 		depthwiseRowAVX2K7S1P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 1<<2 | 1<<1 | 0:
+	case 0<<6 | 7<<3 | 1<<2 | 1<<1 | 0:
 		depthwiseRowAVX2K7S1P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 1<<2 | 1<<1 | 1:
+	case 0<<6 | 7<<3 | 1<<2 | 1<<1 | 1:
 		depthwiseRowAVX2K7S1P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 2<<2 | 0<<1 | 0:
+	case 0<<6 | 7<<3 | 2<<2 | 0<<1 | 0:
 		depthwiseRowAVX2K7S2P8(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 2<<2 | 0<<1 | 1:
+	case 0<<6 | 7<<3 | 2<<2 | 0<<1 | 1:
 		depthwiseRowAVX2K7S2P8Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 2<<2 | 1<<1 | 0:
+	case 0<<6 | 7<<3 | 2<<2 | 1<<1 | 0:
 		depthwiseRowAVX2K7S2P4(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
-	case 7<<4 | 2<<2 | 1<<1 | 1:
+	case 0<<6 | 7<<3 | 2<<2 | 1<<1 | 1:
 		depthwiseRowAVX2K7S2P4Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, flags, lo, hi, mask)
 	default:
 		panic("runtime: no depthwise row kernel")

@@ -32305,6 +32305,5112 @@ depthwiseAVX2_p1_end:
 	VZEROUPPER
 	RET
 
+// func depthwiseRowAVX512K3S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S1P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S1P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S1P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S1P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S1P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S1P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K3S1P8_rows
+
+depthwiseRowAVX512K3S1P8_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S1P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S1P8_store
+
+depthwiseRowAVX512K3S1P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K3S1P8_kh
+
+depthwiseRowAVX512K3S1P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S1P8_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S1P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K3S1P8_blk
+
+depthwiseRowAVX512K3S1P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S1P8_grp
+
+depthwiseRowAVX512K3S1P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S1P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S1P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S1P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S1P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S1P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S1P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K3S1P8Mask_rows
+
+depthwiseRowAVX512K3S1P8Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S1P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S1P8Mask_store
+
+depthwiseRowAVX512K3S1P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K3S1P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K3S1P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K3S1P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K3S1P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K3S1P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K3S1P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K3S1P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K3S1P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K3S1P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K3S1P8Mask_skip0_9:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K3S1P8Mask_kh
+
+depthwiseRowAVX512K3S1P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S1P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S1P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K3S1P8Mask_blk
+
+depthwiseRowAVX512K3S1P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S1P8Mask_grp
+
+depthwiseRowAVX512K3S1P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S1P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S1P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S1P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S1P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S1P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S1P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K3S1P4_rows
+
+depthwiseRowAVX512K3S1P4_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S1P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S1P4_store
+
+depthwiseRowAVX512K3S1P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z10, Z6
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z10, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K3S1P4_kh
+
+depthwiseRowAVX512K3S1P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S1P4_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S1P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K3S1P4_blk
+
+depthwiseRowAVX512K3S1P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S1P4_grp
+
+depthwiseRowAVX512K3S1P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S1P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S1P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S1P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S1P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S1P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S1P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K3S1P4Mask_rows
+
+depthwiseRowAVX512K3S1P4Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S1P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S1P4Mask_store
+
+depthwiseRowAVX512K3S1P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K3S1P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K3S1P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K3S1P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K3S1P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K3S1P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z10, Z6
+
+depthwiseRowAVX512K3S1P4Mask_skip0_5:
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip1_0
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K3S1P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip1_1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K3S1P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip1_2
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K3S1P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip1_3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K3S1P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip1_4
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K3S1P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S1P4Mask_skip1_5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K3S1P4Mask_skip1_5:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K3S1P4Mask_kh
+
+depthwiseRowAVX512K3S1P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S1P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S1P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K3S1P4Mask_blk
+
+depthwiseRowAVX512K3S1P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S1P4Mask_grp
+
+depthwiseRowAVX512K3S1P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S2P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S2P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S2P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S2P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S2P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S2P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K3S2P8_rows
+
+depthwiseRowAVX512K3S2P8_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S2P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S2P8_store
+
+depthwiseRowAVX512K3S2P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z9, Z2
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z9, Z3
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z9, Z4
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (BX)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     (DX), Z15
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     (DX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K3S2P8_kh
+
+depthwiseRowAVX512K3S2P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S2P8_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S2P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K3S2P8_blk
+
+depthwiseRowAVX512K3S2P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S2P8_grp
+
+depthwiseRowAVX512K3S2P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S2P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S2P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S2P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S2P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S2P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S2P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K3S2P8Mask_rows
+
+depthwiseRowAVX512K3S2P8Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S2P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S2P8Mask_store
+
+depthwiseRowAVX512K3S2P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K3S2P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+
+depthwiseRowAVX512K3S2P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K3S2P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+
+depthwiseRowAVX512K3S2P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K3S2P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z9, Z2
+
+depthwiseRowAVX512K3S2P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K3S2P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z9, Z3
+
+depthwiseRowAVX512K3S2P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K3S2P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z9, Z4
+
+depthwiseRowAVX512K3S2P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K3S2P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z5
+
+depthwiseRowAVX512K3S2P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K3S2P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K3S2P8Mask_skip0_13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_14
+	VMOVUPS     (BX)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K3S2P8Mask_skip0_14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_15
+	VMOVUPS     (DX), Z15
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K3S2P8Mask_skip0_15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P8Mask_skip0_16
+	VMOVUPS     (DX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K3S2P8Mask_skip0_16:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K3S2P8Mask_kh
+
+depthwiseRowAVX512K3S2P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S2P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S2P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K3S2P8Mask_blk
+
+depthwiseRowAVX512K3S2P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S2P8Mask_grp
+
+depthwiseRowAVX512K3S2P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S2P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S2P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S2P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S2P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S2P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S2P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K3S2P4_rows
+
+depthwiseRowAVX512K3S2P4_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S2P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S2P4_store
+
+depthwiseRowAVX512K3S2P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z2
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z9, Z4
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z6
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z3
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K3S2P4_kh
+
+depthwiseRowAVX512K3S2P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S2P4_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S2P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K3S2P4_blk
+
+depthwiseRowAVX512K3S2P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S2P4_grp
+
+depthwiseRowAVX512K3S2P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K3S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K3S2P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K3S2P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K3S2P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K3S2P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K3S2P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K3S2P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K3S2P4Mask_rows
+
+depthwiseRowAVX512K3S2P4Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K3S2P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K3S2P4Mask_store
+
+depthwiseRowAVX512K3S2P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K3S2P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+
+depthwiseRowAVX512K3S2P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K3S2P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z2
+
+depthwiseRowAVX512K3S2P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K3S2P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z9, Z4
+
+depthwiseRowAVX512K3S2P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K3S2P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K3S2P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z6
+
+depthwiseRowAVX512K3S2P4Mask_skip0_8:
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_0
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K3S2P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+
+depthwiseRowAVX512K3S2P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_2
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K3S2P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z9, Z3
+
+depthwiseRowAVX512K3S2P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_4
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K3S2P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z9, Z5
+
+depthwiseRowAVX512K3S2P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_6
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K3S2P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K3S2P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K3S2P4Mask_skip1_8
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K3S2P4Mask_skip1_8:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K3S2P4Mask_kh
+
+depthwiseRowAVX512K3S2P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K3S2P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K3S2P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K3S2P4Mask_blk
+
+depthwiseRowAVX512K3S2P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K3S2P4Mask_grp
+
+depthwiseRowAVX512K3S2P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S1P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S1P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S1P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S1P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S1P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S1P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K5S1P8_rows
+
+depthwiseRowAVX512K5S1P8_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S1P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S1P8_store
+
+depthwiseRowAVX512K5S1P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K5S1P8_kh
+
+depthwiseRowAVX512K5S1P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S1P8_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S1P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K5S1P8_blk
+
+depthwiseRowAVX512K5S1P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S1P8_grp
+
+depthwiseRowAVX512K5S1P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S1P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S1P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S1P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S1P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S1P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S1P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K5S1P8Mask_rows
+
+depthwiseRowAVX512K5S1P8Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S1P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S1P8Mask_store
+
+depthwiseRowAVX512K5S1P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K5S1P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K5S1P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K5S1P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K5S1P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K5S1P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K5S1P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K5S1P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K5S1P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K5S1P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K5S1P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K5S1P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K5S1P8Mask_skip0_11:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K5S1P8Mask_kh
+
+depthwiseRowAVX512K5S1P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S1P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S1P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K5S1P8Mask_blk
+
+depthwiseRowAVX512K5S1P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S1P8Mask_grp
+
+depthwiseRowAVX512K5S1P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S1P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S1P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S1P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S1P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S1P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S1P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K5S1P4_rows
+
+depthwiseRowAVX512K5S1P4_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S1P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S1P4_store
+
+depthwiseRowAVX512K5S1P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K5S1P4_kh
+
+depthwiseRowAVX512K5S1P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S1P4_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S1P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K5S1P4_blk
+
+depthwiseRowAVX512K5S1P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S1P4_grp
+
+depthwiseRowAVX512K5S1P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S1P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S1P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S1P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S1P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S1P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S1P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K5S1P4Mask_rows
+
+depthwiseRowAVX512K5S1P4Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S1P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S1P4Mask_store
+
+depthwiseRowAVX512K5S1P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K5S1P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K5S1P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K5S1P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K5S1P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K5S1P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z6
+
+depthwiseRowAVX512K5S1P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z6
+
+depthwiseRowAVX512K5S1P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z6
+
+depthwiseRowAVX512K5S1P4Mask_skip0_7:
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_0
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K5S1P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K5S1P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_2
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K5S1P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K5S1P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_4
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K5S1P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K5S1P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_6
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K5S1P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S1P4Mask_skip1_7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K5S1P4Mask_skip1_7:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K5S1P4Mask_kh
+
+depthwiseRowAVX512K5S1P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S1P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S1P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K5S1P4Mask_blk
+
+depthwiseRowAVX512K5S1P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S1P4Mask_grp
+
+depthwiseRowAVX512K5S1P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S2P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S2P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S2P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S2P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S2P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S2P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K5S2P8_rows
+
+depthwiseRowAVX512K5S2P8_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S2P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S2P8_store
+
+depthwiseRowAVX512K5S2P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (BX)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     (DX), Z15
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     (DX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     (DX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     (DX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K5S2P8_kh
+
+depthwiseRowAVX512K5S2P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S2P8_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S2P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K5S2P8_blk
+
+depthwiseRowAVX512K5S2P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S2P8_grp
+
+depthwiseRowAVX512K5S2P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S2P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S2P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S2P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S2P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S2P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S2P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K5S2P8Mask_rows
+
+depthwiseRowAVX512K5S2P8Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S2P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S2P8Mask_store
+
+depthwiseRowAVX512K5S2P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K5S2P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+
+depthwiseRowAVX512K5S2P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K5S2P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z1
+
+depthwiseRowAVX512K5S2P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K5S2P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z2
+
+depthwiseRowAVX512K5S2P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K5S2P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z3
+
+depthwiseRowAVX512K5S2P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K5S2P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z4
+
+depthwiseRowAVX512K5S2P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K5S2P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z5
+
+depthwiseRowAVX512K5S2P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K5S2P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K5S2P8Mask_skip0_13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_14
+	VMOVUPS     (BX)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K5S2P8Mask_skip0_14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_15
+	VMOVUPS     (DX), Z15
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K5S2P8Mask_skip0_15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_16
+	VMOVUPS     (DX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K5S2P8Mask_skip0_16:
+	TESTL       $0x00020000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_17
+	VMOVUPS     (DX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K5S2P8Mask_skip0_17:
+	TESTL       $0x00040000, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P8Mask_skip0_18
+	VMOVUPS     (DX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K5S2P8Mask_skip0_18:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K5S2P8Mask_kh
+
+depthwiseRowAVX512K5S2P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S2P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S2P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K5S2P8Mask_blk
+
+depthwiseRowAVX512K5S2P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S2P8Mask_grp
+
+depthwiseRowAVX512K5S2P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S2P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S2P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S2P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S2P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S2P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S2P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K5S2P4_rows
+
+depthwiseRowAVX512K5S2P4_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S2P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S2P4_store
+
+depthwiseRowAVX512K5S2P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z6
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z11, Z6
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     64(AX)(R12*4), Z15
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     64(BX), Z15
+	VFMADD231PS Z15, Z12, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K5S2P4_kh
+
+depthwiseRowAVX512K5S2P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S2P4_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S2P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K5S2P4_blk
+
+depthwiseRowAVX512K5S2P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S2P4_grp
+
+depthwiseRowAVX512K5S2P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K5S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K5S2P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K5S2P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K5S2P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K5S2P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K5S2P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K5S2P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K5S2P4Mask_rows
+
+depthwiseRowAVX512K5S2P4Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K5S2P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K5S2P4Mask_store
+
+depthwiseRowAVX512K5S2P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K5S2P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+
+depthwiseRowAVX512K5S2P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K5S2P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z2
+
+depthwiseRowAVX512K5S2P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K5S2P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z4
+
+depthwiseRowAVX512K5S2P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K5S2P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K5S2P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z6
+
+depthwiseRowAVX512K5S2P4Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z11, Z6
+
+depthwiseRowAVX512K5S2P4Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z12, Z6
+
+depthwiseRowAVX512K5S2P4Mask_skip0_10:
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_0
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K5S2P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+
+depthwiseRowAVX512K5S2P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_2
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K5S2P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z3
+
+depthwiseRowAVX512K5S2P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_4
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K5S2P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z5
+
+depthwiseRowAVX512K5S2P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_6
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K5S2P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K5S2P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_8
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K5S2P4Mask_skip1_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_9
+	VMOVUPS     64(AX)(R12*4), Z15
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K5S2P4Mask_skip1_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K5S2P4Mask_skip1_10
+	VMOVUPS     64(BX), Z15
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K5S2P4Mask_skip1_10:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K5S2P4Mask_kh
+
+depthwiseRowAVX512K5S2P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K5S2P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K5S2P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K5S2P4Mask_blk
+
+depthwiseRowAVX512K5S2P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K5S2P4Mask_grp
+
+depthwiseRowAVX512K5S2P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S1P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S1P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S1P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S1P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S1P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S1P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K7S1P8_rows
+
+depthwiseRowAVX512K7S1P8_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S1P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S1P8_store
+
+depthwiseRowAVX512K7S1P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z13, Z6
+	VFMADD231PS Z15, Z12, Z7
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z6
+	VFMADD231PS Z15, Z13, Z7
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K7S1P8_kh
+
+depthwiseRowAVX512K7S1P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S1P8_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S1P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K7S1P8_blk
+
+depthwiseRowAVX512K7S1P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S1P8_grp
+
+depthwiseRowAVX512K7S1P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S1P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S1P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S1P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S1P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S1P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S1P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K7S1P8Mask_rows
+
+depthwiseRowAVX512K7S1P8Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S1P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S1P8Mask_store
+
+depthwiseRowAVX512K7S1P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K7S1P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K7S1P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K7S1P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K7S1P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K7S1P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K7S1P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K7S1P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z13, Z6
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z6
+	VFMADD231PS Z15, Z13, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z7
+
+depthwiseRowAVX512K7S1P8Mask_skip0_13:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K7S1P8Mask_kh
+
+depthwiseRowAVX512K7S1P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S1P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S1P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K7S1P8Mask_blk
+
+depthwiseRowAVX512K7S1P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S1P8Mask_grp
+
+depthwiseRowAVX512K7S1P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S1P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S1P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S1P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S1P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S1P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S1P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K7S1P4_rows
+
+depthwiseRowAVX512K7S1P4_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S1P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S1P4_store
+
+depthwiseRowAVX512K7S1P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z12, Z6
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z13, Z6
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z6
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     64(R8)(R12*1), Z14
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z12, Z7
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z13, Z7
+	VMOVUPS     64(AX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K7S1P4_kh
+
+depthwiseRowAVX512K7S1P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S1P4_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S1P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K7S1P4_blk
+
+depthwiseRowAVX512K7S1P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S1P4_grp
+
+depthwiseRowAVX512K7S1P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S1P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S1P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S1P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S1P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S1P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S1P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K7S1P4Mask_rows
+
+depthwiseRowAVX512K7S1P4Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S1P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S1P4Mask_store
+
+depthwiseRowAVX512K7S1P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K7S1P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K7S1P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K7S1P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z10, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z11, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z12, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z13, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z6
+
+depthwiseRowAVX512K7S1P4Mask_skip0_9:
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     64(R8)(R12*1), Z14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_0
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K7S1P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K7S1P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_2
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K7S1P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_4
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_6
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_8
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z13, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S1P4Mask_skip1_9
+	VMOVUPS     64(AX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z7
+
+depthwiseRowAVX512K7S1P4Mask_skip1_9:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K7S1P4Mask_kh
+
+depthwiseRowAVX512K7S1P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S1P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S1P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K7S1P4Mask_blk
+
+depthwiseRowAVX512K7S1P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x04, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S1P4Mask_grp
+
+depthwiseRowAVX512K7S1P4Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S2P8(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S2P8_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S2P8_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S2P8_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S2P8_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S2P8_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K7S2P8_rows
+
+depthwiseRowAVX512K7S2P8_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S2P8_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S2P8_store
+
+depthwiseRowAVX512K7S2P8_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	LEAQ        (DX)(R12*4), R14
+	LEAQ        (R14)(R12*1), R14
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z1
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z2
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z3
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z4
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (BX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     (DX), Z15
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     (DX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     (DX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z6
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     (DX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z6
+	VFMADD231PS Z15, Z12, Z7
+	VMOVUPS     (DX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z7
+	VMOVUPS     (R14), Z15
+	VFMADD231PS Z15, Z14, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K7S2P8_kh
+
+depthwiseRowAVX512K7S2P8_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S2P8_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S2P8_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K7S2P8_blk
+
+depthwiseRowAVX512K7S2P8_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S2P8_grp
+
+depthwiseRowAVX512K7S2P8_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S2P8Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S2P8Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S2P8Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S2P8Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S2P8Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S2P8Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	JMP     depthwiseRowAVX512K7S2P8Mask_rows
+
+depthwiseRowAVX512K7S2P8Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S2P8Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S2P8Mask_store
+
+depthwiseRowAVX512K7S2P8Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (BX)(R12*4), DX
+	LEAQ        (DX)(R12*1), DX
+	LEAQ        (DX)(R12*4), R14
+	LEAQ        (R14)(R12*1), R14
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K7S2P8Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+
+depthwiseRowAVX512K7S2P8Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K7S2P8Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z1
+
+depthwiseRowAVX512K7S2P8Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K7S2P8Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z2
+
+depthwiseRowAVX512K7S2P8Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K7S2P8Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z3
+
+depthwiseRowAVX512K7S2P8Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K7S2P8Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z4
+
+depthwiseRowAVX512K7S2P8Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K7S2P8Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z5
+
+depthwiseRowAVX512K7S2P8Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K7S2P8Mask_skip0_12:
+	TESTL       $0x00002000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_13
+	VMOVUPS     (BX)(R13*1), Z15
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K7S2P8Mask_skip0_13:
+	TESTL       $0x00004000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_14
+	VMOVUPS     (BX)(R12*4), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z6
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_14:
+	TESTL       $0x00008000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_15
+	VMOVUPS     (DX), Z15
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z11, Z6
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_15:
+	TESTL       $0x00010000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_16
+	VMOVUPS     (DX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_16:
+	TESTL       $0x00020000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_17
+	VMOVUPS     (DX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z6
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_17:
+	TESTL       $0x00040000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_18
+	VMOVUPS     (DX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z6
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_18:
+	TESTL       $0x00080000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_19
+	VMOVUPS     (DX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_19:
+	TESTL       $0x00100000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P8Mask_skip0_20
+	VMOVUPS     (R14), Z15
+	VFMADD231PS Z15, Z14, Z7
+
+depthwiseRowAVX512K7S2P8Mask_skip0_20:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K7S2P8Mask_kh
+
+depthwiseRowAVX512K7S2P8Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S2P8Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S2P8Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, (SI)(AX*1)
+	VMOVUPS Z2, (SI)(AX*2)
+	VMOVUPS Z3, (SI)(BX*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(AX*1)
+	VMOVUPS Z6, (DX)(AX*2)
+	VMOVUPS Z7, (DX)(BX*1)
+	ADDQ    $0x00000040, R11
+	JMP     depthwiseRowAVX512K7S2P8Mask_blk
+
+depthwiseRowAVX512K7S2P8Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x20, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S2P8Mask_grp
+
+depthwiseRowAVX512K7S2P8Mask_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S2P4(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S2P4_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S2P4_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S2P4_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S2P4_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S2P4_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K7S2P4_rows
+
+depthwiseRowAVX512K7S2P4_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S2P4_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S2P4_store
+
+depthwiseRowAVX512K7S2P4_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z2
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z2
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z4
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z4
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z6
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z6
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z6
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z11, Z6
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z12, Z6
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z13, Z6
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z6
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     64(R8)(R12*1), Z14
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z3
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z5
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z7
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z7
+	VMOVUPS     64(AX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z11, Z7
+	VMOVUPS     64(BX), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z12, Z7
+	VMOVUPS     64(BX)(R12*1), Z15
+	VFMADD231PS Z15, Z13, Z7
+	VMOVUPS     64(BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z7
+	ADDQ        rowb+40(FP), SI
+	ADDQ        wrowb+64(FP), DI
+	DECQ        CX
+	JNZ         depthwiseRowAVX512K7S2P4_kh
+
+depthwiseRowAVX512K7S2P4_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S2P4_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S2P4_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K7S2P4_blk
+
+depthwiseRowAVX512K7S2P4_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S2P4_grp
+
+depthwiseRowAVX512K7S2P4_end:
+	VZEROUPPER
+	RET
+
+// func depthwiseRowAVX512K7S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·depthwiseRowAVX512K7S2P4Mask(SB), NOSPLIT, $0-116
+	MOVQ  out+8(FP), R9
+	MOVQ  c+72(FP), R12
+	SHLQ  $0x02, R12
+	LEAQ  (R12)(R12*2), R13
+	MOVQ  in+24(FP), R10
+	MOVQ  col0+32(FP), AX
+	IMULQ R12, AX
+	ADDQ  AX, R10
+
+depthwiseRowAVX512K7S2P4Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   depthwiseRowAVX512K7S2P4Mask_end
+	XORQ R11, R11
+
+depthwiseRowAVX512K7S2P4Mask_blk:
+	CMPQ    R11, cvb+80(FP)
+	JGE     depthwiseRowAVX512K7S2P4Mask_nextgrp
+	TESTQ   $0x00000002, flags+96(FP)
+	JZ      depthwiseRowAVX512K7S2P4Mask_zero
+	MOVQ    bias+88(FP), AX
+	VMOVUPS (AX)(R11*1), Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVUPS 64(AX)(R11*1), Z1
+	VMOVAPS Z1, Z3
+	VMOVAPS Z1, Z5
+	VMOVAPS Z1, Z7
+	JMP     depthwiseRowAVX512K7S2P4Mask_rows
+
+depthwiseRowAVX512K7S2P4Mask_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+depthwiseRowAVX512K7S2P4Mask_rows:
+	MOVQ  w+56(FP), DI
+	ADDQ  R11, DI
+	LEAQ  (R10)(R11*1), SI
+	MOVQ  nkh+48(FP), CX
+	TESTQ CX, CX
+	JZ    depthwiseRowAVX512K7S2P4Mask_store
+
+depthwiseRowAVX512K7S2P4Mask_kh:
+	LEAQ        (SI)(R12*4), AX
+	LEAQ        (AX)(R12*1), AX
+	LEAQ        (AX)(R12*4), BX
+	LEAQ        (BX)(R12*1), BX
+	LEAQ        (DI)(R12*4), R8
+	LEAQ        (R8)(R12*1), R8
+	VMOVUPS     (DI), Z8
+	VMOVUPS     (DI)(R12*1), Z9
+	VMOVUPS     (DI)(R12*2), Z10
+	VMOVUPS     (DI)(R13*1), Z11
+	VMOVUPS     (DI)(R12*4), Z12
+	VMOVUPS     (R8), Z13
+	VMOVUPS     (R8)(R12*1), Z14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_0
+	VMOVUPS     (SI), Z15
+	VFMADD231PS Z15, Z8, Z0
+
+depthwiseRowAVX512K7S2P4Mask_skip0_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_1
+	VMOVUPS     (SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z0
+
+depthwiseRowAVX512K7S2P4Mask_skip0_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_2
+	VMOVUPS     (SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z0
+	VFMADD231PS Z15, Z8, Z2
+
+depthwiseRowAVX512K7S2P4Mask_skip0_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_3
+	VMOVUPS     (SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z0
+	VFMADD231PS Z15, Z9, Z2
+
+depthwiseRowAVX512K7S2P4Mask_skip0_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_4
+	VMOVUPS     (SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z10, Z2
+	VFMADD231PS Z15, Z8, Z4
+
+depthwiseRowAVX512K7S2P4Mask_skip0_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_5
+	VMOVUPS     (AX), Z15
+	VFMADD231PS Z15, Z13, Z0
+	VFMADD231PS Z15, Z11, Z2
+	VFMADD231PS Z15, Z9, Z4
+
+depthwiseRowAVX512K7S2P4Mask_skip0_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_6
+	VMOVUPS     (AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z0
+	VFMADD231PS Z15, Z12, Z2
+	VFMADD231PS Z15, Z10, Z4
+	VFMADD231PS Z15, Z8, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_7
+	VMOVUPS     (AX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z2
+	VFMADD231PS Z15, Z11, Z4
+	VFMADD231PS Z15, Z9, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_8
+	VMOVUPS     (AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z2
+	VFMADD231PS Z15, Z12, Z4
+	VFMADD231PS Z15, Z10, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_9
+	VMOVUPS     (AX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z11, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_10
+	VMOVUPS     (BX), Z15
+	VFMADD231PS Z15, Z14, Z4
+	VFMADD231PS Z15, Z12, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_11
+	VMOVUPS     (BX)(R12*1), Z15
+	VFMADD231PS Z15, Z13, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip0_12
+	VMOVUPS     (BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z6
+
+depthwiseRowAVX512K7S2P4Mask_skip0_12:
+	VMOVUPS     64(DI), Z8
+	VMOVUPS     64(DI)(R12*1), Z9
+	VMOVUPS     64(DI)(R12*2), Z10
+	VMOVUPS     64(DI)(R13*1), Z11
+	VMOVUPS     64(DI)(R12*4), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     64(R8)(R12*1), Z14
+	TESTL       $0x00000001, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_0
+	VMOVUPS     64(SI), Z15
+	VFMADD231PS Z15, Z8, Z1
+
+depthwiseRowAVX512K7S2P4Mask_skip1_0:
+	TESTL       $0x00000002, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_1
+	VMOVUPS     64(SI)(R12*1), Z15
+	VFMADD231PS Z15, Z9, Z1
+
+depthwiseRowAVX512K7S2P4Mask_skip1_1:
+	TESTL       $0x00000004, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_2
+	VMOVUPS     64(SI)(R12*2), Z15
+	VFMADD231PS Z15, Z10, Z1
+	VFMADD231PS Z15, Z8, Z3
+
+depthwiseRowAVX512K7S2P4Mask_skip1_2:
+	TESTL       $0x00000008, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_3
+	VMOVUPS     64(SI)(R13*1), Z15
+	VFMADD231PS Z15, Z11, Z1
+	VFMADD231PS Z15, Z9, Z3
+
+depthwiseRowAVX512K7S2P4Mask_skip1_3:
+	TESTL       $0x00000010, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_4
+	VMOVUPS     64(SI)(R12*4), Z15
+	VFMADD231PS Z15, Z12, Z1
+	VFMADD231PS Z15, Z10, Z3
+	VFMADD231PS Z15, Z8, Z5
+
+depthwiseRowAVX512K7S2P4Mask_skip1_4:
+	TESTL       $0x00000020, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_5
+	VMOVUPS     64(AX), Z15
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z11, Z3
+	VFMADD231PS Z15, Z9, Z5
+
+depthwiseRowAVX512K7S2P4Mask_skip1_5:
+	TESTL       $0x00000040, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_6
+	VMOVUPS     64(AX)(R12*1), Z15
+	VFMADD231PS Z15, Z14, Z1
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z10, Z5
+	VFMADD231PS Z15, Z8, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_6:
+	TESTL       $0x00000080, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_7
+	VMOVUPS     64(AX)(R12*2), Z15
+	VFMADD231PS Z15, Z13, Z3
+	VFMADD231PS Z15, Z11, Z5
+	VFMADD231PS Z15, Z9, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_7:
+	TESTL       $0x00000100, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_8
+	VMOVUPS     64(AX)(R13*1), Z15
+	VFMADD231PS Z15, Z14, Z3
+	VFMADD231PS Z15, Z12, Z5
+	VFMADD231PS Z15, Z10, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_8:
+	TESTL       $0x00000200, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_9
+	VMOVUPS     64(AX)(R12*4), Z15
+	VFMADD231PS Z15, Z13, Z5
+	VFMADD231PS Z15, Z11, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_9:
+	TESTL       $0x00000400, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_10
+	VMOVUPS     64(BX), Z15
+	VFMADD231PS Z15, Z14, Z5
+	VFMADD231PS Z15, Z12, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_10:
+	TESTL       $0x00000800, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_11
+	VMOVUPS     64(BX)(R12*1), Z15
+	VFMADD231PS Z15, Z13, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_11:
+	TESTL       $0x00001000, mask+112(FP)
+	JZ          depthwiseRowAVX512K7S2P4Mask_skip1_12
+	VMOVUPS     64(BX)(R12*2), Z15
+	VFMADD231PS Z15, Z14, Z7
+
+depthwiseRowAVX512K7S2P4Mask_skip1_12:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  depthwiseRowAVX512K7S2P4Mask_kh
+
+depthwiseRowAVX512K7S2P4Mask_store:
+	TESTQ        $0x00000008, flags+96(FP)
+	JZ           depthwiseRowAVX512K7S2P4Mask_noclamp
+	VBROADCASTSS lo+104(FP), Z8
+	VBROADCASTSS hi+108(FP), Z9
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+
+depthwiseRowAVX512K7S2P4Mask_noclamp:
+	LEAQ    (R9)(R11*1), SI
+	MOVQ    ostride+16(FP), AX
+	SHLQ    $0x02, AX
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (SI)(AX*4), DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, (SI)(AX*1)
+	VMOVUPS Z3, 64(SI)(AX*1)
+	VMOVUPS Z4, (SI)(AX*2)
+	VMOVUPS Z5, 64(SI)(AX*2)
+	VMOVUPS Z6, (SI)(BX*1)
+	VMOVUPS Z7, 64(SI)(BX*1)
+	ADDQ    $0x00000080, R11
+	JMP     depthwiseRowAVX512K7S2P4Mask_blk
+
+depthwiseRowAVX512K7S2P4Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	IMUL3Q $0x10, AX, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000004, npix+0(FP)
+	JMP    depthwiseRowAVX512K7S2P4Mask_grp
+
+depthwiseRowAVX512K7S2P4Mask_end:
+	VZEROUPPER
+	RET
+
 // func depthwiseRowAVX2K3S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
 // Requires: AVX, FMA3
 TEXT ·depthwiseRowAVX2K3S1P8(SB), NOSPLIT, $0-116

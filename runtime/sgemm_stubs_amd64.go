@@ -74,6 +74,126 @@ func depthwiseAVX512(npix int, out *float32, ostride int, in *float32, istride i
 //go:noescape
 func depthwiseAVX2(npix int, out *float32, ostride int, in *float32, istride int, taps *int, ntaps int, w *float32, c int, bias *float32, flags uint, lo float32, hi float32)
 
+// depthwiseRowAVX512K3S1P8 computes pixels of one row of a 3-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S1P8Mask computes pixels of one row of a 3-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S1P4 computes pixels of one row of a 3-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S1P4Mask computes pixels of one row of a 3-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S2P8 computes pixels of one row of a 3-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S2P8Mask computes pixels of one row of a 3-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S2P4 computes pixels of one row of a 3-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K3S2P4Mask computes pixels of one row of a 3-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K3S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S1P8 computes pixels of one row of a 5-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S1P8Mask computes pixels of one row of a 5-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S1P4 computes pixels of one row of a 5-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S1P4Mask computes pixels of one row of a 5-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S2P8 computes pixels of one row of a 5-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S2P8Mask computes pixels of one row of a 5-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S2P4 computes pixels of one row of a 5-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K5S2P4Mask computes pixels of one row of a 5-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K5S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S1P8 computes pixels of one row of a 7-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S1P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S1P8Mask computes pixels of one row of a 7-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S1P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S1P4 computes pixels of one row of a 7-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S1P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S1P4Mask computes pixels of one row of a 7-wide, stride-1 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S1P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S2P8 computes pixels of one row of a 7-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S2P8(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S2P8Mask computes pixels of one row of a 7-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S2P8Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S2P4 computes pixels of one row of a 7-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S2P4(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
+// depthwiseRowAVX512K7S2P4Mask computes pixels of one row of a 7-wide, stride-2 depthwise convolution; see the asmgen command.
+//
+//go:noescape
+func depthwiseRowAVX512K7S2P4Mask(npix int, out *float32, ostride int, in *float32, col0 int, rowb int, nkh int, w *float32, wrowb int, c int, cvb int, bias *float32, flags uint, lo float32, hi float32, mask uint32)
+
 // depthwiseRowAVX2K3S1P8 computes pixels of one row of a 3-wide, stride-1 depthwise convolution; see the asmgen command.
 //
 //go:noescape

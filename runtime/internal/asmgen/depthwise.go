@@ -218,7 +218,7 @@ var dwRowShapes = [][2]int{{8, 1}, {4, 2}}
 // rest (and dilated columns) go through the taps table of depthwise.
 var dwRowSizes = [][2]int{{3, 1}, {3, 2}, {5, 1}, {5, 2}, {7, 1}, {7, 2}}
 
-// depthwiseRow writes the AVX2 row kernel for kernel width kw and stride
+// depthwiseRow writes the row kernel of ISA s for kernel width kw and stride
 // st: npix (a multiple of np) consecutive output pixels of one output row,
 // channels [0, cvb/4), for kernel rows [0, nkh). Pixel p's output is at
 // out + p*ostride floats; the input column j (of kernel row 0) is at
@@ -245,10 +245,11 @@ var dwRowSizes = [][2]int{{3, 1}, {3, 2}, {5, 1}, {5, 2}, {7, 1}, {7, 2}}
 // set, as if the columns outside the image were zeros. That keeps border
 // pixels on eight accumulator chains instead of one pixel per call.
 //
-// Only AVX2 has row kernels: an AVX-512 machine keeps depthwise (this one
-// could not be run where it was written).
-func depthwiseRow(kw, st, np, nv int, masked bool) {
-	name := fmt.Sprintf("depthwiseRowAVX2K%dS%dP%d", kw, st, np)
+// The AVX-512 kernels are the same code on zmm registers (the first 16 of
+// the 32; eight accumulators already hide the FMA latency), 16 channels a
+// vector.
+func depthwiseRow(s isa, kw, st, np, nv int, masked bool) {
+	name := fmt.Sprintf("depthwiseRow%sK%dS%dP%d", s.name[len("sgemm"):], kw, st, np)
 	if masked {
 		name += "Mask"
 	}
@@ -256,7 +257,6 @@ func depthwiseRow(kw, st, np, nv int, masked bool) {
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes pixels of one row of a %d-wide, stride-%d depthwise convolution; see the asmgen command.", name, kw, st))
 
-	s := avx2
 	ncols := (np-1)*st + kw
 	outp, inp, cb, cs, cs3 := R9, R10, R11, R12, R13
 	r, wk, cnt := RSI, RDI, RCX
@@ -310,7 +310,7 @@ func depthwiseRow(kw, st, np, nv int, masked bool) {
 	Label(name + "_zero")
 	for p := 0; p < np; p++ {
 		for v := 0; v < nv; v++ {
-			VXORPS(acc(p, v), acc(p, v), acc(p, v))
+			s.zero(acc(p, v))
 		}
 	}
 	Label(name + "_rows")

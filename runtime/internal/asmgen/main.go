@@ -97,10 +97,12 @@ func main() {
 	}
 	depthwise(avx512)
 	depthwise(avx2)
-	for _, ks := range dwRowSizes {
-		for _, sh := range dwRowShapes {
-			depthwiseRow(ks[0], ks[1], sh[0], sh[1], false)
-			depthwiseRow(ks[0], ks[1], sh[0], sh[1], true)
+	for _, s := range []isa{avx512, avx2} {
+		for _, ks := range dwRowSizes {
+			for _, sh := range dwRowShapes {
+				depthwiseRow(s, ks[0], ks[1], sh[0], sh[1], false)
+				depthwiseRow(s, ks[0], ks[1], sh[0], sh[1], true)
+			}
 		}
 	}
 	for _, s := range []isa{avx512, avx2} {
