@@ -259,8 +259,12 @@ const (
 )
 
 // qRowZW is the assembly kernels' flag for the row term of weights with a
-// zero point.
-const qRowZW = 4
+// zero point, and qAccIn the VNNI kernel's for starting from int32 sums
+// (an AMX block's) instead of zero.
+const (
+	qRowZW = 4
+	qAccIn = 8
+)
 
 // QOutput is the destination of a quantized GEMM or convolution: a slice
 // of one of the four output types, which decides what the store step
@@ -617,6 +621,10 @@ func (g *qgemmPlan) panel(q *qPanel, j0, nw, w int) {
 // 108 KiB for the VPMADDUBSW one) to stream from L2 while the M block of A
 // stays there too.
 func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
+	if g.kern.amx {
+		g.runAMX(m0, m1, p0, p1)
+		return
+	}
 	kern := g.kern
 	mr, mc := kern.mr, kern.mc
 	st := &g.st
@@ -669,6 +677,45 @@ func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 				i += rows
 			}
 		}
+	}
+}
+
+// runAMX is run for the AMX kernel: blocks of 32 rows whose 64-byte K
+// steps lie inside A go through AMX tile products, a panel at a time, and
+// the VNNI kernel's store step (amxRows); the other rows, and every row
+// when K is too short for AMX to pay (amxBlockMin), go through the VNNI
+// kernel, which reads the same packed panels.
+func (g *qgemmPlan) runAMX(m0, m1, p0, p1 int) {
+	kt := g.b.kern.rowsPacked(g.k) / 64
+	i := m0
+	if kt >= amxBlockMin {
+		var sums [32 * 32]int32
+		var rs [32]int32
+		var q qPanel
+		st := &g.st
+		for ; i+32 <= m1 && (i+31)*g.lda+64*kt <= len(g.a); i += 32 {
+			if g.b.zw != nil {
+				for r := 0; r < 32; r++ {
+					var s int32
+					for _, x := range g.a[(i+r)*g.lda : (i+r)*g.lda+g.k] {
+						s += int32(x)
+					}
+					rs[r] = s - int32(g.k)*g.za
+				}
+			}
+			for p := p0; p < p1; p++ {
+				j0 := g.b.col[p]
+				nw := g.b.col[p+1] - j0
+				w := g.b.width[p]
+				g.panel(&q, j0, nw, w)
+				amxRows(g, i, p, nw, w, unsafe.Add(g.c, (i*st.ldc+j0)*st.esize), &q, rs[:], &sums)
+			}
+		}
+	}
+	if i < m1 {
+		sub := *g
+		sub.kern = avx512VNNIQKernel
+		sub.run(i, m1, p0, p1)
 	}
 }
 

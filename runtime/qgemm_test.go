@@ -1295,3 +1295,44 @@ func TestQUBSWSelect(t *testing.T) {
 		t.Fatalf("channel pair over the bound packed for %s", pb.Kernel())
 	}
 }
+
+// TestQGemmAMX runs the AMX kernel on products that reach its 32-row tile
+// blocks (K of at least two 64-byte steps, with and without a partial
+// last one), with rows left over for its VNNI tail, narrow last panels,
+// every output kind, weight zero points and strided operands.
+func TestQGemmAMX(t *testing.T) {
+	var kern *qkernel
+	for _, k := range qkernels {
+		if k.amx {
+			kern = k
+		}
+	}
+	if kern == nil {
+		t.Skip("no AMX-INT8 on this machine")
+	}
+	r := rand.New(rand.NewPCG(31, 31))
+	i := 0
+	for _, m := range []int{32, 45, 64, 100} {
+		for _, k := range []int{64, 128, 129, 200, 576} {
+			for _, n := range []int{16, 30, 32, 48, 80} {
+				i++
+				kind := qKind(i % 4)
+				tc := qgemmCase{m: m, n: n, k: k, kind: kind, za: uint8(r.IntN(256)), data: "rand",
+					bias: i%2 == 0, perCol: i%3 == 0, transB: i%5 == 0, zb: []string{"", "tensor", "col"}[i%3]}
+				if i%7 == 0 {
+					tc.lda, tc.ldc, tc.coff = k+9, n+5, 2
+				}
+				if kind == qOutS8 {
+					tc.zy = int32(r.IntN(256) - 128)
+				} else if kind == qOutU8 {
+					tc.zy = int32(r.IntN(256))
+					tc.clamp, tc.lo, tc.hi = i%4 == 2, tc.zy, 255
+				}
+				runQGemmCase(t, kern, r, tc)
+			}
+		}
+	}
+	for _, data := range []string{"max", "min", "mixed"} {
+		runQGemmCase(t, kern, r, qgemmCase{m: 64, n: 32, k: 576, kind: qOutI32, za: 0, data: data})
+	}
+}

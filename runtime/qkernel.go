@@ -24,6 +24,10 @@ type qkernel struct {
 	// vnni marks the AVX-512 VNNI kernel (VPDPBUSD), exact for every
 	// weight; it reads B as bytes in the VPMADDUBSW kernel's layout.
 	vnni bool
+	// amx marks the AMX-INT8 kernel: 32-row blocks of tile products (see
+	// qgemmPlan.runAMX), the VNNI kernel doing the store step and the rows
+	// and products AMX does not pay for, on the same packed bytes.
+	amx bool
 }
 
 // bytesB reports whether the kernel reads B as packed bytes (w8).
@@ -49,8 +53,8 @@ var goQKernel = &qkernel{name: "go", isa: isaGo, mr: 2, nr: 6, nrMin: 6, group: 
 // It is the only dispatch point of the quantized GEMM: a kernel is a
 // qkernel listed in availableQKernels (qkernel_amd64.go), a layout in
 // packQB and a case in qAsmTile. AVX-VNNI (the VEX-encoded VPDPBUSD on
-// 256-bit vectors of CPUs without AVX-512) and AMX would plug in the same
-// way; neither is written (see the asmgen command).
+// 256-bit vectors of CPUs without AVX-512) would plug in the same way; it
+// is not written.
 var bestQKernel = availableQKernels()[0]
 
 // qkernels lists every quantized kernel this CPU can run, fastest first;
@@ -58,7 +62,7 @@ var bestQKernel = availableQKernels()[0]
 var qkernels = availableQKernels()
 
 // QGemmKernel names the micro-kernel that PackQB prefers on this machine,
-// "avx512vnni", "avx2ub", "avx2" or "go"; weights that "avx2ub" cannot multiply exactly
+// "amx", "avx512vnni", "avx2ub", "avx2" or "go"; weights that "avx2ub" cannot multiply exactly
 // are packed for "avx2" (see PackedQB.Kernel). It is meant for
 // diagnostics and benchmarks.
 func QGemmKernel() string { return bestQKernel.name }

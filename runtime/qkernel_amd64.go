@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
+
+	"github.com/cnnc/cnnc/runtime/internal/amx"
 )
 
 // avx2QKernel is the AVX2 quantized kernel: a 4 x 24 tile in 12 of the 16
@@ -26,10 +28,25 @@ var avx2UBQKernel = &qkernel{name: "avx2ub", isa: isaAVX2, mr: 4, nr: 24, nrMin:
 // is exact for every weight, so it needs no fallback.
 var avx512VNNIQKernel = &qkernel{name: "avx512vnni", isa: isaAVX512, mr: 8, nr: 48, nrMin: 16, group: 4, mc: 96, vnni: true}
 
+// amxQKernel is the AMX-INT8 kernel: B packed as for the VNNI kernel in
+// panels of 32 (or a last 16) columns with K rounded up to 64, the depth of
+// a tile, so that each panel is the B operand of TILELOADD as it stands
+// (16 groups of four k a tile, a row of w*4 bytes a group). Its plans run
+// 32-row blocks on AMX and everything else on the VNNI kernel; see
+// qgemmPlan.runAMX.
+var amxQKernel = &qkernel{name: "amx", isa: isaAVX512, mr: 8, nr: 32, nrMin: 16, group: 64, mc: 96, vnni: true, amx: true}
+
 func hasAVX512VNNI() bool { return hasAVX512() && cpu.X86.HasAVX512VNNI }
+
+// hasAMX reports whether AMX-INT8 can run here: the CPU has it and Linux
+// granted this process the tile state (amx.Available asks once).
+func hasAMX() bool { return hasAVX512VNNI() && amx.Available() == nil }
 
 func availableQKernels() []*qkernel {
 	var ks []*qkernel
+	if hasAMX() {
+		ks = append(ks, amxQKernel)
+	}
 	if hasAVX512VNNI() {
 		ks = append(ks, avx512VNNIQKernel)
 	}
@@ -211,4 +228,34 @@ func qquantizeAsm(dst []uint8, src []float32, scale float32, zero int32, lo, hi 
 // has checked every address the arguments imply and that runlen >= 8.
 func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, srun int) {
 	qim2colAVX2(n, unsafe.SliceData(dst), ldd, unsafe.SliceData(src), sstep, nruns, runlen, srun)
+}
+
+// amxBlockMin is the least K, in tiles of 64, for which a 32-row block goes
+// to AMX: BenchmarkAMX measured a tile product of one K step slower than
+// the VNNI kernel (LDTILECFG and the stores cost more than the products
+// save), and 2.3x to 4x faster from three on.
+const amxBlockMin = 2
+
+// amxRows runs AMX on the 32 rows of A from row i for panel p of
+// packed width w, into the int32 block sums (w columns, rows w*4 bytes
+// apart), then the VNNI kernel's store step on them into ct; with nw < w
+// it stores through a scratch tile as qAsmTile does.
+func amxRows(g *qgemmPlan, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32, sums *[32 * 32]int32) {
+	kt := g.b.kern.rowsPacked(g.k) / 64
+	amx.Tile(w, &g.a[i*g.lda], g.lda, (*int8)(g.b.panelData(p)), 4*w, &sums[0], 4*w, kt)
+	st := &g.st
+	flags := g.flags | qAccIn
+	sp := (*uint8)(unsafe.Pointer(&sums[0]))
+	if nw == w {
+		qgemmAsm(avx512VNNIQKernel, w, 32, 0, sp, 4*w, nil, (*byte)(ct), st.ldc*st.esize, flags, q, rs, nil, st)
+		return
+	}
+	// The store step in place over the sums, then the wanted columns.
+	tb := unsafe.Pointer(&sums[0])
+	qgemmAsm(avx512VNNIQKernel, w, 32, 0, sp, 4*w, nil, (*byte)(tb), w*st.esize, flags, q, rs, nil, st)
+	ldc := st.ldc * st.esize
+	for r := 0; r < 32; r++ {
+		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
+		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
+	}
 }

@@ -55,3 +55,14 @@ func qlookupAsm(dst, src []uint8, table *[256]uint8) {
 func qsumRowsAsm(acc []int32, src []uint8, stride, rows int) {
 	panic("runtime: no row-sum assembly")
 }
+
+const amxBlockMin = 2
+
+// amxRows is never called without assembly kernels.
+func amxRows(g *qgemmPlan, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32, sums *[32 * 32]int32) {
+	panic("runtime: no AMX")
+}
+
+// avx512VNNIQKernel stands for the VNNI kernel that AMX plans fall back
+// to; there is none without assembly, and no AMX plan either.
+var avx512VNNIQKernel = goQKernel

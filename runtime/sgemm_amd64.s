@@ -58571,13 +58571,42 @@ qgemmVNNIx48_tile:
 	JMP  qgemmVNNIx48_done
 
 qgemmVNNIx48_mr8:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr8_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	VMOVDQU32 (SI)(CX*2), Z6
+	VMOVDQU32 64(SI)(CX*2), Z7
+	VMOVDQU32 128(SI)(CX*2), Z8
+	VMOVDQU32 (SI)(DX*1), Z9
+	VMOVDQU32 64(SI)(DX*1), Z10
+	VMOVDQU32 128(SI)(DX*1), Z11
+	VMOVDQU32 (SI)(CX*4), Z12
+	VMOVDQU32 64(SI)(CX*4), Z13
+	VMOVDQU32 128(SI)(CX*4), Z14
+	VMOVDQU32 (DI), Z15
+	VMOVDQU32 64(DI), Z16
+	VMOVDQU32 128(DI), Z17
+	VMOVDQU32 (DI)(CX*1), Z18
+	VMOVDQU32 64(DI)(CX*1), Z19
+	VMOVDQU32 128(DI)(CX*1), Z20
+	VMOVDQU32 (DI)(CX*2), Z21
+	VMOVDQU32 64(DI)(CX*2), Z22
+	VMOVDQU32 128(DI)(CX*2), Z23
+	JMP       qgemmVNNIx48_mr8_started
+
+qgemmVNNIx48_mr8_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -58602,8 +58631,10 @@ qgemmVNNIx48_mr8:
 	VPXORD Z21, Z21, Z21
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr8_tail
+
+qgemmVNNIx48_mr8_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr8_tail
 
 qgemmVNNIx48_mr8_loop:
 	VMOVDQU32    (BX), Z24
@@ -59098,13 +59129,39 @@ qgemmVNNIx48_mr8_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr7:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr7_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	VMOVDQU32 (SI)(CX*2), Z6
+	VMOVDQU32 64(SI)(CX*2), Z7
+	VMOVDQU32 128(SI)(CX*2), Z8
+	VMOVDQU32 (SI)(DX*1), Z9
+	VMOVDQU32 64(SI)(DX*1), Z10
+	VMOVDQU32 128(SI)(DX*1), Z11
+	VMOVDQU32 (SI)(CX*4), Z12
+	VMOVDQU32 64(SI)(CX*4), Z13
+	VMOVDQU32 128(SI)(CX*4), Z14
+	VMOVDQU32 (DI), Z15
+	VMOVDQU32 64(DI), Z16
+	VMOVDQU32 128(DI), Z17
+	VMOVDQU32 (DI)(CX*1), Z18
+	VMOVDQU32 64(DI)(CX*1), Z19
+	VMOVDQU32 128(DI)(CX*1), Z20
+	JMP       qgemmVNNIx48_mr7_started
+
+qgemmVNNIx48_mr7_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -59126,8 +59183,10 @@ qgemmVNNIx48_mr7:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 	VPXORD Z20, Z20, Z20
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr7_tail
+
+qgemmVNNIx48_mr7_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr7_tail
 
 qgemmVNNIx48_mr7_loop:
 	VMOVDQU32    (BX), Z24
@@ -59569,13 +59628,36 @@ qgemmVNNIx48_mr7_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr6:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr6_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	VMOVDQU32 (SI)(CX*2), Z6
+	VMOVDQU32 64(SI)(CX*2), Z7
+	VMOVDQU32 128(SI)(CX*2), Z8
+	VMOVDQU32 (SI)(DX*1), Z9
+	VMOVDQU32 64(SI)(DX*1), Z10
+	VMOVDQU32 128(SI)(DX*1), Z11
+	VMOVDQU32 (SI)(CX*4), Z12
+	VMOVDQU32 64(SI)(CX*4), Z13
+	VMOVDQU32 128(SI)(CX*4), Z14
+	VMOVDQU32 (DI), Z15
+	VMOVDQU32 64(DI), Z16
+	VMOVDQU32 128(DI), Z17
+	JMP       qgemmVNNIx48_mr6_started
+
+qgemmVNNIx48_mr6_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -59594,8 +59676,10 @@ qgemmVNNIx48_mr6:
 	VPXORD Z15, Z15, Z15
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr6_tail
+
+qgemmVNNIx48_mr6_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr6_tail
 
 qgemmVNNIx48_mr6_loop:
 	VMOVDQU32    (BX), Z24
@@ -59984,11 +60068,31 @@ qgemmVNNIx48_mr6_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr5:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr5_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	VMOVDQU32 (SI)(CX*2), Z6
+	VMOVDQU32 64(SI)(CX*2), Z7
+	VMOVDQU32 128(SI)(CX*2), Z8
+	VMOVDQU32 (SI)(DX*1), Z9
+	VMOVDQU32 64(SI)(DX*1), Z10
+	VMOVDQU32 128(SI)(DX*1), Z11
+	VMOVDQU32 (SI)(CX*4), Z12
+	VMOVDQU32 64(SI)(CX*4), Z13
+	VMOVDQU32 128(SI)(CX*4), Z14
+	JMP       qgemmVNNIx48_mr5_started
+
+qgemmVNNIx48_mr5_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -60004,8 +60108,10 @@ qgemmVNNIx48_mr5:
 	VPXORD Z12, Z12, Z12
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr5_tail
+
+qgemmVNNIx48_mr5_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr5_tail
 
 qgemmVNNIx48_mr5_loop:
 	VMOVDQU32    (BX), Z24
@@ -60336,11 +60442,28 @@ qgemmVNNIx48_mr5_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr4:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr4_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	VMOVDQU32 (SI)(CX*2), Z6
+	VMOVDQU32 64(SI)(CX*2), Z7
+	VMOVDQU32 128(SI)(CX*2), Z8
+	VMOVDQU32 (SI)(DX*1), Z9
+	VMOVDQU32 64(SI)(DX*1), Z10
+	VMOVDQU32 128(SI)(DX*1), Z11
+	JMP       qgemmVNNIx48_mr4_started
+
+qgemmVNNIx48_mr4_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -60353,8 +60476,10 @@ qgemmVNNIx48_mr4:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr4_tail
+
+qgemmVNNIx48_mr4_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr4_tail
 
 qgemmVNNIx48_mr4_loop:
 	VMOVDQU32    (BX), Z24
@@ -60632,11 +60757,25 @@ qgemmVNNIx48_mr4_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr3:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr3_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	VMOVDQU32 (SI)(CX*2), Z6
+	VMOVDQU32 64(SI)(CX*2), Z7
+	VMOVDQU32 128(SI)(CX*2), Z8
+	JMP       qgemmVNNIx48_mr3_started
+
+qgemmVNNIx48_mr3_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -60646,8 +60785,10 @@ qgemmVNNIx48_mr3:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr3_tail
+
+qgemmVNNIx48_mr3_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr3_tail
 
 qgemmVNNIx48_mr3_loop:
 	VMOVDQU32    (BX), Z24
@@ -60872,19 +61013,32 @@ qgemmVNNIx48_mr3_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr2:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr2_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 (SI)(CX*1), Z3
+	VMOVDQU32 64(SI)(CX*1), Z4
+	VMOVDQU32 128(SI)(CX*1), Z5
+	JMP       qgemmVNNIx48_mr2_started
+
+qgemmVNNIx48_mr2_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr2_tail
+
+qgemmVNNIx48_mr2_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr2_tail
 
 qgemmVNNIx48_mr2_loop:
 	VMOVDQU32    (BX), Z24
@@ -61056,16 +61210,26 @@ qgemmVNNIx48_mr2_done:
 	JMP qgemmVNNIx48_next
 
 qgemmVNNIx48_mr1:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx48_mr1_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	JMP       qgemmVNNIx48_mr1_started
+
+qgemmVNNIx48_mr1_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx48_mr1_tail
+
+qgemmVNNIx48_mr1_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx48_mr1_tail
 
 qgemmVNNIx48_mr1_loop:
 	VMOVDQU32    (BX), Z24
@@ -61230,13 +61394,34 @@ qgemmVNNIx32_tile:
 	JMP  qgemmVNNIx32_done
 
 qgemmVNNIx32_mr8:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr8_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	VMOVDQU32 (SI)(CX*2), Z4
+	VMOVDQU32 64(SI)(CX*2), Z5
+	VMOVDQU32 (SI)(DX*1), Z6
+	VMOVDQU32 64(SI)(DX*1), Z7
+	VMOVDQU32 (SI)(CX*4), Z8
+	VMOVDQU32 64(SI)(CX*4), Z9
+	VMOVDQU32 (DI), Z10
+	VMOVDQU32 64(DI), Z11
+	VMOVDQU32 (DI)(CX*1), Z12
+	VMOVDQU32 64(DI)(CX*1), Z13
+	VMOVDQU32 (DI)(CX*2), Z14
+	VMOVDQU32 64(DI)(CX*2), Z15
+	JMP       qgemmVNNIx32_mr8_started
+
+qgemmVNNIx32_mr8_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -61253,8 +61438,10 @@ qgemmVNNIx32_mr8:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr8_tail
+
+qgemmVNNIx32_mr8_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr8_tail
 
 qgemmVNNIx32_mr8_loop:
 	VMOVDQU32    (BX), Z24
@@ -61608,13 +61795,32 @@ qgemmVNNIx32_mr8_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr7:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr7_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	VMOVDQU32 (SI)(CX*2), Z4
+	VMOVDQU32 64(SI)(CX*2), Z5
+	VMOVDQU32 (SI)(DX*1), Z6
+	VMOVDQU32 64(SI)(DX*1), Z7
+	VMOVDQU32 (SI)(CX*4), Z8
+	VMOVDQU32 64(SI)(CX*4), Z9
+	VMOVDQU32 (DI), Z10
+	VMOVDQU32 64(DI), Z11
+	VMOVDQU32 (DI)(CX*1), Z12
+	VMOVDQU32 64(DI)(CX*1), Z13
+	JMP       qgemmVNNIx32_mr7_started
+
+qgemmVNNIx32_mr7_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -61629,8 +61835,10 @@ qgemmVNNIx32_mr7:
 	VPXORD Z11, Z11, Z11
 	VPXORD Z12, Z12, Z12
 	VPXORD Z13, Z13, Z13
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr7_tail
+
+qgemmVNNIx32_mr7_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr7_tail
 
 qgemmVNNIx32_mr7_loop:
 	VMOVDQU32    (BX), Z24
@@ -61948,13 +62156,30 @@ qgemmVNNIx32_mr7_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr6:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr6_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	VMOVDQU32 (SI)(CX*2), Z4
+	VMOVDQU32 64(SI)(CX*2), Z5
+	VMOVDQU32 (SI)(DX*1), Z6
+	VMOVDQU32 64(SI)(DX*1), Z7
+	VMOVDQU32 (SI)(CX*4), Z8
+	VMOVDQU32 64(SI)(CX*4), Z9
+	VMOVDQU32 (DI), Z10
+	VMOVDQU32 64(DI), Z11
+	JMP       qgemmVNNIx32_mr6_started
+
+qgemmVNNIx32_mr6_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -61967,8 +62192,10 @@ qgemmVNNIx32_mr6:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr6_tail
+
+qgemmVNNIx32_mr6_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr6_tail
 
 qgemmVNNIx32_mr6_loop:
 	VMOVDQU32    (BX), Z24
@@ -62250,11 +62477,26 @@ qgemmVNNIx32_mr6_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr5:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr5_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	VMOVDQU32 (SI)(CX*2), Z4
+	VMOVDQU32 64(SI)(CX*2), Z5
+	VMOVDQU32 (SI)(DX*1), Z6
+	VMOVDQU32 64(SI)(DX*1), Z7
+	VMOVDQU32 (SI)(CX*4), Z8
+	VMOVDQU32 64(SI)(CX*4), Z9
+	JMP       qgemmVNNIx32_mr5_started
+
+qgemmVNNIx32_mr5_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -62265,8 +62507,10 @@ qgemmVNNIx32_mr5:
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr5_tail
+
+qgemmVNNIx32_mr5_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr5_tail
 
 qgemmVNNIx32_mr5_loop:
 	VMOVDQU32    (BX), Z24
@@ -62507,11 +62751,24 @@ qgemmVNNIx32_mr5_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr4:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr4_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	VMOVDQU32 (SI)(CX*2), Z4
+	VMOVDQU32 64(SI)(CX*2), Z5
+	VMOVDQU32 (SI)(DX*1), Z6
+	VMOVDQU32 64(SI)(DX*1), Z7
+	JMP       qgemmVNNIx32_mr4_started
+
+qgemmVNNIx32_mr4_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -62520,8 +62777,10 @@ qgemmVNNIx32_mr4:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr4_tail
+
+qgemmVNNIx32_mr4_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr4_tail
 
 qgemmVNNIx32_mr4_loop:
 	VMOVDQU32    (BX), Z24
@@ -62726,19 +62985,32 @@ qgemmVNNIx32_mr4_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr3:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr3_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	VMOVDQU32 (SI)(CX*2), Z4
+	VMOVDQU32 64(SI)(CX*2), Z5
+	JMP       qgemmVNNIx32_mr3_started
+
+qgemmVNNIx32_mr3_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr3_tail
+
+qgemmVNNIx32_mr3_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr3_tail
 
 qgemmVNNIx32_mr3_loop:
 	VMOVDQU32    (BX), Z24
@@ -62907,17 +63179,28 @@ qgemmVNNIx32_mr3_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr2:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr2_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 (SI)(CX*1), Z2
+	VMOVDQU32 64(SI)(CX*1), Z3
+	JMP       qgemmVNNIx32_mr2_started
+
+qgemmVNNIx32_mr2_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr2_tail
+
+qgemmVNNIx32_mr2_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr2_tail
 
 qgemmVNNIx32_mr2_loop:
 	VMOVDQU32    (BX), Z24
@@ -63050,15 +63333,24 @@ qgemmVNNIx32_mr2_done:
 	JMP qgemmVNNIx32_next
 
 qgemmVNNIx32_mr1:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx32_mr1_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	JMP       qgemmVNNIx32_mr1_started
+
+qgemmVNNIx32_mr1_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx32_mr1_tail
+
+qgemmVNNIx32_mr1_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx32_mr1_tail
 
 qgemmVNNIx32_mr1_loop:
 	VMOVDQU32    (BX), Z24
@@ -63201,13 +63493,26 @@ qgemmVNNIx16_tile:
 	JMP  qgemmVNNIx16_done
 
 qgemmVNNIx16_mr8:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr8_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	VMOVDQU32 (SI)(CX*2), Z2
+	VMOVDQU32 (SI)(DX*1), Z3
+	VMOVDQU32 (SI)(CX*4), Z4
+	VMOVDQU32 (DI), Z5
+	VMOVDQU32 (DI)(CX*1), Z6
+	VMOVDQU32 (DI)(CX*2), Z7
+	JMP       qgemmVNNIx16_mr8_started
+
+qgemmVNNIx16_mr8_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -63216,8 +63521,10 @@ qgemmVNNIx16_mr8:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr8_tail
+
+qgemmVNNIx16_mr8_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr8_tail
 
 qgemmVNNIx16_mr8_loop:
 	VMOVDQU32    (BX), Z24
@@ -63430,13 +63737,25 @@ qgemmVNNIx16_mr8_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr7:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr7_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	VMOVDQU32 (SI)(CX*2), Z2
+	VMOVDQU32 (SI)(DX*1), Z3
+	VMOVDQU32 (SI)(CX*4), Z4
+	VMOVDQU32 (DI), Z5
+	VMOVDQU32 (DI)(CX*1), Z6
+	JMP       qgemmVNNIx16_mr7_started
+
+qgemmVNNIx16_mr7_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -63444,8 +63763,10 @@ qgemmVNNIx16_mr7:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr7_tail
+
+qgemmVNNIx16_mr7_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr7_tail
 
 qgemmVNNIx16_mr7_loop:
 	VMOVDQU32    (BX), Z24
@@ -63639,21 +63960,34 @@ qgemmVNNIx16_mr7_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr6:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
-	LEAQ   (SI)(CX*4), DI
-	ADDQ   CX, DI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	LEAQ      (SI)(CX*4), DI
+	ADDQ      CX, DI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr6_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	VMOVDQU32 (SI)(CX*2), Z2
+	VMOVDQU32 (SI)(DX*1), Z3
+	VMOVDQU32 (SI)(CX*4), Z4
+	VMOVDQU32 (DI), Z5
+	JMP       qgemmVNNIx16_mr6_started
+
+qgemmVNNIx16_mr6_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr6_tail
+
+qgemmVNNIx16_mr6_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr6_tail
 
 qgemmVNNIx16_mr6_loop:
 	VMOVDQU32    (BX), Z24
@@ -63828,18 +64162,30 @@ qgemmVNNIx16_mr6_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr5:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr5_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	VMOVDQU32 (SI)(CX*2), Z2
+	VMOVDQU32 (SI)(DX*1), Z3
+	VMOVDQU32 (SI)(CX*4), Z4
+	JMP       qgemmVNNIx16_mr5_started
+
+qgemmVNNIx16_mr5_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr5_tail
+
+qgemmVNNIx16_mr5_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr5_tail
 
 qgemmVNNIx16_mr5_loop:
 	VMOVDQU32    (BX), Z24
@@ -63990,17 +64336,28 @@ qgemmVNNIx16_mr5_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr4:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr4_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	VMOVDQU32 (SI)(CX*2), Z2
+	VMOVDQU32 (SI)(DX*1), Z3
+	JMP       qgemmVNNIx16_mr4_started
+
+qgemmVNNIx16_mr4_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr4_tail
+
+qgemmVNNIx16_mr4_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr4_tail
 
 qgemmVNNIx16_mr4_loop:
 	VMOVDQU32    (BX), Z24
@@ -64132,16 +64489,26 @@ qgemmVNNIx16_mr4_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr3:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr3_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	VMOVDQU32 (SI)(CX*2), Z2
+	JMP       qgemmVNNIx16_mr3_started
+
+qgemmVNNIx16_mr3_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr3_tail
+
+qgemmVNNIx16_mr3_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr3_tail
 
 qgemmVNNIx16_mr3_loop:
 	VMOVDQU32    (BX), Z24
@@ -64254,15 +64621,24 @@ qgemmVNNIx16_mr3_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr2:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr2_zero
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 (SI)(CX*1), Z1
+	JMP       qgemmVNNIx16_mr2_started
+
+qgemmVNNIx16_mr2_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr2_tail
+
+qgemmVNNIx16_mr2_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr2_tail
 
 qgemmVNNIx16_mr2_loop:
 	VMOVDQU32    (BX), Z24
@@ -64356,14 +64732,22 @@ qgemmVNNIx16_mr2_done:
 	JMP qgemmVNNIx16_next
 
 qgemmVNNIx16_mr1:
-	MOVQ   kg+8(FP), R9
-	MOVQ   b+32(FP), BX
-	MOVQ   lda+24(FP), CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   (SP), SI
+	MOVQ      kg+8(FP), R9
+	MOVQ      b+32(FP), BX
+	MOVQ      lda+24(FP), CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      (SP), SI
+	TESTQ     $0x00000008, flags+56(FP)
+	JZ        qgemmVNNIx16_mr1_zero
+	VMOVDQU32 (SI), Z0
+	JMP       qgemmVNNIx16_mr1_started
+
+qgemmVNNIx16_mr1_zero:
 	VPXORD Z0, Z0, Z0
-	TESTQ  R9, R9
-	JZ     qgemmVNNIx16_mr1_tail
+
+qgemmVNNIx16_mr1_started:
+	TESTQ R9, R9
+	JZ    qgemmVNNIx16_mr1_tail
 
 qgemmVNNIx16_mr1_loop:
 	VMOVDQU32    (BX), Z24

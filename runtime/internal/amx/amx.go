@@ -1,7 +1,7 @@
-// Package amx measures Intel AMX-INT8 tile products against the runtime's
-// AVX-512 VNNI GEMM kernel, on the CPUs that have AMX. It is a measurement,
-// not a kernel the generated code uses: see BenchmarkAMX and the README of
-// the runtime's int8 section for what it found.
+// Package amx holds Intel AMX-INT8 tile products for the runtime's int8
+// GEMM (its "amx" kernel, which runs 32-row blocks here and its store step
+// on the AVX-512 VNNI kernel), and BenchmarkAMX, which compares a bare tile
+// product with that VNNI kernel.
 //
 // Go's assembler has no AMX mnemonics, so amx_amd64.s writes each
 // instruction as its VEX bytes (LDTILECFG, TILELOADD, TDPBUSD, TILESTORED,
@@ -44,6 +44,20 @@ var ErrUnsupported = errors.New("amx: AMX-INT8 not available")
 func Available() error {
 	permOnce.Do(func() { permErr = requestPerm() })
 	return permErr
+}
+
+// Tile computes a block of 32 rows by w = 32 or 16 columns, C[i][j] =
+// sum_k A[i][k]*B(k, j) for K = 64*kt, with A at a (rows lda bytes apart,
+// 64*kt bytes each read), B in AMX's layout at b (kt*16 rows of w x 4
+// bytes, ldb bytes apart) and C written at c, ldcBytes apart. It is the
+// unchecked kernel the runtime's int8 GEMM calls; the caller has checked
+// Available and every address.
+func Tile(w int, a *uint8, lda int, b *int8, ldb int, c *int32, ldcBytes int, kt int) {
+	if w == 32 {
+		block32(&tileConfig, a, lda, b, ldb, c, ldcBytes, kt)
+		return
+	}
+	block16(&tileConfig, a, lda, b, ldb, c, ldcBytes, kt)
 }
 
 // Block computes the 32 x 32 int32 block C[i][j] = sum_k A[i][k]*B(k, j)

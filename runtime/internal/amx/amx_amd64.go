@@ -26,3 +26,6 @@ func requestPerm() error {
 
 //go:noescape
 func block32(cfg *[64]byte, a *uint8, lda int, b *int8, ldb int, c *int32, ldcBytes int, kt int)
+
+//go:noescape
+func block16(cfg *[64]byte, a *uint8, lda int, b *int8, ldb int, c *int32, ldcBytes int, kt int)

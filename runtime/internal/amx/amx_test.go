@@ -1,4 +1,4 @@
-package amx
+package amx_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cnnc/cnnc/runtime"
+	. "github.com/cnnc/cnnc/runtime/internal/amx"
 )
 
 func needAMX(t testing.TB) {

@@ -20,6 +20,7 @@ const (
 
 	qKindMask = 3
 	qRowZW    = 4 // subtract rs[i]*zw[j] (weights with a zero point)
+	qAccIn    = 8 // VNNI kernel: start from the int32 sums at a (rows lda bytes apart) instead of zero
 )
 
 // qgemmMR is the number of rows of the quantized kernels' tile.
@@ -415,11 +416,24 @@ func qgemmVNNIBody(name string, nv, mr int, locals qgemmLocals) {
 	Load(Param("lda"), l)
 	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
 	setBases(bases, locals.a, l, mr)
+	// With qAccIn, a holds int32 sums to start from (an AMX tile's
+	// products, see the runtime's qgemm.go), kg is 0, and this call is
+	// only the store step.
+	TESTQ(U32(qAccIn), param("flags"))
+	JZ(LabelRef(lbl("zero")))
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VMOVDQU32(rowAddr(bases, l, l3, i, 64*v), acc(i, v))
+		}
+	}
+	JMP(LabelRef(lbl("started")))
+	Label(lbl("zero"))
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			VPXORD(acc(i, v), acc(i, v), acc(i, v))
 		}
 	}
+	Label(lbl("started"))
 	rowA := func(i int) Mem { return rowAddr(bases, l, l3, i, 0) }
 	step := func() {
 		for v := 0; v < nv; v++ {
