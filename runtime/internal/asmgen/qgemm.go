@@ -419,18 +419,24 @@ func qgemmVNNIBody(name string, nv, mr int, locals qgemmLocals) {
 	// With qAccIn, a holds int32 sums to start from (an AMX tile's
 	// products, see the runtime's qgemm.go), kg is 0, and this call is
 	// only the store step.
+	// The sums start from the column offsets (bias - za*colSum), which
+	// saves the store step an add per accumulator: register copies
+	// cost no execution port, the adds did.
+	Load(Param("off"), R10)
 	TESTQ(U32(qAccIn), param("flags"))
 	JZ(LabelRef(lbl("zero")))
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			VMOVDQU32(rowAddr(bases, l, l3, i, 64*v), acc(i, v))
+			VPADDD(Mem{Base: R10, Disp: 64 * v}, acc(i, v), acc(i, v))
 		}
 	}
 	JMP(LabelRef(lbl("started")))
 	Label(lbl("zero"))
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			VPXORD(acc(i, v), acc(i, v), acc(i, v))
+	for v := 0; v < nv; v++ {
+		VMOVDQU32(Mem{Base: R10, Disp: 64 * v}, acc(0, v))
+		for i := 1; i < mr; i++ {
+			VMOVDQA32(acc(0, v), acc(i, v))
 		}
 	}
 	Label(lbl("started"))
@@ -476,16 +482,9 @@ func qgemmVNNIBody(name string, nv, mr int, locals qgemmLocals) {
 	Label(lbl("store"))
 	flags := R13
 	Load(Param("flags"), flags)
-	offp, zwp, rsp := R10, R11, R12
-	Load(Param("off"), offp)
+	zwp, rsp := R11, R12
 	Load(Param("zw"), zwp)
 	MOVQ(locals.rs, rsp)
-	for v := 0; v < nv; v++ {
-		VMOVDQU32(Mem{Base: offp, Disp: 64 * v}, t)
-		for i := 0; i < mr; i++ {
-			VPADDD(t, acc(i, v), acc(i, v))
-		}
-	}
 	TESTQ(U32(qRowZW), flags)
 	JZ(LabelRef(lbl("norow")))
 	for v := 0; v < nv; v++ {
