@@ -1,5 +1,24 @@
 #include "textflag.h"
 
+// PROLOGUE loads both kernels' arguments into their registers (see
+// block32) and the tile configuration.
+#define PROLOGUE \
+	MOVQ cfg+0(FP), AX \
+	MOVQ a+8(FP), SI \
+	MOVQ lda+16(FP), DX \
+	MOVQ b+24(FP), DI \
+	MOVQ ldb+32(FP), R8 \
+	MOVQ c+40(FP), R9 \
+	MOVQ ldcBytes+48(FP), R10 \
+	MOVQ kt+56(FP), CX \
+	MOVQ DX, R11 \
+	SHLQ $4, R11 \
+	ADDQ SI, R11 \
+	MOVQ R10, R12 \
+	SHLQ $4, R12 \
+	ADDQ R9, R12 \
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+
 // func block32(cfg *[64]byte, a *uint8, lda int, b *int8, ldb int, c *int32, ldcBytes int, kt int)
 //
 // Registers: AX cfg, SI a (rows 0-15), R11 a + 16*lda (rows 16-31), DX
@@ -8,21 +27,7 @@
 // 16-31, rows 16-31 cols 0-15, rows 16-31 cols 16-31), 4 and 5 A, 6 and
 // 7 B.
 TEXT ·block32(SB), NOSPLIT, $0-64
-	MOVQ cfg+0(FP), AX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), DX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), R8
-	MOVQ c+40(FP), R9
-	MOVQ ldcBytes+48(FP), R10
-	MOVQ kt+56(FP), CX
-	MOVQ DX, R11
-	SHLQ $4, R11
-	ADDQ SI, R11
-	MOVQ R10, R12
-	SHLQ $4, R12
-	ADDQ R9, R12
-	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+	PROLOGUE
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC0 // TILEZERO tmm0
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC8 // TILEZERO tmm1
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xD0 // TILEZERO tmm2
@@ -62,21 +67,7 @@ store:
 // block32 for one B tile (16 columns): tiles 0 and 2 accumulate rows 0-15
 // and 16-31, 4 and 5 hold A, 6 holds B.
 TEXT ·block16(SB), NOSPLIT, $0-64
-	MOVQ cfg+0(FP), AX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), DX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), R8
-	MOVQ c+40(FP), R9
-	MOVQ ldcBytes+48(FP), R10
-	MOVQ kt+56(FP), CX
-	MOVQ DX, R11
-	SHLQ $4, R11
-	ADDQ SI, R11
-	MOVQ R10, R12
-	SHLQ $4, R12
-	ADDQ R9, R12
-	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+	PROLOGUE
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC0 // TILEZERO tmm0
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xD0 // TILEZERO tmm2
 	TESTQ CX, CX

@@ -52,16 +52,7 @@ func qdepthwise() {
 	Load(Param("c"), cnum)
 	Load(Param("flags"), flags)
 	Load(Param("w"), wp)
-	Load(Param("za"), EAX)
-	VMOVD(EAX, za.AsX())
-	VPBROADCASTD(za.AsX(), za)
-	Load(Param("zy"), EAX)
-	VMOVD(EAX, zy.AsX())
-	VPBROADCASTD(zy.AsX(), zy)
-	VBROADCASTSS(param("lo"), lo)
-	VBROADCASTSS(param("hi"), hi)
-	Load(Param("scale"), RSI)
-	VBROADCASTSS(Mem{Base: RSI}, sc1)
+	qdwConsts(za, zy, lo, hi, sc1)
 
 	TESTQ(npix, npix)
 	JZ(LabelRef(name + "_done"))
@@ -189,16 +180,7 @@ func qdepthwiseVNNI() {
 	Load(Param("out"), outp)
 	Load(Param("in"), inp)
 	Load(Param("flags"), flags)
-	Load(Param("za"), EAX)
-	VMOVD(EAX, za.AsX())
-	VPBROADCASTD(za.AsX(), za)
-	Load(Param("zy"), EAX)
-	VMOVD(EAX, zy.AsX())
-	VPBROADCASTD(zy.AsX(), zy)
-	VBROADCASTSS(param("lo"), lo)
-	VBROADCASTSS(param("hi"), hi)
-	Load(Param("scale"), RSI)
-	VBROADCASTSS(Mem{Base: RSI}, sc1)
+	qdwConsts(za, zy, lo, hi, sc1)
 
 	// rowAt addresses pixel p of a group from base, with s1 and s3 one
 	// and three strides.
@@ -358,4 +340,20 @@ func qdepthwiseVNNI() {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// qdwConsts broadcasts the depthwise kernels' per-call constants: the
+// zero points za and zy, the clamp range and the first scale (the one
+// scale of qdwScale1). It clobbers EAX and RSI.
+func qdwConsts(za, zy, lo, hi, sc1 VecPhysical) {
+	Load(Param("za"), EAX)
+	VMOVD(EAX, za.AsX())
+	VPBROADCASTD(za.AsX(), za)
+	Load(Param("zy"), EAX)
+	VMOVD(EAX, zy.AsX())
+	VPBROADCASTD(zy.AsX(), zy)
+	VBROADCASTSS(param("lo"), lo)
+	VBROADCASTSS(param("hi"), hi)
+	Load(Param("scale"), RSI)
+	VBROADCASTSS(Mem{Base: RSI}, sc1)
 }
