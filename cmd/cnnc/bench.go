@@ -26,6 +26,7 @@ type benchJSON struct {
 	Iters    int                 `json:"iters"`
 	Rounds   int                 `json:"rounds"`
 	Kernel   string              `json:"kernel"`
+	QKernel  string              `json:"int8_kernel"`
 	Layers   []runtime.LayerTime `json:"layers,omitempty"`
 }
 
@@ -157,15 +158,15 @@ func benchCmd() *command {
 					}
 					return json.NewEncoder(out).Encode(benchJSON{
 						Model: path, MedianMs: r.MedianMs, P10Ms: r.P10Ms, P90Ms: r.P90Ms, RoundsMs: rms,
-						Batch: r.Batch, Threads: r.Threads, Iters: r.Iters, Rounds: *rounds, Kernel: r.Kernel, Layers: r.Layers,
+						Batch: r.Batch, Threads: r.Threads, Iters: r.Iters, Rounds: *rounds, Kernel: r.Kernel, QKernel: r.QKernel, Layers: r.Layers,
 					})
 				}
 				of := ""
 				if *rounds > 1 {
 					of = fmt.Sprintf(" (medians over %d rounds)", *rounds)
 				}
-				fmt.Fprintf(out, "%s: median %.4f ms (p10 %.4f, p90 %.4f)%s per Run of batch %d on %d thread(s), %.1f items/s; %d runs, GEMM kernel %s\n",
-					path, r.MedianMs, r.P10Ms, r.P90Ms, of, r.Batch, r.Threads, float64(r.Batch)*1000/r.MedianMs, r.Iters, r.Kernel)
+				fmt.Fprintf(out, "%s: median %.4f ms (p10 %.4f, p90 %.4f)%s per Run of batch %d on %d thread(s), %.1f items/s; %d runs, GEMM kernel %s (int8: %s)\n",
+					path, r.MedianMs, r.P10Ms, r.P90Ms, of, r.Batch, r.Threads, float64(r.Batch)*1000/r.MedianMs, r.Iters, r.Kernel, r.QKernel)
 				return nil
 			}
 		},

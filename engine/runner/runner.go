@@ -177,6 +177,7 @@ type Result struct {
 	// alternates rounds with another runtime.
 	RoundMedianMs []float64
 	Kernel        string // the GEMM micro-kernel in use
+	QKernel       string // the int8 GEMM micro-kernel quantized layers use
 	// Layers holds each layer's mean time per timed Run (the warm-up
 	// excluded) in a profiling build.
 	Layers []runtime.LayerTime `json:",omitempty"`
@@ -212,7 +213,7 @@ func Bench(e Entry, m Model, iters, rounds, batch int, warm func()) (*Result, er
 	if warm != nil {
 		warm()
 	}
-	r := &Result{Iters: iters, Rounds: rounds, Batch: batch, Kernel: runtime.SgemmKernel()}
+	r := &Result{Iters: iters, Rounds: rounds, Batch: batch, Kernel: runtime.SgemmKernel(), QKernel: runtime.QGemmKernel()}
 	var all []float64
 	for range rounds {
 		times := make([]float64, iters)
