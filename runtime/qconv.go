@@ -116,12 +116,15 @@ func qconvLDA(k int) int { return (k + 3) &^ 3 }
 // QConv2DWorkSize returns the scratch (in bytes) that QConv2D needs for
 // the window g with a GEMM inner dimension k = KH*KW*cin: one chunk of
 // im2col rows, or nothing when the convolution is 1x1, stride 1 and
-// unpadded (A is then the input itself).
+// unpadded (A is then the input itself). The chunk is rounded up to whole
+// blocks of 32 rows, plus one 64-byte K step, so that the AMX kernel can
+// take a last, partial block (ResNet's 49 pixels of a 7x7 layer) as a
+// whole one instead of leaving its rows to the VNNI kernel.
 func QConv2DWorkSize(g *Window, k int) int {
 	if directConv(g) {
 		return 0
 	}
-	return chunkRows(g) * qconvLDA(k)
+	return (chunkRows(g)+31)&^31*qconvLDA(k) + 64
 }
 
 // QConv2D is a quantized convolution (QLinearConv, ConvInteger, or a QDQ
@@ -199,7 +202,7 @@ func (cj *qconvJob) run(plan *qgemmPlan, r0, r1 int) {
 	for i := r0; i < r1; i += convChunk {
 		i1 := min(r1, i+convChunk)
 		qim2colRows(cj.work, lda, cj.src, &cj.g, cj.c0, cj.cin, i, i1, cj.za)
-		sub := plan.rows(i, i1, cj.work[:(i1-i)*lda], lda)
+		sub := plan.rows(i, i1, cj.work, lda)
 		sub.run(0, i1-i, 0, sub.panels)
 	}
 }
@@ -208,7 +211,7 @@ func (cj *qconvJob) run(plan *qgemmPlan, r0, r1 int) {
 // for a GEMM split by panels instead of by chunks.
 func (cj *qconvJob) run0(plan *qgemmPlan) {
 	qim2colRows(cj.work, plan.lda, cj.src, &cj.g, cj.c0, cj.cin, 0, plan.m, cj.za)
-	plan.a = cj.work[:plan.m*plan.lda]
+	plan.a = cj.work
 }
 
 // PackedQDepthwise holds int8 depthwise filters for QDepthwiseConv, with

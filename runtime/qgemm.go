@@ -681,7 +681,8 @@ func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 }
 
 // runAMX is run for the AMX kernel: blocks of 32 rows whose 64-byte K
-// steps lie inside A go through AMX tile products, a panel at a time, and
+// steps lie inside A's slice (the last block may be partial) go through
+// AMX tile products, a panel at a time, and
 // the VNNI kernel's store step (amxRows); the other rows, and every row
 // when K is too short for AMX to pay (amxBlockMin), go through the VNNI
 // kernel, which reads the same packed panels.
@@ -693,9 +694,13 @@ func (g *qgemmPlan) runAMX(m0, m1, p0, p1 int) {
 		var rs [32]int32
 		var q qPanel
 		st := &g.st
-		for ; i+32 <= m1 && (i+31)*g.lda+64*kt <= len(g.a); i += 32 {
+		// A block may end past m1 when A's slice has room for all of it
+		// (QConv2D's scratch does): its rows beyond m1 hold whatever is
+		// there, and their sums are not stored.
+		for ; i < m1 && (i+31)*g.lda+64*kt <= len(g.a); i += 32 {
+			rows := min(32, m1-i)
 			if g.b.zw != nil {
-				for r := 0; r < 32; r++ {
+				for r := 0; r < rows; r++ {
 					var s int32
 					for _, x := range g.a[(i+r)*g.lda : (i+r)*g.lda+g.k] {
 						s += int32(x)
@@ -708,14 +713,60 @@ func (g *qgemmPlan) runAMX(m0, m1, p0, p1 int) {
 				nw := g.b.col[p+1] - j0
 				w := g.b.width[p]
 				g.panel(&q, j0, nw, w)
-				amxRows(g, i, p, nw, w, unsafe.Add(g.c, (i*st.ldc+j0)*st.esize), &q, rs[:], &sums)
+				amxRows(g, i, rows, p, nw, w, unsafe.Add(g.c, (i*st.ldc+j0)*st.esize), &q, rs[:], &sums)
 			}
 		}
+	}
+	if i < m1 && kt >= amxBlockMin && m1-i <= 32 && 64*kt <= amxTailBytes/32 {
+		g.amxTail(i, m1, p0, p1, kt)
+		return
 	}
 	if i < m1 {
 		sub := *g
 		sub.kern = avx512VNNIQKernel
 		sub.run(i, m1, p0, p1)
+	}
+}
+
+// amxTailBytes bounds the stack copy of a last, partial block of A that
+// amxTail runs on AMX: 32 rows of at most 1 KiB (K <= 1024, every 1x1
+// convolution of MobileNet-like networks; im2col rows, longer, get room in
+// QConv2D's scratch instead).
+const amxTailBytes = 32 << 10
+
+// amxTail runs rows [i, m1) (fewer than 32, the end of A) as one AMX block
+// on a copy of them, rows 64*kt bytes apart with the rest zero, so that a
+// 7x7 layer's 49 pixels are two AMX blocks rather than one and 17 rows on
+// the VNNI kernel. It is a function of its own so that only these calls
+// clear the buffer.
+func (g *qgemmPlan) amxTail(i, m1, p0, p1, kt int) {
+	var buf [amxTailBytes]uint8
+	lda := 64 * kt
+	rows := m1 - i
+	for r := 0; r < rows; r++ {
+		copy(buf[r*lda:r*lda+g.k], g.a[(i+r)*g.lda:(i+r)*g.lda+g.k])
+	}
+	var rs [32]int32
+	if g.b.zw != nil {
+		for r := 0; r < rows; r++ {
+			var s int32
+			for _, x := range buf[r*lda : r*lda+g.k] {
+				s += int32(x)
+			}
+			rs[r] = s - int32(g.k)*g.za
+		}
+	}
+	sub := *g
+	sub.a, sub.lda = buf[:], lda
+	var sums [32 * 32]int32
+	var q qPanel
+	st := &g.st
+	for p := p0; p < p1; p++ {
+		j0 := g.b.col[p]
+		nw := g.b.col[p+1] - j0
+		w := g.b.width[p]
+		g.panel(&q, j0, nw, w)
+		amxRows(&sub, 0, rows, p, nw, w, unsafe.Add(g.c, (i*st.ldc+j0)*st.esize), &q, rs[:], &sums)
 	}
 }
 

@@ -53,6 +53,7 @@ func wantKernel(t *testing.T, pb *PackedQB, kern *qkernel) {
 
 type qgemmCase struct {
 	m, n, k  int
+	aslack   int // bytes of A's slice past its last row (AMX may compute a whole block there)
 	lda, ldc int // 0 means tight
 	coff     int
 	transB   bool
@@ -112,7 +113,7 @@ func runQGemmCase(t *testing.T, kern *qkernel, r *rand.Rand, tc qgemmCase) {
 	m, n, k := tc.m, tc.n, tc.k
 	lda := max(tc.lda, k)
 	ldc := max(tc.ldc, n+tc.coff)
-	a := make([]uint8, max(0, (m-1)*lda+k))
+	a := make([]uint8, max(0, (m-1)*lda+k)+tc.aslack)
 	ldb := n + 1
 	if tc.transB {
 		ldb = k + 3
@@ -124,6 +125,9 @@ func runQGemmCase(t *testing.T, kern *qkernel, r *rand.Rand, tc qgemmCase) {
 		bsrc = make([]int8, k*ldb)
 	}
 	qData(r, tc.data, a, bsrc)
+	for i := len(a) - tc.aslack; i < len(a); i++ {
+		a[i] = uint8(r.IntN(256)) // bytes past A that a kernel may read and must not use
+	}
 	bidx := func(kk, j int) int {
 		if tc.transB {
 			return j*ldb + kk
@@ -1321,6 +1325,9 @@ func TestQGemmAMX(t *testing.T) {
 					bias: i%2 == 0, perCol: i%3 == 0, transB: i%5 == 0, zb: []string{"", "tensor", "col"}[i%3]}
 				if i%7 == 0 {
 					tc.lda, tc.ldc, tc.coff = k+9, n+5, 2
+				}
+				if i%2 == 1 {
+					tc.aslack = 32*max(tc.lda, k) + 64 // room for a last, partial AMX block
 				}
 				if kind == qOutS8 {
 					tc.zy = int32(r.IntN(256) - 128)

@@ -238,23 +238,23 @@ const amxBlockMin = 2
 
 // amxRows runs AMX on the 32 rows of A from row i for panel p of
 // packed width w, into the int32 block sums (w columns, rows w*4 bytes
-// apart), then the VNNI kernel's store step on them into ct; with nw < w
-// it stores through a scratch tile as qAsmTile does.
-func amxRows(g *qgemmPlan, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32, sums *[32 * 32]int32) {
+// apart), then the VNNI kernel's store step on the first rows of them
+// into ct; with nw < w it stores through a scratch tile as qAsmTile does.
+func amxRows(g *qgemmPlan, i, rows, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32, sums *[32 * 32]int32) {
 	kt := g.b.kern.rowsPacked(g.k) / 64
 	amx.Tile(w, &g.a[i*g.lda], g.lda, (*int8)(g.b.panelData(p)), 4*w, &sums[0], 4*w, kt)
 	st := &g.st
 	flags := g.flags | qAccIn
 	sp := (*uint8)(unsafe.Pointer(&sums[0]))
 	if nw == w {
-		qgemmAsm(avx512VNNIQKernel, w, 32, 0, sp, 4*w, nil, (*byte)(ct), st.ldc*st.esize, flags, q, rs, nil, st)
+		qgemmAsm(avx512VNNIQKernel, w, rows, 0, sp, 4*w, nil, (*byte)(ct), st.ldc*st.esize, flags, q, rs, nil, st)
 		return
 	}
 	// The store step in place over the sums, then the wanted columns.
 	tb := unsafe.Pointer(&sums[0])
-	qgemmAsm(avx512VNNIQKernel, w, 32, 0, sp, 4*w, nil, (*byte)(tb), w*st.esize, flags, q, rs, nil, st)
+	qgemmAsm(avx512VNNIQKernel, w, rows, 0, sp, 4*w, nil, (*byte)(tb), w*st.esize, flags, q, rs, nil, st)
 	ldc := st.ldc * st.esize
-	for r := 0; r < 32; r++ {
+	for r := 0; r < rows; r++ {
 		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
 		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
 	}

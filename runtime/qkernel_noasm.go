@@ -59,7 +59,7 @@ func qsumRowsAsm(acc []int32, src []uint8, stride, rows int) {
 const amxBlockMin = 2
 
 // amxRows is never called without assembly kernels.
-func amxRows(g *qgemmPlan, i, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32, sums *[32 * 32]int32) {
+func amxRows(g *qgemmPlan, i, rows, p, nw, w int, ct unsafe.Pointer, q *qPanel, rs []int32, sums *[32 * 32]int32) {
 	panic("runtime: no AMX")
 }
 
