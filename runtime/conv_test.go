@@ -194,6 +194,11 @@ var dwGeoms = append([]Window{
 	{H: 3, W: 20, C: 64, KH: 1, KW: 9, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 0, PadL: 4, PadB: 0, PadR: 4, OH: 3, OW: 20},
 	{H: 5, W: 6, C: 120, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 5, OW: 6}, // 64+32+16+8
 	{H: 5, W: 6, C: 8, KH: 3, KW: 3, StrideH: 2, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 3, OW: 6},
+	// Rows wide enough for runs of whole eight-pixel groups inside the
+	// image between the border groups (the row kernels' unmasked calls).
+	{H: 6, W: 30, C: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 1, PadL: 1, PadB: 1, PadR: 1, OH: 6, OW: 30},
+	{H: 9, W: 41, C: 48, KH: 5, KW: 5, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, PadT: 2, PadL: 2, PadB: 2, PadR: 2, OH: 5, OW: 21},
+	{H: 8, W: 27, C: 16, KH: 7, KW: 7, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, PadT: 3, PadL: 3, PadB: 3, PadR: 3, OH: 8, OW: 27},
 }, convGeoms...)
 
 func TestDepthwiseConv(t *testing.T) {

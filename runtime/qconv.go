@@ -350,6 +350,12 @@ func (d *qdwJob) run(oh0, oh1 int) {
 	if len(st.scale) == 1 {
 		flags |= qdwScale1
 	}
+	if cv == c && qdwRowOK(g) {
+		for oh := oh0; oh < oh1; oh++ {
+			d.rowAsm(oh, flags)
+		}
+		return
+	}
 	owLo, owHi := interiorCols(g)
 	var table [2 * maxAsmTaps]int
 	for oh := oh0; oh < oh1; oh++ {

@@ -259,3 +259,121 @@ func amxRows(g *qgemmPlan, i, rows, p, nw, w int, ct unsafe.Pointer, q *qPanel, 
 		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
 	}
 }
+
+// qdwRowOK reports whether the int8 row kernels take the window g: AVX-512
+// VNNI, a 3, 5 or 7 wide window at stride 1 or 2, undilated columns, and
+// rows of at least one group of eight pixels; the caller also needs whole
+// vectors of 16 channels.
+func qdwRowOK(g *Window) bool {
+	return qdwISA == isaAVX512 && g.DilW == 1 && g.OW >= 8 && g.C%16 == 0 &&
+		(g.KW == 3 || g.KW == 5 || g.KW == 7) && (g.StrideW == 1 || g.StrideW == 2)
+}
+
+// qdwRowAsm computes output row oh of d with the row kernels, eight pixels
+// at a time: groups whose input columns are all inside the image go to the
+// plain kernel, a run of them in one call (folding the zero point when
+// every kernel row is inside too), the others to the Mask kernel; a last
+// group that would pass the row's end starts earlier instead and computes
+// a few pixels again, with the same result.
+func (d *qdwJob) rowAsm(oh int, flags uint) {
+	g, st := &d.g, &d.st
+	c := g.C
+	kh0, kh1 := kRange(oh, g.StrideH, g.PadT, g.DilH, g.KH, g.H)
+	in, wp := &d.src[0], &d.w32[0]
+	if kh1 > kh0 {
+		ih0 := oh*g.StrideH - g.PadT + kh0*g.DilH
+		in, wp = &d.src[ih0*g.W*c], &d.w32[kh0*g.KW*c]
+	}
+	var bp *int32
+	if flags&qdwBias != 0 {
+		bp = &st.bias[0]
+	}
+	sp, ws := &st.scale[0], &d.wsum[0]
+	rowb, wrowb, nkh := g.DilH*g.W*c, 4*g.KW*c, kh1-kh0
+	const np = 8
+	ncols := (np-1)*g.StrideW + g.KW
+	full := uint32(1)<<ncols - 1
+	plain := flags
+	if nkh == g.KH {
+		plain |= qdwFold
+	}
+	out := unsafe.Add(d.dst, oh*g.OW*d.ldd)
+	call := func(masked bool, npix, ow int, f uint, mask uint32) {
+		qdwRowCall(g.KW, g.StrideW, masked, npix, (*uint8)(unsafe.Add(out, ow*d.ldd)), d.ldd, in, ow*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, c, bp, sp, ws, f, d.za, st.zy, st.loF, st.hiF, mask)
+	}
+	run, runN := 0, 0
+	for ow := 0; ; ow += np {
+		last := ow+np >= g.OW
+		if last {
+			ow = g.OW - np
+		}
+		col0 := ow*g.StrideW - g.PadL
+		mask := full
+		if col0 < 0 {
+			mask &^= uint32(1)<<min(-col0, ncols) - 1
+		}
+		if hi := g.W - col0; hi < ncols {
+			mask &= uint32(1)<<max(hi, 0) - 1
+		}
+		if mask == full && ow == run+runN*np {
+			if runN == 0 {
+				run = ow
+			}
+			runN++
+		} else {
+			if runN > 0 {
+				call(false, runN*np, run, plain, full)
+			}
+			runN = 0
+			if mask == full {
+				run, runN = ow, 1
+			} else {
+				call(true, np, ow, flags, mask)
+			}
+		}
+		if last {
+			break
+		}
+	}
+	if runN > 0 {
+		call(false, runN*np, run, plain, full)
+	}
+}
+
+// qdwRowCall calls the int8 row kernel for kernel width kw and stride st (a
+// switch rather than a table of funcs, whose indirect calls would make
+// every pointer escape).
+func qdwRowCall(kw, st int, masked bool, npix int, out *uint8, ostride int, in *uint8, col0, rowb, nkh int, w *int32, wrowb, c, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za, zy int32, lo, hi float32, mask uint32) {
+	m := 0
+	if masked {
+		m = 1
+	}
+	switch kw<<2 | st<<1 | m {
+	case 3<<2 | 1<<1 | 0:
+		qdepthwiseRowVNNIK3S1(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 3<<2 | 1<<1 | 1:
+		qdepthwiseRowVNNIK3S1Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 3<<2 | 2<<1 | 0:
+		qdepthwiseRowVNNIK3S2(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 3<<2 | 2<<1 | 1:
+		qdepthwiseRowVNNIK3S2Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 5<<2 | 1<<1 | 0:
+		qdepthwiseRowVNNIK5S1(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 5<<2 | 1<<1 | 1:
+		qdepthwiseRowVNNIK5S1Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 5<<2 | 2<<1 | 0:
+		qdepthwiseRowVNNIK5S2(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 5<<2 | 2<<1 | 1:
+		qdepthwiseRowVNNIK5S2Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 7<<2 | 1<<1 | 0:
+		qdepthwiseRowVNNIK7S1(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 7<<2 | 1<<1 | 1:
+		qdepthwiseRowVNNIK7S1Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 7<<2 | 2<<1 | 0:
+		qdepthwiseRowVNNIK7S2(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	case 7<<2 | 2<<1 | 1:
+		qdepthwiseRowVNNIK7S2Mask(npix, out, ostride, in, col0, rowb, nkh, w, wrowb, c, cvb, bias, scale, wsum, flags, za, zy, lo, hi, mask)
+	default:
+		panic("runtime: no int8 depthwise row kernel")
+	}
+}

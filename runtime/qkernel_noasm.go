@@ -66,3 +66,8 @@ func amxRows(g *qgemmPlan, i, rows, p, nw, w int, ct unsafe.Pointer, q *qPanel, 
 // avx512VNNIQKernel stands for the VNNI kernel that AMX plans fall back
 // to; there is none without assembly, and no AMX plan either.
 var avx512VNNIQKernel = goQKernel
+
+func qdwRowOK(g *Window) bool { return false }
+
+// rowAsm is never called without assembly kernels.
+func (d *qdwJob) rowAsm(oh int, flags uint) { panic("runtime: no int8 depthwise row kernel") }

@@ -66381,6 +66381,3681 @@ qdepthwiseVNNI_done:
 	VZEROUPPER
 	RET
 
+// func qdepthwiseRowVNNIK3S1(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK3S1(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK3S1_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK3S1_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK3S1_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK3S1_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S1_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK3S1_init
+
+qdepthwiseRowVNNIK3S1_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK3S1_init:
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S1_copy
+	MOVQ      wsum+104(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z16
+	VPMULLD   Z17, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+
+qdepthwiseRowVNNIK3S1_copy:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK3S1_store
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S1_khz
+
+qdepthwiseRowVNNIK3S1_khf:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX), Z16
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPDPWSSD  Z10, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK3S1_khf
+	JMP       qdepthwiseRowVNNIK3S1_store
+
+qdepthwiseRowVNNIK3S1_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK3S1_khz
+
+qdepthwiseRowVNNIK3S1_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK3S1_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK3S1_scaled
+
+qdepthwiseRowVNNIK3S1_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK3S1_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK3S1_blk
+
+qdepthwiseRowVNNIK3S1_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK3S1_grp
+
+qdepthwiseRowVNNIK3S1_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK3S1Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK3S1Mask(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK3S1Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK3S1Mask_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK3S1Mask_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK3S1Mask_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK3S1Mask_init
+
+qdepthwiseRowVNNIK3S1Mask_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK3S1Mask_init:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK3S1Mask_store
+
+qdepthwiseRowVNNIK3S1Mask_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	TESTL     $0x00000001, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_0
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_0:
+	TESTL     $0x00000002, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_1
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_1:
+	TESTL     $0x00000004, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_2
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_2:
+	TESTL     $0x00000008, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_3
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_3:
+	TESTL     $0x00000010, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_4
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_4:
+	TESTL     $0x00000020, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_5
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_5:
+	TESTL     $0x00000040, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_6
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_6:
+	TESTL     $0x00000080, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_7
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_7:
+	TESTL     $0x00000100, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_8
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_8:
+	TESTL     $0x00000200, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S1Mask_skipfalse_9
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z7
+
+qdepthwiseRowVNNIK3S1Mask_skipfalse_9:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  qdepthwiseRowVNNIK3S1Mask_khz
+
+qdepthwiseRowVNNIK3S1Mask_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK3S1Mask_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK3S1Mask_scaled
+
+qdepthwiseRowVNNIK3S1Mask_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK3S1Mask_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK3S1Mask_blk
+
+qdepthwiseRowVNNIK3S1Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK3S1Mask_grp
+
+qdepthwiseRowVNNIK3S1Mask_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK3S2(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK3S2(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK3S2_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK3S2_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK3S2_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK3S2_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S2_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK3S2_init
+
+qdepthwiseRowVNNIK3S2_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK3S2_init:
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S2_copy
+	MOVQ      wsum+104(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z16
+	VPMULLD   Z17, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+
+qdepthwiseRowVNNIK3S2_copy:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK3S2_store
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S2_khz
+
+qdepthwiseRowVNNIK3S2_khf:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPDPWSSD  Z9, Z16, Z1
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (AX), Z16
+	VPDPWSSD  Z9, Z16, Z2
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPDPWSSD  Z9, Z16, Z3
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPDPWSSD  Z9, Z16, Z4
+	VPMOVZXBD (BX), Z16
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z5
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPDPWSSD  Z9, Z16, Z6
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (DX), Z16
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPDPWSSD  Z10, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK3S2_khf
+	JMP       qdepthwiseRowVNNIK3S2_store
+
+qdepthwiseRowVNNIK3S2_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z1
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z2
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z3
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z4
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z5
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z6
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (DX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK3S2_khz
+
+qdepthwiseRowVNNIK3S2_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK3S2_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK3S2_scaled
+
+qdepthwiseRowVNNIK3S2_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK3S2_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK3S2_blk
+
+qdepthwiseRowVNNIK3S2_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK3S2_grp
+
+qdepthwiseRowVNNIK3S2_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK3S2Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK3S2Mask(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK3S2Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK3S2Mask_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK3S2Mask_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK3S2Mask_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK3S2Mask_init
+
+qdepthwiseRowVNNIK3S2Mask_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK3S2Mask_init:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK3S2Mask_store
+
+qdepthwiseRowVNNIK3S2Mask_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	TESTL     $0x00000001, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_0
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_0:
+	TESTL     $0x00000002, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_1
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_1:
+	TESTL     $0x00000004, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_2
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_2:
+	TESTL     $0x00000008, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_3
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z1
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_3:
+	TESTL     $0x00000010, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_4
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_4:
+	TESTL     $0x00000020, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_5
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z2
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_5:
+	TESTL     $0x00000040, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_6
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_6:
+	TESTL     $0x00000080, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_7
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z3
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_7:
+	TESTL     $0x00000100, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_8
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_8:
+	TESTL     $0x00000200, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_9
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z4
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_9:
+	TESTL     $0x00000400, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_10
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_10:
+	TESTL     $0x00000800, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_11
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z5
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_11:
+	TESTL     $0x00001000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_12
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_12:
+	TESTL     $0x00002000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_13
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z6
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_13:
+	TESTL     $0x00004000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_14
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_14:
+	TESTL     $0x00008000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_15
+	VPMOVZXBD (DX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z7
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_15:
+	TESTL     $0x00010000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK3S2Mask_skipfalse_16
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z7
+
+qdepthwiseRowVNNIK3S2Mask_skipfalse_16:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  qdepthwiseRowVNNIK3S2Mask_khz
+
+qdepthwiseRowVNNIK3S2Mask_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK3S2Mask_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK3S2Mask_scaled
+
+qdepthwiseRowVNNIK3S2Mask_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK3S2Mask_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK3S2Mask_blk
+
+qdepthwiseRowVNNIK3S2Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK3S2Mask_grp
+
+qdepthwiseRowVNNIK3S2Mask_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK5S1(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK5S1(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK5S1_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK5S1_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK5S1_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK5S1_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S1_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK5S1_init
+
+qdepthwiseRowVNNIK5S1_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK5S1_init:
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S1_copy
+	MOVQ      wsum+104(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z16
+	VPMULLD   Z17, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+
+qdepthwiseRowVNNIK5S1_copy:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK5S1_store
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S1_khz
+
+qdepthwiseRowVNNIK5S1_khf:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX), Z16
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (BX), Z16
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPDPWSSD  Z12, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK5S1_khf
+	JMP       qdepthwiseRowVNNIK5S1_store
+
+qdepthwiseRowVNNIK5S1_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK5S1_khz
+
+qdepthwiseRowVNNIK5S1_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK5S1_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK5S1_scaled
+
+qdepthwiseRowVNNIK5S1_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK5S1_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK5S1_blk
+
+qdepthwiseRowVNNIK5S1_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK5S1_grp
+
+qdepthwiseRowVNNIK5S1_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK5S1Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK5S1Mask(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK5S1Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK5S1Mask_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK5S1Mask_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK5S1Mask_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK5S1Mask_init
+
+qdepthwiseRowVNNIK5S1Mask_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK5S1Mask_init:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK5S1Mask_store
+
+qdepthwiseRowVNNIK5S1Mask_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	TESTL     $0x00000001, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_0
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_0:
+	TESTL     $0x00000002, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_1
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_1:
+	TESTL     $0x00000004, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_2
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_2:
+	TESTL     $0x00000008, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_3
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_3:
+	TESTL     $0x00000010, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_4
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_4:
+	TESTL     $0x00000020, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_5
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_5:
+	TESTL     $0x00000040, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_6
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_6:
+	TESTL     $0x00000080, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_7
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_7:
+	TESTL     $0x00000100, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_8
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_8:
+	TESTL     $0x00000200, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_9
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_9:
+	TESTL     $0x00000400, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_10
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_10:
+	TESTL     $0x00000800, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S1Mask_skipfalse_11
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z7
+
+qdepthwiseRowVNNIK5S1Mask_skipfalse_11:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  qdepthwiseRowVNNIK5S1Mask_khz
+
+qdepthwiseRowVNNIK5S1Mask_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK5S1Mask_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK5S1Mask_scaled
+
+qdepthwiseRowVNNIK5S1Mask_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK5S1Mask_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK5S1Mask_blk
+
+qdepthwiseRowVNNIK5S1Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK5S1Mask_grp
+
+qdepthwiseRowVNNIK5S1Mask_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK5S2(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK5S2(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK5S2_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK5S2_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK5S2_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK5S2_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S2_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK5S2_init
+
+qdepthwiseRowVNNIK5S2_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK5S2_init:
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S2_copy
+	MOVQ      wsum+104(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z16
+	VPMULLD   Z17, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+
+qdepthwiseRowVNNIK5S2_copy:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK5S2_store
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S2_khz
+
+qdepthwiseRowVNNIK5S2_khf:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (AX), Z16
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPMOVZXBD (BX), Z16
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (DX), Z16
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (DX)(R12*2), Z16
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (DX)(R13*1), Z16
+	VPDPWSSD  Z12, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK5S2_khf
+	JMP       qdepthwiseRowVNNIK5S2_store
+
+qdepthwiseRowVNNIK5S2_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (DX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (DX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (DX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK5S2_khz
+
+qdepthwiseRowVNNIK5S2_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK5S2_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK5S2_scaled
+
+qdepthwiseRowVNNIK5S2_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK5S2_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK5S2_blk
+
+qdepthwiseRowVNNIK5S2_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK5S2_grp
+
+qdepthwiseRowVNNIK5S2_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK5S2Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK5S2Mask(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK5S2Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK5S2Mask_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK5S2Mask_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK5S2Mask_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK5S2Mask_init
+
+qdepthwiseRowVNNIK5S2Mask_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK5S2Mask_init:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK5S2Mask_store
+
+qdepthwiseRowVNNIK5S2Mask_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	TESTL     $0x00000001, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_0
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_0:
+	TESTL     $0x00000002, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_1
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_1:
+	TESTL     $0x00000004, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_2
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_2:
+	TESTL     $0x00000008, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_3
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_3:
+	TESTL     $0x00000010, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_4
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_4:
+	TESTL     $0x00000020, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_5
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_5:
+	TESTL     $0x00000040, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_6
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_6:
+	TESTL     $0x00000080, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_7
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_7:
+	TESTL     $0x00000100, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_8
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_8:
+	TESTL     $0x00000200, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_9
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_9:
+	TESTL     $0x00000400, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_10
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_10:
+	TESTL     $0x00000800, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_11
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_11:
+	TESTL     $0x00001000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_12
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_12:
+	TESTL     $0x00002000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_13
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_13:
+	TESTL     $0x00004000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_14
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_14:
+	TESTL     $0x00008000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_15
+	VPMOVZXBD (DX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_15:
+	TESTL     $0x00010000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_16
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_16:
+	TESTL     $0x00020000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_17
+	VPMOVZXBD (DX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z7
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_17:
+	TESTL     $0x00040000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK5S2Mask_skipfalse_18
+	VPMOVZXBD (DX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z7
+
+qdepthwiseRowVNNIK5S2Mask_skipfalse_18:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  qdepthwiseRowVNNIK5S2Mask_khz
+
+qdepthwiseRowVNNIK5S2Mask_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK5S2Mask_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK5S2Mask_scaled
+
+qdepthwiseRowVNNIK5S2Mask_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK5S2Mask_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK5S2Mask_blk
+
+qdepthwiseRowVNNIK5S2Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK5S2Mask_grp
+
+qdepthwiseRowVNNIK5S2Mask_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK7S1(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK7S1(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK7S1_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK7S1_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK7S1_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK7S1_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S1_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK7S1_init
+
+qdepthwiseRowVNNIK7S1_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK7S1_init:
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S1_copy
+	MOVQ      wsum+104(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z16
+	VPMULLD   Z17, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+
+qdepthwiseRowVNNIK7S1_copy:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK7S1_store
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S1_khz
+
+qdepthwiseRowVNNIK7S1_khf:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	LEAQ      (DI)(R12*4), R8
+	LEAQ      (R8)(R12*1), R8
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	VMOVDQU32 (R8), Z13
+	VMOVDQU32 (R8)(R12*1), Z14
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX), Z16
+	VPDPWSSD  Z13, Z16, Z0
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPDPWSSD  Z14, Z16, Z0
+	VPDPWSSD  Z13, Z16, Z1
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPDPWSSD  Z14, Z16, Z1
+	VPDPWSSD  Z13, Z16, Z2
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPDPWSSD  Z14, Z16, Z2
+	VPDPWSSD  Z13, Z16, Z3
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPDPWSSD  Z14, Z16, Z3
+	VPDPWSSD  Z13, Z16, Z4
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (BX), Z16
+	VPDPWSSD  Z14, Z16, Z4
+	VPDPWSSD  Z13, Z16, Z5
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPDPWSSD  Z14, Z16, Z5
+	VPDPWSSD  Z13, Z16, Z6
+	VPDPWSSD  Z12, Z16, Z7
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPDPWSSD  Z14, Z16, Z6
+	VPDPWSSD  Z13, Z16, Z7
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPDPWSSD  Z14, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK7S1_khf
+	JMP       qdepthwiseRowVNNIK7S1_store
+
+qdepthwiseRowVNNIK7S1_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	LEAQ      (DI)(R12*4), R8
+	LEAQ      (R8)(R12*1), R8
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	VMOVDQU32 (R8), Z13
+	VMOVDQU32 (R8)(R12*1), Z14
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z0
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z0
+	VPDPWSSD  Z13, Z16, Z1
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z1
+	VPDPWSSD  Z13, Z16, Z2
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z2
+	VPDPWSSD  Z13, Z16, Z3
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z3
+	VPDPWSSD  Z13, Z16, Z4
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z4
+	VPDPWSSD  Z13, Z16, Z5
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z5
+	VPDPWSSD  Z13, Z16, Z6
+	VPDPWSSD  Z12, Z16, Z7
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z6
+	VPDPWSSD  Z13, Z16, Z7
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK7S1_khz
+
+qdepthwiseRowVNNIK7S1_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK7S1_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK7S1_scaled
+
+qdepthwiseRowVNNIK7S1_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK7S1_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK7S1_blk
+
+qdepthwiseRowVNNIK7S1_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK7S1_grp
+
+qdepthwiseRowVNNIK7S1_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK7S1Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK7S1Mask(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK7S1Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK7S1Mask_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK7S1Mask_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK7S1Mask_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK7S1Mask_init
+
+qdepthwiseRowVNNIK7S1Mask_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK7S1Mask_init:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK7S1Mask_store
+
+qdepthwiseRowVNNIK7S1Mask_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	LEAQ      (DI)(R12*4), R8
+	LEAQ      (R8)(R12*1), R8
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	VMOVDQU32 (R8), Z13
+	VMOVDQU32 (R8)(R12*1), Z14
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	TESTL     $0x00000001, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_0
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_0:
+	TESTL     $0x00000002, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_1
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_1:
+	TESTL     $0x00000004, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_2
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_2:
+	TESTL     $0x00000008, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_3
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_3:
+	TESTL     $0x00000010, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_4
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_4:
+	TESTL     $0x00000020, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_5
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z0
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_5:
+	TESTL     $0x00000040, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_6
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z0
+	VPDPWSSD  Z13, Z16, Z1
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_6:
+	TESTL     $0x00000080, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_7
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z1
+	VPDPWSSD  Z13, Z16, Z2
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_7:
+	TESTL     $0x00000100, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_8
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z2
+	VPDPWSSD  Z13, Z16, Z3
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_8:
+	TESTL     $0x00000200, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_9
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z3
+	VPDPWSSD  Z13, Z16, Z4
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_9:
+	TESTL     $0x00000400, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_10
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z4
+	VPDPWSSD  Z13, Z16, Z5
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_10:
+	TESTL     $0x00000800, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_11
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z5
+	VPDPWSSD  Z13, Z16, Z6
+	VPDPWSSD  Z12, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_11:
+	TESTL     $0x00001000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_12
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z6
+	VPDPWSSD  Z13, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_12:
+	TESTL     $0x00002000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S1Mask_skipfalse_13
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z7
+
+qdepthwiseRowVNNIK7S1Mask_skipfalse_13:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  qdepthwiseRowVNNIK7S1Mask_khz
+
+qdepthwiseRowVNNIK7S1Mask_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK7S1Mask_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK7S1Mask_scaled
+
+qdepthwiseRowVNNIK7S1Mask_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK7S1Mask_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK7S1Mask_blk
+
+qdepthwiseRowVNNIK7S1Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x08, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK7S1Mask_grp
+
+qdepthwiseRowVNNIK7S1Mask_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK7S2(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK7S2(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK7S2_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK7S2_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK7S2_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK7S2_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S2_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK7S2_init
+
+qdepthwiseRowVNNIK7S2_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK7S2_init:
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S2_copy
+	MOVQ      wsum+104(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z16
+	VPMULLD   Z17, Z16, Z16
+	VPSUBD    Z16, Z0, Z0
+
+qdepthwiseRowVNNIK7S2_copy:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK7S2_store
+	TESTQ     $0x00000008, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S2_khz
+
+qdepthwiseRowVNNIK7S2_khf:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	LEAQ      (DX)(R12*4), R14
+	LEAQ      (R14)(R12*1), R14
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	LEAQ      (DI)(R12*4), R8
+	LEAQ      (R8)(R12*1), R8
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	VMOVDQU32 (R8), Z13
+	VMOVDQU32 (R8)(R12*1), Z14
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (AX), Z16
+	VPDPWSSD  Z13, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPDPWSSD  Z14, Z16, Z0
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPDPWSSD  Z13, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPDPWSSD  Z14, Z16, Z1
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPDPWSSD  Z13, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPMOVZXBD (BX), Z16
+	VPDPWSSD  Z14, Z16, Z2
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPDPWSSD  Z13, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPDPWSSD  Z14, Z16, Z3
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPDPWSSD  Z13, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPDPWSSD  Z14, Z16, Z4
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (DX), Z16
+	VPDPWSSD  Z13, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPDPWSSD  Z14, Z16, Z5
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (DX)(R12*2), Z16
+	VPDPWSSD  Z13, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (DX)(R13*1), Z16
+	VPDPWSSD  Z14, Z16, Z6
+	VPDPWSSD  Z12, Z16, Z7
+	VPMOVZXBD (DX)(R12*4), Z16
+	VPDPWSSD  Z13, Z16, Z7
+	VPMOVZXBD (R14), Z16
+	VPDPWSSD  Z14, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK7S2_khf
+	JMP       qdepthwiseRowVNNIK7S2_store
+
+qdepthwiseRowVNNIK7S2_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	LEAQ      (DX)(R12*4), R14
+	LEAQ      (R14)(R12*1), R14
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	LEAQ      (DI)(R12*4), R8
+	LEAQ      (R8)(R12*1), R8
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	VMOVDQU32 (R8), Z13
+	VMOVDQU32 (R8)(R12*1), Z14
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z0
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z1
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z2
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z3
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z4
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+	VPMOVZXBD (DX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z5
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+	VPMOVZXBD (DX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+	VPMOVZXBD (DX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z6
+	VPDPWSSD  Z12, Z16, Z7
+	VPMOVZXBD (DX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z7
+	VPMOVZXBD (R14), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z7
+	ADDQ      rowb+40(FP), SI
+	ADDQ      wrowb+64(FP), DI
+	DECQ      CX
+	JNZ       qdepthwiseRowVNNIK7S2_khz
+
+qdepthwiseRowVNNIK7S2_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK7S2_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK7S2_scaled
+
+qdepthwiseRowVNNIK7S2_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK7S2_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK7S2_blk
+
+qdepthwiseRowVNNIK7S2_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK7S2_grp
+
+qdepthwiseRowVNNIK7S2_end:
+	VZEROUPPER
+	RET
+
+// func qdepthwiseRowVNNIK7S2Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·qdepthwiseRowVNNIK7S2Mask(SB), NOSPLIT, $0-140
+	MOVL         za+120(FP), AX
+	VMOVD        AX, X17
+	VPBROADCASTD X17, Z17
+	MOVL         zy+124(FP), AX
+	VMOVD        AX, X20
+	VPBROADCASTD X20, Z20
+	VBROADCASTSS lo+128(FP), Z18
+	VBROADCASTSS hi+132(FP), Z19
+	MOVQ         scale+96(FP), SI
+	VBROADCASTSS (SI), Z21
+	MOVQ         out+8(FP), R9
+	MOVQ         c+72(FP), R12
+	LEAQ         (R12)(R12*2), R13
+	MOVQ         in+24(FP), R10
+	MOVQ         col0+32(FP), AX
+	IMULQ        R12, AX
+	ADDQ         AX, R10
+
+qdepthwiseRowVNNIK7S2Mask_grp:
+	CMPQ npix+0(FP), $0x00
+	JE   qdepthwiseRowVNNIK7S2Mask_end
+	XORQ R11, R11
+
+qdepthwiseRowVNNIK7S2Mask_blk:
+	CMPQ      R11, cvb+80(FP)
+	JGE       qdepthwiseRowVNNIK7S2Mask_nextgrp
+	TESTQ     $0x00000002, flags+112(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_zero
+	MOVQ      bias+88(FP), AX
+	VMOVDQU32 (AX)(R11*4), Z0
+	JMP       qdepthwiseRowVNNIK7S2Mask_init
+
+qdepthwiseRowVNNIK7S2Mask_zero:
+	VPXORD Z0, Z0, Z0
+
+qdepthwiseRowVNNIK7S2Mask_init:
+	VMOVDQA32 Z0, Z1
+	VMOVDQA32 Z0, Z2
+	VMOVDQA32 Z0, Z3
+	VMOVDQA32 Z0, Z4
+	VMOVDQA32 Z0, Z5
+	VMOVDQA32 Z0, Z6
+	VMOVDQA32 Z0, Z7
+	MOVQ      w+56(FP), DI
+	LEAQ      (DI)(R11*4), DI
+	LEAQ      (R10)(R11*1), SI
+	MOVQ      nkh+48(FP), CX
+	TESTQ     CX, CX
+	JZ        qdepthwiseRowVNNIK7S2Mask_store
+
+qdepthwiseRowVNNIK7S2Mask_khz:
+	LEAQ      (SI)(R12*4), AX
+	LEAQ      (AX)(R12*1), AX
+	LEAQ      (AX)(R12*4), BX
+	LEAQ      (BX)(R12*1), BX
+	LEAQ      (BX)(R12*4), DX
+	LEAQ      (DX)(R12*1), DX
+	LEAQ      (DX)(R12*4), R14
+	LEAQ      (R14)(R12*1), R14
+	SHLQ      $0x02, R12
+	SHLQ      $0x02, R13
+	LEAQ      (DI)(R12*4), R8
+	LEAQ      (R8)(R12*1), R8
+	VMOVDQU32 (DI), Z8
+	VMOVDQU32 (DI)(R12*1), Z9
+	VMOVDQU32 (DI)(R12*2), Z10
+	VMOVDQU32 (DI)(R13*1), Z11
+	VMOVDQU32 (DI)(R12*4), Z12
+	VMOVDQU32 (R8), Z13
+	VMOVDQU32 (R8)(R12*1), Z14
+	SHRQ      $0x02, R12
+	SHRQ      $0x02, R13
+	TESTL     $0x00000001, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_0
+	VPMOVZXBD (SI), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z8, Z16, Z0
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_0:
+	TESTL     $0x00000002, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_1
+	VPMOVZXBD (SI)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z9, Z16, Z0
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_1:
+	TESTL     $0x00000004, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_2
+	VPMOVZXBD (SI)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z10, Z16, Z0
+	VPDPWSSD  Z8, Z16, Z1
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_2:
+	TESTL     $0x00000008, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_3
+	VPMOVZXBD (SI)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z11, Z16, Z0
+	VPDPWSSD  Z9, Z16, Z1
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_3:
+	TESTL     $0x00000010, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_4
+	VPMOVZXBD (SI)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z12, Z16, Z0
+	VPDPWSSD  Z10, Z16, Z1
+	VPDPWSSD  Z8, Z16, Z2
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_4:
+	TESTL     $0x00000020, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_5
+	VPMOVZXBD (AX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z0
+	VPDPWSSD  Z11, Z16, Z1
+	VPDPWSSD  Z9, Z16, Z2
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_5:
+	TESTL     $0x00000040, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_6
+	VPMOVZXBD (AX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z0
+	VPDPWSSD  Z12, Z16, Z1
+	VPDPWSSD  Z10, Z16, Z2
+	VPDPWSSD  Z8, Z16, Z3
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_6:
+	TESTL     $0x00000080, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_7
+	VPMOVZXBD (AX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z1
+	VPDPWSSD  Z11, Z16, Z2
+	VPDPWSSD  Z9, Z16, Z3
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_7:
+	TESTL     $0x00000100, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_8
+	VPMOVZXBD (AX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z1
+	VPDPWSSD  Z12, Z16, Z2
+	VPDPWSSD  Z10, Z16, Z3
+	VPDPWSSD  Z8, Z16, Z4
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_8:
+	TESTL     $0x00000200, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_9
+	VPMOVZXBD (AX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z2
+	VPDPWSSD  Z11, Z16, Z3
+	VPDPWSSD  Z9, Z16, Z4
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_9:
+	TESTL     $0x00000400, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_10
+	VPMOVZXBD (BX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z2
+	VPDPWSSD  Z12, Z16, Z3
+	VPDPWSSD  Z10, Z16, Z4
+	VPDPWSSD  Z8, Z16, Z5
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_10:
+	TESTL     $0x00000800, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_11
+	VPMOVZXBD (BX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z3
+	VPDPWSSD  Z11, Z16, Z4
+	VPDPWSSD  Z9, Z16, Z5
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_11:
+	TESTL     $0x00001000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_12
+	VPMOVZXBD (BX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z3
+	VPDPWSSD  Z12, Z16, Z4
+	VPDPWSSD  Z10, Z16, Z5
+	VPDPWSSD  Z8, Z16, Z6
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_12:
+	TESTL     $0x00002000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_13
+	VPMOVZXBD (BX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z4
+	VPDPWSSD  Z11, Z16, Z5
+	VPDPWSSD  Z9, Z16, Z6
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_13:
+	TESTL     $0x00004000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_14
+	VPMOVZXBD (BX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z4
+	VPDPWSSD  Z12, Z16, Z5
+	VPDPWSSD  Z10, Z16, Z6
+	VPDPWSSD  Z8, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_14:
+	TESTL     $0x00008000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_15
+	VPMOVZXBD (DX), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z5
+	VPDPWSSD  Z11, Z16, Z6
+	VPDPWSSD  Z9, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_15:
+	TESTL     $0x00010000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_16
+	VPMOVZXBD (DX)(R12*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z5
+	VPDPWSSD  Z12, Z16, Z6
+	VPDPWSSD  Z10, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_16:
+	TESTL     $0x00020000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_17
+	VPMOVZXBD (DX)(R12*2), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z6
+	VPDPWSSD  Z11, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_17:
+	TESTL     $0x00040000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_18
+	VPMOVZXBD (DX)(R13*1), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z6
+	VPDPWSSD  Z12, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_18:
+	TESTL     $0x00080000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_19
+	VPMOVZXBD (DX)(R12*4), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z13, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_19:
+	TESTL     $0x00100000, mask+136(FP)
+	JZ        qdepthwiseRowVNNIK7S2Mask_skipfalse_20
+	VPMOVZXBD (R14), Z16
+	VPSUBD    Z17, Z16, Z16
+	VPDPWSSD  Z14, Z16, Z7
+
+qdepthwiseRowVNNIK7S2Mask_skipfalse_20:
+	ADDQ rowb+40(FP), SI
+	ADDQ wrowb+64(FP), DI
+	DECQ CX
+	JNZ  qdepthwiseRowVNNIK7S2Mask_khz
+
+qdepthwiseRowVNNIK7S2Mask_store:
+	MOVQ    scale+96(FP), AX
+	TESTQ   $0x00000004, flags+112(FP)
+	JZ      qdepthwiseRowVNNIK7S2Mask_scales
+	VMOVAPS Z21, Z16
+	JMP     qdepthwiseRowVNNIK7S2Mask_scaled
+
+qdepthwiseRowVNNIK7S2Mask_scales:
+	VMOVUPS (AX)(R11*4), Z16
+
+qdepthwiseRowVNNIK7S2Mask_scaled:
+	LEAQ      (R9)(R11*1), SI
+	MOVQ      ostride+16(FP), AX
+	LEAQ      (AX)(AX*2), BX
+	LEAQ      (SI)(AX*4), DX
+	VCVTDQ2PS Z0, Z0
+	VMULPS    Z16, Z0, Z0
+	VMAXPS    Z18, Z0, Z0
+	VMINPS    Z19, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z20, Z0, Z0
+	VPMOVDB   Z0, (SI)
+	VCVTDQ2PS Z1, Z1
+	VMULPS    Z16, Z1, Z1
+	VMAXPS    Z18, Z1, Z1
+	VMINPS    Z19, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z20, Z1, Z1
+	VPMOVDB   Z1, (SI)(AX*1)
+	VCVTDQ2PS Z2, Z2
+	VMULPS    Z16, Z2, Z2
+	VMAXPS    Z18, Z2, Z2
+	VMINPS    Z19, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z20, Z2, Z2
+	VPMOVDB   Z2, (SI)(AX*2)
+	VCVTDQ2PS Z3, Z3
+	VMULPS    Z16, Z3, Z3
+	VMAXPS    Z18, Z3, Z3
+	VMINPS    Z19, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z20, Z3, Z3
+	VPMOVDB   Z3, (SI)(BX*1)
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z16, Z4, Z4
+	VMAXPS    Z18, Z4, Z4
+	VMINPS    Z19, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z20, Z4, Z4
+	VPMOVDB   Z4, (DX)
+	VCVTDQ2PS Z5, Z5
+	VMULPS    Z16, Z5, Z5
+	VMAXPS    Z18, Z5, Z5
+	VMINPS    Z19, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z20, Z5, Z5
+	VPMOVDB   Z5, (DX)(AX*1)
+	VCVTDQ2PS Z6, Z6
+	VMULPS    Z16, Z6, Z6
+	VMAXPS    Z18, Z6, Z6
+	VMINPS    Z19, Z6, Z6
+	VCVTPS2DQ Z6, Z6
+	VPADDD    Z20, Z6, Z6
+	VPMOVDB   Z6, (DX)(AX*2)
+	VCVTDQ2PS Z7, Z7
+	VMULPS    Z16, Z7, Z7
+	VMAXPS    Z18, Z7, Z7
+	VMINPS    Z19, Z7, Z7
+	VCVTPS2DQ Z7, Z7
+	VPADDD    Z20, Z7, Z7
+	VPMOVDB   Z7, (DX)(BX*1)
+	ADDQ      $0x00000010, R11
+	JMP       qdepthwiseRowVNNIK7S2Mask_blk
+
+qdepthwiseRowVNNIK7S2Mask_nextgrp:
+	MOVQ   ostride+16(FP), AX
+	SHLQ   $0x03, AX
+	ADDQ   AX, R9
+	IMUL3Q $0x10, R12, AX
+	ADDQ   AX, R10
+	SUBQ   $0x00000008, npix+0(FP)
+	JMP    qdepthwiseRowVNNIK7S2Mask_grp
+
+qdepthwiseRowVNNIK7S2Mask_end:
+	VZEROUPPER
+	RET
+
 // func qmaxPoolAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, c int)
 // Requires: AVX, AVX2
 TEXT ·qmaxPoolAVX2(SB), NOSPLIT, $0-64

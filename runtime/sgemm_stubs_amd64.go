@@ -489,6 +489,66 @@ func qdepthwiseAVX2(npix int, out *uint8, ostride int, in *uint8, istride int, t
 //go:noescape
 func qdepthwiseVNNI(npix int, out *uint8, ostride int, in *uint8, istride int, taps *int, ntaps int, w *int32, wsum *int32, c int, bias *int32, scale *float32, flags uint, za int32, zy int32, lo float32, hi float32)
 
+// qdepthwiseRowVNNIK3S1 computes pixels of one row of a 3-wide, stride-1 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK3S1(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK3S1Mask computes pixels of one row of a 3-wide, stride-1 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK3S1Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK3S2 computes pixels of one row of a 3-wide, stride-2 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK3S2(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK3S2Mask computes pixels of one row of a 3-wide, stride-2 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK3S2Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK5S1 computes pixels of one row of a 5-wide, stride-1 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK5S1(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK5S1Mask computes pixels of one row of a 5-wide, stride-1 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK5S1Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK5S2 computes pixels of one row of a 5-wide, stride-2 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK5S2(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK5S2Mask computes pixels of one row of a 5-wide, stride-2 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK5S2Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK7S1 computes pixels of one row of a 7-wide, stride-1 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK7S1(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK7S1Mask computes pixels of one row of a 7-wide, stride-1 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK7S1Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK7S2 computes pixels of one row of a 7-wide, stride-2 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK7S2(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
+// qdepthwiseRowVNNIK7S2Mask computes pixels of one row of a 7-wide, stride-2 int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.
+//
+//go:noescape
+func qdepthwiseRowVNNIK7S2Mask(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)
+
 // qmaxPoolAVX2 computes npix pixels of max pooling on uint8 codes; see the asmgen command.
 //
 //go:noescape

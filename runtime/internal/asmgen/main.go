@@ -135,6 +135,10 @@ func main() {
 	}
 	qdepthwise()
 	qdepthwiseVNNI()
+	for _, ks := range dwRowSizes {
+		qdepthwiseRowVNNI(ks[0], ks[1], false)
+		qdepthwiseRowVNNI(ks[0], ks[1], true)
+	}
 	qmaxPool()
 	qbinary()
 	qquantize()

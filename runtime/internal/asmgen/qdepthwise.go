@@ -357,3 +357,205 @@ func qdwConsts(za, zy, lo, hi, sc1 VecPhysical) {
 	Load(Param("scale"), RSI)
 	VBROADCASTSS(Mem{Base: RSI}, sc1)
 }
+
+// qdepthwiseRowVNNI writes the int8 twin of depthwiseRow for AVX-512 VNNI:
+// npix (a multiple of 8) consecutive output pixels of one output row, eight
+// at a time, channels [0, cvb) (cvb a multiple of 16), for kernel rows [0,
+// nkh), with depthwiseRow's addressing in bytes of codes (input column j at
+// in + (col0 + j)*c, weights int32 as PackQDepthwise's w32 lays them out,
+// weight column k at w + 4*k*c, kernel row r rowb and wrowb bytes on) and
+// qdepthwise's store step. Each kernel row loads its kw weight vectors into
+// registers and each input column once, widened by VPMOVZXBD, for every
+// pixel that reads it: kw pixels at stride 1, where the taps-table kernel
+// widens a column once per pixel. With qdwFold (the caller's promise that
+// the call has every tap of every pixel) the sums start from bias -
+// za*wsum and the codes go in as they are; otherwise the zero point is
+// subtracted once per column. The Mask variant skips the input columns
+// whose bit in mask is clear (outside the image) and never folds.
+func qdepthwiseRowVNNI(kw, st int, masked bool) {
+	const np = 8
+	name := fmt.Sprintf("qdepthwiseRowVNNIK%dS%d", kw, st)
+	if masked {
+		name += "Mask"
+	}
+	TEXT(name, NOSPLIT, "func(npix int, out *uint8, ostride int, in *uint8, col0 int, rowb int, nkh int, w *int32, wrowb int, c int, cvb int, bias *int32, scale *float32, wsum *int32, flags uint, za int32, zy int32, lo float32, hi float32, mask uint32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes pixels of one row of a %d-wide, stride-%d int8 depthwise convolution on AVX-512 VNNI; see the asmgen command.", name, kw, st))
+
+	z := avx512.vec
+	ncols := (np-1)*st + kw
+	outp, inp, cb, cs, cs3 := R9, R10, R11, R12, R13
+	r, wk, cnt := RSI, RDI, RCX
+	bases := []GPPhysical{r, RAX, RBX, RDX, R14, R15}[:(ncols+4)/5]
+	acc := func(p int) VecPhysical { return z(p) }
+	wv := func(k int) VecPhysical { return z(np + k) }
+	x := z(16)
+	za, lo, hi, zy, sc1 := z(17), z(18), z(19), z(20), z(21)
+	col := func(base GPPhysical, i int) Mem {
+		m := Mem{Base: base}
+		switch i {
+		case 1:
+			m.Index, m.Scale = cs, 1
+		case 2:
+			m.Index, m.Scale = cs, 2
+		case 3:
+			m.Index, m.Scale = cs3, 1
+		case 4:
+			m.Index, m.Scale = cs, 4
+		}
+		return m
+	}
+	qdwConsts(za, zy, lo, hi, sc1)
+	Load(Param("out"), outp)
+	Load(Param("c"), cs)
+	LEAQ(Mem{Base: cs, Index: cs, Scale: 2}, cs3)
+	Load(Param("in"), inp)
+	Load(Param("col0"), RAX)
+	IMULQ(cs, RAX)
+	ADDQ(RAX, inp)
+
+	Label(name + "_grp")
+	CMPQ(param("npix"), U8(0))
+	JE(LabelRef(name + "_end"))
+	XORQ(cb, cb)
+
+	Label(name + "_blk")
+	CMPQ(cb, param("cvb"))
+	JGE(LabelRef(name + "_nextgrp"))
+	TESTQ(U32(qdwBias), param("flags"))
+	JZ(LabelRef(name + "_zero"))
+	Load(Param("bias"), RAX)
+	VMOVDQU32(Mem{Base: RAX, Index: cb, Scale: 4}, acc(0))
+	JMP(LabelRef(name + "_init"))
+	Label(name + "_zero")
+	VPXORD(acc(0), acc(0), acc(0))
+	Label(name + "_init")
+	if !masked {
+		TESTQ(U32(qdwFold), param("flags"))
+		JZ(LabelRef(name + "_copy"))
+		Load(Param("wsum"), RAX)
+		VMOVDQU32(Mem{Base: RAX, Index: cb, Scale: 4}, x)
+		VPMULLD(za, x, x)
+		VPSUBD(x, acc(0), acc(0))
+		Label(name + "_copy")
+	}
+	for p := 1; p < np; p++ {
+		VMOVDQA32(acc(0), acc(p))
+	}
+	Load(Param("w"), wk)
+	LEAQ(Mem{Base: wk, Index: cb, Scale: 4}, wk)
+	LEAQ(Mem{Base: inp, Index: cb, Scale: 1}, r)
+	Load(Param("nkh"), cnt)
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(name + "_store"))
+
+	for _, fold := range []bool{true, false} {
+		if masked && fold {
+			continue
+		}
+		kh := name + "_khz"
+		if fold {
+			kh = name + "_khf"
+			TESTQ(U32(qdwFold), param("flags"))
+			JZ(LabelRef(name + "_khz"))
+		}
+		Label(kh)
+		for i := 1; i < len(bases); i++ {
+			LEAQ(Mem{Base: bases[i-1], Index: cs, Scale: 4}, bases[i])
+			LEAQ(Mem{Base: bases[i], Index: cs, Scale: 1}, bases[i])
+		}
+		// Weight column k is at wk plus 4*k*c bytes: k*c is at most
+		// 6c, so the index registers hold 4c and 12c here.
+		SHLQ(Imm(2), cs)
+		SHLQ(Imm(2), cs3)
+		if kw > 5 {
+			LEAQ(Mem{Base: wk, Index: cs, Scale: 4}, R8)
+			LEAQ(Mem{Base: R8, Index: cs, Scale: 1}, R8)
+		}
+		for k := 0; k < kw; k++ {
+			base := wk
+			if k >= 5 {
+				base = R8
+			}
+			VMOVDQU32(col(base, k%5), wv(k))
+		}
+		SHRQ(Imm(2), cs)
+		SHRQ(Imm(2), cs3)
+		for j := 0; j < ncols; j++ {
+			skip := fmt.Sprintf("%s_skip%v_%d", name, fold, j)
+			if masked {
+				TESTL(U32(1<<j), param("mask"))
+				JZ(LabelRef(skip))
+			}
+			VPMOVZXBD(col(bases[j/5], j%5), x)
+			if !fold {
+				VPSUBD(za, x, x)
+			}
+			for p := 0; p < np; p++ {
+				if k := j - p*st; k >= 0 && k < kw {
+					Instruction(&ir.Instruction{Opcode: "VPDPWSSD", Operands: []Op{wv(k), x, acc(p)}})
+				}
+			}
+			if masked {
+				Label(skip)
+			}
+		}
+		ADDQ(param("rowb"), r)
+		ADDQ(param("wrowb"), wk)
+		DECQ(cnt)
+		JNZ(LabelRef(kh))
+		JMP(LabelRef(name + "_store"))
+	}
+
+	Label(name + "_store")
+	Load(Param("scale"), RAX)
+	TESTQ(U32(qdwScale1), param("flags"))
+	JZ(LabelRef(name + "_scales"))
+	VMOVAPS(sc1, x)
+	JMP(LabelRef(name + "_scaled"))
+	Label(name + "_scales")
+	VMOVUPS(Mem{Base: RAX, Index: cb, Scale: 4}, x)
+	Label(name + "_scaled")
+	// Pixel p's output is at RSI or RDX (pixels 4..7) plus (p%4)*ostride.
+	LEAQ(Mem{Base: outp, Index: cb, Scale: 1}, RSI)
+	Load(Param("ostride"), RAX)
+	LEAQ(Mem{Base: RAX, Index: RAX, Scale: 2}, RBX)
+	LEAQ(Mem{Base: RSI, Index: RAX, Scale: 4}, RDX)
+	for p := 0; p < np; p++ {
+		a := acc(p)
+		VCVTDQ2PS(a, a)
+		VMULPS(x, a, a)
+		VMAXPS(lo, a, a)
+		VMINPS(hi, a, a)
+		VCVTPS2DQ(a, a)
+		VPADDD(zy, a, a)
+		m := Mem{Base: RSI}
+		if p >= 4 {
+			m.Base = RDX
+		}
+		switch p % 4 {
+		case 1:
+			m.Index, m.Scale = RAX, 1
+		case 2:
+			m.Index, m.Scale = RAX, 2
+		case 3:
+			m.Index, m.Scale = RBX, 1
+		}
+		VPMOVDB(a, m)
+	}
+	ADDQ(U32(16), cb)
+	JMP(LabelRef(name + "_blk"))
+
+	Label(name + "_nextgrp")
+	Load(Param("ostride"), RAX)
+	SHLQ(Imm(3), RAX)
+	ADDQ(RAX, outp)
+	IMUL3Q(Imm(uint64(np*st)), cs, RAX)
+	ADDQ(RAX, inp)
+	SUBQ(U32(np), param("npix"))
+	JMP(LabelRef(name + "_grp"))
+
+	Label(name + "_end")
+	VZEROUPPER()
+	RET()
+}
