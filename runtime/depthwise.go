@@ -279,3 +279,52 @@ func fmaRow(dst, x, w []float32) {
 		dst[i] += x[i] * w[i]
 	}
 }
+
+// eachRowGroup walks an output row of g in groups of np pixels for the row
+// kernels: runs of whole groups whose input columns are all inside the
+// image go to f as one plain call (masked false, npix a multiple of np),
+// the others one group at a time with the mask of their input columns
+// inside the image (bit j for column j of the group's (np-1)*StrideW+KW).
+// When OW is not a multiple of np the last group starts earlier and
+// overlaps the one before, computing some pixels twice, to the same values.
+func eachRowGroup(g *Window, np int, f func(masked bool, ow, npix int, mask uint32)) {
+	ncols := (np-1)*g.StrideW + g.KW
+	full := uint32(1)<<ncols - 1
+	run, runN := 0, 0 // a run of whole groups not yet computed
+	for ow := 0; ; ow += np {
+		last := ow+np >= g.OW
+		if last {
+			ow = g.OW - np
+		}
+		col0 := ow*g.StrideW - g.PadL
+		mask := full
+		if col0 < 0 {
+			mask &^= uint32(1)<<min(-col0, ncols) - 1
+		}
+		if hi := g.W - col0; hi < ncols {
+			mask &= uint32(1)<<max(hi, 0) - 1
+		}
+		if mask == full && ow == run+runN*np {
+			if runN == 0 {
+				run = ow
+			}
+			runN++
+		} else {
+			if runN > 0 {
+				f(false, run, runN*np, full)
+			}
+			runN = 0
+			if mask == full {
+				run, runN = ow, 1
+			} else {
+				f(true, ow, np, mask)
+			}
+		}
+		if last {
+			break
+		}
+	}
+	if runN > 0 {
+		f(false, run, runN*np, full)
+	}
+}

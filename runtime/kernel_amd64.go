@@ -393,12 +393,10 @@ func depthwiseRowPixels(g *Window) int {
 
 // depthwiseRowAsm computes channels [0, cv) of output row out (pixel ow at
 // out[ow*ldd:]) with the row kernels, for the input rows from ih0 that
-// kernel rows [kh0, kh1) read, with bias and clamp as flags say. Groups of
-// pixels whose input columns are all inside the image go to the plain
-// kernel, a run of them in one call; the others (at the borders) to the
-// Mask kernel, which skips the columns outside. When OW is not a multiple
-// of the group the last group overlaps the one before and computes some
-// pixels twice, to the same values.
+// kernel rows [kh0, kh1) read, with bias and clamp as flags say, in the
+// groups of eachRowGroup: runs of groups inside the image to the plain
+// kernel, the border groups to the Mask kernel, which skips the columns
+// outside.
 func depthwiseRowAsm(out []float32, ldd int, src []float32, g *Window, ih0, kh0, kh1 int, w []float32, cv int, bias []float32, flags uint, lo, hi float32) {
 	c := g.C
 	in, wp := &src[0], &w[0]
@@ -411,45 +409,9 @@ func depthwiseRowAsm(out []float32, ldd int, src []float32, g *Window, ih0, kh0,
 	}
 	np := depthwiseRowPixels(g)
 	rowb, wrowb, nkh := 4*g.DilH*g.W*c, 4*g.KW*c, kh1-kh0
-	ncols := (np-1)*g.StrideW + g.KW
-	full := uint32(1)<<ncols - 1
-	run, runN := 0, 0 // a run of whole groups not yet computed
-	for ow := 0; ; ow += np {
-		last := ow+np >= g.OW
-		if last {
-			ow = g.OW - np
-		}
-		col0 := ow*g.StrideW - g.PadL
-		mask := full
-		if col0 < 0 {
-			mask &^= uint32(1)<<min(-col0, ncols) - 1
-		}
-		if hi := g.W - col0; hi < ncols {
-			mask &= uint32(1)<<max(hi, 0) - 1
-		}
-		if mask == full && ow == run+runN*np {
-			if runN == 0 {
-				run = ow
-			}
-			runN++
-		} else {
-			if runN > 0 {
-				depthwiseRowCall(g.KW, g.StrideW, np, false, runN*np, &out[run*ldd], ldd, in, run*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, full)
-			}
-			runN = 0
-			if mask == full {
-				run, runN = ow, 1
-			} else {
-				depthwiseRowCall(g.KW, g.StrideW, np, true, np, &out[ow*ldd], ldd, in, col0, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, mask)
-			}
-		}
-		if last {
-			break
-		}
-	}
-	if runN > 0 {
-		depthwiseRowCall(g.KW, g.StrideW, np, false, runN*np, &out[run*ldd], ldd, in, run*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, full)
-	}
+	eachRowGroup(g, np, func(masked bool, ow, npix int, mask uint32) {
+		depthwiseRowCall(g.KW, g.StrideW, np, masked, npix, &out[ow*ldd], ldd, in, ow*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, 4*cv, bp, flags, lo, hi, mask)
+	})
 }
 
 // depthwiseRowCall calls the row kernel for kernel width kw, stride st and

@@ -269,12 +269,9 @@ func qdwRowOK(g *Window) bool {
 		(g.KW == 3 || g.KW == 5 || g.KW == 7) && (g.StrideW == 1 || g.StrideW == 2)
 }
 
-// qdwRowAsm computes output row oh of d with the row kernels, eight pixels
-// at a time: groups whose input columns are all inside the image go to the
-// plain kernel, a run of them in one call (folding the zero point when
-// every kernel row is inside too), the others to the Mask kernel; a last
-// group that would pass the row's end starts earlier instead and computes
-// a few pixels again, with the same result.
+// rowAsm computes output row oh of d with the row kernels, eight pixels at
+// a time in the groups of eachRowGroup; the plain kernel's runs fold the
+// zero point when every kernel row is inside the image too.
 func (d *qdwJob) rowAsm(oh int, flags uint) {
 	g, st := &d.g, &d.st
 	c := g.C
@@ -290,54 +287,18 @@ func (d *qdwJob) rowAsm(oh int, flags uint) {
 	}
 	sp, ws := &st.scale[0], &d.wsum[0]
 	rowb, wrowb, nkh := g.DilH*g.W*c, 4*g.KW*c, kh1-kh0
-	const np = 8
-	ncols := (np-1)*g.StrideW + g.KW
-	full := uint32(1)<<ncols - 1
 	plain := flags
 	if nkh == g.KH {
 		plain |= qdwFold
 	}
 	out := unsafe.Add(d.dst, oh*g.OW*d.ldd)
-	call := func(masked bool, npix, ow int, f uint, mask uint32) {
+	eachRowGroup(g, 8, func(masked bool, ow, npix int, mask uint32) {
+		f := plain
+		if masked {
+			f = flags
+		}
 		qdwRowCall(g.KW, g.StrideW, masked, npix, (*uint8)(unsafe.Add(out, ow*d.ldd)), d.ldd, in, ow*g.StrideW-g.PadL, rowb, nkh, wp, wrowb, c, c, bp, sp, ws, f, d.za, st.zy, st.loF, st.hiF, mask)
-	}
-	run, runN := 0, 0
-	for ow := 0; ; ow += np {
-		last := ow+np >= g.OW
-		if last {
-			ow = g.OW - np
-		}
-		col0 := ow*g.StrideW - g.PadL
-		mask := full
-		if col0 < 0 {
-			mask &^= uint32(1)<<min(-col0, ncols) - 1
-		}
-		if hi := g.W - col0; hi < ncols {
-			mask &= uint32(1)<<max(hi, 0) - 1
-		}
-		if mask == full && ow == run+runN*np {
-			if runN == 0 {
-				run = ow
-			}
-			runN++
-		} else {
-			if runN > 0 {
-				call(false, runN*np, run, plain, full)
-			}
-			runN = 0
-			if mask == full {
-				run, runN = ow, 1
-			} else {
-				call(true, np, ow, flags, mask)
-			}
-		}
-		if last {
-			break
-		}
-	}
-	if runN > 0 {
-		call(false, runN*np, run, plain, full)
-	}
+	})
 }
 
 // qdwRowCall calls the int8 row kernel for kernel width kw and stride st (a

@@ -265,20 +265,7 @@ func depthwiseRow(s isa, kw, st, np, nv int, masked bool) {
 	acc := func(p, v int) VecPhysical { return s.vec(p*nv + v) }
 	wv := func(k int) VecPhysical { return s.vec(np*nv + k) }
 	x := s.vec(15)
-	col := func(base GPPhysical, i int) Mem {
-		m := Mem{Base: base}
-		switch i {
-		case 1:
-			m.Index, m.Scale = cs, 1
-		case 2:
-			m.Index, m.Scale = cs, 2
-		case 3:
-			m.Index, m.Scale = cs3, 1
-		case 4:
-			m.Index, m.Scale = cs, 4
-		}
-		return m
-	}
+	col := func(base GPPhysical, i int) Mem { return colAddr(base, cs, cs3, i) }
 
 	Load(Param("out"), outp)
 	Load(Param("c"), cs)
@@ -416,4 +403,22 @@ func depthwiseRow(s isa, kw, st, np, nv int, masked bool) {
 	Label(name + "_end")
 	VZEROUPPER()
 	RET()
+}
+
+// colAddr addresses column i (0 to 4) of a group of five from base, with
+// cs one column's stride and cs3 three: the row kernels' input and weight
+// columns.
+func colAddr(base, cs, cs3 GPPhysical, i int) Mem {
+	m := Mem{Base: base}
+	switch i {
+	case 1:
+		m.Index, m.Scale = cs, 1
+	case 2:
+		m.Index, m.Scale = cs, 2
+	case 3:
+		m.Index, m.Scale = cs3, 1
+	case 4:
+		m.Index, m.Scale = cs, 4
+	}
+	return m
 }

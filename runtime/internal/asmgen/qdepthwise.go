@@ -391,20 +391,7 @@ func qdepthwiseRowVNNI(kw, st int, masked bool) {
 	wv := func(k int) VecPhysical { return z(np + k) }
 	x := z(16)
 	za, lo, hi, zy, sc1 := z(17), z(18), z(19), z(20), z(21)
-	col := func(base GPPhysical, i int) Mem {
-		m := Mem{Base: base}
-		switch i {
-		case 1:
-			m.Index, m.Scale = cs, 1
-		case 2:
-			m.Index, m.Scale = cs, 2
-		case 3:
-			m.Index, m.Scale = cs3, 1
-		case 4:
-			m.Index, m.Scale = cs, 4
-		}
-		return m
-	}
+	col := func(base GPPhysical, i int) Mem { return colAddr(base, cs, cs3, i) }
 	qdwConsts(za, zy, lo, hi, sc1)
 	Load(Param("out"), outp)
 	Load(Param("c"), cs)
