@@ -150,6 +150,10 @@ func packQB(kern *qkernel, k, n int, b []int8, ldb int, transB bool, zb []int8) 
 	if kern.ubsw && !ubswFits(k, n, at) {
 		kern = kern.fallback
 	}
+	if kern.amx && !amxGranted() {
+		// The CPU has AMX but Linux refused the tile state.
+		kern = avx512VNNIQKernel
+	}
 	p := &PackedQB{k: k, n: n, kern: kern}
 	p.width = qPanelWidths(kern, n)
 	panels := len(p.width)

@@ -38,9 +38,15 @@ var amxQKernel = &qkernel{name: "amx", isa: isaAVX512, mr: 8, nr: 32, nrMin: 16,
 
 func hasAVX512VNNI() bool { return hasAVX512() && cpu.X86.HasAVX512VNNI }
 
-// hasAMX reports whether AMX-INT8 can run here: the CPU has it and Linux
-// granted this process the tile state (amx.Available asks once).
-func hasAMX() bool { return hasAVX512VNNI() && amx.Available() == nil }
+// hasAMX reports whether the CPU has AMX-INT8 (and the VNNI kernel that
+// does AMX plans' store steps). Whether Linux grants the tile state is
+// asked only when weights are first packed for AMX (amxGranted), so that a
+// program that runs no int8 model never asks.
+func hasAMX() bool { return hasAVX512VNNI() && amx.CPUHas() }
+
+// amxGranted reports whether this process may use the AMX tiles, asking
+// Linux once (amx.Available).
+func amxGranted() bool { return amx.Available() == nil }
 
 func availableQKernels() []*qkernel {
 	var ks []*qkernel

@@ -71,3 +71,5 @@ func qdwRowOK(g *Window) bool { return false }
 
 // rowAsm is never called without assembly kernels.
 func (d *qdwJob) rowAsm(oh int, flags uint) { panic("runtime: no int8 depthwise row kernel") }
+
+func amxGranted() bool { return false }

@@ -39,6 +39,10 @@ var (
 // ErrUnsupported says the CPU or the kernel does not offer AMX-INT8.
 var ErrUnsupported = errors.New("amx: AMX-INT8 not available")
 
+// CPUHas reports whether the CPU has AMX-INT8, without asking the kernel
+// for the tile state (Available does).
+func CPUHas() bool { return cpuHas() }
+
 // Available reports whether AMX-INT8 can be used by this process, asking
 // the kernel for the tile state the first time.
 func Available() error {

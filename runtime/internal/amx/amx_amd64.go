@@ -14,8 +14,10 @@ const (
 	xfeatureXtiledata = 18
 )
 
+func cpuHas() bool { return cpu.X86.HasAMXTile && cpu.X86.HasAMXInt8 }
+
 func requestPerm() error {
-	if !cpu.X86.HasAMXTile || !cpu.X86.HasAMXInt8 {
+	if !cpuHas() {
 		return ErrUnsupported
 	}
 	if _, _, e := syscall.RawSyscall(sysArchPrctl, archReqXcompPerm, xfeatureXtiledata, 0); e != 0 {
