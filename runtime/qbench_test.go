@@ -14,6 +14,7 @@ var qgemmBenchShapes = [][3]int{
 	{1, 512, 1000},   // classifier, batch 1
 	{784, 1152, 128}, // ResNet stage 2
 	{3136, 64, 256},  // 1x1 expansion
+	{3136, 128, 256}, // 1x1, K of two 64-deep AMX steps (amxBlockMin)
 	{12544, 27, 32},  // first conv, 3x3x3 -> 32
 }
 

@@ -636,18 +636,7 @@ func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 	var q qPanel
 	for ic := m0; ic < m1; ic += mc {
 		mcb := min(mc, m1-ic)
-		if g.b.zw != nil {
-			// sum_k (a - za) for every row of the block.
-			for r := 0; r < mcb; r++ {
-				row := g.a[(ic+r)*g.lda:]
-				row = row[:g.k]
-				var s int32
-				for _, x := range row {
-					s += int32(x)
-				}
-				rs[r] = s - int32(g.k)*g.za
-			}
-		}
+		g.rowTerms(rs[:mcb], ic)
 		tiles := (mcb + mr - 1) / mr
 		for p := p0; p < p1; p++ {
 			j0 := g.b.col[p]
@@ -684,51 +673,62 @@ func (g *qgemmPlan) run(m0, m1, p0, p1 int) {
 	}
 }
 
+// rowTerms sets rs[r] = sum_k (a - za) for the rows of A from row i, the
+// row terms that weights with a zero point need (nothing otherwise).
+func (g *qgemmPlan) rowTerms(rs []int32, i int) {
+	if g.b.zw == nil {
+		return
+	}
+	for r := range rs {
+		var s int32
+		for _, x := range g.a[(i+r)*g.lda : (i+r)*g.lda+g.k] {
+			s += int32(x)
+		}
+		rs[r] = s - int32(g.k)*g.za
+	}
+}
+
 // runAMX is run for the AMX kernel: blocks of 32 rows whose 64-byte K
-// steps lie inside A's slice (the last block may be partial) go through
-// AMX tile products, a panel at a time, and
-// the VNNI kernel's store step (amxRows); the other rows, and every row
-// when K is too short for AMX to pay (amxBlockMin), go through the VNNI
-// kernel, which reads the same packed panels.
+// steps lie inside A's slice go through AMX tile products (amxBlock). A
+// block may end past m1 when A's slice has room for all of it (QConv2D's
+// scratch does): its rows beyond m1 hold whatever is there, and their sums
+// are not stored. A short end of A goes to amxTail; every row when K is
+// too short for AMX to pay (amxBlockMin), and rows amxTail cannot take,
+// go through the VNNI kernel, which reads the same packed panels.
 func (g *qgemmPlan) runAMX(m0, m1, p0, p1 int) {
 	kt := g.b.kern.rowsPacked(g.k) / 64
 	i := m0
 	if kt >= amxBlockMin {
-		var sums [32 * 32]int32
-		var rs [32]int32
-		var q qPanel
-		st := &g.st
-		// A block may end past m1 when A's slice has room for all of it
-		// (QConv2D's scratch does): its rows beyond m1 hold whatever is
-		// there, and their sums are not stored.
 		for ; i < m1 && (i+31)*g.lda+64*kt <= len(g.a); i += 32 {
-			rows := min(32, m1-i)
-			if g.b.zw != nil {
-				for r := 0; r < rows; r++ {
-					var s int32
-					for _, x := range g.a[(i+r)*g.lda : (i+r)*g.lda+g.k] {
-						s += int32(x)
-					}
-					rs[r] = s - int32(g.k)*g.za
-				}
-			}
-			for p := p0; p < p1; p++ {
-				j0 := g.b.col[p]
-				nw := g.b.col[p+1] - j0
-				w := g.b.width[p]
-				g.panel(&q, j0, nw, w)
-				amxRows(g, i, rows, p, nw, w, unsafe.Add(g.c, (i*st.ldc+j0)*st.esize), &q, rs[:], &sums)
-			}
+			g.amxBlock(i, min(32, m1-i), i, p0, p1)
 		}
-	}
-	if i < m1 && kt >= amxBlockMin && m1-i <= 32 && 64*kt <= amxTailBytes/32 {
-		g.amxTail(i, m1, p0, p1, kt)
-		return
+		if i < m1 && m1-i <= 32 && 64*kt <= amxTailBytes/32 {
+			g.amxTail(i, m1, p0, p1, kt)
+			return
+		}
 	}
 	if i < m1 {
 		sub := *g
 		sub.kern = avx512VNNIQKernel
 		sub.run(i, m1, p0, p1)
+	}
+}
+
+// amxBlock computes rows [ci, ci+rows) of C, panels [p0, p1), from the 32
+// rows of A from row ai (its first rows rows are C's rows; the others are
+// computed and not stored).
+func (g *qgemmPlan) amxBlock(ai, rows, ci, p0, p1 int) {
+	var rs [32]int32
+	g.rowTerms(rs[:rows], ai)
+	var sums [32 * 32]int32
+	var q qPanel
+	st := &g.st
+	for p := p0; p < p1; p++ {
+		j0 := g.b.col[p]
+		nw := g.b.col[p+1] - j0
+		w := g.b.width[p]
+		g.panel(&q, j0, nw, w)
+		amxRows(g, ai, rows, p, nw, w, unsafe.Add(g.c, (ci*st.ldc+j0)*st.esize), &q, rs[:], &sums)
 	}
 }
 
@@ -750,28 +750,9 @@ func (g *qgemmPlan) amxTail(i, m1, p0, p1, kt int) {
 	for r := 0; r < rows; r++ {
 		copy(buf[r*lda:r*lda+g.k], g.a[(i+r)*g.lda:(i+r)*g.lda+g.k])
 	}
-	var rs [32]int32
-	if g.b.zw != nil {
-		for r := 0; r < rows; r++ {
-			var s int32
-			for _, x := range buf[r*lda : r*lda+g.k] {
-				s += int32(x)
-			}
-			rs[r] = s - int32(g.k)*g.za
-		}
-	}
 	sub := *g
 	sub.a, sub.lda = buf[:], lda
-	var sums [32 * 32]int32
-	var q qPanel
-	st := &g.st
-	for p := p0; p < p1; p++ {
-		j0 := g.b.col[p]
-		nw := g.b.col[p+1] - j0
-		w := g.b.width[p]
-		g.panel(&q, j0, nw, w)
-		amxRows(&sub, 0, rows, p, nw, w, unsafe.Add(g.c, (i*st.ldc+j0)*st.esize), &q, rs[:], &sums)
-	}
+	sub.amxBlock(0, rows, i, p0, p1)
 }
 
 // qtile runs the kernel on rows [i, i+rows) of panel p, which starts at

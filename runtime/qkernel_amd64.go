@@ -117,9 +117,14 @@ func qAsmTile(g *qgemmPlan, rows, i, p, nw, w int, ct unsafe.Pointer, q *qPanel,
 	var tmp [qMaxMR * qMaxNR]int32
 	tb := unsafe.Pointer(&tmp[0])
 	qgemmAsm(g.kern, w, rows, kg, ap, g.lda, bp, (*byte)(tb), w*st.esize, flags, q, rs, tp, st)
+	copyRows(ct, ldc, tb, w*st.esize, rows, nw*st.esize)
+}
+
+// copyRows copies rows rows of n bytes from src (rows sstride bytes
+// apart) to dst (dstride apart): a scratch tile's wanted columns.
+func copyRows(dst unsafe.Pointer, dstride int, src unsafe.Pointer, sstride, rows, n int) {
 	for r := 0; r < rows; r++ {
-		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
-		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
+		copy(unsafe.Slice((*byte)(unsafe.Add(dst, r*dstride)), n), unsafe.Slice((*byte)(unsafe.Add(src, r*sstride)), n))
 	}
 }
 
@@ -236,10 +241,12 @@ func qim2colAsm(n int, dst []uint8, ldd int, src []uint8, sstep, nruns, runlen, 
 	qim2colAVX2(n, unsafe.SliceData(dst), ldd, unsafe.SliceData(src), sstep, nruns, runlen, srun)
 }
 
-// amxBlockMin is the least K, in tiles of 64, for which a 32-row block goes
-// to AMX: BenchmarkAMX measured a tile product of one K step slower than
-// the VNNI kernel (LDTILECFG and the stores cost more than the products
-// save), and 2.3x to 4x faster from three on.
+// amxBlockMin is the least K, in steps of 64, for which a 32-row block goes
+// to AMX. BenchmarkQGemm on this project's Xeon: at K = 128 (two steps) the
+// amx kernel did 830 GOPS against the VNNI kernel's 580, at K = 576 1800
+// against 640; a bare tile product of one step (BenchmarkAMX, K = 64) ran
+// at 297 GOPS where the VNNI kernel did 474 (LDTILECFG and the stores cost
+// more than the products save).
 const amxBlockMin = 2
 
 // amxRows runs AMX on the 32 rows of A from row i for panel p of
@@ -260,10 +267,7 @@ func amxRows(g *qgemmPlan, i, rows, p, nw, w int, ct unsafe.Pointer, q *qPanel, 
 	tb := unsafe.Pointer(&sums[0])
 	qgemmAsm(avx512VNNIQKernel, w, rows, 0, sp, 4*w, nil, (*byte)(tb), w*st.esize, flags, q, rs, nil, st)
 	ldc := st.ldc * st.esize
-	for r := 0; r < rows; r++ {
-		src := unsafe.Slice((*byte)(unsafe.Add(tb, r*w*st.esize)), nw*st.esize)
-		copy(unsafe.Slice((*byte)(unsafe.Add(ct, r*ldc)), nw*st.esize), src)
-	}
+	copyRows(ct, ldc, tb, w*st.esize, rows, nw*st.esize)
 }
 
 // qdwRowOK reports whether the int8 row kernels take the window g: AVX-512

@@ -1,7 +1,7 @@
 // Package amx holds Intel AMX-INT8 tile products for the runtime's int8
 // GEMM (its "amx" kernel, which runs 32-row blocks here and its store step
-// on the AVX-512 VNNI kernel), and BenchmarkAMX, which compares a bare tile
-// product with that VNNI kernel.
+// on the AVX-512 VNNI kernel), and BenchmarkAMX, which times a bare tile
+// product (the runtime's BenchmarkQGemm compares the kernels).
 //
 // Go's assembler has no AMX mnemonics, so amx_amd64.s writes each
 // instruction as its VEX bytes (LDTILECFG, TILELOADD, TDPBUSD, TILESTORED,
