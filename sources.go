@@ -10,8 +10,8 @@ package cnnc
 import "embed"
 
 // Sources holds go.mod, go.sum, the runtime package's non-test files (with
-// its AMX kernels, runtime/internal/amx) and
-// the Go engine's runner package.
+// its AMX kernels, runtime/internal/amx) and the Go engine's runner
+// package.
 //
 //go:embed go.mod go.sum runtime/*.go runtime/*.s runtime/internal/amx/*.go runtime/internal/amx/*.s runtime/modeltest/*.go engine/runner/*.go
 var Sources embed.FS

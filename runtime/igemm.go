@@ -65,9 +65,9 @@ func useIndirect(kern *kernel, g *Window, cin, n int) bool {
 
 // indirectPays is the rule that chooses the indirect GEMM, from
 // BenchmarkConvPaths (AVX2, one goroutine; on AVX-512 the grouped layers
-// there ran 1.2x to 1.9x as fast as with im2col and the others within
-// 10%, except the three-channel first layers, which keep im2col): it pays when the call reads a
-// slice of the input's channels, a group of a grouped convolution. im2col
+// there ran 1.2x to 1.9x as fast as with im2col, the ungrouped ones within
+// 10% but the three-channel first layers, 30% slower): it pays when the
+// call reads a slice of the input's channels, a group of a grouped convolution. im2col
 // then copies one run of cin floats per tap, and its GEMMs are narrow
 // (few output channels per group), so the copy is a large share of the
 // work: the indirect GEMM was 1.1x to 1.6x as fast on RegNet's groups of

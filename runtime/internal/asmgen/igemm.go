@@ -212,18 +212,6 @@ func igemmBody(s isa, name string, nv, mr int) {
 	DECQ(taps)
 	JNZ(LabelRef(lbl("tap")))
 
-	for set := 1; set < sets; set++ {
-		for i := 0; i < mr; i++ {
-			for v := 0; v < nv; v++ {
-				VADDPS(acc(set, i, v), acc(0, i, v), acc(0, i, v))
-			}
-		}
-	}
-
 	// Store step, as the SGEMM kernels do it (see body).
-	if !s.masked {
-		storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
-		return
-	}
-	storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
+	finishTile(s, lbl, sets, nv, mr, acc, bvec, tmp)
 }

@@ -382,6 +382,16 @@ func body(s isa, name string, nv, mr int) {
 	JNZ(LabelRef(lbl("tailloop")))
 
 	Label(lbl("sum"))
+	finishTile(s, lbl, sets, nv, mr, acc, bvec, tmp)
+}
+
+// finishTile adds accumulator sets 1 and up into set 0 and writes the
+// store step of the ISA. C rows are addressed like A's, from their own
+// bases. AVX2 has no opmasks: with lanes set, the last vector of every
+// row is loaded and stored with VMASKMOVPS, so a panel narrower than the
+// kernel writes only its columns (no scratch tile, no second pass);
+// AVX-512 stores through opmasks.
+func finishTile(s isa, lbl func(string) string, sets, nv, mr int, acc func(set, i, v int) VecPhysical, bvec, tmp func(int) VecPhysical) {
 	for set := 1; set < sets; set++ {
 		for i := 0; i < mr; i++ {
 			for v := 0; v < nv; v++ {
@@ -389,17 +399,11 @@ func body(s isa, name string, nv, mr int) {
 			}
 		}
 	}
-
-	// Store step. C rows are addressed like A's, from their own bases.
-	if !s.masked {
-		// AVX2 has no opmasks: with lanes set, the last vector of every
-		// row is loaded and stored with VMASKMOVPS, so a panel narrower
-		// than the kernel writes only its columns (no scratch tile, no
-		// second pass).
-		storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
+	if s.masked {
+		storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
 		return
 	}
-	storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
+	storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
 }
 
 // storeAVX512 writes the store step of an AVX-512 tile whose accumulators

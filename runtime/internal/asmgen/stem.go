@@ -116,9 +116,5 @@ func stemBody(s isa, name string, nv, mr int) {
 	JNZ(LabelRef(lbl("seg")))
 
 	// Store step, as the SGEMM kernels do it (see body).
-	if s.masked {
-		storeAVX512(s, lbl, nv, mr, acc, bvec, tmp)
-		return
-	}
-	storeAVX2(s, lbl, nv, mr, acc, bvec, tmp)
+	finishTile(s, lbl, 1, nv, mr, acc, bvec, tmp)
 }
