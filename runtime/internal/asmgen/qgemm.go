@@ -387,8 +387,8 @@ const qgemmVNNIMR = 8
 // The tile is 8 rows by 48 columns (24 accumulators, the B vectors of the
 // group in three more registers, the broadcast in one): each group loads
 // the three B vectors once and reuses them for the eight rows, eight
-// broadcast loads, and 24 VPDPBUSD, so the loop is bound by the multiply
-// ports rather than by loads.
+// broadcast loads, and 24 VPDPBUSD: fewer loads than multiplies, where
+// B as memory operands would load for every multiply.
 //
 // The store step is qgemm's on 16 lanes; an 8-bit result is narrowed
 // with VPMOVDB, whose truncation is exact because the values were clamped
