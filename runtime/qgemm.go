@@ -699,8 +699,9 @@ func (g *qgemmPlan) runAMX(m0, m1, p0, p1 int) {
 	kt := g.b.kern.rowsPacked(g.k) / 64
 	i := m0
 	if kt >= amxBlockMin {
+		var sums [32 * 32]int32 // once per call: Go clears it
 		for ; i < m1 && (i+31)*g.lda+64*kt <= len(g.a); i += 32 {
-			g.amxBlock(i, min(32, m1-i), i, p0, p1)
+			g.amxBlock(i, min(32, m1-i), i, p0, p1, &sums)
 		}
 		if i < m1 && m1-i <= 32 && 64*kt <= amxTailBytes/32 {
 			g.amxTail(i, m1, p0, p1, kt)
@@ -716,11 +717,10 @@ func (g *qgemmPlan) runAMX(m0, m1, p0, p1 int) {
 
 // amxBlock computes rows [ci, ci+rows) of C, panels [p0, p1), from the 32
 // rows of A from row ai (its first rows rows are C's rows; the others are
-// computed and not stored).
-func (g *qgemmPlan) amxBlock(ai, rows, ci, p0, p1 int) {
+// computed and not stored), with sums as the tile products' scratch.
+func (g *qgemmPlan) amxBlock(ai, rows, ci, p0, p1 int, sums *[32 * 32]int32) {
 	var rs [32]int32
 	g.rowTerms(rs[:rows], ai)
-	var sums [32 * 32]int32
 	var q qPanel
 	st := &g.st
 	for p := p0; p < p1; p++ {
@@ -728,7 +728,7 @@ func (g *qgemmPlan) amxBlock(ai, rows, ci, p0, p1 int) {
 		nw := g.b.col[p+1] - j0
 		w := g.b.width[p]
 		g.panel(&q, j0, nw, w)
-		amxRows(g, ai, rows, p, nw, w, unsafe.Add(g.c, (ci*st.ldc+j0)*st.esize), &q, rs[:], &sums)
+		amxRows(g, ai, rows, p, nw, w, unsafe.Add(g.c, (ci*st.ldc+j0)*st.esize), &q, rs[:], sums)
 	}
 }
 
@@ -752,7 +752,8 @@ func (g *qgemmPlan) amxTail(i, m1, p0, p1, kt int) {
 	}
 	sub := *g
 	sub.a, sub.lda = buf[:], lda
-	sub.amxBlock(0, rows, i, p0, p1)
+	var sums [32 * 32]int32
+	sub.amxBlock(0, rows, i, p0, p1, &sums)
 }
 
 // qtile runs the kernel on rows [i, i+rows) of panel p, which starts at
